@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Installing negotiated TLS traffic keys into the kernel record layer
+ * (TCP_ULP "tls" + SOL_TLS TLS_TX / TLS_RX).
+ *
+ * The handshake engine fills a struct tlsh_ktls_params; tlsh_ktls_install()
+ * checks every precondition first, then sets the ULP, TX and RX. Nothing
+ * fallible happens after the keys are in; if RX fails after TX succeeded the
+ * socket is shut down so it can never be used half-keyed.
+ */
+#ifndef TLSH_KTLS_H
+#define TLSH_KTLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
+
+#define TLSH_TLS12 0x0303
+#define TLSH_TLS13 0x0304
+
+/* AEAD algorithms the Linux 6.1 record layer can carry. */
+enum tlsh_aead {
+	TLSH_AEAD_NONE = 0,
+	TLSH_AEAD_AES_128_GCM,
+	TLSH_AEAD_AES_256_GCM,
+	TLSH_AEAD_CHACHA20_POLY1305,
+	TLSH_AEAD_AES_128_CCM,
+};
+
+/*
+ * One direction's record protection state.
+ *
+ * key: the write key (16 or 32 bytes, per AEAD).
+ * iv:  TLS 1.3 and TLS 1.2 ChaCha20-Poly1305 (RFC 7905): the full 12-byte
+ *      write IV that is XORed with the sequence number.
+ *      TLS 1.2 AES-GCM / AES-CCM (RFC 5288 / 6655): only iv[0..3], the
+ *      implicit "salt" from the key block; the 8-byte explicit nonce the
+ *      kernel sends is the record sequence number.
+ * seq: the sequence number of the next record in this direction.
+ */
+struct tlsh_ktls_dir {
+	uint8_t key[32];
+	uint8_t iv[12];
+	uint64_t seq;
+};
+
+struct tlsh_ktls_params {
+	uint16_t version;	/* TLSH_TLS12 or TLSH_TLS13 */
+	enum tlsh_aead aead;
+	struct tlsh_ktls_dir tx;
+	struct tlsh_ktls_dir rx;
+};
+
+/* What SOL_TLS TLS_TX / TLS_RX take, for every AEAD in enum tlsh_aead. */
+union tlsh_ktls_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 aes_gcm_128;
+	struct tls12_crypto_info_aes_gcm_256 aes_gcm_256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha20_poly1305;
+	struct tls12_crypto_info_aes_ccm_128 aes_ccm_128;
+};
+
+/*
+ * Why tlsh_ktls_install() failed, and what state it left the socket in.
+ *
+ * step: "precondition: version", "precondition: AEAD", "precondition: socket
+ *       type", "precondition: TCP state", "precondition: ULP", "TCP_ULP",
+ *       "TLS_TX" or "TLS_RX"; NULL on success.
+ * err:  positive errno of that step.
+ * ulp_attached:    the "tls" ULP is on the socket but no keys are: the socket
+ *                  still carries plaintext exactly as before.
+ * socket_unusable: TX was keyed and RX failed; the socket was shut down
+ *                  (SHUT_RDWR) and must be closed.
+ * Neither flag set: the socket was not changed at all.
+ */
+struct tlsh_ktls_error {
+	const char *step;
+	int err;
+	bool ulp_attached;
+	bool socket_unusable;
+	int tcp_state;		/* "precondition: TCP state": tcpi_state */
+	char ulp[16];		/* "precondition: ULP": the ULP already there */
+};
+
+/*
+ * Build the crypto_info for one direction. Pure: no syscalls. On success
+ * *len is the size to pass to setsockopt(). Returns 0, -EPROTONOSUPPORT
+ * (version) or -EOPNOTSUPP (AEAD). The caller wipes *ci when done.
+ */
+int tlsh_ktls_crypto_info(uint16_t version, enum tlsh_aead aead,
+			  const struct tlsh_ktls_dir *dir,
+			  union tlsh_ktls_crypto_info *ci, socklen_t *len)
+	__attribute__((warn_unused_result));
+
+/*
+ * Install p's keys on the established TCP socket fd. Returns 0 or -errno;
+ * err (may be NULL) says which step failed and the socket's state.
+ * The caller must hold no bytes read past the handshake: the kernel only sees
+ * what is still in the socket's receive queue.
+ */
+int tlsh_ktls_install(int fd, const struct tlsh_ktls_params *p,
+		      struct tlsh_ktls_error *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * The socket half of tlsh_ktls_install(), taking ready-made crypto_infos
+ * (the preconditions on the socket are still checked). Tests use it to make
+ * the kernel reject one direction.
+ */
+int tlsh_ktls_install_crypto_info(int fd,
+				  const union tlsh_ktls_crypto_info *tx,
+				  socklen_t tx_len,
+				  const union tlsh_ktls_crypto_info *rx,
+				  socklen_t rx_len,
+				  struct tlsh_ktls_error *err)
+	__attribute__((warn_unused_result));
+
+/* One line describing err (no secrets), written to buf; returns buf. */
+const char *tlsh_ktls_strerror(const struct tlsh_ktls_error *err, char *buf,
+			       size_t len);
+
+#endif

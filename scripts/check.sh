@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make check`: install what is missing, build, run the host unit tests, the
+# test-harness self-tests and the VM selftests; end with one line
+# "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
+#
+#   scripts/check.sh [--host-only | --vm-only]
+# TLSH_VM_TESTS="build/selftests/ktls ..." limits the VM selftests.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+start=$SECONDS
+
+scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+if ! make -s all; then
+	echo "check: build failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+out=build/check
+rm -rf "$out"
+mkdir -p "$out/host" "$out/vm"
+results=()
+
+run_host_test() {	# NAME COMMAND...
+	local name=$1
+	shift
+	echo "# host: $name"
+	timeout -k 5 600 "$@" </dev/null >"$out/host/$name.log" 2>&1
+	echo $? >"$out/host/$name.rc"
+	cat "$out/host/$name.log"
+	results+=("$out/host:$name")
+}
+
+if [ "$mode" != --vm-only ]; then
+	for t in build/tests/*; do
+		[ -x "$t" ] && run_host_test "$(basename "$t")" "$t"
+	done
+	run_host_test harness scripts/test-harness.sh
+fi
+
+if [ "$mode" != --host-only ]; then
+	tests=${TLSH_VM_TESTS:-$(scripts/selftest-list.sh)}
+	echo "# vm: booting the test kernel for: $(echo $tests)"
+	# The job dir is the guest's writable share, mounted at /tlsh-job.
+	scripts/vm-run.sh -t 2400 -o "$out/vmjob" -- \
+		scripts/vm-selftests.sh /tlsh-job/results $tests
+	vmrc=$?
+	for t in $tests kernel-log; do
+		name=$(basename "$t")
+		results+=("$out/vmjob/results:${name%.sh}")
+	done
+	if [ $vmrc -ne 0 ]; then
+		echo "not ok 1 the VM ran to completion (vm-run exit $vmrc)" >"$out/vm/vm-boot.log"
+	else
+		echo "ok 1 the VM ran to completion" >"$out/vm/vm-boot.log"
+	fi
+	echo 0 >"$out/vm/vm-boot.rc"
+	results+=("$out/vm:vm-boot")
+fi
+
+echo "# check: $((SECONDS - start)) s"
+scripts/tap-summary.sh "${results[@]}"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install everything the build, the tests and the VM need, from Debian's
+# packages only. Idempotent: quiet and quick when all is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=(gcc make pkg-config git
+      nettle-dev libgnutls28-dev libnl-3-dev libnl-genl-3-dev
+      gnutls-bin openssl curl python3
+      qemu-system-x86 busybox-static cpio kmod xz-utils
+      linux-source-6.1)
+
+kver=$(scripts/kver.sh 2>/dev/null || true)
+[ -n "$kver" ] && need+=("linux-headers-$kver")
+
+missing=()
+for p in "${need[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+if [ -z "$kver" ]; then
+	kver=$(scripts/kver.sh)
+	missing+=("linux-headers-$kver")
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null

@@ -1,0 +1,51 @@
+#!/bin/busybox sh
+# PID 1 of the test VM (see scripts/vm-image.sh, scripts/vm-run.sh).
+# Mounts the host root read-only over 9p with a tmpfs overlay on top, binds
+# the test kernel's modules over /lib/modules/KVER, mounts the writable job
+# share at /tlsh-job and runs /tlsh-job/job.sh chrooted. Always powers off:
+# an init that exits would panic the guest.
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+
+die() {
+	echo "vm-init: $*" >/dev/console
+	poweroff -f
+}
+
+for m in $(cat /modules.list); do
+	insmod "/lib/modules/$m" || die "insmod $m failed"
+done
+
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /lower ||
+	die "cannot mount the host root"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 tlshjob /job ||
+	die "cannot mount the job share"
+. /job/env.sh
+
+mount -t tmpfs -o size=4g,mode=755 rw /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot ||
+	die "cannot mount the overlay"
+
+mount -t proc proc /newroot/proc
+mount -t sysfs sys /newroot/sys
+mount -t devtmpfs dev /newroot/dev
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts devpts /newroot/dev/pts
+mount -t tmpfs tmp /newroot/dev/shm
+mount -t tmpfs tmp /newroot/tmp
+mount -t tmpfs run /newroot/run
+mkdir -p "/newroot/lib/modules/$TLSH_KVER" /newroot/tlsh-job
+mount --bind "/newroot$TLSH_MODULES" "/newroot/lib/modules/$TLSH_KVER"
+mount --bind /job /newroot/tlsh-job
+
+chroot /newroot /bin/bash /tlsh-job/job.sh
+
+sync
+umount /newroot/tlsh-job 2>/dev/null
+umount /job 2>/dev/null
+poweroff -f
