@@ -11,12 +11,14 @@ B        := build
 PKGS     := nettle hogweed gnutls libnl-3.0 libnl-genl-3.0
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
+# Not overridable from the command line: CFLAGS= only changes optimisation.
+XCFLAGS  := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
 # Expanded on first use, once: after the deps target has installed pkg-config
 # and the libraries on a fresh machine.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
-CPPFLAGS += -Iuapi -Ihelper $(PKG_CFLAGS)
+VERSION  := $(shell cat VERSION)
+CPPFLAGS += -Iuapi -Ihelper -DTLSH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
 LIB_SRCS  := $(filter-out helper/main.c,$(wildcard helper/*.c helper/*/*.c))
@@ -26,9 +28,10 @@ TEST_SRCS := $(wildcard helper/tests/*.c)
 TESTS     := $(TEST_SRCS:helper/tests/%.c=$(B)/tests/%)
 ST_SRCS   := $(wildcard selftests/*.c)
 SELFTESTS := $(ST_SRCS:selftests/%.c=$(B)/selftests/%)
-KSFT      := $(B)/kselftest/kselftest_harness.h
+KTOOLS    := build
+KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 
-.PHONY: all deps helper kmod tests selftests check check-host check-vm \
+.PHONY: all deps helper kmod tests tests-asan selftests check check-host check-vm \
 	checkpatch demo bench clean distclean
 .DELETE_ON_ERROR:
 
@@ -39,6 +42,12 @@ deps:
 
 helper: $(B)/tlshelper
 tests: $(TESTS)
+
+# The host tests again with AddressSanitizer and UBSan, in build/asan/.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+tests-asan: $(KSFT)
+	$(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" tests
 selftests: $(SELFTESTS)
 
 $(B)/libtlsh.a: $(LIB_OBJS)
@@ -46,34 +55,34 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/tests/%: helper/tests/%.c $(B)/libtlsh.a $(KSFT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -I$(B)/kselftest $(CFLAGS) -Wno-unused-parameter \
-		-o $@ $< $(B)/libtlsh.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -I$(KTOOLS)/kselftest $(XCFLAGS) $(CFLAGS) -Wno-unused-parameter \
+		$(LDFLAGS) -o $@ $< $(B)/libtlsh.a $(LDLIBS)
 
 $(B)/selftests/%: selftests/%.c $(B)/libtlsh.a $(KSFT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -I$(B)/kselftest $(CFLAGS) -Wno-unused-parameter \
-		-o $@ $< $(B)/libtlsh.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) -I$(KTOOLS)/kselftest $(XCFLAGS) $(CFLAGS) -Wno-unused-parameter \
+		$(LDFLAGS) -o $@ $< $(B)/libtlsh.a $(LDLIBS)
 
 # kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.1,
 # extracted here at build time; they are never part of this repository.
 $(KSFT):
-	scripts/kernel-tools.sh $(B)
+	scripts/kernel-tools.sh $(KTOOLS)
 
 # Built against the VM kernel's headers (scripts/kver.sh), never `uname -r`.
 kmod:
 	$(MAKE) -C /lib/modules/$$(scripts/kver.sh)/build M=$(CURDIR)/kmod modules
 
 checkpatch: $(KSFT)
-	$(B)/kernel-scripts/checkpatch.pl --strict --no-tree --terse \
-		-f kmod/*.c kmod/*.h uapi/*.h
+	$(KTOOLS)/kernel-scripts/checkpatch.pl --strict --no-tree --terse \
+		-f $(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h uapi/*.h
 
 check:
 	@scripts/check.sh

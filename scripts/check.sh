@@ -34,8 +34,18 @@ run_host_test() {	# NAME COMMAND...
 
 if [ "$mode" != --vm-only ]; then
 	for t in build/tests/*; do
-		[ -x "$t" ] && run_host_test "$(basename "$t")" "$t"
+		[ -x "$t" ] && [ -f "$t" ] && run_host_test "$(basename "$t")" "$t"
 	done
+	# The same tests under AddressSanitizer + UBSan.
+	if make -s tests-asan; then
+		for t in build/asan/tests/*; do
+			[ -x "$t" ] && [ -f "$t" ] && run_host_test "$(basename "$t")-asan" "$t"
+		done
+	else
+		echo "not ok 1 the ASan/UBSan build compiles" >"$out/host/asan-build.log"
+		echo 1 >"$out/host/asan-build.rc"
+		results+=("$out/host:asan-build")
+	fi
 	run_host_test harness scripts/test-harness.sh
 fi
 

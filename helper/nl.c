@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink client for tlsh.ko, on libnl-genl.
+ *
+ * Kernel errors are taken raw from the NLMSG_ERROR message (libnl's own
+ * NLE_* codes lose the errno), together with the extended-ack message when
+ * the kernel sends one, so "permission denied" and "not loaded" can be told
+ * apart from everything else.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "nl.h"
+
+static const char *const counter_names[TLSH_COUNTER_MAX + 1] = {
+	[TLSH_COUNTER_PENDING]		= "pending",
+	[TLSH_COUNTER_IN_FLIGHT]	= "in-flight",
+	[TLSH_COUNTER_READY]		= "ready",
+	[TLSH_COUNTER_DELIVERED]	= "delivered",
+	[TLSH_COUNTER_FAILED]		= "failed",
+	[TLSH_COUNTER_TIMED_OUT]	= "timed-out",
+};
+
+static const char *const cmd_names[TLSH_CMD_MAX + 1] = {
+	[TLSH_CMD_READY]	= "READY",
+	[TLSH_CMD_ACCEPT]	= "ACCEPT",
+	[TLSH_CMD_DONE]		= "DONE",
+	[TLSH_CMD_ATTACH]	= "ATTACH",
+	[TLSH_CMD_DETACH]	= "DETACH",
+	[TLSH_CMD_GET]		= "GET",
+};
+
+const char *tlsh_counter_name(unsigned int counter)
+{
+	return counter <= TLSH_COUNTER_MAX ? counter_names[counter] : NULL;
+}
+
+const char *tlsh_cmd_name(unsigned int cmd)
+{
+	if (cmd <= TLSH_CMD_MAX && cmd_names[cmd])
+		return cmd_names[cmd];
+	return "UNKNOWN";
+}
+
+#define NOT_LOADED_MSG							\
+	"tlsh.ko is not loaded (no generic netlink family \"" TLSH_GENL_NAME \
+	"\"); load it with modprobe tlsh or insmod kmod/tlsh.ko"
+
+/* libnl's local failures as errno; never ENOENT, which means "not loaded". */
+static int nlerr_to_errno(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_NOADDR:
+	case NLE_BAD_SOCK:
+		return -EBADF;
+	case NLE_MSGSIZE:
+	case NLE_MSG_TOOSHORT:
+	case NLE_MSG_TRUNC:
+	case NLE_SEQ_MISMATCH:
+	case NLE_PARSE_ERR:
+		return -EPROTO;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+
+/* Fill nl->errmsg for a failure of command cmd; returns err. */
+static int set_error(struct tlsh_nl *nl, unsigned int cmd, int err,
+		     const char *detail)
+{
+	const char *name = tlsh_cmd_name(cmd);
+
+	switch (-err) {
+	case ENOENT:
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s", NOT_LOADED_MSG);
+		break;
+	case EPERM:
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "permission denied: tlsh %s needs CAP_NET_ADMIN",
+			 name);
+		break;
+	case EOPNOTSUPP:
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "tlsh.ko does not implement %s (too old?)", name);
+		break;
+	default:
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "tlsh %s: %s%s%s",
+			 name, strerror(-err), detail ? ": " : "",
+			 detail ? detail : "");
+		break;
+	}
+	return err;
+}
+
+int tlsh_nl_open(struct tlsh_nl *nl)
+{
+	int one = 1;
+	int ret;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock)
+		return set_error(nl, TLSH_CMD_UNSPEC, -ENOMEM, NULL);
+
+	ret = genl_connect(nl->sock);
+	if (ret < 0) {
+		ret = nlerr_to_errno(ret);
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "cannot open a generic netlink socket: %s",
+			 strerror(-ret));
+		goto fail;
+	}
+
+	/*
+	 * Ask for the kernel's extack message in errors, without the echoed
+	 * request. Older kernels ignore these; nothing depends on them.
+	 */
+	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+
+	ret = genl_ctrl_resolve(nl->sock, TLSH_GENL_NAME);
+	if (ret < 0) {
+		if (ret == -NLE_OBJ_NOTFOUND) {
+			ret = set_error(nl, TLSH_CMD_UNSPEC, -ENOENT, NULL);
+		} else {
+			snprintf(nl->errmsg, sizeof(nl->errmsg),
+				 "cannot resolve generic netlink family \"%s\": %s",
+				 TLSH_GENL_NAME, nl_geterror(ret));
+			ret = nlerr_to_errno(ret);
+		}
+		goto fail;
+	}
+	nl->family_id = ret;
+	return 0;
+
+fail:
+	nl_socket_free(nl->sock);
+	nl->sock = NULL;
+	return ret;
+}
+
+void tlsh_nl_close(struct tlsh_nl *nl)
+{
+	if (nl->sock)
+		nl_socket_free(nl->sock);
+	nl->sock = NULL;
+}
+
+struct nl_msg *tlsh_nl_msg_new(struct tlsh_nl *nl, uint8_t cmd)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family_id, 0, 0,
+			 cmd, TLSH_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct transaction {
+	uint8_t cmd;
+	tlsh_nl_reply_fn reply_fn;
+	void *arg;
+	int err;		/* 0 or negative errno */
+	bool done;
+	char extack[160];
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	int err;
+
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0) || gh->cmd != t->cmd) {
+		t->err = -EPROTO;
+		snprintf(t->extack, sizeof(t->extack), "unexpected reply");
+		return NL_STOP;
+	}
+	if (!t->reply_fn)
+		return NL_OK;
+	err = t->reply_fn(msg, t->arg);
+	if (err) {
+		t->err = err;
+		snprintf(t->extack, sizeof(t->extack), "malformed reply");
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)msg;
+	t->done = true;
+	return NL_STOP;
+}
+
+/* Copy NLMSGERR_ATTR_MSG, if present, out of an error message. */
+static void copy_extack(const struct nlmsgerr *e, char *buf, size_t len)
+{
+	const struct nlmsghdr *nlh =
+		(const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	size_t offset = sizeof(*e);
+	struct nlattr *attr;
+	size_t total;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	offset = NLMSG_ALIGN(offset);
+	total = nlh->nlmsg_len - NLMSG_HDRLEN;
+	if (offset >= total)
+		return;
+
+	attr = nla_find((struct nlattr *)((char *)e + offset),
+			(int)(total - offset), NLMSGERR_ATTR_MSG);
+	if (!attr || nla_len(attr) < 1)
+		return;
+	snprintf(buf, len, "%.*s", (int)strnlen(nla_data(attr), nla_len(attr)),
+		 (const char *)nla_data(attr));
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)who;
+	t->err = e->error < 0 ? e->error : -EPROTO;
+	copy_extack(e, t->extack, sizeof(t->extack));
+	t->done = true;
+	return NL_STOP;
+}
+
+int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
+		     tlsh_nl_reply_fn reply_fn, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(req));
+	struct transaction t = {
+		.cmd = gh->cmd, .reply_fn = reply_fn, .arg = arg,
+	};
+	struct nl_cb *cb;
+	int ret;
+
+	nl->errmsg[0] = '\0';
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(req);
+		return set_error(nl, t.cmd, -ENOMEM, NULL);
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
+
+	ret = nl_send_auto(nl->sock, req);
+	nlmsg_free(req);
+	if (ret < 0) {
+		t.err = nlerr_to_errno(ret);
+		snprintf(t.extack, sizeof(t.extack), "send: %s",
+			 nl_geterror(ret));
+	}
+
+	while (!t.err && !t.done) {
+		ret = nl_recvmsgs(nl->sock, cb);
+		if (ret < 0 && !t.err) {
+			t.err = nlerr_to_errno(ret);
+			snprintf(t.extack, sizeof(t.extack), "receive: %s",
+				 nl_geterror(ret));
+		}
+	}
+	nl_cb_put(cb);
+
+	if (t.err)
+		return set_error(nl, t.cmd, t.err,
+				 t.extack[0] ? t.extack : NULL);
+	return 0;
+}
+
+static int parse_get_reply(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy policy[TLSH_A_MAX + 1] = {
+		[TLSH_A_MODULE_VERSION]	= { .type = NLA_STRING },
+		[TLSH_A_COUNTERS]	= { .type = NLA_NESTED },
+	};
+	static struct nla_policy counter_policy[TLSH_COUNTER_MAX + 1] = {
+		[TLSH_COUNTER_PENDING]		= { .type = NLA_U64 },
+		[TLSH_COUNTER_IN_FLIGHT]	= { .type = NLA_U64 },
+		[TLSH_COUNTER_READY]		= { .type = NLA_U64 },
+		[TLSH_COUNTER_DELIVERED]	= { .type = NLA_U64 },
+		[TLSH_COUNTER_FAILED]		= { .type = NLA_U64 },
+		[TLSH_COUNTER_TIMED_OUT]	= { .type = NLA_U64 },
+	};
+	struct nlattr *tb[TLSH_A_MAX + 1];
+	struct nlattr *ctb[TLSH_COUNTER_MAX + 1];
+	struct tlsh_status *st = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	st->protocol_version = ((struct genlmsghdr *)nlmsg_data(nlh))->version;
+
+	/* Attributes newer than this helper are ignored, not errors. */
+	if (genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, policy) < 0)
+		return -EPROTO;
+	if (!tb[TLSH_A_MODULE_VERSION] || !tb[TLSH_A_COUNTERS])
+		return -EPROTO;
+
+	snprintf(st->module_version, sizeof(st->module_version), "%s",
+		 nla_get_string(tb[TLSH_A_MODULE_VERSION]));
+
+	if (nla_parse_nested(ctb, TLSH_COUNTER_MAX, tb[TLSH_A_COUNTERS],
+			     counter_policy) < 0)
+		return -EPROTO;
+	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++) {
+		if (!ctb[i])
+			continue;
+		st->counters[i] = nla_get_u64(ctb[i]);
+		st->has_counter[i] = true;
+	}
+	return 0;
+}
+
+int tlsh_nl_get(struct tlsh_nl *nl, struct tlsh_status *st)
+{
+	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_GET);
+
+	if (!req)
+		return set_error(nl, TLSH_CMD_GET, -ENOMEM, NULL);
+	return tlsh_nl_transact(nl, req, parse_get_reply, st);
+}
+
+int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)
+{
+	struct tlsh_nl nl;
+	int err;
+
+	err = tlsh_nl_open(&nl);
+	if (!err) {
+		err = tlsh_nl_get(&nl, st);
+		tlsh_nl_close(&nl);
+	}
+	if (err && errmsg && errlen)
+		snprintf(errmsg, errlen, "%s", nl.errmsg);
+	return err;
+}

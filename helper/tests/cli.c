@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlshelper's command line, on the host, where tlsh.ko can never be loaded
+ * (the host kernel boots with modules disabled). Runs build/tlshelper, so
+ * the cwd must be the repository root.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "nl.h"
+
+#define TLSHELPER "build/tlshelper"
+
+struct run {
+	int status;	/* exit status, or 128 + signal */
+	char out[8192];
+	char err[8192];
+};
+
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (used + 1 < len &&
+	       (n = read(fd, buf + used, len - 1 - used)) > 0)
+		used += n;
+	buf[used] = '\0';
+	close(fd);
+}
+
+/* Run TLSHELPER with argv (NULL-terminated, without argv[0]). */
+static int run_tlshelper(struct run *r, const char *const *args)
+{
+	const char *argv[16] = { TLSHELPER };
+	char outpath[] = "/tmp/tlsh-cli-out.XXXXXX";
+	char errpath[] = "/tmp/tlsh-cli-err.XXXXXX";
+	int outfd, errfd, wstatus, i;
+	pid_t pid;
+
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = args[i];
+
+	/* Files, not pipes: no deadlock however much the child writes. */
+	outfd = mkstemp(outpath);
+	errfd = mkstemp(errpath);
+	if (outfd < 0 || errfd < 0)
+		return -1;
+	unlink(outpath);
+	unlink(errpath);
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(outfd, STDOUT_FILENO);
+		dup2(errfd, STDERR_FILENO);
+		execv(TLSHELPER, (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &wstatus, 0) != pid)
+		return -1;
+	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
+		    128 + WTERMSIG(wstatus);
+
+	lseek(outfd, 0, SEEK_SET);
+	lseek(errfd, 0, SEEK_SET);
+	slurp(outfd, r->out, sizeof(r->out));
+	slurp(errfd, r->err, sizeof(r->err));
+	return 0;
+}
+
+#define RUN(r, ...) do {						\
+	const char *const _args[] = { __VA_ARGS__, NULL };		\
+	ASSERT_EQ(0, access(TLSHELPER, X_OK)) {				\
+		TH_LOG("%s not built, or cwd is not the repo root",	\
+		       TLSHELPER);					\
+	}								\
+	ASSERT_EQ(0, run_tlshelper(r, _args));				\
+} while (0)
+
+TEST(status_when_not_loaded)
+{
+	struct run r;
+
+	RUN(&r, "status");
+	EXPECT_EQ(TLSH_EXIT_NOT_LOADED, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_STREQ("tlshelper: tlsh.ko is not loaded (no generic netlink "
+		     "family \"tlsh\"); load it with modprobe tlsh or insmod "
+		     "kmod/tlsh.ko\n", r.err);
+}
+
+TEST(nl_client_reports_not_loaded)
+{
+	struct tlsh_status st;
+	char msg[256];
+
+	EXPECT_EQ(-ENOENT, tlsh_nl_get_status(&st, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "not loaded"));
+}
+
+TEST(help_lists_status)
+{
+	struct run r;
+
+	RUN(&r, "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "Usage: ", 7));
+	EXPECT_NE(NULL, strstr(r.out, "\n  status "));
+	/* The documented exit statuses. */
+	EXPECT_NE(NULL, strstr(r.out, "2 usage error"));
+	EXPECT_NE(NULL, strstr(r.out, "3 tlsh.ko is not loaded"));
+
+	RUN(&r, "-h");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\n  status "));
+}
+
+TEST(subcommand_help)
+{
+	struct run r;
+
+	RUN(&r, "status", "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_STREQ("", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "Usage: tlshelper status", 23));
+}
+
+TEST(version)
+{
+	struct run r;
+
+	RUN(&r, "--version");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "tlshelper ", 10));
+	EXPECT_NE(NULL, strstr(r.out, "protocol 1"));
+}
+
+TEST(unknown_subcommand_is_usage_error)
+{
+	struct run r;
+
+	RUN(&r, "frobnicate");
+	EXPECT_EQ(2, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "unknown subcommand 'frobnicate'"));
+	EXPECT_NE(NULL, strstr(r.err, "Usage: "));
+}
+
+TEST(missing_subcommand_is_usage_error)
+{
+	struct run r;
+	const char *const none[] = { NULL };
+
+	ASSERT_EQ(0, run_tlshelper(&r, none));
+	EXPECT_EQ(2, r.status);
+	EXPECT_STREQ("", r.out);
+	EXPECT_NE(NULL, strstr(r.err, "Usage: "));
+}
+
+TEST(bad_options_are_usage_errors)
+{
+	struct run r;
+
+	RUN(&r, "--no-such-option");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "unknown option '--no-such-option'"));
+
+	RUN(&r, "status", "--no-such-option");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "Usage: tlshelper status"));
+
+	RUN(&r, "status", "extra");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "unexpected argument 'extra'"));
+}
+
+TEST(names_cover_the_protocol)
+{
+	unsigned int i;
+
+	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++)
+		EXPECT_NE(NULL, tlsh_counter_name(i));
+	EXPECT_EQ(NULL, tlsh_counter_name(TLSH_COUNTER_PAD));
+	EXPECT_EQ(NULL, tlsh_counter_name(TLSH_COUNTER_MAX + 1));
+	for (i = TLSH_CMD_READY; i <= TLSH_CMD_MAX; i++)
+		EXPECT_STRNE("UNKNOWN", tlsh_cmd_name(i));
+}
+
+TEST_HARNESS_MAIN
