@@ -106,4 +106,4 @@ clean:
 distclean: clean
 	rm -rf $(B)
 
--include $(LIB_OBJS:.o=.d) $(B)/helper/main.d
+-include $(LIB_OBJS:.o=.d) $(B)/helper/main.d $(TESTS:=.d) $(SELFTESTS:=.d)

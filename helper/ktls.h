@@ -69,10 +69,13 @@ union tlsh_ktls_crypto_info {
  *       type", "precondition: TCP state", "precondition: ULP", "TCP_ULP",
  *       "TLS_TX" or "TLS_RX"; NULL on success.
  * err:  positive errno of that step.
- * ulp_attached:    the "tls" ULP is on the socket but no keys are: the socket
- *                  still carries plaintext exactly as before.
+ * ulp_attached:    the "tls" ULP was set. Without socket_unusable it holds
+ *                  no keys, and the socket still carries plaintext exactly
+ *                  as before (the ULP cannot be removed again).
  * socket_unusable: TX was keyed and RX failed; the socket was shut down
- *                  (SHUT_RDWR) and must be closed.
+ *                  (SHUT_RDWR) and must be closed. Nothing more reaches the
+ *                  wire, though 6.1 kTLS may still accept a send() into its
+ *                  record buffer.
  * Neither flag set: the socket was not changed at all.
  */
 struct tlsh_ktls_error {
@@ -80,8 +83,8 @@ struct tlsh_ktls_error {
 	int err;
 	bool ulp_attached;
 	bool socket_unusable;
-	int tcp_state;		/* "precondition: TCP state": tcpi_state */
-	char ulp[16];		/* "precondition: ULP": the ULP already there */
+	int tcp_state;		/* "precondition: TCP state": the state */
+	char ulp[16];		/* "precondition: ULP": the ULP found */
 };
 
 /*

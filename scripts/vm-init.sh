@@ -43,6 +43,13 @@ mkdir -p "/newroot/lib/modules/$TLSH_KVER" /newroot/tlsh-job
 mount --bind "/newroot$TLSH_MODULES" "/newroot/lib/modules/$TLSH_KVER"
 mount --bind /job /newroot/tlsh-job
 
+# The kernel's module autoloader (crypto algorithms for kTLS, genl
+# families) runs /sbin/modprobe relative to this initramfs root, outside the
+# chroot: forward it to the real modprobe inside.
+mkdir -p /sbin
+printf '#!/bin/busybox sh\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' >/sbin/modprobe
+chmod +x /sbin/modprobe
+
 chroot /newroot /bin/bash /tlsh-job/job.sh
 
 sync
