@@ -37,7 +37,12 @@ mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmp /newroot/dev/shm
-mount -t tmpfs tmp /newroot/tmp
+# A fresh /tmp, unless the build tree lives there (CI may clone into /tmp):
+# the overlay's /tmp is writable anyway, its changes land in the tmpfs upper.
+case "$TLSH_ROOT/" in
+/tmp/*) ;;
+*) mount -t tmpfs tmp /newroot/tmp ;;
+esac
 mount -t tmpfs run /newroot/run
 mkdir -p "/newroot/lib/modules/$TLSH_KVER" /newroot/tlsh-job
 mount --bind "/newroot$TLSH_MODULES" "/newroot/lib/modules/$TLSH_KVER"

@@ -46,6 +46,7 @@ rm -f "$outdir"/{status,out.log,console.log,job.sh,env.sh}
 cat >"$outdir/env.sh" <<ENV
 TLSH_KVER=$kver
 TLSH_MODULES=$img/root/lib/modules/$kver
+TLSH_ROOT=$repo
 ENV
 
 {
