@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The client side of the TLS 1.3 handshake. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/conn.h"
+
+static bool is_ip_literal(const char *name)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
+static bool our_suite(const struct tlsh_conn *c, uint16_t id)
+{
+	size_t n;
+	const uint16_t *s = tlsh_cfg_suites(c->cfg, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == id)
+			return tlsh_suite_by_id(id) != NULL;
+	return false;
+}
+
+static bool our_group(const struct tlsh_conn *c, uint16_t g)
+{
+	size_t n;
+	const uint16_t *s = tlsh_cfg_groups(c->cfg, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == g)
+			return tlsh_kex_supported(g);
+	return false;
+}
+
+static void put_u16_list_ext(struct tlsh_wbuf *w, uint16_t type,
+			     const uint16_t *v, size_t n)
+{
+	size_t e = tlsh_ext_open(w, type), l = tlsh_vec_open(w, 2);
+
+	for (size_t i = 0; i < n; i++)
+		tlsh_put_u16(w, v[i]);
+	tlsh_vec_close(w, l, 2);
+	tlsh_ext_close(w, e);
+}
+
+static enum tlsh_err send_client_hello(struct tlsh_conn *c)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t n_suites, n_groups, m, v, x, e, l;
+	const uint16_t *suites = tlsh_cfg_suites(cfg, &n_suites);
+	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
+
+	if (!c->hrr) {
+		cfg->random(cfg->random_ctx, TLSH_RANDOM, c->random);
+		c->session_id_len = cfg->no_middlebox_compat ? 0 : 32;
+		if (c->session_id_len)
+			cfg->random(cfg->random_ctx, 32, c->session_id);
+		/* One share, for our most preferred group. */
+		c->group = groups[0];
+	} else {
+		if (c->session_id_len)
+			TRY(tlsh_send_ccs(c));
+	}
+	tlsh_kex_wipe(&c->kex);
+	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
+
+	m = tlsh_hs_open(w, TLSH_HS_CLIENT_HELLO) - 1;
+	tlsh_put_u16(w, 0x0303);
+	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
+	v = tlsh_vec_open(w, 1);
+	tlsh_put_bytes(w, c->session_id, c->session_id_len);
+	tlsh_vec_close(w, v, 1);
+	v = tlsh_vec_open(w, 2);
+	for (size_t i = 0; i < n_suites; i++)
+		tlsh_put_u16(w, suites[i]);
+	tlsh_vec_close(w, v, 2);
+	tlsh_put_u8(w, 1);	/* compression methods: null only */
+	tlsh_put_u8(w, 0);
+
+	x = tlsh_vec_open(w, 2);
+	if (cfg->server_name && *cfg->server_name &&
+	    !is_ip_literal(cfg->server_name)) {
+		size_t len = strlen(cfg->server_name);
+
+		e = tlsh_ext_open(w, 0);
+		l = tlsh_vec_open(w, 2);
+		tlsh_put_u8(w, 0);	/* host_name */
+		v = tlsh_vec_open(w, 2);
+		tlsh_put_bytes(w, cfg->server_name, len);
+		tlsh_vec_close(w, v, 2);
+		tlsh_vec_close(w, l, 2);
+		tlsh_ext_close(w, e);
+	}
+	put_u16_list_ext(w, 10, groups, n_groups);
+	put_u16_list_ext(w, 13, tlsh_sig_schemes, tlsh_sig_schemes_n);
+	if (cfg->n_alpn) {
+		e = tlsh_ext_open(w, 16);
+		l = tlsh_vec_open(w, 2);
+		for (size_t i = 0; i < cfg->n_alpn; i++) {
+			v = tlsh_vec_open(w, 1);
+			tlsh_put_bytes(w, cfg->alpn[i], strlen(cfg->alpn[i]));
+			tlsh_vec_close(w, v, 1);
+		}
+		tlsh_vec_close(w, l, 2);
+		tlsh_ext_close(w, e);
+	}
+	e = tlsh_ext_open(w, 43);
+	tlsh_put_u8(w, 2);
+	tlsh_put_u16(w, 0x0304);
+	tlsh_ext_close(w, e);
+	if (c->cookie) {
+		e = tlsh_ext_open(w, 44);
+		v = tlsh_vec_open(w, 2);
+		tlsh_put_bytes(w, c->cookie, c->cookie_len);
+		tlsh_vec_close(w, v, 2);
+		tlsh_ext_close(w, e);
+	}
+	e = tlsh_ext_open(w, 51);
+	l = tlsh_vec_open(w, 2);
+	tlsh_put_u16(w, c->kex.group);
+	v = tlsh_vec_open(w, 2);
+	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
+	tlsh_vec_close(w, v, 2);
+	tlsh_vec_close(w, l, 2);
+	tlsh_ext_close(w, e);
+	tlsh_vec_close(w, x, 2);
+	tlsh_msg_done(c, m);
+	c->first_hello_seen = true;
+	return tlsh_wbuf_err(w);
+}
+
+static enum tlsh_err check_hello_common(struct tlsh_conn *c,
+					const struct tlsh_server_hello *sh)
+{
+	if (sh->session_id_len != c->session_id_len ||
+	    memcmp(sh->session_id, c->session_id, c->session_id_len))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	if (!our_suite(c, sh->suite))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	if (c->hrr && sh->suite != c->suite->id)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	if (!tlsh_ext_has(&sh->x, TLSH_X_KEY_SHARE))
+		return TLSH_ERR_MISSING_EXTENSION;
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
+					      const uint8_t *b, size_t len)
+{
+	struct tlsh_server_hello sh;
+	uint32_t allowed = 1u << TLSH_X_SUPPORTED_VERSIONS |
+			   1u << TLSH_X_KEY_SHARE | 1u << TLSH_X_COOKIE;
+
+	TRY(tlsh_parse_server_hello(b, len, &sh));
+	if (sh.x.present & ~allowed)
+		return TLSH_ERR_UNSUPPORTED_EXTENSION;
+	TRY(check_hello_common(c, &sh));
+	/* The retry must change something we can act on. */
+	if (!our_group(c, sh.group) || sh.group == c->kex.group)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	c->suite = tlsh_suite_by_id(sh.suite);
+	c->group = sh.group;
+	c->hrr = true;
+	if (sh.cookie) {
+		c->cookie = malloc(sh.cookie_len);
+		if (!c->cookie)
+			return TLSH_ERR_NOMEM;
+		memcpy(c->cookie, sh.cookie, sh.cookie_len);
+		c->cookie_len = sh.cookie_len;
+	}
+	tlsh_transcript_select(&c->tr, c->suite->hash);
+	tlsh_transcript_hrr_rewrite(&c->tr);
+	tlsh_transcript_add(&c->tr, b - TLSH_HS_HDR, len + TLSH_HS_HDR);
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
+				       size_t len)
+{
+	struct tlsh_server_hello sh;
+	uint32_t allowed = 1u << TLSH_X_SUPPORTED_VERSIONS |
+			   1u << TLSH_X_KEY_SHARE;
+	uint8_t dh[TLSH_KEX_SHARED_MAX];
+	size_t dh_len;
+
+	TRY(tlsh_parse_server_hello(b, len, &sh));
+	if (sh.x.present & ~allowed)
+		return TLSH_ERR_UNSUPPORTED_EXTENSION;
+	TRY(check_hello_common(c, &sh));
+	if (sh.group != c->kex.group)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	c->suite = tlsh_suite_by_id(sh.suite);
+	tlsh_transcript_select(&c->tr, c->suite->hash);
+	TRY(tlsh_kex_shared(&c->kex, sh.share, sh.share_len, dh, &dh_len));
+	tlsh_derive_hs(c, dh, dh_len);
+	explicit_bzero(dh, sizeof(dh));
+	tlsh_set_rx(c, c->s_hs);
+	tlsh_set_tx(c, c->c_hs);
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
+					       const uint8_t *b, size_t len)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_encrypted_extensions ee;
+	uint32_t allowed = 1u << TLSH_X_SUPPORTED_GROUPS;
+
+	TRY(tlsh_parse_encrypted_extensions(b, len, &ee));
+	if (cfg->server_name)
+		allowed |= 1u << TLSH_X_SERVER_NAME;
+	if (cfg->n_alpn)
+		allowed |= 1u << TLSH_X_ALPN;
+	if (ee.x.present & ~allowed)
+		return TLSH_ERR_UNSUPPORTED_EXTENSION;
+	if (ee.alpn) {
+		for (size_t i = 0; i < cfg->n_alpn; i++) {
+			if (strlen(cfg->alpn[i]) == ee.alpn_len &&
+			    !memcmp(cfg->alpn[i], ee.alpn, ee.alpn_len)) {
+				memcpy(c->alpn, ee.alpn, ee.alpn_len);
+				c->alpn[ee.alpn_len] = 0;
+				c->has_alpn = true;
+			}
+		}
+		if (!c->has_alpn)
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+	}
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
+					      const uint8_t *b, size_t len)
+{
+	struct tlsh_certificate_request cr;
+
+	TRY(tlsh_parse_certificate_request(b, len, &cr));
+	memcpy(c->cr_context, cr.context, cr.context_len);
+	c->cr_context_len = cr.context_len;
+	c->n_peer_sigalgs = 0;
+	while (tlsh_cur_left(&cr.sigalgs) &&
+	       c->n_peer_sigalgs < sizeof(c->peer_sigalgs) / 2)
+		TRY(tlsh_cur_u16(&cr.sigalgs,
+				 &c->peer_sigalgs[c->n_peer_sigalgs++]));
+	c->cert_requested = true;
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_server_finished(struct tlsh_conn *c,
+					  const uint8_t *b, size_t len)
+{
+	TRY(tlsh_check_finished(c, b, len));
+	tlsh_derive_ap(c);
+	tlsh_set_rx(c, c->s_ap);
+	return TLSH_OK;
+}
+
+static enum tlsh_err send_client_certificate(struct tlsh_conn *c)
+{
+	if (c->session_id_len)
+		TRY(tlsh_send_ccs(c));
+	return tlsh_send_certificate(c);
+}
+
+static enum tlsh_err send_client_certificate_verify(struct tlsh_conn *c)
+{
+	for (size_t i = 0; i < tlsh_sig_schemes_n; i++) {
+		uint16_t s = tlsh_sig_schemes[i];
+
+		if (!tlsh_cred_can_sign(c->cfg->cred, s))
+			continue;
+		for (size_t j = 0; j < c->n_peer_sigalgs; j++) {
+			if (c->peer_sigalgs[j] == s) {
+				c->sig_scheme = s;
+				return tlsh_send_certificate_verify(c);
+			}
+		}
+	}
+	return TLSH_ERR_HANDSHAKE_FAILURE;
+}
+
+static enum tlsh_err send_client_finished(struct tlsh_conn *c)
+{
+	if (c->session_id_len)
+		TRY(tlsh_send_ccs(c));
+	TRY(tlsh_send_finished(c));
+	TRY(tlsh_flush_hs(c));
+	tlsh_set_tx(c, c->c_ap);
+	return TLSH_OK;
+}
+
+static const struct tlsh_step cli_1rtt[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
+	RECV(TLSH_HS_FINISHED, recv_server_finished),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+static const struct tlsh_step cli_1rtt_client_auth[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
+	RECV(TLSH_HS_FINISHED, recv_server_finished),
+	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, send_client_certificate_verify,
+	     .cond = TLSH_IF_OWN_CERT),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+static const struct tlsh_step cli_hrr[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
+	RECV(TLSH_HS_FINISHED, recv_server_finished),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+static const struct tlsh_step cli_hrr_client_auth[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
+	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
+	RECV(TLSH_HS_FINISHED, recv_server_finished),
+	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, send_client_certificate_verify,
+	     .cond = TLSH_IF_OWN_CERT),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+/* The client learns its shape from what arrives; see expect() in conn.c. */
+const struct tlsh_shape tlsh_client_shapes[] = {
+	SHAPE("1-RTT", cli_1rtt),
+	SHAPE("1-RTT, client auth", cli_1rtt_client_auth),
+	SHAPE("HRR", cli_hrr),
+	SHAPE("HRR, client auth", cli_hrr_client_auth),
+};
+const size_t tlsh_client_n_shapes =
+	sizeof(tlsh_client_shapes) / sizeof(tlsh_client_shapes[0]);

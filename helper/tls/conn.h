@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Engine internals shared by conn.c, server.c and client.c. */
+#ifndef TLSH_TLS_CONN_H
+#define TLSH_TLS_CONN_H
+
+#include "tls/engine.h"
+#include "tls/kex.h"
+#include "tls/keysched.h"
+#include "tls/msg.h"
+#include "tls/record.h"
+#include "tls/transcript.h"
+
+#define TRY(expr) do { enum tlsh_err e_ = (expr); if (e_) return e_; } while (0)
+
+/* Largest handshake message accepted (a long certificate chain). */
+#define TLSH_MAX_HS_MSG (1u << 18)
+
+struct tlsh_conn;
+
+enum tlsh_cond {
+	TLSH_ALWAYS,
+	TLSH_IF_OWN_CERT,	/* we send a non-empty Certificate */
+	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
+};
+
+/*
+ * One step of a handshake shape: a message we send or expect. recv handlers
+ * get the message body (after the 4-byte header); the transcript already
+ * includes the message and c->th_before holds the hash before it.
+ */
+struct tlsh_step {
+	bool send;
+	uint16_t msg;
+	uint8_t cond;
+	union {
+		enum tlsh_err (*send_fn)(struct tlsh_conn *c);
+		enum tlsh_err (*recv_fn)(struct tlsh_conn *c,
+					 const uint8_t *body, size_t len);
+	};
+};
+
+struct tlsh_shape {
+	const char *name;
+	const struct tlsh_step *steps;
+	size_t n;
+};
+
+#define SEND(m, fn, ...) { .send = true, .msg = (m), .send_fn = (fn), __VA_ARGS__ }
+#define RECV(m, fn, ...) { .send = false, .msg = (m), .recv_fn = (fn), __VA_ARGS__ }
+#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]) }
+
+struct tlsh_conn {
+	const struct tlsh_config *cfg;
+	bool server;
+	enum tlsh_err err;
+	bool done;
+
+	/* State machine: the shape being followed and the next step in it. */
+	const struct tlsh_shape *shape;
+	const struct tlsh_shape *shapes;	/* alternatives (client) */
+	size_t n_shapes;
+	size_t step;
+
+	/* Record input: header, then exactly the body. */
+	uint8_t hdr[TLSH_REC_HDR];
+	size_t hdr_have;
+	uint8_t *body;
+	size_t body_len, body_have;
+	bool rx_key_changed;	/* a message just switched the read key */
+
+	struct tlsh_wbuf hs_in;		/* handshake bytes not yet a message */
+	struct tlsh_wbuf hs_out;	/* handshake messages to be sealed */
+	struct tlsh_wbuf out;		/* records ready to send */
+
+	struct tlsh_rec_dir rx, tx;
+	struct tlsh_transcript tr;
+	uint8_t th_before[TLSH_HASH_MAX];
+	struct tlsh_keysched ks;
+	uint8_t c_hs[TLSH_HASH_MAX], s_hs[TLSH_HASH_MAX];
+	uint8_t c_ap[TLSH_HASH_MAX], s_ap[TLSH_HASH_MAX];
+
+	const struct tlsh_suite *suite;
+	struct tlsh_kex kex;
+	uint16_t group;
+	uint16_t sig_scheme;	/* the one we sign with */
+	bool hrr;
+	bool ccs_sent;
+	bool first_hello_seen;	/* CCS may be received from now on */
+
+	uint8_t random[TLSH_RANDOM];
+	uint8_t session_id[32];
+	size_t session_id_len;
+	uint8_t *cookie;	/* client: from the HRR */
+	size_t cookie_len;
+
+	/* Peer authentication. */
+	struct tlsh_peer_chain peer;
+	bool peer_cert_sent;
+	bool peer_cv_ok;
+	bool cert_requested;	/* client: the server sent CertificateRequest */
+	uint8_t cr_context[255];
+	size_t cr_context_len;
+	uint16_t peer_sigalgs[32];	/* server: client's CR sigalgs */
+	size_t n_peer_sigalgs;
+
+	char alpn[256];
+	bool has_alpn;
+	char sni[256];
+	bool has_sni;
+};
+
+/* conn.c */
+TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);
+TLSH_MUST_CHECK enum tlsh_err tlsh_flush_hs(struct tlsh_conn *c);
+TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
+/* Append a finished handshake message (already in hs_out) to the transcript. */
+void tlsh_msg_done(struct tlsh_conn *c, size_t mark);
+void tlsh_set_tx(struct tlsh_conn *c, const uint8_t *secret);
+void tlsh_set_rx(struct tlsh_conn *c, const uint8_t *secret);
+/* Derive the handshake secrets from the (EC)DHE output and transcript. */
+void tlsh_derive_hs(struct tlsh_conn *c, const uint8_t *dh, size_t dh_len);
+/* The same once the key schedule is at the handshake secret already. */
+void tlsh_derive_hs_secrets(struct tlsh_conn *c);
+/* Derive the application secrets (transcript through server Finished). */
+void tlsh_derive_ap(struct tlsh_conn *c);
+const uint16_t *tlsh_cfg_suites(const struct tlsh_config *cfg, size_t *n);
+const uint16_t *tlsh_cfg_groups(const struct tlsh_config *cfg, size_t *n);
+
+/* Handlers shared by both roles. */
+enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c);
+enum tlsh_err tlsh_send_certificate_verify(struct tlsh_conn *c);
+enum tlsh_err tlsh_send_finished(struct tlsh_conn *c);
+enum tlsh_err tlsh_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
+				    size_t len);
+enum tlsh_err tlsh_recv_certificate_verify(struct tlsh_conn *c,
+					   const uint8_t *b, size_t len);
+/* Checks the peer's Finished; the role's own continuation follows. */
+enum tlsh_err tlsh_check_finished(struct tlsh_conn *c, const uint8_t *b,
+				  size_t len);
+
+/* server.c / client.c */
+extern const struct tlsh_shape tlsh_server_shapes[];
+extern const size_t tlsh_server_n_shapes;
+extern const struct tlsh_shape tlsh_client_shapes[];
+extern const size_t tlsh_client_n_shapes;
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include <nettle/memops.h>
+
+#include "tls/record.h"
+
+void tlsh_rec_set_key(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
+		      const uint8_t *key, const uint8_t *iv, uint64_t seq)
+{
+	tlsh_rec_wipe(d);
+	d->suite = s;
+	memcpy(d->key, key, s->key_len);
+	memcpy(d->iv, iv, sizeof(d->iv));
+	d->seq = seq;
+	switch (s->aead) {
+	case TLSH_AEAD_AES_128_GCM:
+		gcm_aes128_set_key(&d->aead.aes128, key);
+		break;
+	case TLSH_AEAD_AES_256_GCM:
+		gcm_aes256_set_key(&d->aead.aes256, key);
+		break;
+	case TLSH_AEAD_CHACHA20_POLY1305:
+		chacha_poly1305_set_key(&d->aead.chacha, key);
+		break;
+	default:
+		d->suite = NULL;
+		break;
+	}
+}
+
+void tlsh_rec_set_secret(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
+			 const uint8_t *traffic_secret)
+{
+	uint8_t key[32], iv[12];
+
+	tlsh_traffic_key_iv(s->hash, traffic_secret, s->key_len, key, iv);
+	tlsh_rec_set_key(d, s, key, iv, 0);
+	explicit_bzero(key, sizeof(key));
+}
+
+void tlsh_rec_wipe(struct tlsh_rec_dir *d)
+{
+	explicit_bzero(d, sizeof(*d));
+}
+
+static void nonce(const struct tlsh_rec_dir *d, uint8_t out[12])
+{
+	memcpy(out, d->iv, 12);
+	for (int i = 0; i < 8; i++)
+		out[11 - i] ^= (uint8_t)(d->seq >> (8 * i));
+}
+
+/* AEAD in place over buf[0..len); tag written to / checked against tag. */
+static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
+		 uint8_t *buf, size_t len, uint8_t *tag)
+{
+	uint8_t n[12], t[TLSH_REC_TAG];
+	bool ok = true;
+
+	nonce(d, n);
+	switch (d->suite->aead) {
+	case TLSH_AEAD_AES_128_GCM:
+		gcm_aes128_set_iv(&d->aead.aes128, 12, n);
+		gcm_aes128_update(&d->aead.aes128, TLSH_REC_HDR, aad);
+		if (seal)
+			gcm_aes128_encrypt(&d->aead.aes128, len, buf, buf);
+		else
+			gcm_aes128_decrypt(&d->aead.aes128, len, buf, buf);
+		gcm_aes128_digest(&d->aead.aes128, TLSH_REC_TAG, t);
+		break;
+	case TLSH_AEAD_AES_256_GCM:
+		gcm_aes256_set_iv(&d->aead.aes256, 12, n);
+		gcm_aes256_update(&d->aead.aes256, TLSH_REC_HDR, aad);
+		if (seal)
+			gcm_aes256_encrypt(&d->aead.aes256, len, buf, buf);
+		else
+			gcm_aes256_decrypt(&d->aead.aes256, len, buf, buf);
+		gcm_aes256_digest(&d->aead.aes256, TLSH_REC_TAG, t);
+		break;
+	case TLSH_AEAD_CHACHA20_POLY1305:
+		chacha_poly1305_set_nonce(&d->aead.chacha, n);
+		chacha_poly1305_update(&d->aead.chacha, TLSH_REC_HDR, aad);
+		if (seal)
+			chacha_poly1305_encrypt(&d->aead.chacha, len, buf, buf);
+		else
+			chacha_poly1305_decrypt(&d->aead.chacha, len, buf, buf);
+		chacha_poly1305_digest(&d->aead.chacha, TLSH_REC_TAG, t);
+		break;
+	default:
+		return false;
+	}
+	if (seal)
+		memcpy(tag, t, TLSH_REC_TAG);
+	else
+		ok = memeql_sec(t, tag, TLSH_REC_TAG);
+	explicit_bzero(t, sizeof(t));
+	return ok;
+}
+
+enum tlsh_err tlsh_rec_seal(struct tlsh_rec_dir *d, uint8_t type,
+			    const uint8_t *data, size_t len, size_t pad,
+			    struct tlsh_wbuf *out)
+{
+	size_t body, start = out->len;
+	uint8_t *p;
+
+	if (len > TLSH_MAX_PLAINTEXT)
+		return TLSH_ERR_STATE;
+	if (!d->suite || type == TLSH_CT_CHANGE_CIPHER_SPEC) {
+		p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + len);
+		if (!p)
+			return TLSH_ERR_BUFFER;
+		p[0] = type;
+		p[1] = 0x03;
+		p[2] = 0x03;
+		p[3] = (uint8_t)(len >> 8);
+		p[4] = (uint8_t)len;
+		if (len)
+			memcpy(p + TLSH_REC_HDR, data, len);
+		return TLSH_OK;
+	}
+	if (pad > TLSH_MAX_PLAINTEXT - len)
+		pad = TLSH_MAX_PLAINTEXT - len;
+	if (d->seq == UINT64_MAX)
+		return TLSH_ERR_STATE;
+	body = len + 1 + pad + TLSH_REC_TAG;
+	p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + body);
+	if (!p)
+		return TLSH_ERR_BUFFER;
+	p[0] = TLSH_CT_APPLICATION_DATA;
+	p[1] = 0x03;
+	p[2] = 0x03;
+	p[3] = (uint8_t)(body >> 8);
+	p[4] = (uint8_t)body;
+	if (len)
+		memmove(p + TLSH_REC_HDR, data, len);
+	p[TLSH_REC_HDR + len] = type;
+	memset(p + TLSH_REC_HDR + len + 1, 0, pad);
+	if (!aead(d, true, p, p + TLSH_REC_HDR, len + 1 + pad,
+		  p + TLSH_REC_HDR + len + 1 + pad)) {
+		out->len = start;
+		return TLSH_ERR_STATE;
+	}
+	d->seq++;
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_rec_header(const uint8_t hdr[TLSH_REC_HDR],
+			      size_t *body_len)
+{
+	size_t len = (size_t)hdr[3] << 8 | hdr[4];
+
+	switch (hdr[0]) {
+	case TLSH_CT_CHANGE_CIPHER_SPEC:
+	case TLSH_CT_ALERT:
+	case TLSH_CT_HANDSHAKE:
+	case TLSH_CT_APPLICATION_DATA:
+		break;
+	default:
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	}
+	if (hdr[1] != 0x03)
+		return TLSH_ERR_PROTOCOL_VERSION;
+	if (len > TLSH_MAX_CIPHERTEXT)
+		return TLSH_ERR_RECORD_OVERFLOW;
+	*body_len = len;
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_rec_open(struct tlsh_rec_dir *d,
+			    const uint8_t hdr[TLSH_REC_HDR], uint8_t *body,
+			    size_t body_len, uint8_t *type, size_t *len)
+{
+	size_t n;
+
+	if (!d->suite || hdr[0] == TLSH_CT_CHANGE_CIPHER_SPEC) {
+		if (body_len > TLSH_MAX_PLAINTEXT)
+			return TLSH_ERR_RECORD_OVERFLOW;
+		*type = hdr[0];
+		*len = body_len;
+		return TLSH_OK;
+	}
+	if (hdr[0] != TLSH_CT_APPLICATION_DATA)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	if (body_len < TLSH_REC_TAG + 1)
+		return TLSH_ERR_BAD_RECORD_MAC;
+	if (d->seq == UINT64_MAX)
+		return TLSH_ERR_STATE;
+	n = body_len - TLSH_REC_TAG;
+	if (!aead(d, false, hdr, body, n, body + n)) {
+		explicit_bzero(body, n);
+		return TLSH_ERR_BAD_RECORD_MAC;
+	}
+	d->seq++;
+	/* Strip the zero padding; the last non-zero byte is the type. */
+	while (n > 0 && body[n - 1] == 0)
+		n--;
+	if (n == 0)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	if (n - 1 > TLSH_MAX_PLAINTEXT)
+		return TLSH_ERR_RECORD_OVERFLOW;
+	*type = body[n - 1];
+	*len = n - 1;
+	return TLSH_OK;
+}

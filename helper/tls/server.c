@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The server side of the TLS 1.3 handshake. */
+#include <string.h>
+
+#include "tls/conn.h"
+
+static bool offered(struct tlsh_cur list, uint16_t v)
+{
+	return tlsh_u16_list_has(list, v);
+}
+
+static enum tlsh_err choose_suite(struct tlsh_conn *c,
+				  const struct tlsh_client_hello *ch)
+{
+	size_t n;
+	const uint16_t *ours = tlsh_cfg_suites(c->cfg, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tlsh_suite *s = tlsh_suite_by_id(ours[i]);
+
+		if (s && offered(ch->suites, ours[i])) {
+			c->suite = s;
+			return TLSH_OK;
+		}
+	}
+	return TLSH_ERR_HANDSHAKE_FAILURE;
+}
+
+/*
+ * A group both sides support, preferring one the client already sent a
+ * share for (no HelloRetryRequest); *have_share says which case it is.
+ */
+static enum tlsh_err choose_group(struct tlsh_conn *c,
+				  const struct tlsh_client_hello *ch,
+				  bool *have_share)
+{
+	size_t n;
+	const uint16_t *ours = tlsh_cfg_groups(c->cfg, &n);
+	const uint8_t *kx;
+	size_t kx_len;
+	uint16_t fallback = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!tlsh_kex_supported(ours[i]) || !offered(ch->groups, ours[i]))
+			continue;
+		if (tlsh_ch_find_share(ch->shares, ours[i], &kx, &kx_len)) {
+			c->group = ours[i];
+			*have_share = true;
+			return TLSH_OK;
+		}
+		if (!fallback)
+			fallback = ours[i];
+	}
+	if (!fallback)
+		return TLSH_ERR_HANDSHAKE_FAILURE;
+	c->group = fallback;
+	*have_share = false;
+	return TLSH_OK;
+}
+
+static enum tlsh_err choose_sig(struct tlsh_conn *c,
+				const struct tlsh_client_hello *ch)
+{
+	for (size_t i = 0; i < tlsh_sig_schemes_n; i++) {
+		uint16_t s = tlsh_sig_schemes[i];
+
+		if (offered(ch->sigalgs, s) && tlsh_cred_can_sign(c->cfg->cred, s)) {
+			c->sig_scheme = s;
+			return TLSH_OK;
+		}
+	}
+	return TLSH_ERR_HANDSHAKE_FAILURE;
+}
+
+static enum tlsh_err choose_alpn(struct tlsh_conn *c,
+				 const struct tlsh_client_hello *ch)
+{
+	const struct tlsh_config *cfg = c->cfg;
+
+	if (!tlsh_ext_has(&ch->x, TLSH_X_ALPN) || !cfg->n_alpn)
+		return TLSH_OK;
+	for (size_t i = 0; i < cfg->n_alpn; i++) {
+		struct tlsh_cur list = ch->alpn;
+		size_t want = strlen(cfg->alpn[i]);
+
+		while (tlsh_cur_left(&list)) {
+			struct tlsh_cur name;
+
+			if (tlsh_cur_vec(&list, 1, 1, 255, &name))
+				return TLSH_ERR_DECODE;
+			if (tlsh_cur_left(&name) == want &&
+			    !memcmp(name.p, cfg->alpn[i], want)) {
+				memcpy(c->alpn, cfg->alpn[i], want);
+				c->alpn[want] = 0;
+				c->has_alpn = true;
+				return TLSH_OK;
+			}
+		}
+	}
+	return TLSH_ERR_NO_APPLICATION_PROTOCOL;
+}
+
+static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
+				       size_t len);
+
+static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m, x, e, sid;
+
+	tlsh_transcript_hrr_rewrite(&c->tr);
+	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
+	tlsh_put_u16(w, 0x0303);
+	tlsh_put_bytes(w, tlsh_hrr_random, TLSH_RANDOM);
+	sid = tlsh_vec_open(w, 1);
+	tlsh_put_bytes(w, c->session_id, c->session_id_len);
+	tlsh_vec_close(w, sid, 1);
+	tlsh_put_u16(w, c->suite->id);
+	tlsh_put_u8(w, 0);
+	x = tlsh_vec_open(w, 2);
+	e = tlsh_ext_open(w, 43);
+	tlsh_put_u16(w, 0x0304);
+	tlsh_ext_close(w, e);
+	e = tlsh_ext_open(w, 51);
+	tlsh_put_u16(w, c->group);
+	tlsh_ext_close(w, e);
+	tlsh_vec_close(w, x, 2);
+	tlsh_msg_done(c, m);
+	c->hrr = true;
+	TRY(tlsh_wbuf_err(w));
+	if (c->session_id_len)
+		return tlsh_send_ccs(c);
+	return TLSH_OK;
+}
+
+static enum tlsh_err send_server_hello(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m, x, e, sid;
+
+	c->cfg->random(c->cfg->random_ctx, TLSH_RANDOM, c->random);
+	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
+	tlsh_put_u16(w, 0x0303);
+	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
+	sid = tlsh_vec_open(w, 1);
+	tlsh_put_bytes(w, c->session_id, c->session_id_len);
+	tlsh_vec_close(w, sid, 1);
+	tlsh_put_u16(w, c->suite->id);
+	tlsh_put_u8(w, 0);
+	x = tlsh_vec_open(w, 2);
+	e = tlsh_ext_open(w, 51);
+	tlsh_put_u16(w, c->kex.group);
+	sid = tlsh_vec_open(w, 2);
+	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
+	tlsh_vec_close(w, sid, 2);
+	tlsh_ext_close(w, e);
+	e = tlsh_ext_open(w, 43);
+	tlsh_put_u16(w, 0x0304);
+	tlsh_ext_close(w, e);
+	tlsh_vec_close(w, x, 2);
+	tlsh_msg_done(c, m);
+	TRY(tlsh_wbuf_err(w));
+	tlsh_derive_hs_secrets(c);
+	/* Middlebox compatibility: CCS right after the first server hello. */
+	if (c->session_id_len)
+		TRY(tlsh_send_ccs(c));
+	TRY(tlsh_flush_hs(c));
+	tlsh_set_tx(c, c->s_hs);
+	tlsh_set_rx(c, c->c_hs);
+	return TLSH_OK;
+}
+
+static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m = tlsh_hs_open(w, TLSH_HS_ENCRYPTED_EXTENSIONS) - 1, x, e;
+
+	x = tlsh_vec_open(w, 2);
+	if (c->has_alpn) {
+		size_t list, name;
+
+		e = tlsh_ext_open(w, 16);
+		list = tlsh_vec_open(w, 2);
+		name = tlsh_vec_open(w, 1);
+		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
+		tlsh_vec_close(w, name, 1);
+		tlsh_vec_close(w, list, 2);
+		tlsh_ext_close(w, e);
+	}
+	if (c->has_sni) {
+		e = tlsh_ext_open(w, 0);	/* acknowledged, empty */
+		tlsh_ext_close(w, e);
+	}
+	tlsh_vec_close(w, x, 2);
+	tlsh_msg_done(c, m);
+	return tlsh_wbuf_err(w);
+}
+
+static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x, e, l;
+
+	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
+	x = tlsh_vec_open(w, 2);
+	e = tlsh_ext_open(w, 13);
+	l = tlsh_vec_open(w, 2);
+	for (size_t i = 0; i < tlsh_sig_schemes_n; i++)
+		tlsh_put_u16(w, tlsh_sig_schemes[i]);
+	tlsh_vec_close(w, l, 2);
+	tlsh_ext_close(w, e);
+	tlsh_vec_close(w, x, 2);
+	tlsh_msg_done(c, m);
+	return tlsh_wbuf_err(w);
+}
+
+static enum tlsh_err send_server_finished(struct tlsh_conn *c)
+{
+	TRY(tlsh_send_finished(c));
+	TRY(tlsh_flush_hs(c));
+	/* Application secrets cover the transcript through this Finished. */
+	tlsh_derive_ap(c);
+	tlsh_set_tx(c, c->s_ap);
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_client_finished(struct tlsh_conn *c,
+					  const uint8_t *b, size_t len)
+{
+	TRY(tlsh_check_finished(c, b, len));
+	tlsh_set_rx(c, c->c_ap);
+	return TLSH_OK;
+}
+
+static const struct tlsh_step srv_1rtt[] = {
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
+	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_FINISHED, send_server_finished),
+	RECV(TLSH_HS_FINISHED, recv_client_finished),
+};
+
+static const struct tlsh_step srv_1rtt_client_auth[] = {
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
+	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_FINISHED, send_server_finished),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
+	RECV(TLSH_HS_FINISHED, recv_client_finished),
+};
+
+static const struct tlsh_step srv_hrr[] = {
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
+	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_FINISHED, send_server_finished),
+	RECV(TLSH_HS_FINISHED, recv_client_finished),
+};
+
+static const struct tlsh_step srv_hrr_client_auth[] = {
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
+	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
+	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_FINISHED, send_server_finished),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
+	RECV(TLSH_HS_FINISHED, recv_client_finished),
+};
+
+enum { SRV_1RTT, SRV_1RTT_CA, SRV_HRR, SRV_HRR_CA };
+
+const struct tlsh_shape tlsh_server_shapes[] = {
+	[SRV_1RTT] = SHAPE("1-RTT", srv_1rtt),
+	[SRV_1RTT_CA] = SHAPE("1-RTT, client auth", srv_1rtt_client_auth),
+	[SRV_HRR] = SHAPE("HRR", srv_hrr),
+	[SRV_HRR_CA] = SHAPE("HRR, client auth", srv_hrr_client_auth),
+};
+const size_t tlsh_server_n_shapes =
+	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
+
+static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
+				       size_t len)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_client_hello ch;
+	const struct tlsh_suite *hrr_suite = c->suite;
+	uint16_t hrr_group = c->group;
+	bool have_share, second = c->hrr;
+	const uint8_t *kx;
+	size_t kx_len, dh_len;
+	uint8_t dh[TLSH_KEX_SHARED_MAX];
+	enum tlsh_err err;
+
+	c->first_hello_seen = true;
+	TRY(tlsh_parse_client_hello(b, len, &ch));
+	/* Certificate-based key exchange needs all three (RFC 8446 9.2). */
+	if (!tlsh_ext_has(&ch.x, TLSH_X_SUPPORTED_GROUPS) ||
+	    !tlsh_ext_has(&ch.x, TLSH_X_KEY_SHARE) ||
+	    !tlsh_ext_has(&ch.x, TLSH_X_SIGNATURE_ALGORITHMS))
+		return TLSH_ERR_MISSING_EXTENSION;
+	if (second) {
+		/* The retried hello must stay the same in what was chosen. */
+		if (ch.session_id_len != c->session_id_len ||
+		    memcmp(ch.session_id, c->session_id, c->session_id_len) ||
+		    !offered(ch.suites, hrr_suite->id))
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+		if (!tlsh_ch_find_share(ch.shares, hrr_group, &kx, &kx_len) ||
+		    tlsh_cur_left(&ch.shares) != 4 + kx_len)
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+	} else {
+		memcpy(c->session_id, ch.session_id, ch.session_id_len);
+		c->session_id_len = ch.session_id_len;
+		TRY(choose_suite(c, &ch));
+		tlsh_transcript_select(&c->tr, c->suite->hash);
+		TRY(choose_group(c, &ch, &have_share));
+		if (!have_share) {
+			c->shape = &tlsh_server_shapes[cfg->verify_client ?
+						       SRV_HRR_CA : SRV_HRR];
+			/* The sends that follow produce the HRR. */
+			return TLSH_OK;
+		}
+		c->shape = &tlsh_server_shapes[cfg->verify_client ?
+					       SRV_1RTT_CA : SRV_1RTT];
+		if (!tlsh_ch_find_share(ch.shares, c->group, &kx, &kx_len))
+			return TLSH_ERR_INTERNAL;
+	}
+	TRY(choose_sig(c, &ch));
+	TRY(choose_alpn(c, &ch));
+	if (ch.sni && ch.sni_len < sizeof(c->sni)) {
+		memcpy(c->sni, ch.sni, ch.sni_len);
+		c->sni[ch.sni_len] = 0;
+		c->has_sni = true;
+	}
+	if (kx_len != tlsh_kex_pub_len(c->group))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
+	err = tlsh_kex_shared(&c->kex, kx, kx_len, dh, &dh_len);
+	if (err)
+		return err;
+	/*
+	 * The handshake secrets need the ServerHello in the transcript; keep
+	 * the shared secret in the key schedule's extract until then.
+	 */
+	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
+	tlsh_ks_next(&c->ks, dh, dh_len);
+	explicit_bzero(dh, sizeof(dh));
+	return TLSH_OK;
+}
