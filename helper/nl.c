@@ -301,6 +301,38 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 	return 0;
 }
 
+static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
+{
+	static struct nla_policy policy[TLSH_A_MAX + 1] = {
+		[TLSH_A_LISTENER_ID]	= { .type = NLA_U32 },
+		[TLSH_A_TIMEOUT_MS]	= { .type = NLA_U32 },
+		[TLSH_A_MAX_IN_FLIGHT]	= { .type = NLA_U32 },
+		[TLSH_A_COUNTERS]	= { .type = NLA_NESTED },
+	};
+	struct nlattr *tb[TLSH_A_MAX + 1];
+	struct nlattr *ctb[TLSH_COUNTER_MAX + 1];
+	unsigned int i;
+
+	memset(ls, 0, sizeof(*ls));
+	if (nla_parse_nested(tb, TLSH_A_MAX, attr, policy) < 0 ||
+	    !tb[TLSH_A_LISTENER_ID])
+		return -EPROTO;
+	ls->id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+	if (tb[TLSH_A_TIMEOUT_MS])
+		ls->timeout_ms = nla_get_u32(tb[TLSH_A_TIMEOUT_MS]);
+	if (tb[TLSH_A_MAX_IN_FLIGHT])
+		ls->max_in_flight = nla_get_u32(tb[TLSH_A_MAX_IN_FLIGHT]);
+	if (!tb[TLSH_A_COUNTERS])
+		return 0;
+	if (nla_parse_nested(ctb, TLSH_COUNTER_MAX, tb[TLSH_A_COUNTERS],
+			     NULL) < 0)
+		return -EPROTO;
+	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++)
+		if (ctb[i] && nla_len(ctb[i]) == sizeof(uint64_t))
+			ls->counters[i] = nla_get_u64(ctb[i]);
+	return 0;
+}
+
 static int parse_get_reply(struct nl_msg *msg, void *arg)
 {
 	static struct nla_policy policy[TLSH_A_MAX + 1] = {
@@ -342,6 +374,22 @@ static int parse_get_reply(struct nl_msg *msg, void *arg)
 		st->counters[i] = nla_get_u64(ctb[i]);
 		st->has_counter[i] = true;
 	}
+
+	/* genlmsg_parse() keeps only the last of repeated attributes. */
+	{
+		struct nlattr *attr;
+		int rem;
+
+		nlmsg_for_each_attr(attr, nlh, GENL_HDRLEN, rem) {
+			if (nla_type(attr) != TLSH_A_LISTENER)
+				continue;
+			if (st->n_listeners < TLSH_STATUS_MAX_LISTENERS &&
+			    parse_listener(attr,
+					   &st->listeners[st->n_listeners]))
+				return -EPROTO;
+			st->n_listeners++;
+		}
+	}
 	return 0;
 }
 
@@ -367,4 +415,171 @@ int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)
 	if (err && errmsg && errlen)
 		snprintf(errmsg, errlen, "%s", nl.errmsg);
 	return err;
+}
+
+static int put_u32(struct nl_msg *msg, int attr, uint32_t v)
+{
+	return nla_put_u32(msg, attr, v) < 0 ? -EMSGSIZE : 0;
+}
+
+static int parse_listener_id(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[TLSH_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLSH_A_MAX, NULL) < 0 ||
+	    !tb[TLSH_A_LISTENER_ID] ||
+	    nla_len(tb[TLSH_A_LISTENER_ID]) != sizeof(uint32_t))
+		return -EPROTO;
+	*(uint32_t *)arg = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+	return 0;
+}
+
+int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
+		   uint32_t max_in_flight, uint32_t *listener_id)
+{
+	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_ATTACH);
+	uint32_t id = 0;
+	int err;
+
+	if (!req)
+		return set_error(nl, TLSH_CMD_ATTACH, -ENOMEM, NULL);
+	err = put_u32(req, TLSH_A_FD, (uint32_t)fd);
+	if (!err && timeout_ms)
+		err = put_u32(req, TLSH_A_TIMEOUT_MS, timeout_ms);
+	if (!err && max_in_flight)
+		err = put_u32(req, TLSH_A_MAX_IN_FLIGHT, max_in_flight);
+	if (err) {
+		nlmsg_free(req);
+		return set_error(nl, TLSH_CMD_ATTACH, err, NULL);
+	}
+	err = tlsh_nl_transact(nl, req, parse_listener_id, &id);
+	if (!err && !id)
+		err = set_error(nl, TLSH_CMD_ATTACH, -EPROTO, "no listener id");
+	if (!err)
+		*listener_id = id;
+	return err;
+}
+
+int tlsh_nl_detach(struct tlsh_nl *nl, uint32_t listener_id)
+{
+	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_DETACH);
+
+	if (!req || put_u32(req, TLSH_A_LISTENER_ID, listener_id)) {
+		nlmsg_free(req);
+		return set_error(nl, TLSH_CMD_DETACH, -ENOMEM, NULL);
+	}
+	return tlsh_nl_transact(nl, req, NULL, NULL);
+}
+
+struct accept_reply {
+	int fd;
+	uint32_t listener_id;
+};
+
+static int parse_accept_reply(struct nl_msg *msg, void *arg)
+{
+	struct accept_reply *r = arg;
+	struct nlattr *tb[TLSH_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLSH_A_MAX, NULL) < 0 ||
+	    !tb[TLSH_A_FD] || nla_len(tb[TLSH_A_FD]) != sizeof(int32_t) ||
+	    !tb[TLSH_A_LISTENER_ID] ||
+	    nla_len(tb[TLSH_A_LISTENER_ID]) != sizeof(uint32_t))
+		return -EPROTO;
+	r->fd = (int32_t)nla_get_u32(tb[TLSH_A_FD]);
+	r->listener_id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+	return 0;
+}
+
+int tlsh_nl_accept(struct tlsh_nl *nl, uint32_t listener_id, int *fd,
+		   uint32_t *from_listener)
+{
+	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_ACCEPT);
+	struct accept_reply r = { .fd = -1 };
+	int err;
+
+	if (!req || (listener_id &&
+		     put_u32(req, TLSH_A_LISTENER_ID, listener_id))) {
+		nlmsg_free(req);
+		return set_error(nl, TLSH_CMD_ACCEPT, -ENOMEM, NULL);
+	}
+	err = tlsh_nl_transact(nl, req, parse_accept_reply, &r);
+	if (err)
+		return err;
+	if (r.fd < 0)
+		return set_error(nl, TLSH_CMD_ACCEPT, -EPROTO, "no fd");
+	*fd = r.fd;
+	if (from_listener)
+		*from_listener = r.listener_id;
+	return 0;
+}
+
+int tlsh_nl_done(struct tlsh_nl *nl, int fd, uint32_t status)
+{
+	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_DONE);
+
+	if (!req || put_u32(req, TLSH_A_FD, (uint32_t)fd) ||
+	    put_u32(req, TLSH_A_STATUS, status)) {
+		nlmsg_free(req);
+		return set_error(nl, TLSH_CMD_DONE, -ENOMEM, NULL);
+	}
+	return tlsh_nl_transact(nl, req, NULL, NULL);
+}
+
+int tlsh_nl_join_ready(struct tlsh_nl *nl)
+{
+	int grp, ret;
+
+	grp = genl_ctrl_resolve_grp(nl->sock, TLSH_GENL_NAME,
+				    TLSH_MCGRP_READY);
+	if (grp < 0)
+		return set_error(nl, TLSH_CMD_READY,
+				 grp == -NLE_OBJ_NOTFOUND ? -ENOENT :
+				 nlerr_to_errno(grp), NULL);
+	ret = nl_socket_add_membership(nl->sock, grp);
+	if (ret < 0) {
+		ret = nlerr_to_errno(ret);
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "cannot join tlsh group \"%s\": %s%s",
+			 TLSH_MCGRP_READY, strerror(-ret),
+			 ret == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
+		return ret;
+	}
+	return 0;
+}
+
+int tlsh_nl_fd(const struct tlsh_nl *nl)
+{
+	return nl_socket_get_fd(nl->sock);
+}
+
+int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
+{
+	/* Aligned for struct nlmsghdr. */
+	uint32_t buf[1024];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	ssize_t n;
+	int len;
+
+	for (;;) {
+		n = recv(nl_socket_get_fd(nl->sock), buf, sizeof(buf),
+			 MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		for (len = (int)n; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len)) {
+			struct genlmsghdr *gh = nlmsg_data(nlh);
+			struct nlattr *tb[TLSH_A_MAX + 1];
+
+			if (nlh->nlmsg_type != nl->family_id ||
+			    !genlmsg_valid_hdr(nlh, 0) ||
+			    gh->cmd != TLSH_CMD_READY ||
+			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
+			    !tb[TLSH_A_LISTENER_ID])
+				continue;
+			*listener_id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+			return 0;
+		}
+		nlh = (struct nlmsghdr *)buf;
+	}
 }

@@ -28,6 +28,16 @@ struct tlsh_nl {
 	char errmsg[256];
 };
 
+/* One attached listener in a TLSH_CMD_GET reply. */
+struct tlsh_listener_status {
+	uint32_t id;
+	uint32_t timeout_ms;
+	uint32_t max_in_flight;
+	uint64_t counters[TLSH_COUNTER_MAX + 1];	/* 0 if not reported */
+};
+
+#define TLSH_STATUS_MAX_LISTENERS 64
+
 /* What TLSH_CMD_GET reports. */
 struct tlsh_status {
 	char module_version[64];
@@ -35,6 +45,9 @@ struct tlsh_status {
 	/* Indexed by enum tlsh_counter; has_counter[] false if not reported. */
 	uint64_t counters[TLSH_COUNTER_MAX + 1];
 	bool has_counter[TLSH_COUNTER_MAX + 1];
+	/* The first TLSH_STATUS_MAX_LISTENERS listeners; n_listeners counts all. */
+	unsigned int n_listeners;
+	struct tlsh_listener_status listeners[TLSH_STATUS_MAX_LISTENERS];
 };
 
 /*
@@ -46,6 +59,52 @@ void tlsh_nl_close(struct tlsh_nl *nl);
 
 /* TLSH_CMD_GET: -EPERM without CAP_NET_ADMIN. */
 int tlsh_nl_get(struct tlsh_nl *nl, struct tlsh_status *st)
+	__attribute__((warn_unused_result));
+
+/*
+ * TLSH_CMD_ATTACH: attach the listening TCP socket fd (of this process).
+ * timeout_ms and max_in_flight 0 take the module's defaults. On success
+ * *listener_id is the new listener's id. -EBUSY if already attached, if it
+ * has a ULP, or if a thread is blocked in accept() on it; -EINVAL if it is
+ * not a listening TCP socket of this netns.
+ */
+int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
+		   uint32_t max_in_flight, uint32_t *listener_id)
+	__attribute__((warn_unused_result));
+
+/* TLSH_CMD_DETACH: -ESRCH if no such listener. */
+int tlsh_nl_detach(struct tlsh_nl *nl, uint32_t listener_id)
+	__attribute__((warn_unused_result));
+
+/*
+ * TLSH_CMD_ACCEPT: claim a connection waiting for its handshake, of
+ * listener_id or of any listener if 0. *fd is a new O_CLOEXEC socket fd in
+ * this process; *from_listener (may be NULL) the listener's id. -EAGAIN
+ * when none is waiting.
+ */
+int tlsh_nl_accept(struct tlsh_nl *nl, uint32_t listener_id, int *fd,
+		   uint32_t *from_listener)
+	__attribute__((warn_unused_result));
+
+/*
+ * TLSH_CMD_DONE: status 0 once kTLS TX and RX are installed on fd (then the
+ * connection goes to the application when fd is closed), else a positive
+ * errno (the connection is reset). Close fd afterwards either way.
+ */
+int tlsh_nl_done(struct tlsh_nl *nl, int fd, uint32_t status)
+	__attribute__((warn_unused_result));
+
+/*
+ * READY notifications, on a struct tlsh_nl opened for nothing else: join
+ * the group (-EPERM without CAP_NET_ADMIN), then poll tlsh_nl_fd() and read
+ * them with tlsh_nl_read_ready(), which never blocks: 0 and the listener
+ * id, or -EAGAIN. -ENOBUFS means notifications were lost: drain with
+ * ACCEPT until -EAGAIN.
+ */
+int tlsh_nl_join_ready(struct tlsh_nl *nl)
+	__attribute__((warn_unused_result));
+int tlsh_nl_fd(const struct tlsh_nl *nl);
+int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
 	__attribute__((warn_unused_result));
 
 /*

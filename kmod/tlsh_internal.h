@@ -6,6 +6,14 @@
 #define _TLSH_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/netlink.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -14,13 +22,26 @@
 /* From the top-level VERSION file, through Kbuild. */
 #define TLSH_MODULE_VERSION TLSH_VERSION
 
+#define TLSH_DEFAULT_TIMEOUT_MS		10000
+#define TLSH_MAX_TIMEOUT_MS		3600000
+#define TLSH_DEFAULT_MAX_IN_FLIGHT	1024
+#define TLSH_MAX_MAX_IN_FLIGHT		65536
+
+/*
+ * How often the reaper looks at claimed connections while there are any:
+ * a daemon that closes its fd without DONE is noticed this late.
+ */
+#define TLSH_REAP_INTERVAL		(HZ / 4)
+
 /*
  * Per network namespace state. Listeners belong to the namespace of their
  * socket, so their counters do too: GET reports the caller's namespace.
  * Indexed by enum tlsh_counter; the UNSPEC and PAD slots stay unused.
+ * listeners is written under tlsh_mutex and read under RCU.
  */
 struct tlsh_net {
 	atomic64_t counters[TLSH_COUNTER_MAX + 1];
+	struct list_head listeners;
 };
 
 extern unsigned int tlsh_net_id;
@@ -30,7 +51,119 @@ static inline struct tlsh_net *tlsh_net(const struct net *net)
 	return net_generic(net, tlsh_net_id);
 }
 
+/*
+ * The proto_ops an attached listener gets: a copy of the genuine inet or
+ * inet6 stream ops with accept, poll, release, shutdown and setsockopt
+ * replaced, owner THIS_MODULE. A listener keeps them until it is closed,
+ * even after DETACH, so that module code stays pinned while any thread can
+ * be running it.
+ */
+struct tlsh_family {
+	struct proto_ops ops;
+	const struct proto_ops *genuine;
+};
+
+/*
+ * Where a held connection is, and who owns its struct sock's "user"
+ * reference (the one the final close of a socket drops). Every transition
+ * happens under the listener's lock; whoever moves an entry to GONE closes
+ * it, so each child has exactly one closer.
+ */
+enum tlsh_conn_state {
+	TLSH_CONN_GONE,		/* on no list: delivered, or being closed */
+	TLSH_CONN_PENDING,	/* l->pending: on no socket, the entry owns sk */
+	TLSH_CONN_CLAIMING,	/* on no list: ACCEPT is grafting it */
+	TLSH_CONN_CLAIMED,	/* l->inflight: the daemon's socket owns sk */
+	TLSH_CONN_HANDOFF,	/* l->inflight: DONE ok, daemon socket on dops */
+	TLSH_CONN_PARKING,	/* on no list: being moved to the park socket */
+	TLSH_CONN_READY,	/* l->ready: grafted on park, the entry owns it */
+};
+
+struct genl_info;
+struct sk_buff;
+struct tlsh_listener;
+
+struct tlsh_conn {
+	struct list_head node;		/* on a listener list, by state */
+	struct hlist_node hnode;	/* tlsh_conn_hash while CLAIMED */
+	refcount_t refcnt;
+	struct tlsh_listener *l;	/* holds a reference */
+	struct sock *sk;		/* holds a reference (sock_hold) */
+	enum tlsh_conn_state state;
+	enum tlsh_conn_state was;	/* before GONE, for a batched closer */
+	unsigned long deadline;		/* jiffies */
+	struct socket *park;		/* holds sk from hand-back to accept */
+	const struct proto_ops *tls_ops; /* the daemon socket's ops at DONE */
+	struct proto_ops dops;		/* tls_ops with our release */
+	/* Socket options of the child before the daemon touched it. */
+	long rcvtimeo;
+	long sndtimeo;
+	int rcvlowat;
+	bool linger;
+	long lingertime;
+};
+
+struct tlsh_listener {
+	refcount_t refcnt;
+	u32 id;
+	struct net *net;		/* the listener's own netns */
+	struct sock *sk;		/* holds a reference (sock_hold) */
+	const struct tlsh_family *fam;
+	wait_queue_head_t *wqh;		/* the listener socket's wait queue */
+	struct wait_queue_entry wait;	/* on *wqh while attached */
+	struct hlist_node hnode;	/* tlsh_listener_hash, by sk */
+	struct list_head net_node;	/* tlsh_net.listeners */
+	u32 timeout_ms;
+	u32 max_in_flight;
+	struct work_struct accept_work;
+	struct delayed_work reap_work;
+	struct rcu_head rcu;
+
+	spinlock_t lock;		/* everything below */
+	bool dead;			/* detached or closed: holds nothing */
+	bool reap_armed;
+	unsigned long reap_at;
+	struct list_head pending;
+	struct list_head inflight;
+	struct list_head ready;
+	u64 counters[TLSH_COUNTER_MAX + 1];
+};
+
+/* Serialises attach, detach and listener close; protects the registry. */
+extern struct mutex tlsh_mutex;
+extern struct workqueue_struct *tlsh_wq;
+
+/* tlsh_listener.c */
+int tlsh_listener_init(void);
+void tlsh_listener_exit(void);
+int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
+			 u32 max_in_flight, u32 *id,
+			 struct netlink_ext_ack *extack);
+int tlsh_listener_detach(struct net *net, u32 id,
+			 struct netlink_ext_ack *extack);
+void tlsh_listener_put(struct tlsh_listener *l);
+void tlsh_listener_kick(struct tlsh_listener *l);
+void tlsh_listener_arm_reap(struct tlsh_listener *l, unsigned long when);
+
+/* tlsh_conn.c */
+void tlsh_conn_set_state(struct tlsh_conn *c, enum tlsh_conn_state state);
+void tlsh_conn_count(struct tlsh_listener *l, int counter);
+struct tlsh_conn *tlsh_conn_new(struct tlsh_listener *l, struct sock *sk);
+void tlsh_conn_put(struct tlsh_conn *c);
+void tlsh_conn_close(struct tlsh_conn *c, enum tlsh_conn_state was, int err);
+void tlsh_conn_close_child(struct sock *sk, int err);
+void tlsh_set_ops(struct socket *sock, const struct proto_ops *ops);
+int tlsh_conn_accept(struct genl_info *info, u32 listener_id);
+int tlsh_conn_done(struct net *net, int fd, u32 status,
+		   struct netlink_ext_ack *extack);
+void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock);
+
+/* tlsh_netlink.c */
 int tlsh_netlink_init(void);
 void tlsh_netlink_exit(void);
+bool tlsh_nl_has_daemon(struct net *net);
+void tlsh_nl_notify_ready(struct net *net, u32 listener_id);
+int tlsh_nl_accept_reply(struct genl_info *info, int fd, u32 listener_id,
+			 struct sk_buff **msgp);
 
 #endif /* _TLSH_INTERNAL_H */

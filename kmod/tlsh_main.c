@@ -4,7 +4,12 @@
  * tlshelper daemon has done their TLS handshake and installed kTLS.
  *
  * This file owns module load and unload; the generic netlink family lives
- * in tlsh_netlink.c.
+ * in tlsh_netlink.c, attached listeners in tlsh_listener.c and the held
+ * connections in tlsh_conn.c.
+ *
+ * Unload is refused while any socket uses the module's proto_ops: each
+ * such socket holds a module reference (ops->owner), so once tlsh_exit()
+ * runs no listener or held connection is left.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,7 +21,14 @@
 unsigned int tlsh_net_id __read_mostly;
 
 /* net_generic() storage is zeroed, which is a valid atomic64_t of 0. */
+static int __net_init tlsh_net_init(struct net *net)
+{
+	INIT_LIST_HEAD(&tlsh_net(net)->listeners);
+	return 0;
+}
+
 static struct pernet_operations tlsh_net_ops = {
+	.init = tlsh_net_init,
 	.id = &tlsh_net_id,
 	.size = sizeof(struct tlsh_net),
 };
@@ -30,20 +42,29 @@ static int __init tlsh_init(void)
 	if (err)
 		return err;
 
+	err = tlsh_listener_init();
+	if (err)
+		goto err_pernet;
+
 	err = tlsh_netlink_init();
-	if (err) {
-		unregister_pernet_subsys(&tlsh_net_ops);
-		return err;
-	}
+	if (err)
+		goto err_listener;
 
 	pr_info("version %s loaded\n", TLSH_MODULE_VERSION);
 	return 0;
+
+err_listener:
+	tlsh_listener_exit();
+err_pernet:
+	unregister_pernet_subsys(&tlsh_net_ops);
+	return err;
 }
 
 static void __exit tlsh_exit(void)
 {
 	/* Unregistering waits for in-progress commands to finish. */
 	tlsh_netlink_exit();
+	tlsh_listener_exit();
 	unregister_pernet_subsys(&tlsh_net_ops);
 }
 

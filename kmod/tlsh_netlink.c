@@ -2,9 +2,9 @@
 /*
  * The "tlsh" generic netlink family: the control interface of tlsh.ko.
  *
- * Only TLSH_CMD_GET is registered. The rest of the protocol declared in
- * uapi/tlsh.h gets handlers as it is built; until then the genetlink core
- * answers those commands with EOPNOTSUPP.
+ * This file parses and answers messages; the work is done in
+ * tlsh_listener.c (ATTACH, DETACH) and tlsh_conn.c (ACCEPT, DONE). Every
+ * command needs CAP_NET_ADMIN and acts on the caller's network namespace.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -18,12 +18,41 @@ enum tlsh_mcgrp {
 };
 
 /*
- * GET takes no attributes yet (a TLSH_A_LISTENER_ID filter is planned), so
- * every entry stays NLA_UNSPEC. resv_start_op is left at 0, which makes the
- * core validate every command strictly: any attribute sent with GET fails
- * with EINVAL and an extack message instead of being ignored.
+ * resv_start_op is left at 0, which makes the core validate every command
+ * strictly: an attribute a command does not take (NLA_UNSPEC in its
+ * policy) fails with EINVAL and an extack message instead of being ignored.
+ * GET takes no attributes.
  */
 static const struct nla_policy tlsh_get_policy[TLSH_A_MAX + 1] = {};
+
+static struct netlink_range_validation tlsh_timeout_range = {
+	.min = 1, .max = TLSH_MAX_TIMEOUT_MS,
+};
+
+static struct netlink_range_validation tlsh_max_in_flight_range = {
+	.min = 1, .max = TLSH_MAX_MAX_IN_FLIGHT,
+};
+
+static const struct nla_policy tlsh_attach_policy[TLSH_A_MAX + 1] = {
+	[TLSH_A_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[TLSH_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						    &tlsh_timeout_range),
+	[TLSH_A_MAX_IN_FLIGHT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &tlsh_max_in_flight_range),
+};
+
+static const struct nla_policy tlsh_detach_policy[TLSH_A_MAX + 1] = {
+	[TLSH_A_LISTENER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy tlsh_accept_policy[TLSH_A_MAX + 1] = {
+	[TLSH_A_LISTENER_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy tlsh_done_policy[TLSH_A_MAX + 1] = {
+	[TLSH_A_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+	[TLSH_A_STATUS] = NLA_POLICY_MAX(NLA_U32, MAX_ERRNO),
+};
 
 static struct genl_family tlsh_genl_family;
 
@@ -34,9 +63,11 @@ static size_t tlsh_counters_size(void)
 	       (TLSH_COUNTER_MAX - TLSH_COUNTER_PAD) * nla_total_size_64bit(8);
 }
 
-static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn)
+static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn,
+			     const struct tlsh_listener *l)
 {
 	struct nlattr *nest;
+	u64 value;
 	int i;
 
 	nest = nla_nest_start(msg, TLSH_A_COUNTERS);
@@ -44,8 +75,8 @@ static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn)
 		return -EMSGSIZE;
 
 	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++) {
-		if (nla_put_u64_64bit(msg, i, atomic64_read(&tn->counters[i]),
-				      TLSH_COUNTER_PAD)) {
+		value = l ? l->counters[i] : atomic64_read(&tn->counters[i]);
+		if (nla_put_u64_64bit(msg, i, value, TLSH_COUNTER_PAD)) {
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
 		}
@@ -55,19 +86,56 @@ static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn)
 	return 0;
 }
 
+static size_t tlsh_listener_size(void)
+{
+	return nla_total_size(0) + 3 * nla_total_size(sizeof(u32)) +
+	       tlsh_counters_size();
+}
+
+/* One TLSH_A_LISTENER nest. Under tlsh_mutex. */
+static int tlsh_put_listener(struct sk_buff *msg, struct tlsh_listener *l)
+{
+	struct nlattr *nest;
+	int err = -EMSGSIZE;
+
+	nest = nla_nest_start(msg, TLSH_A_LISTENER);
+	if (!nest)
+		return err;
+	if (nla_put_u32(msg, TLSH_A_LISTENER_ID, l->id) ||
+	    nla_put_u32(msg, TLSH_A_TIMEOUT_MS, l->timeout_ms) ||
+	    nla_put_u32(msg, TLSH_A_MAX_IN_FLIGHT, l->max_in_flight))
+		goto cancel;
+	spin_lock(&l->lock);
+	err = tlsh_put_counters(msg, NULL, l);
+	spin_unlock(&l->lock);
+	if (err)
+		goto cancel;
+	nla_nest_end(msg, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(msg, nest);
+	return err;
+}
+
 static int tlsh_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct tlsh_net *tn = tlsh_net(genl_info_net(info));
+	struct tlsh_listener *l;
 	struct sk_buff *msg;
 	size_t size;
 	void *hdr;
 	int err;
 
+	mutex_lock(&tlsh_mutex);
 	size = nla_total_size(sizeof(TLSH_MODULE_VERSION)) +
 	       tlsh_counters_size();
+	list_for_each_entry(l, &tn->listeners, net_node)
+		size += tlsh_listener_size();
 	msg = genlmsg_new(size, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
 
 	hdr = genlmsg_put_reply(msg, info, &tlsh_genl_family, 0, TLSH_CMD_GET);
 	if (!hdr) {
@@ -79,16 +147,144 @@ static int tlsh_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_free;
 
-	err = tlsh_put_counters(msg, tn);
+	err = tlsh_put_counters(msg, tn, NULL);
 	if (err)
 		goto err_free;
+
+	list_for_each_entry(l, &tn->listeners, net_node) {
+		err = tlsh_put_listener(msg, l);
+		if (err)
+			goto err_free;
+	}
+	mutex_unlock(&tlsh_mutex);
 
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
 err_free:
 	nlmsg_free(msg);
+out_unlock:
+	mutex_unlock(&tlsh_mutex);
 	return err;
+}
+
+static int tlsh_nl_attach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 timeout_ms = TLSH_DEFAULT_TIMEOUT_MS;
+	u32 max_in_flight = TLSH_DEFAULT_MAX_IN_FLIGHT;
+	struct sk_buff *msg;
+	void *hdr;
+	u32 id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, TLSH_A_FD))
+		return -EINVAL;
+	if (info->attrs[TLSH_A_TIMEOUT_MS])
+		timeout_ms = nla_get_u32(info->attrs[TLSH_A_TIMEOUT_MS]);
+	if (info->attrs[TLSH_A_MAX_IN_FLIGHT])
+		max_in_flight = nla_get_u32(info->attrs[TLSH_A_MAX_IN_FLIGHT]);
+
+	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &tlsh_genl_family, 0,
+				TLSH_CMD_ATTACH);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+
+	err = tlsh_listener_attach(genl_info_net(info),
+				   nla_get_s32(info->attrs[TLSH_A_FD]),
+				   timeout_ms, max_in_flight, &id,
+				   info->extack);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	/* The listener stays attached even if the reply is lost. */
+	if (nla_put_u32(msg, TLSH_A_LISTENER_ID, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int tlsh_nl_detach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, TLSH_A_LISTENER_ID))
+		return -EINVAL;
+	return tlsh_listener_detach(genl_info_net(info),
+				    nla_get_u32(info->attrs[TLSH_A_LISTENER_ID]),
+				    info->extack);
+}
+
+static int tlsh_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id = 0;
+
+	if (info->attrs[TLSH_A_LISTENER_ID])
+		id = nla_get_u32(info->attrs[TLSH_A_LISTENER_ID]);
+	return tlsh_conn_accept(info, id);
+}
+
+static int tlsh_nl_done_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, TLSH_A_FD) ||
+	    GENL_REQ_ATTR_CHECK(info, TLSH_A_STATUS))
+		return -EINVAL;
+	return tlsh_conn_done(genl_info_net(info),
+			      nla_get_s32(info->attrs[TLSH_A_FD]),
+			      nla_get_u32(info->attrs[TLSH_A_STATUS]),
+			      info->extack);
+}
+
+/* The reply to ACCEPT, built before anything irreversible happens. */
+int tlsh_nl_accept_reply(struct genl_info *info, int fd, u32 listener_id,
+			 struct sk_buff **msgp)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &tlsh_genl_family, 0,
+				TLSH_CMD_ACCEPT);
+	if (!hdr || nla_put_s32(msg, TLSH_A_FD, fd) ||
+	    nla_put_u32(msg, TLSH_A_LISTENER_ID, listener_id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	*msgp = msg;
+	return 0;
+}
+
+bool tlsh_nl_has_daemon(struct net *net)
+{
+	return genl_has_listeners(&tlsh_genl_family, net,
+				  TLSH_MCGRP_READY_ID) > 0;
+}
+
+/* Multicast READY: a connection on listener_id waits for a daemon. */
+void tlsh_nl_notify_ready(struct net *net, u32 listener_id)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return;	/* the entry still waits for ACCEPT or its timeout */
+	hdr = genlmsg_put(msg, 0, 0, &tlsh_genl_family, 0, TLSH_CMD_READY);
+	if (!hdr || nla_put_u32(msg, TLSH_A_LISTENER_ID, listener_id)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&tlsh_genl_family, net, msg, 0,
+				TLSH_MCGRP_READY_ID, GFP_KERNEL);
 }
 
 static const struct genl_ops tlsh_genl_ops[] = {
@@ -97,6 +293,34 @@ static const struct genl_ops tlsh_genl_ops[] = {
 		.doit = tlsh_nl_get_doit,
 		.policy = tlsh_get_policy,
 		.maxattr = ARRAY_SIZE(tlsh_get_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = TLSH_CMD_ATTACH,
+		.doit = tlsh_nl_attach_doit,
+		.policy = tlsh_attach_policy,
+		.maxattr = ARRAY_SIZE(tlsh_attach_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = TLSH_CMD_DETACH,
+		.doit = tlsh_nl_detach_doit,
+		.policy = tlsh_detach_policy,
+		.maxattr = ARRAY_SIZE(tlsh_detach_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = TLSH_CMD_ACCEPT,
+		.doit = tlsh_nl_accept_doit,
+		.policy = tlsh_accept_policy,
+		.maxattr = ARRAY_SIZE(tlsh_accept_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = TLSH_CMD_DONE,
+		.doit = tlsh_nl_done_doit,
+		.policy = tlsh_done_policy,
+		.maxattr = ARRAY_SIZE(tlsh_done_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -332,12 +332,11 @@ TEST_F(tlsh, get_rejects_attributes)
 	tlsh_nl_close(&nl);
 }
 
-TEST_F(tlsh, planned_commands_are_not_supported)
+/* READY goes from the kernel to the daemon only. */
+TEST_F(tlsh, non_request_commands_are_not_supported)
 {
 	static const uint8_t cmds[] = {
-		TLSH_CMD_UNSPEC, TLSH_CMD_READY, TLSH_CMD_ACCEPT,
-		TLSH_CMD_DONE, TLSH_CMD_ATTACH, TLSH_CMD_DETACH,
-		TLSH_CMD_MAX + 1,
+		TLSH_CMD_UNSPEC, TLSH_CMD_READY, TLSH_CMD_MAX + 1,
 	};
 	struct tlsh_nl nl;
 	size_t i;

@@ -6,15 +6,23 @@
  * tlshelper daemon has done the TLS handshake on them and installed kTLS.
  * This header is shared verbatim by the module and the helper.
  *
- * Only TLSH_CMD_GET is implemented today. The other commands and the
- * attributes they use are the planned upcall protocol: they are declared
- * here so their numbers never change, but the module registers no handler
- * for them yet, so the generic netlink core answers them with EOPNOTSUPP.
+ * The life of a connection: ATTACH a listening socket; each connection
+ * accepted on it is taken off the kernel accept queue and announced with
+ * READY on TLSH_MCGRP_READY; a daemon claims it with ACCEPT (getting an fd
+ * for it), does the TLS handshake, installs kTLS TX and RX, sends DONE 0
+ * and closes the fd. At that final close the connection goes back to the
+ * listener, whose accept() and poll() only ever see such connections. A
+ * connection whose DONE carries an error, whose daemon closes the fd
+ * without DONE or dies, or whose timeout expires is reset and never seen
+ * by the application. With no daemon on TLSH_MCGRP_READY, new connections
+ * are reset at once. READY is not replayed: a daemon that starts (or lost
+ * notifications) drains with ACCEPT until EAGAIN.
  *
  * Every command, and joining TLSH_MCGRP_READY, requires CAP_NET_ADMIN. The
- * family is netns-aware: GET reports the caller's network namespace.
- * Attribute validation is strict: an attribute a command does not take is
- * rejected with EINVAL.
+ * family is netns-aware: every command acts on the caller's network
+ * namespace. Attribute validation is strict: an attribute a command does
+ * not take is rejected with EINVAL, a missing required one with EINVAL, an
+ * out-of-range value with ERANGE.
  */
 #ifndef _UAPI_LINUX_TLSH_H
 #define _UAPI_LINUX_TLSH_H
@@ -22,45 +30,63 @@
 #define TLSH_GENL_NAME		"tlsh"
 #define TLSH_GENL_VERSION	1
 
-/* Multicast group carrying TLSH_CMD_READY notifications (planned). */
+/* Multicast group carrying TLSH_CMD_READY notifications. */
 #define TLSH_MCGRP_READY	"ready"
 
 enum tlsh_cmd {
 	TLSH_CMD_UNSPEC,
 
 	/*
-	 * Planned. Kernel to daemon, on TLSH_MCGRP_READY: a connection on
-	 * attached listener TLSH_A_LISTENER_ID waits for a handshake.
+	 * Kernel to daemon, on TLSH_MCGRP_READY: a connection on attached
+	 * listener TLSH_A_LISTENER_ID waits for a handshake. Not a request:
+	 * sending it gives EOPNOTSUPP.
 	 */
 	TLSH_CMD_READY,
 
 	/*
-	 * Planned. Daemon claims one pending connection. The reply carries
-	 * TLSH_A_FD (installed O_CLOEXEC in the caller) and
-	 * TLSH_A_LISTENER_ID; EAGAIN when nothing is pending.
+	 * Daemon claims one pending connection, of listener
+	 * TLSH_A_LISTENER_ID if given (ESRCH if there is no such listener),
+	 * else of any listener. The reply carries TLSH_A_FD (a new socket fd,
+	 * O_CLOEXEC, in the caller) and TLSH_A_LISTENER_ID; EAGAIN when
+	 * nothing is pending.
 	 */
 	TLSH_CMD_ACCEPT,
 
 	/*
-	 * Planned. Daemon reports the outcome for TLSH_A_FD: TLSH_A_STATUS 0
-	 * once kTLS TX and RX are installed, else a positive errno.
+	 * Daemon reports the outcome for TLSH_A_FD: TLSH_A_STATUS 0 once kTLS
+	 * TX and RX are installed (EINVAL if they are not), else a positive
+	 * errno, which resets the connection. After DONE 0 the connection
+	 * goes to the application when the daemon's last reference to the
+	 * socket is closed. EINVAL if the fd is not a claimed connection
+	 * awaiting DONE, which includes one already reset (timeout, listener
+	 * closed or detached).
 	 */
 	TLSH_CMD_DONE,
 
 	/*
-	 * Planned. Attach the listening socket TLSH_A_FD, optionally with
-	 * TLSH_A_TIMEOUT_MS and TLSH_A_MAX_IN_FLIGHT. The reply carries the
-	 * new TLSH_A_LISTENER_ID.
+	 * Attach the listening socket TLSH_A_FD (an fd of the caller: a plain
+	 * TCP/IPv4 or TCP/IPv6 listener of the caller's netns, without ULP,
+	 * sk_user_data or SO_REUSEPORT), optionally with TLSH_A_TIMEOUT_MS
+	 * (default 10000) and TLSH_A_MAX_IN_FLIGHT (default 1024). The reply
+	 * carries the new TLSH_A_LISTENER_ID. EBUSY if it is attached
+	 * already or a thread is blocked in accept() on it: attach before the
+	 * server accepts, or while it waits in poll/epoll. An attached
+	 * listener refuses TCP_ULP (EBUSY).
 	 */
 	TLSH_CMD_ATTACH,
 
-	/* Planned. Detach listener TLSH_A_LISTENER_ID. */
+	/*
+	 * Detach listener TLSH_A_LISTENER_ID (ESRCH if unknown): connections
+	 * it holds are reset, new ones are accepted plainly. The socket keeps
+	 * passing through tlsh.ko's code, so the module stays pinned, until
+	 * it is closed; it can be attached again.
+	 */
 	TLSH_CMD_DETACH,
 
 	/*
-	 * Implemented. Takes no attributes. The reply carries
-	 * TLSH_A_MODULE_VERSION and TLSH_A_COUNTERS (the caller's netns);
-	 * planned: one TLSH_A_LISTENER per attached listener.
+	 * Takes no attributes. The reply carries TLSH_A_MODULE_VERSION,
+	 * TLSH_A_COUNTERS (the caller's netns) and one TLSH_A_LISTENER per
+	 * listener attached in it.
 	 */
 	TLSH_CMD_GET,
 
@@ -80,7 +106,7 @@ enum tlsh_attr {
 	TLSH_A_COUNTERS,
 
 	/*
-	 * nest, repeated, one per attached listener (planned); inside:
+	 * nest, repeated, one per attached listener; inside:
 	 * TLSH_A_LISTENER_ID, TLSH_A_TIMEOUT_MS, TLSH_A_MAX_IN_FLIGHT and
 	 * TLSH_A_COUNTERS for that listener alone.
 	 */

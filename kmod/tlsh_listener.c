@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attached listeners: the proto_ops that make an unmodified server's
+ * accept() and poll() see only connections whose TLS handshake is done,
+ * and the work items that take children off the kernel accept queue.
+ *
+ * New children are noticed through an entry on the listener's wait queue,
+ * not by replacing its sk_data_ready: children are cloned from the
+ * listener and would inherit a callback into this module, which then might
+ * outlive it on a socket the module knows nothing about.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/inet_connection_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/transp_v6.h>
+
+#include "tlsh_internal.h"
+
+/* Serialises attach, detach and listener close; guards the registry. */
+DEFINE_MUTEX(tlsh_mutex);
+struct workqueue_struct *tlsh_wq;
+
+enum { TLSH_FAM_INET, TLSH_FAM_INET6, TLSH_NUM_FAMS };
+
+static struct tlsh_family tlsh_fams[TLSH_NUM_FAMS] __ro_after_init;
+
+/* Attached listeners by struct sock (RCU) and by id; under tlsh_mutex. */
+static DEFINE_HASHTABLE(tlsh_listener_hash, 6);
+static DEFINE_XARRAY_ALLOC1(tlsh_listener_ids);
+static u32 tlsh_next_id;
+
+static const struct tlsh_family *tlsh_fam_of(const struct socket *sock)
+{
+	return container_of(READ_ONCE(sock->ops), struct tlsh_family, ops);
+}
+
+void tlsh_listener_put(struct tlsh_listener *l)
+{
+	if (!refcount_dec_and_test(&l->refcnt))
+		return;
+	sock_put(l->sk);
+	kfree_rcu(l, rcu);
+}
+
+/* The attached listener of sk, with a reference; NULL if none. */
+static struct tlsh_listener *tlsh_listener_get(struct sock *sk)
+{
+	struct tlsh_listener *l;
+
+	if (!sk)
+		return NULL;
+	rcu_read_lock();
+	hash_for_each_possible_rcu(tlsh_listener_hash, l, hnode,
+				   (unsigned long)sk) {
+		if (l->sk == sk && refcount_inc_not_zero(&l->refcnt)) {
+			rcu_read_unlock();
+			return l;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+/* Queue the accept work, unless l is being torn down. */
+void tlsh_listener_kick(struct tlsh_listener *l)
+{
+	spin_lock(&l->lock);
+	if (!l->dead)
+		queue_work(tlsh_wq, &l->accept_work);
+	spin_unlock(&l->lock);
+}
+
+static void __tlsh_arm_reap(struct tlsh_listener *l, unsigned long when)
+{
+	unsigned long now = jiffies;
+
+	lockdep_assert_held(&l->lock);
+	if (l->dead || (l->reap_armed && !time_before(when, l->reap_at)))
+		return;
+	l->reap_armed = true;
+	l->reap_at = when;
+	mod_delayed_work(tlsh_wq, &l->reap_work,
+			 time_after(when, now) ? when - now : 0);
+}
+
+/* Make the reaper run no later than when. */
+void tlsh_listener_arm_reap(struct tlsh_listener *l, unsigned long when)
+{
+	spin_lock(&l->lock);
+	__tlsh_arm_reap(l, when);
+	spin_unlock(&l->lock);
+}
+
+/* Connections l holds now, in any state. Under l->lock. */
+static u64 tlsh_held(const struct tlsh_listener *l)
+{
+	return l->counters[TLSH_COUNTER_PENDING] +
+	       l->counters[TLSH_COUNTER_IN_FLIGHT] +
+	       l->counters[TLSH_COUNTER_READY];
+}
+
+/*
+ * Take children off the kernel accept queue while below max_in_flight;
+ * past it the kernel backlog applies backpressure. Runs in a kworker, so
+ * children are not charged to the server's memory cgroup.
+ */
+static void tlsh_accept_work(struct work_struct *work)
+{
+	struct tlsh_listener *l = container_of(work, struct tlsh_listener,
+					       accept_work);
+	struct sock *lsk = l->sk;
+	int budget = 64;
+
+	while (budget--) {
+		struct tlsh_conn *c;
+		struct sock *sk;
+		bool full;
+		int err;
+
+		spin_lock(&l->lock);
+		full = l->dead || tlsh_held(l) >= l->max_in_flight;
+		spin_unlock(&l->lock);
+		if (full)
+			return;
+
+		sk = READ_ONCE(lsk->sk_prot)->accept(lsk, O_NONBLOCK, &err,
+						     false);
+		if (!sk)
+			return;
+
+		c = tlsh_conn_new(l, sk);
+		if (!c) {
+			tlsh_conn_close_child(sk, ENOMEM);
+			spin_lock(&l->lock);
+			tlsh_conn_count(l, TLSH_COUNTER_FAILED);
+			spin_unlock(&l->lock);
+			continue;
+		}
+
+		spin_lock(&l->lock);
+		/* Fail fast: nobody would ever claim it. */
+		full = l->dead || !tlsh_nl_has_daemon(l->net);
+		if (full) {
+			tlsh_conn_count(l, TLSH_COUNTER_FAILED);
+		} else {
+			tlsh_conn_set_state(c, TLSH_CONN_PENDING);
+			__tlsh_arm_reap(l, c->deadline);
+		}
+		spin_unlock(&l->lock);
+
+		if (full) {
+			tlsh_conn_close(c, TLSH_CONN_PENDING, ECONNREFUSED);
+			continue;
+		}
+		tlsh_nl_notify_ready(l->net, l->id);
+	}
+	/* More may be queued: let other work run first. */
+	tlsh_listener_kick(l);
+}
+
+/* Move c to GONE onto a private list, for tlsh_close_taken(). */
+static void tlsh_take(struct tlsh_conn *c, int counter, struct list_head *to)
+{
+	c->was = c->state;
+	tlsh_conn_set_state(c, TLSH_CONN_GONE);
+	tlsh_conn_count(c->l, counter);
+	list_add_tail(&c->node, to);
+}
+
+static void tlsh_close_taken(struct list_head *taken, int err)
+{
+	struct tlsh_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, taken, node) {
+		list_del_init(&c->node);
+		tlsh_conn_close(c, c->was, err);
+	}
+}
+
+/*
+ * Expire connections past their deadline, and drop claimed ones whose
+ * daemon closed the socket without DONE. READY ones wait for accept() with
+ * no deadline, like the kernel accept queue.
+ */
+static void tlsh_reap_work(struct work_struct *work)
+{
+	struct tlsh_listener *l = container_of(to_delayed_work(work),
+					       struct tlsh_listener,
+					       reap_work);
+	struct tlsh_conn *c, *tmp;
+	unsigned long now = jiffies, next = now + MAX_JIFFY_OFFSET;
+	bool armed = false, freed;
+	LIST_HEAD(expired);
+	LIST_HEAD(dead);
+
+	spin_lock(&l->lock);
+	l->reap_armed = false;
+	list_for_each_entry_safe(c, tmp, &l->pending, node) {
+		if (time_after_eq(now, c->deadline)) {
+			tlsh_take(c, TLSH_COUNTER_TIMED_OUT, &expired);
+		} else if (time_before(c->deadline, next)) {
+			next = c->deadline;
+			armed = true;
+		}
+	}
+	list_for_each_entry_safe(c, tmp, &l->inflight, node) {
+		bool claimed = c->state == TLSH_CONN_CLAIMED;
+
+		if (claimed && sock_flag(c->sk, SOCK_DEAD)) {
+			tlsh_take(c, TLSH_COUNTER_FAILED, &dead);
+			continue;
+		}
+		if (time_after_eq(now, c->deadline)) {
+			tlsh_take(c, TLSH_COUNTER_TIMED_OUT, &expired);
+			continue;
+		}
+		if (time_before(c->deadline, next))
+			next = c->deadline;
+		if (claimed && time_before(now + TLSH_REAP_INTERVAL, next))
+			next = now + TLSH_REAP_INTERVAL;
+		armed = true;
+	}
+	if (armed)
+		__tlsh_arm_reap(l, next);
+	spin_unlock(&l->lock);
+
+	freed = !list_empty(&expired) || !list_empty(&dead);
+	tlsh_close_taken(&expired, ETIMEDOUT);
+	tlsh_close_taken(&dead, ECONNABORTED);
+	if (freed)
+		tlsh_listener_kick(l);
+}
+
+/*
+ * Reset every connection l holds. Entries the daemon still has are reset
+ * through their sk; its late DONE then fails.
+ */
+static void tlsh_listener_flush(struct tlsh_listener *l, int err)
+{
+	struct list_head *lists[] = { &l->pending, &l->inflight, &l->ready };
+	struct tlsh_conn *c, *tmp;
+	LIST_HEAD(taken);
+	int i;
+
+	spin_lock(&l->lock);
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_entry_safe(c, tmp, lists[i], node)
+			tlsh_take(c, TLSH_COUNTER_FAILED, &taken);
+	spin_unlock(&l->lock);
+
+	tlsh_close_taken(&taken, err);
+}
+
+/*
+ * Detach l: stop taking children, reset the ones held, wake threads in
+ * accept() (they fall back to the genuine accept). The listener keeps the
+ * module's ops, which now only pass through, until it is closed.
+ */
+static void tlsh_listener_stop(struct tlsh_listener *l)
+{
+	mutex_lock(&tlsh_mutex);
+	spin_lock(&l->lock);
+	if (l->dead) {
+		spin_unlock(&l->lock);
+		mutex_unlock(&tlsh_mutex);
+		return;
+	}
+	l->dead = true;
+	spin_unlock(&l->lock);
+
+	/* Under tlsh_mutex: the listener's release waits for us. */
+	remove_wait_queue(l->wqh, &l->wait);
+	hash_del_rcu(&l->hnode);
+	list_del_rcu(&l->net_node);
+	xa_erase(&tlsh_listener_ids, l->id);
+	cancel_work_sync(&l->accept_work);
+	cancel_delayed_work_sync(&l->reap_work);
+	tlsh_listener_flush(l, ECONNABORTED);
+	wake_up_interruptible_all(l->wqh);
+	mutex_unlock(&tlsh_mutex);
+
+	tlsh_listener_put(l);	/* the registry's reference */
+}
+
+/* Wait for a READY connection and take it (moved to GONE, delivered). */
+static struct tlsh_conn *tlsh_wait_ready(struct tlsh_listener *l,
+					 struct sock *sk, int flags)
+{
+	long timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct tlsh_conn *c;
+	bool dead;
+	int err;
+
+	add_wait_queue_exclusive(l->wqh, &wait);
+	for (;;) {
+		spin_lock(&l->lock);
+		dead = l->dead;
+		c = list_first_entry_or_null(&l->ready, struct tlsh_conn, node);
+		if (c && !dead) {
+			tlsh_conn_set_state(c, TLSH_CONN_GONE);
+			tlsh_conn_count(l, TLSH_COUNTER_DELIVERED);
+		}
+		spin_unlock(&l->lock);
+		if (dead) {
+			err = -ESRCH;	/* detached: genuine accept */
+			break;
+		}
+		if (c)
+			break;
+		err = -EINVAL;
+		if (READ_ONCE(sk->sk_state) != TCP_LISTEN)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	}
+	remove_wait_queue(l->wqh, &wait);
+
+	if (c && !dead) {
+		tlsh_listener_kick(l);	/* room for one more */
+		return c;
+	}
+	return ERR_PTR(err);
+}
+
+static int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
+				int flags, bool kern)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	struct tlsh_listener *l = tlsh_listener_get(sock->sk);
+	struct tlsh_conn *c;
+	int err;
+
+	if (l) {
+		c = tlsh_wait_ready(l, sock->sk, flags);
+		tlsh_listener_put(l);
+		if (!IS_ERR(c)) {
+			tlsh_conn_deliver(c, newsock);
+			return 0;
+		}
+		if (PTR_ERR(c) != -ESRCH)
+			return PTR_ERR(c);
+	}
+
+	err = fam->genuine->accept(sock, newsock, flags, kern);
+	/* do_accept() gave newsock our ops: a plain child gets genuine ones. */
+	if (!err && newsock->ops == &fam->ops)
+		tlsh_set_ops(newsock, fam->genuine);
+	return err;
+}
+
+static __poll_t tlsh_listener_poll(struct file *file, struct socket *sock,
+				   poll_table *wait)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	__poll_t mask = fam->genuine->poll(file, sock, wait);
+	struct tlsh_listener *l = tlsh_listener_get(sock->sk);
+
+	if (!l)
+		return mask;
+	/* Readable means "accept() has something", and only READY counts. */
+	if (inet_sk_state_load(sock->sk) == TCP_LISTEN) {
+		mask &= ~(EPOLLIN | EPOLLRDNORM);
+		if (!list_empty_careful(&l->ready))
+			mask |= EPOLLIN | EPOLLRDNORM;
+	}
+	tlsh_listener_put(l);
+	return mask;
+}
+
+static int tlsh_listener_release(struct socket *sock)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	struct tlsh_listener *l = tlsh_listener_get(sock->sk);
+
+	if (l) {
+		tlsh_listener_stop(l);
+		tlsh_listener_put(l);
+	}
+	return fam->genuine->release(sock);
+}
+
+static int tlsh_listener_shutdown(struct socket *sock, int how)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	struct tlsh_listener *l;
+	int err;
+
+	err = fam->genuine->shutdown(sock, how);
+	l = tlsh_listener_get(sock->sk);
+	if (l) {
+		/* No longer listening: nothing held can ever be accepted. */
+		if (inet_sk_state_load(sock->sk) != TCP_LISTEN)
+			tlsh_listener_flush(l, ECONNABORTED);
+		tlsh_listener_put(l);
+	}
+	return err;
+}
+
+/*
+ * tls copies a socket's ops into its global tables at TCP_ULP time, so a
+ * socket carrying these ops must never get a ULP.
+ */
+static int tlsh_listener_setsockopt(struct socket *sock, int level,
+				    int optname, sockptr_t optval,
+				    unsigned int optlen)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+
+	if (level == SOL_TCP && optname == TCP_ULP)
+		return -EBUSY;
+	return fam->genuine->setsockopt(sock, level, optname, optval, optlen);
+}
+
+/* Called from the listener's wakeups, in softirq context. */
+static int tlsh_listener_wake(struct wait_queue_entry *wait, unsigned int mode,
+			      int sync, void *key)
+{
+	struct tlsh_listener *l = container_of(wait, struct tlsh_listener,
+					       wait);
+
+	if (key && !(key_to_poll(key) & (EPOLLIN | EPOLLRDNORM)))
+		return 0;
+	if (!reqsk_queue_empty(&inet_csk(l->sk)->icsk_accept_queue))
+		queue_work(tlsh_wq, &l->accept_work);
+	return 0;
+}
+
+/*
+ * A thread sleeping in the genuine accept() on sk would keep sleeping
+ * there, take raw children and swallow wake-ups. Under lock_sock(sk).
+ */
+static bool tlsh_accept_blocked(struct sock *sk)
+{
+	wait_queue_head_t *wqh = sk_sleep(sk);
+	struct wait_queue_entry *e;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&wqh->lock, flags);
+	list_for_each_entry(e, &wqh->head, entry) {
+		if (e->func == autoremove_wake_function) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&wqh->lock, flags);
+	return found;
+}
+
+static int tlsh_listener_check(struct socket *sock, struct net *net,
+			       const struct tlsh_family **famp,
+			       struct netlink_ext_ack *extack)
+{
+	struct sock *sk = sock->sk;
+	const struct tlsh_family *fam;
+	int i;
+
+	if (!sk || sock->type != SOCK_STREAM ||
+	    sk->sk_protocol != IPPROTO_TCP) {
+		NL_SET_ERR_MSG(extack, "not a TCP socket");
+		return -EINVAL;
+	}
+	for (i = 0; i < TLSH_NUM_FAMS; i++) {
+		fam = &tlsh_fams[i];
+		if (fam->genuine &&
+		    (sock->ops == fam->genuine || sock->ops == &fam->ops))
+			break;
+	}
+	if (i == TLSH_NUM_FAMS ||
+	    (sk->sk_prot != &tcp_prot &&
+	     !(IS_BUILTIN(CONFIG_IPV6) && sk->sk_prot == &tcpv6_prot))) {
+		NL_SET_ERR_MSG(extack, "not a plain inet TCP socket (ops or proto replaced)");
+		return -EINVAL;
+	}
+	if (!net_eq(sock_net(sk), net)) {
+		NL_SET_ERR_MSG(extack, "socket is in another network namespace");
+		return -EINVAL;
+	}
+	if (sk->sk_state != TCP_LISTEN) {
+		NL_SET_ERR_MSG(extack, "socket is not listening");
+		return -EINVAL;
+	}
+	if (inet_csk(sk)->icsk_ulp_ops || rcu_access_pointer(sk->sk_user_data)) {
+		NL_SET_ERR_MSG(extack, "socket has a ULP or sk_user_data");
+		return -EBUSY;
+	}
+	if (sk->sk_reuseport) {
+		NL_SET_ERR_MSG(extack, "SO_REUSEPORT listeners are not supported");
+		return -EOPNOTSUPP;
+	}
+	*famp = fam;
+	return 0;
+}
+
+int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
+			 u32 max_in_flight, u32 *id,
+			 struct netlink_ext_ack *extack)
+{
+	const struct tlsh_family *fam = NULL;
+	struct tlsh_listener *l, *other;
+	struct socket *sock;
+	struct sock *sk;
+	int err;
+
+	sock = sockfd_lookup(fd, &err);
+	if (!sock)
+		return err;
+	sk = sock->sk;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l) {
+		sockfd_put(sock);
+		return -ENOMEM;
+	}
+	refcount_set(&l->refcnt, 1);
+	l->net = net;
+	l->timeout_ms = timeout_ms;
+	l->max_in_flight = max_in_flight;
+	spin_lock_init(&l->lock);
+	INIT_LIST_HEAD(&l->pending);
+	INIT_LIST_HEAD(&l->inflight);
+	INIT_LIST_HEAD(&l->ready);
+	INIT_LIST_HEAD(&l->net_node);
+	INIT_WORK(&l->accept_work, tlsh_accept_work);
+	INIT_DELAYED_WORK(&l->reap_work, tlsh_reap_work);
+	init_waitqueue_func_entry(&l->wait, tlsh_listener_wake);
+
+	mutex_lock(&tlsh_mutex);
+	lock_sock(sk);
+	err = tlsh_listener_check(sock, net, &fam, extack);
+	if (!err) {
+		other = tlsh_listener_get(sk);
+		if (other) {
+			tlsh_listener_put(other);
+			NL_SET_ERR_MSG(extack, "listener is already attached");
+			err = -EBUSY;
+		}
+	}
+	if (!err && tlsh_accept_blocked(sk)) {
+		NL_SET_ERR_MSG(extack, "a thread is blocked in accept() on this listener");
+		err = -EBUSY;
+	}
+	if (!err)
+		err = xa_alloc_cyclic(&tlsh_listener_ids, &l->id, l,
+				      xa_limit_32b, &tlsh_next_id, GFP_KERNEL);
+	if (err >= 0) {
+		err = 0;
+		sock_hold(sk);
+		l->sk = sk;
+		l->fam = fam;
+		l->wqh = sk_sleep(sk);
+		add_wait_queue(l->wqh, &l->wait);
+		hash_add_rcu(tlsh_listener_hash, &l->hnode, (unsigned long)sk);
+		list_add_tail_rcu(&l->net_node, &tlsh_net(net)->listeners);
+		/* A listener detached earlier still has our ops. */
+		if (sock->ops != &fam->ops)
+			tlsh_set_ops(sock, &fam->ops);
+		*id = l->id;
+	}
+	release_sock(sk);
+	if (!err)
+		tlsh_listener_kick(l);	/* children queued before attach */
+	mutex_unlock(&tlsh_mutex);
+
+	if (err)
+		kfree(l);
+	sockfd_put(sock);
+	return err;
+}
+
+int tlsh_listener_detach(struct net *net, u32 id,
+			 struct netlink_ext_ack *extack)
+{
+	struct tlsh_listener *l;
+
+	rcu_read_lock();
+	l = xa_load(&tlsh_listener_ids, id);
+	if (l && (!net_eq(l->net, net) || !refcount_inc_not_zero(&l->refcnt)))
+		l = NULL;
+	rcu_read_unlock();
+	if (!l) {
+		NL_SET_ERR_MSG(extack, "no attached listener with that id");
+		return -ESRCH;
+	}
+	tlsh_listener_stop(l);
+	tlsh_listener_put(l);
+	return 0;
+}
+
+/* The genuine ops of one family, from a throwaway kernel socket. */
+static int __init tlsh_family_init(struct tlsh_family *fam, int family)
+{
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(&init_net, family, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (err)
+		return err;
+	fam->genuine = sock->ops;
+	sock_release(sock);
+
+	fam->ops = *fam->genuine;
+	fam->ops.owner = THIS_MODULE;
+	fam->ops.accept = tlsh_listener_accept;
+	fam->ops.poll = tlsh_listener_poll;
+	fam->ops.release = tlsh_listener_release;
+	fam->ops.shutdown = tlsh_listener_shutdown;
+	fam->ops.setsockopt = tlsh_listener_setsockopt;
+	return 0;
+}
+
+int __init tlsh_listener_init(void)
+{
+	int err;
+
+	err = tlsh_family_init(&tlsh_fams[TLSH_FAM_INET], AF_INET);
+	if (err)
+		return err;
+	/* IPv6 may be disabled at boot: then only IPv4 listeners attach. */
+	if (IS_BUILTIN(CONFIG_IPV6) &&
+	    tlsh_family_init(&tlsh_fams[TLSH_FAM_INET6], AF_INET6))
+		pr_info("IPv6 unavailable: IPv4 listeners only\n");
+
+	tlsh_wq = alloc_workqueue("tlsh", 0, 0);
+	return tlsh_wq ? 0 : -ENOMEM;
+}
+
+void tlsh_listener_exit(void)
+{
+	/* No listener is left: each held a module reference until closed. */
+	destroy_workqueue(tlsh_wq);
+	rcu_barrier();
+}

@@ -1,0 +1,1165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsh.ko's listener attach, upcall and hand-off, in the test VM (root,
+ * Debian 6.1 kernel, cwd = repository root).
+ *
+ * No handshake happens here: a test "daemon" thread claims each connection
+ * with ACCEPT, installs fixed keys with tlsh_ktls_install() as if it had
+ * negotiated them, sends DONE and closes its fd. The client installs the
+ * mirrored keys on its own socket, so data the application reads and
+ * writes after accept() crosses the wire through kTLS on both ends.
+ *
+ * Each test loads kmod/tlsh.ko in setup, and in teardown checks that it
+ * unloads (no socket left on module ops) and that the kernel logged no BUG
+ * or WARNING.
+ */
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "kselftest_harness.h"
+#include "ktls.h"
+#include "nl.h"
+#include "tlsh_kmod.h"
+
+#define NOBODY		65534
+#define IO_TIMEOUT_S	30	/* the VM is emulated: generous, never hit */
+#define MANY		24
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+
+/* ---- keys: what a handshake would have negotiated ---- */
+
+static void test_params(struct tlsh_ktls_params *p, bool server)
+{
+	struct tlsh_ktls_dir s2c, c2s;
+
+	memset(&s2c, 0, sizeof(s2c));
+	memset(&c2s, 0, sizeof(c2s));
+	memset(s2c.key, 0x5a, 16);
+	memset(s2c.iv, 0x17, 12);
+	memset(c2s.key, 0xa5, 16);
+	memset(c2s.iv, 0x71, 12);
+
+	memset(p, 0, sizeof(*p));
+	p->version = TLSH_TLS13;
+	p->aead = TLSH_AEAD_AES_128_GCM;
+	p->tx = server ? s2c : c2s;
+	p->rx = server ? c2s : s2c;
+}
+
+static int install_keys(int fd, bool server)
+{
+	struct tlsh_ktls_params p;
+
+	test_params(&p, server);
+	return tlsh_ktls_install(fd, &p, NULL);
+}
+
+/* ---- sockets ---- */
+
+static void set_timeouts(int fd, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int make_listener(struct sockaddr_in *addr, int backlog)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len)) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+static int client_connect(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+/* The ULP on fd, "" if none. */
+static void get_ulp(int fd, char *buf, socklen_t len)
+{
+	memset(buf, 0, len);
+	if (getsockopt(fd, SOL_TCP, TCP_ULP, buf, &len))
+		buf[0] = '\0';
+}
+
+/*
+ * What a plain client sees on a connection the module closed: 0 (FIN) or
+ * -ECONNRESET, never a timeout and never data.
+ */
+static int client_outcome(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, 0);
+
+	if (n < 0)
+		return -errno;
+	return n ? 1 : 0;
+}
+
+/*
+ * Connect, send data if it has, and report how the module closed the
+ * connection: a fast reset can beat connect() or send() back to userspace.
+ */
+static int connect_outcome(const struct sockaddr_in *addr, const char *data)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int outcome;
+
+	if (fd < 0)
+		return -errno;
+	set_timeouts(fd, IO_TIMEOUT_S);
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr)))
+		outcome = -errno;
+	else if (data && send(fd, data, strlen(data), MSG_NOSIGNAL) < 0)
+		outcome = -errno;
+	else
+		outcome = client_outcome(fd);
+	close(fd);
+	return outcome;
+}
+
+static bool closed_by_module(int outcome)
+{
+	return outcome == 0 || outcome == -ECONNRESET;
+}
+
+/* ---- the test daemon ---- */
+
+enum daemon_mode {
+	D_OK,		/* keys, DONE 0, close */
+	D_DONE_ERR,	/* DONE EPROTO, close */
+	D_CLOSE,	/* close without DONE */
+	D_HOLD,		/* keep the fd, no DONE */
+	D_IGNORE,	/* listen to READY, never ACCEPT */
+	D_GATED,	/* keys, then DONE 0 and close when the gate opens */
+};
+
+struct daemon {
+	pthread_t thread;
+	atomic_int mode;	/* enum daemon_mode */
+	struct tlsh_nl ready;
+	struct tlsh_nl cmd;
+	atomic_bool stop;
+	atomic_bool gate;
+	atomic_int claimed;
+	atomic_int errors;
+	atomic_int readies;
+	int held[64];
+	int n_held;
+	char errmsg[512];
+};
+
+static void daemon_error(struct daemon *d, const char *what, int err)
+{
+	if (!d->errmsg[0])
+		snprintf(d->errmsg, sizeof(d->errmsg), "%s: %s (%s)", what,
+			 strerror(-err), d->cmd.errmsg);
+	atomic_fetch_add(&d->errors, 1);
+}
+
+static void daemon_handle(struct daemon *d, int fd)
+{
+	int err;
+
+	switch (atomic_load(&d->mode)) {
+	case D_OK:
+		err = install_keys(fd, true);
+		if (err) {
+			daemon_error(d, "install", err);
+			break;
+		}
+		err = tlsh_nl_done(&d->cmd, fd, 0);
+		if (err)
+			daemon_error(d, "DONE", err);
+		break;
+	case D_DONE_ERR:
+		err = tlsh_nl_done(&d->cmd, fd, EPROTO);
+		if (err)
+			daemon_error(d, "DONE error", err);
+		break;
+	case D_GATED:
+		err = install_keys(fd, true);
+		if (err)
+			daemon_error(d, "install", err);
+		/* fall through */
+	case D_HOLD:
+		if (d->n_held < (int)(sizeof(d->held) / sizeof(d->held[0]))) {
+			d->held[d->n_held++] = fd;
+			return;
+		}
+		daemon_error(d, "hold", -ENOSPC);
+		break;
+	default:
+		break;
+	}
+	close(fd);
+}
+
+static void daemon_release_gated(struct daemon *d)
+{
+	int i, err;
+
+	for (i = 0; i < d->n_held; i++) {
+		err = tlsh_nl_done(&d->cmd, d->held[i], 0);
+		if (err)
+			daemon_error(d, "DONE", err);
+		close(d->held[i]);
+	}
+	d->n_held = 0;
+}
+
+static void *daemon_main(void *arg)
+{
+	struct daemon *d = arg;
+	uint32_t id;
+	int fd, err;
+
+	while (!atomic_load(&d->stop)) {
+		struct pollfd p = { .fd = tlsh_nl_fd(&d->ready),
+				    .events = POLLIN };
+
+		poll(&p, 1, 20);
+		while (tlsh_nl_read_ready(&d->ready, &id) == 0)
+			atomic_fetch_add(&d->readies, 1);
+		if (atomic_load(&d->mode) == D_GATED && atomic_load(&d->gate))
+			daemon_release_gated(d);
+		if (atomic_load(&d->mode) == D_IGNORE)
+			continue;
+		for (;;) {
+			err = tlsh_nl_accept(&d->cmd, 0, &fd, NULL);
+			if (err == -EAGAIN)
+				break;
+			if (err) {
+				daemon_error(d, "ACCEPT", err);
+				break;
+			}
+			atomic_fetch_add(&d->claimed, 1);
+			daemon_handle(d, fd);
+		}
+	}
+	return NULL;
+}
+
+static int daemon_start(struct daemon *d, enum daemon_mode mode)
+{
+	memset(d, 0, sizeof(*d));
+	atomic_store(&d->mode, mode);
+	if (tlsh_nl_open(&d->ready))
+		return -1;
+	if (tlsh_nl_join_ready(&d->ready) || tlsh_nl_open(&d->cmd)) {
+		tlsh_nl_close(&d->ready);
+		return -1;
+	}
+	if (pthread_create(&d->thread, NULL, daemon_main, d)) {
+		tlsh_nl_close(&d->cmd);
+		tlsh_nl_close(&d->ready);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop the thread and close whatever it still holds. */
+static void daemon_stop(struct daemon *d)
+{
+	int i;
+
+	atomic_store(&d->stop, true);
+	pthread_join(d->thread, NULL);
+	for (i = 0; i < d->n_held; i++)
+		close(d->held[i]);
+	d->n_held = 0;
+	tlsh_nl_close(&d->cmd);
+	tlsh_nl_close(&d->ready);
+}
+
+/* ---- counters ---- */
+
+static int get_status(struct tlsh_status *st)
+{
+	char msg[256];
+
+	return tlsh_nl_get_status(st, msg, sizeof(msg));
+}
+
+/* Wait until counter reaches value (the reaper runs every 250 ms). */
+static bool wait_counter(int counter, uint64_t value)
+{
+	struct tlsh_status st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (get_status(&st) == 0 && st.counters[counter] == value)
+			return true;
+		sleep_ms(50);
+	}
+	return false;
+}
+
+/* The six counters, in enum order from PENDING, equal to want[]. */
+static bool counters_are(struct __test_metadata *_metadata,
+			 const uint64_t want[6])
+{
+	struct tlsh_status st;
+	int i;
+
+	if (get_status(&st))
+		return false;
+	for (i = 0; i < 6; i++) {
+		if (st.counters[TLSH_COUNTER_PENDING + i] != want[i]) {
+			TH_LOG("counter %s: %llu, want %llu",
+			       tlsh_counter_name(TLSH_COUNTER_PENDING + i),
+			       (unsigned long long)
+			       st.counters[TLSH_COUNTER_PENDING + i],
+			       (unsigned long long)want[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- fixture ---- */
+
+FIXTURE(attach) {
+	int kmsg;
+	int lfd;
+	struct sockaddr_in addr;
+	struct tlsh_nl nl;
+	uint32_t id;
+	struct daemon d;
+	bool daemon_running;
+};
+
+FIXTURE_SETUP(attach)
+{
+	int err;
+
+	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
+	if (kmod_loaded())
+		ASSERT_EQ(0, kmod_unload_settled());
+	self->kmsg = kmsg_open_at_end();
+	ASSERT_LE(0, self->kmsg);
+	err = kmod_load();
+	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
+				 strerror(-err));
+	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
+	self->lfd = make_listener(&self->addr, 64);
+	ASSERT_LE(0, self->lfd);
+	self->daemon_running = false;
+}
+
+FIXTURE_TEARDOWN(attach)
+{
+	if (self->daemon_running)
+		daemon_stop(&self->d);
+	if (self->lfd >= 0)
+		close(self->lfd);
+	tlsh_nl_close(&self->nl);
+	/* Nothing may keep module code pinned once everything is closed. */
+	EXPECT_EQ(0, kmod_unload_settled());
+	EXPECT_EQ(0, kmsg_count_bad(_metadata, self->kmsg));
+	close(self->kmsg);
+}
+
+#define ATTACH(timeout_ms)						\
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, timeout_ms, 0, \
+				    &self->id))			\
+		TH_LOG("%s", self->nl.errmsg)
+
+#define START_DAEMON(mode)						\
+	do {								\
+		ASSERT_EQ(0, daemon_start(&self->d, mode));		\
+		self->daemon_running = true;				\
+	} while (0)
+
+/* ---- the hand-off ---- */
+
+/* Client with kTLS: sends ping, expects pong. Returns the fd. */
+static int tls_client(struct __test_metadata *_metadata,
+		      const struct sockaddr_in *addr)
+{
+	int fd = client_connect(addr);
+
+	EXPECT_LE(0, fd);
+	if (fd < 0)
+		return -1;
+	EXPECT_EQ(0, install_keys(fd, false));
+	return fd;
+}
+
+TEST_F(attach, one_connection_handed_off_with_data_both_ways)
+{
+	static const uint64_t after[6] = { 0, 0, 0, 1, 0, 0 };
+	char buf[64], ulp[16];
+	int c, s;
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+
+	c = tls_client(_metadata, &self->addr);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(5, send(c, "ping!", 5, 0));
+
+	s = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	get_ulp(s, ulp, sizeof(ulp));
+	EXPECT_STREQ("tls", ulp);
+
+	/* Plaintext for the application, decrypted by kTLS RX. */
+	ASSERT_EQ(5, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ping!", 5));
+	ASSERT_EQ(5, send(s, "pong!", 5, 0));
+	ASSERT_EQ(5, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "pong!", 5));
+
+	EXPECT_EQ(1, atomic_load(&self->d.claimed));
+	for (int i = 0; i < 100 && !atomic_load(&self->d.readies); i++)
+		sleep_ms(20);
+	EXPECT_EQ(1, atomic_load(&self->d.readies));
+	EXPECT_EQ(0, atomic_load(&self->d.errors)) TH_LOG("%s",
+							 self->d.errmsg);
+	EXPECT_TRUE(counters_are(_metadata, after));
+
+	/* Closing the application's socket reaches the peer as EOF. */
+	close(s);
+	EXPECT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	close(c);
+}
+
+TEST_F(attach, wire_carries_ciphertext)
+{
+	char buf[64];
+	int c, s;
+	ssize_t n;
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+
+	/* A client without kTLS reads the raw records. */
+	c = client_connect(&self->addr);
+	ASSERT_LE(0, c);
+	s = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(5, send(s, "hello", 5, 0));
+
+	n = recv(c, buf, sizeof(buf), 0);
+	/* Header (5) + data (5) + content type (1) + GCM tag (16). */
+	ASSERT_EQ(27, n);
+	EXPECT_EQ(0x17, buf[0]);
+	EXPECT_EQ(0x03, buf[1]);
+	EXPECT_EQ(0x03, buf[2]);
+	EXPECT_EQ(NULL, memmem(buf, n, "hello", 5));
+	close(s);
+	close(c);
+}
+
+TEST_F(attach, many_concurrent_connections_all_delivered)
+{
+	static const uint64_t after[6] = { 0, 0, 0, MANY, 0, 0 };
+	int c[MANY], s, i, idx, seen[MANY] = { 0 };
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+
+	for (i = 0; i < MANY; i++) {
+		c[i] = tls_client(_metadata, &self->addr);
+		ASSERT_LE(0, c[i]);
+		ASSERT_EQ((ssize_t)sizeof(i), send(c[i], &i, sizeof(i), 0));
+	}
+	for (i = 0; i < MANY; i++) {
+		s = accept(self->lfd, NULL, NULL);
+		ASSERT_LE(0, s) TH_LOG("accept %d: %s", i, strerror(errno));
+		ASSERT_EQ((ssize_t)sizeof(idx), recv(s, &idx, sizeof(idx),
+						    MSG_WAITALL));
+		ASSERT_LE(0, idx);
+		ASSERT_GT(MANY, idx);
+		EXPECT_EQ(0, seen[idx]);
+		seen[idx]++;
+		idx += 1000;
+		ASSERT_EQ((ssize_t)sizeof(idx), send(s, &idx, sizeof(idx), 0));
+		close(s);
+	}
+	for (i = 0; i < MANY; i++) {
+		ASSERT_EQ((ssize_t)sizeof(idx), recv(c[i], &idx, sizeof(idx),
+						     MSG_WAITALL));
+		EXPECT_EQ(i + 1000, idx);
+		close(c[i]);
+	}
+	EXPECT_EQ(MANY, atomic_load(&self->d.claimed));
+	EXPECT_EQ(0, atomic_load(&self->d.errors)) TH_LOG("%s",
+							 self->d.errmsg);
+	EXPECT_TRUE(counters_are(_metadata, after));
+}
+
+/*
+ * Until DONE and the daemon's close, a connection is not accept()able:
+ * non-blocking accept says EAGAIN and poll/epoll say not readable, even
+ * with raw children in the kernel accept queue (max_in_flight 1 keeps the
+ * second one there).
+ */
+TEST_F(attach, accept_and_poll_wait_for_the_hand_off)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct pollfd p = { .events = POLLIN };
+	int c1, c2, s, ep, flags;
+
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 0, 1, &self->id));
+	START_DAEMON(D_GATED);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ev.data.fd = self->lfd;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->lfd, &ev));
+
+	c1 = tls_client(_metadata, &self->addr);
+	ASSERT_LE(0, c1);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_IN_FLIGHT, 1));
+	c2 = tls_client(_metadata, &self->addr);
+	ASSERT_LE(0, c2);
+
+	flags = fcntl(self->lfd, F_GETFL);
+	ASSERT_EQ(0, fcntl(self->lfd, F_SETFL, flags | O_NONBLOCK));
+	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	p.fd = self->lfd;
+	EXPECT_EQ(0, poll(&p, 1, 200));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 200));
+
+	atomic_store(&self->d.gate, true);
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, IO_TIMEOUT_S * 1000));
+	EXPECT_EQ(self->lfd, out.data.fd);
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	EXPECT_TRUE(p.revents & POLLIN);
+	s = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	close(s);
+
+	/* The second follows once the first made room. */
+	ASSERT_EQ(1, poll(&p, 1, IO_TIMEOUT_S * 1000));
+	s = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	EXPECT_EQ(0, atomic_load(&self->d.errors)) TH_LOG("%s",
+							 self->d.errmsg);
+	close(s);
+	close(c1);
+	close(c2);
+	close(ep);
+}
+
+struct blocked_accept {
+	int lfd;
+	int fd;
+	int err;
+};
+
+static void *accept_thread(void *arg)
+{
+	struct blocked_accept *b = arg;
+
+	b->fd = accept(b->lfd, NULL, NULL);
+	b->err = b->fd < 0 ? errno : 0;
+	return NULL;
+}
+
+/* A thread blocked in accept() on the attached listener is woken. */
+TEST_F(attach, blocked_accept_is_woken_by_the_hand_off)
+{
+	struct blocked_accept b = { .lfd = self->lfd, .fd = -1 };
+	char buf[8];
+	pthread_t t;
+	int c;
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+	ASSERT_EQ(0, pthread_create(&t, NULL, accept_thread, &b));
+	sleep_ms(100);
+
+	c = tls_client(_metadata, &self->addr);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(3, send(c, "abc", 3, 0));
+	pthread_join(t, NULL);
+	ASSERT_LE(0, b.fd) TH_LOG("accept: %s", strerror(b.err));
+	ASSERT_EQ(3, recv(b.fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	close(b.fd);
+	close(c);
+}
+
+TEST_F(attach, ipv6_listener_handed_off)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(a6);
+	char buf[8], ulp[16];
+	int l6, c, s;
+	uint32_t id;
+
+	l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l6 < 0 || bind(l6, (struct sockaddr *)&a6, sizeof(a6)))
+		SKIP(return, "no IPv6 loopback");
+	ASSERT_EQ(0, listen(l6, 8));
+	ASSERT_EQ(0, getsockname(l6, (struct sockaddr *)&a6, &len));
+	set_timeouts(l6, IO_TIMEOUT_S);
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, l6, 0, 0, &id))
+		TH_LOG("%s", self->nl.errmsg);
+	START_DAEMON(D_OK);
+
+	c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, c);
+	set_timeouts(c, IO_TIMEOUT_S);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a6, sizeof(a6)));
+	ASSERT_EQ(0, install_keys(c, false));
+	ASSERT_EQ(2, send(c, "v6", 2, 0));
+
+	s = accept(l6, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	get_ulp(s, ulp, sizeof(ulp));
+	EXPECT_STREQ("tls", ulp);
+	ASSERT_EQ(2, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "v6", 2));
+	ASSERT_EQ(2, send(s, "ok", 2, 0));
+	ASSERT_EQ(2, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ok", 2));
+	close(s);
+	close(c);
+	close(l6);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+TEST_F(attach, accept_honours_timeout_and_signals)
+{
+	struct blocked_accept b = { .lfd = self->lfd, .fd = -1 };
+	struct timeval tv = { .tv_usec = 200000 };
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	pthread_t t;
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&t, NULL, accept_thread, &b));
+	sleep_ms(200);
+	ASSERT_EQ(0, pthread_kill(t, SIGUSR1));
+	pthread_join(t, NULL);
+	EXPECT_EQ(-1, b.fd);
+	EXPECT_EQ(EINTR, b.err);
+
+	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	EXPECT_EQ(-1, accept(self->lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(attach, max_in_flight_bounds_what_is_held)
+{
+	static const uint64_t after[6] = { 0, 0, 0, 4, 0, 0 };
+	struct tlsh_status st;
+	int c[4], s, i;
+
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 600000, 2,
+				    &self->id));
+	START_DAEMON(D_IGNORE);
+	for (i = 0; i < 4; i++) {
+		c[i] = tls_client(_metadata, &self->addr);
+		ASSERT_LE(0, c[i]);
+	}
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
+	sleep_ms(300);
+	ASSERT_EQ(0, get_status(&st));
+	/* The other two wait in the kernel's accept queue. */
+	EXPECT_EQ(2U, st.counters[TLSH_COUNTER_PENDING]);
+	EXPECT_EQ(2U, st.listeners[0].counters[TLSH_COUNTER_PENDING]);
+
+	atomic_store(&self->d.mode, D_OK);
+	for (i = 0; i < 4; i++) {
+		s = accept(self->lfd, NULL, NULL);
+		ASSERT_LE(0, s) TH_LOG("accept %d: %s", i, strerror(errno));
+		close(s);
+	}
+	for (i = 0; i < 4; i++)
+		close(c[i]);
+	EXPECT_TRUE(counters_are(_metadata, after));
+}
+
+/* ---- failures: the server never sees the connection ---- */
+
+/* The listener has nothing to accept, now or after a while. */
+static void expect_nothing_to_accept(struct __test_metadata *_metadata,
+				     int lfd)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int flags = fcntl(lfd, F_GETFL);
+
+	EXPECT_EQ(0, poll(&p, 1, 100));
+	ASSERT_EQ(0, fcntl(lfd, F_SETFL, flags | O_NONBLOCK));
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	fcntl(lfd, F_SETFL, flags);
+}
+
+static void failure_case(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(attach) *self, enum daemon_mode mode,
+			 uint32_t timeout_ms, int counter)
+{
+	uint64_t want[6] = { 0 };
+	int outcome;
+
+	ATTACH(timeout_ms);
+	START_DAEMON(mode);
+
+	outcome = connect_outcome(&self->addr, "abc");
+	EXPECT_TRUE(closed_by_module(outcome)) TH_LOG("client: %d", outcome);
+
+	ASSERT_TRUE(wait_counter(counter, 1));
+	want[counter - TLSH_COUNTER_PENDING] = 1;
+	EXPECT_TRUE(counters_are(_metadata, want));
+	expect_nothing_to_accept(_metadata, self->lfd);
+	EXPECT_EQ(0, atomic_load(&self->d.errors)) TH_LOG("%s",
+							 self->d.errmsg);
+}
+
+TEST_F(attach, done_with_error_resets_the_connection)
+{
+	failure_case(_metadata, self, D_DONE_ERR, 0, TLSH_COUNTER_FAILED);
+}
+
+TEST_F(attach, daemon_closing_without_done_closes_the_connection)
+{
+	failure_case(_metadata, self, D_CLOSE, 0, TLSH_COUNTER_FAILED);
+}
+
+TEST_F(attach, unclaimed_connection_times_out)
+{
+	failure_case(_metadata, self, D_IGNORE, 300, TLSH_COUNTER_TIMED_OUT);
+	EXPECT_EQ(1, atomic_load(&self->d.readies));
+}
+
+TEST_F(attach, claimed_connection_times_out)
+{
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	failure_case(_metadata, self, D_HOLD, 300, TLSH_COUNTER_TIMED_OUT);
+	/* The daemon's socket was reset under it. */
+	ASSERT_EQ(1, self->d.n_held);
+	ASSERT_EQ(0, getsockopt(self->d.held[0], SOL_SOCKET, SO_ERROR, &soerr,
+				&len));
+	EXPECT_EQ(ETIMEDOUT, soerr);
+}
+
+TEST_F(attach, no_daemon_fails_fast)
+{
+	static const uint64_t want[6] = { 0, 0, 0, 0, 1, 0 };
+	int outcome;
+
+	/* Long timeout: only the missing daemon can close it quickly. */
+	ATTACH(600000);
+	outcome = connect_outcome(&self->addr, NULL);
+	EXPECT_EQ(-ECONNRESET, outcome);
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_FAILED, 1));
+	EXPECT_TRUE(counters_are(_metadata, want));
+	expect_nothing_to_accept(_metadata, self->lfd);
+}
+
+/* A daemon process that claims one connection and then just waits. */
+static void claiming_daemon(int report)
+{
+	struct tlsh_nl ready, cmd;
+	int fd = -1, err = 0, i;
+
+	if (tlsh_nl_open(&ready) || tlsh_nl_join_ready(&ready) ||
+	    tlsh_nl_open(&cmd))
+		_exit(10);
+	if (write(report, "j", 1) != 1)
+		_exit(11);
+	for (i = 0; i < 1000; i++) {
+		err = tlsh_nl_accept(&cmd, 0, &fd, NULL);
+		if (err != -EAGAIN)
+			break;
+		sleep_ms(20);
+	}
+	if (err || write(report, "c", 1) != 1)
+		_exit(12);
+	pause();
+	_exit(13);
+}
+
+TEST_F(attach, killed_daemon_closes_the_connection)
+{
+	static const uint64_t want[6] = { 0, 0, 0, 0, 1, 0 };
+	int pipefd[2], c, outcome, status;
+	char ch;
+	pid_t pid;
+
+	ATTACH(600000);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		claiming_daemon(pipefd[1]);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &ch, 1));
+	ASSERT_EQ('j', ch);
+
+	c = client_connect(&self->addr);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(1, read(pipefd[0], &ch, 1));
+	ASSERT_EQ('c', ch);
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_IN_FLIGHT, 1));
+
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(pipefd[0]);
+
+	outcome = client_outcome(c);
+	EXPECT_TRUE(closed_by_module(outcome)) TH_LOG("client: %d", outcome);
+	close(c);
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_FAILED, 1));
+	EXPECT_TRUE(counters_are(_metadata, want));
+	expect_nothing_to_accept(_metadata, self->lfd);
+}
+
+/* ---- permissions ---- */
+
+static int unprivileged_commands(int lfd)
+{
+	struct tlsh_nl nl, grp;
+	uint32_t id;
+	int fd;
+
+	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		return 100;
+	if (tlsh_nl_open(&nl) || tlsh_nl_open(&grp))
+		return 101;
+	if (tlsh_nl_attach(&nl, lfd, 0, 0, &id) != -EPERM)
+		return 1;
+	if (tlsh_nl_accept(&nl, 0, &fd, NULL) != -EPERM)
+		return 2;
+	if (tlsh_nl_done(&nl, lfd, 0) != -EPERM)
+		return 3;
+	if (tlsh_nl_detach(&nl, 1) != -EPERM)
+		return 4;
+	if (tlsh_nl_join_ready(&grp) != -EPERM)
+		return 5;
+	tlsh_nl_close(&grp);
+	tlsh_nl_close(&nl);
+	return 0;
+}
+
+TEST_F(attach, unprivileged_user_gets_eperm)
+{
+	int status, c, err;
+	pid_t pid;
+	int fd;
+
+	ATTACH(600000);
+	START_DAEMON(D_IGNORE);
+	/* A pending connection the unprivileged ACCEPT must not get. */
+	c = client_connect(&self->addr);
+	ASSERT_LE(0, c);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
+
+	daemon_stop(&self->d);
+	self->daemon_running = false;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(unprivileged_commands(self->lfd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* Still pending, and root can claim it. */
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
+	err = tlsh_nl_accept(&self->nl, 0, &fd, NULL);
+	ASSERT_EQ(0, err) TH_LOG("%s", self->nl.errmsg);
+	EXPECT_NE(-1, fcntl(fd, F_GETFD));
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	close(c);
+}
+
+/* ---- attach validation ---- */
+
+TEST_F(attach, attach_rejects_what_it_cannot_hold)
+{
+	struct blocked_accept b = { .fd = -1 };
+	struct sockaddr_in addr;
+	uint32_t id;
+	pthread_t t;
+	int fd, l2;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, tlsh_nl_attach(&self->nl, fd, 0, 0, &id));
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EINVAL, tlsh_nl_attach(&self->nl, fd, 0, 0, &id));
+	close(fd);
+	EXPECT_EQ(-EBADF, tlsh_nl_attach(&self->nl, 999, 0, 0, &id));
+	EXPECT_EQ(-ENOTSOCK, tlsh_nl_attach(&self->nl, self->kmsg, 0, 0,
+					    &id));
+
+	/* A thread already sleeping in the genuine accept(). */
+	l2 = make_listener(&addr, 4);
+	ASSERT_LE(0, l2);
+	b.lfd = l2;
+	ASSERT_EQ(0, pthread_create(&t, NULL, accept_thread, &b));
+	sleep_ms(100);
+	EXPECT_EQ(-EBUSY, tlsh_nl_attach(&self->nl, l2, 0, 0, &id));
+	fd = client_connect(&addr);
+	ASSERT_LE(0, fd);
+	pthread_join(t, NULL);
+	EXPECT_LE(0, b.fd);
+	close(b.fd);
+	close(fd);
+	close(l2);
+
+	ATTACH(0);
+	EXPECT_EQ(-EBUSY, tlsh_nl_attach(&self->nl, self->lfd, 0, 0, &id));
+	/* No ULP on a socket carrying module ops. */
+	EXPECT_EQ(-1, setsockopt(self->lfd, SOL_TCP, TCP_ULP, "tls", 3));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-ESRCH, tlsh_nl_detach(&self->nl, self->id + 1));
+}
+
+TEST_F(attach, get_reports_each_listener)
+{
+	struct sockaddr_in addr;
+	struct tlsh_status st;
+	uint32_t id2;
+	int l2;
+
+	ATTACH(1234);
+	l2 = make_listener(&addr, 4);
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, l2, 0, 7, &id2));
+	EXPECT_NE(self->id, id2);
+
+	ASSERT_EQ(0, get_status(&st));
+	ASSERT_EQ(2U, st.n_listeners);
+	EXPECT_EQ(self->id, st.listeners[0].id);
+	EXPECT_EQ(1234U, st.listeners[0].timeout_ms);
+	EXPECT_EQ(id2, st.listeners[1].id);
+	EXPECT_EQ(7U, st.listeners[1].max_in_flight);
+
+	close(l2);
+	ASSERT_EQ(0, get_status(&st));
+	EXPECT_EQ(1U, st.n_listeners);
+}
+
+/* ---- detach, close, shutdown, unload ---- */
+
+TEST_F(attach, unload_refused_while_attached_ok_after_close)
+{
+	ATTACH(0);
+	EXPECT_EQ(-EAGAIN, kmod_unload());
+	ASSERT_EQ(0, tlsh_nl_detach(&self->nl, self->id));
+	/* The listener keeps module ops until closed. */
+	EXPECT_EQ(-EAGAIN, kmod_unload());
+	close(self->lfd);
+	self->lfd = -1;
+	/* teardown: unloads */
+}
+
+TEST_F(attach, detach_resets_held_and_lets_new_ones_through)
+{
+	char ulp[16];
+	int c1, c2, s, outcome;
+
+	ATTACH(600000);
+	START_DAEMON(D_IGNORE);
+	c1 = client_connect(&self->addr);
+	ASSERT_LE(0, c1);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
+
+	ASSERT_EQ(0, tlsh_nl_detach(&self->nl, self->id));
+	outcome = client_outcome(c1);
+	EXPECT_TRUE(closed_by_module(outcome)) TH_LOG("client: %d", outcome);
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_FAILED, 1));
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 0));
+
+	/* Detached: a plain connection, as if tlsh had never been there. */
+	c2 = client_connect(&self->addr);
+	ASSERT_LE(0, c2);
+	s = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	get_ulp(s, ulp, sizeof(ulp));
+	EXPECT_STREQ("", ulp);
+	ASSERT_EQ(2, send(c2, "hi", 2, 0));
+	ASSERT_EQ(2, recv(s, ulp, sizeof(ulp), 0));
+	close(s);
+	close(c2);
+	close(c1);
+
+	/* And it can be attached again. */
+	ATTACH(0);
+}
+
+/* Children pending, in flight (before and after DONE) and ready. */
+TEST_F(attach, listener_close_with_children_in_every_state)
+{
+	int c[4], i, outcome, fd_claimed, fd_done;
+	struct tlsh_status st;
+	uint32_t id;
+
+	ATTACH(600000);
+	START_DAEMON(D_GATED);	/* joined, so children are queued */
+
+	/* READY: through the gated daemon. */
+	c[0] = tls_client(_metadata, &self->addr);
+	ASSERT_LE(0, c[0]);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_IN_FLIGHT, 1));
+	atomic_store(&self->d.gate, true);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_READY, 1));
+	atomic_store(&self->d.mode, D_IGNORE);	/* seen next round */
+	sleep_ms(100);
+
+	/* CLAIMED and HANDOFF: claimed by hand, one with DONE 0. */
+	c[1] = client_connect(&self->addr);
+	c[2] = client_connect(&self->addr);
+	ASSERT_LE(0, c[1]);
+	ASSERT_LE(0, c[2]);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, 0, &fd_claimed, &id));
+	EXPECT_EQ(self->id, id);
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, self->id, &fd_done, NULL));
+	ASSERT_EQ(0, install_keys(fd_done, true));
+	ASSERT_EQ(0, tlsh_nl_done(&self->nl, fd_done, 0));
+
+	/* PENDING */
+	c[3] = client_connect(&self->addr);
+	ASSERT_LE(0, c[3]);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
+	ASSERT_EQ(0, get_status(&st));
+	EXPECT_EQ(2U, st.counters[TLSH_COUNTER_IN_FLIGHT]);
+	EXPECT_EQ(1U, st.counters[TLSH_COUNTER_READY]);
+
+	close(self->lfd);
+	self->lfd = -1;
+	for (i = 0; i < 4; i++) {
+		outcome = client_outcome(c[i]);
+		/* c[0] has kTLS RX: a reset reads as ECONNRESET too. */
+		EXPECT_TRUE(closed_by_module(outcome))
+			TH_LOG("client %d: %d", i, outcome);
+		close(c[i]);
+	}
+
+	/* A late DONE is refused; the daemon's sockets were reset. */
+	EXPECT_EQ(-EINVAL, tlsh_nl_done(&self->nl, fd_claimed, 0));
+	close(fd_claimed);
+	close(fd_done);
+	ASSERT_EQ(0, get_status(&st));
+	EXPECT_EQ(0U, st.counters[TLSH_COUNTER_PENDING]);
+	EXPECT_EQ(0U, st.counters[TLSH_COUNTER_IN_FLIGHT]);
+	EXPECT_EQ(0U, st.counters[TLSH_COUNTER_READY]);
+	EXPECT_EQ(4U, st.counters[TLSH_COUNTER_FAILED]);
+	EXPECT_EQ(0U, st.counters[TLSH_COUNTER_DELIVERED]);
+	EXPECT_EQ(0U, st.n_listeners);
+}
+
+TEST_F(attach, shutdown_resets_held_and_fails_blocked_accept)
+{
+	struct blocked_accept b = { .lfd = self->lfd, .fd = -1 };
+	pthread_t t;
+	int c, outcome;
+
+	ATTACH(600000);
+	START_DAEMON(D_IGNORE);
+	c = client_connect(&self->addr);
+	ASSERT_LE(0, c);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
+	ASSERT_EQ(0, pthread_create(&t, NULL, accept_thread, &b));
+	sleep_ms(100);
+
+	ASSERT_EQ(0, shutdown(self->lfd, SHUT_RDWR));
+	pthread_join(t, NULL);
+	EXPECT_EQ(-1, b.fd);
+	EXPECT_EQ(EINVAL, b.err);
+	outcome = client_outcome(c);
+	EXPECT_TRUE(closed_by_module(outcome)) TH_LOG("client: %d", outcome);
+	close(c);
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_FAILED, 1));
+	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 0));
+}
+
+TEST_F(attach, commands_check_their_attributes)
+{
+	struct nl_msg *msg;
+	int fd;
+
+	/* Nothing pending: ACCEPT says EAGAIN, not an error. */
+	EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, 0, &fd, NULL));
+	EXPECT_EQ(-ESRCH, tlsh_nl_accept(&self->nl, 12345, &fd, NULL));
+	/* DONE on an fd that was never claimed. */
+	EXPECT_EQ(-EINVAL, tlsh_nl_done(&self->nl, self->lfd, 0));
+	EXPECT_EQ(-EBADF, tlsh_nl_done(&self->nl, 999, 0));
+
+	/* Missing required attributes. */
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_ATTACH);
+	ASSERT_NE(NULL, msg);
+	EXPECT_EQ(-EINVAL, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_DONE);
+	ASSERT_NE(NULL, msg);
+	EXPECT_EQ(-EINVAL, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_DETACH);
+	ASSERT_NE(NULL, msg);
+	EXPECT_EQ(-EINVAL, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	/* Out of range: a 0 timeout (the policy says ERANGE). */
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_ATTACH);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, TLSH_A_FD, self->lfd);
+	nla_put_u32(msg, TLSH_A_TIMEOUT_MS, 0);
+	EXPECT_EQ(-ERANGE, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+}
+
+TEST_HARNESS_MAIN
