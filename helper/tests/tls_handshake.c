@@ -6,223 +6,61 @@
  */
 #include <string.h>
 
-#include <nettle/sha2.h>
-
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
-#include "tls/engine.h"
-#include "tls/kex.h"
-#include "tls/record.h"
-#include "tls_pki.h"
+#include "tls_pair.h"
 
-/* Deterministic randomness: SHA-256 in counter mode over a seed. */
-struct rng {
-	uint8_t seed;
-	uint64_t ctr;
-};
-
-static void rng_fill(void *ctx, size_t len, uint8_t *dst)
+/* Every suite x group x signature scheme, each with its own certificate. */
+TEST(every_suite_group_and_scheme)
 {
-	struct rng *r = ctx;
-
-	while (len) {
-		struct sha256_ctx h;
-		uint8_t block[SHA256_DIGEST_SIZE];
-		size_t n = len < sizeof(block) ? len : sizeof(block);
-
-		sha256_init(&h);
-		sha256_update(&h, 1, &r->seed);
-		sha256_update(&h, sizeof(r->ctr), (uint8_t *)&r->ctr);
-		sha256_digest(&h, sizeof(block), block);
-		r->ctr++;
-		memcpy(dst, block, n);
-		dst += n;
-		len -= n;
-	}
-}
-
-struct pair {
-	struct rng crng, srng;
-	struct tlsh_config ccfg, scfg;
-	struct tlsh_cred server_cred, client_cred;
-	gnutls_x509_trust_list_t trust;
-	struct tlsh_conn *c, *s;
-	enum tlsh_err cerr, serr;
-};
-
-static gnutls_x509_trust_list_t load_trust(const char *ca)
-{
-	gnutls_x509_trust_list_t t;
-
-	if (gnutls_x509_trust_list_init(&t, 0) < 0)
-		return NULL;
-	if (gnutls_x509_trust_list_add_trust_file(t, ca, NULL,
-						  GNUTLS_X509_FMT_PEM, 0, 0) <= 0) {
-		gnutls_x509_trust_list_deinit(t, 1);
-		return NULL;
-	}
-	return t;
-}
-
-static int pair_init(struct pair *p, const char *server_cert)
-{
-	char crt[64], key[64];
-
-	memset(p, 0, sizeof(*p));
-	if (!pki_make())
-		return -1;
-	snprintf(crt, sizeof(crt), "%s.pem", server_cert);
-	snprintf(key, sizeof(key), "%s.key", server_cert);
-	if (tlsh_cred_load(&p->server_cred, pki_path(crt), pki_path(key)))
-		return -1;
-	if (tlsh_cred_load(&p->client_cred, pki_path("cli.pem"),
-			   pki_path("cli.key")))
-		return -1;
-	p->trust = load_trust(pki_path("ca.pem"));
-	/* Everything is in memory now; forked tests never run atexit. */
-	pki_cleanup();
-	pki_dir[0] = 0;
-	if (!p->trust)
-		return -1;
-	p->crng.seed = 1;
-	p->srng.seed = 2;
-	p->ccfg.random = rng_fill;
-	p->ccfg.random_ctx = &p->crng;
-	p->ccfg.trust = p->trust;
-	p->ccfg.server_name = "localhost";
-	p->scfg.random = rng_fill;
-	p->scfg.random_ctx = &p->srng;
-	p->scfg.cred = &p->server_cred;
-	p->scfg.trust = p->trust;
-	return 0;
-}
-
-static void pair_free(struct pair *p)
-{
-	tlsh_conn_free(p->c);
-	tlsh_conn_free(p->s);
-	tlsh_cred_free(&p->server_cred);
-	tlsh_cred_free(&p->client_cred);
-	if (p->trust)
-		gnutls_x509_trust_list_deinit(p->trust, 1);
-}
-
-/* Move from's output to the peer, fed exactly as tlsh_conn_want asks. */
-static enum tlsh_err pump(struct tlsh_conn *from, struct tlsh_conn *to,
-			  size_t *moved)
-{
-	size_t len, used;
-	const uint8_t *out = tlsh_conn_output(from, &len);
-	size_t off = 0;
-	enum tlsh_err err = TLSH_OK;
-
-	while (off < len && tlsh_conn_want(to)) {
-		size_t want = tlsh_conn_want(to);
-		size_t n = len - off < want ? len - off : want;
-
-		err = tlsh_conn_feed(to, out + off, n, &used);
-		off += used;
-		if (err || used != n)
-			break;
-	}
-	*moved = off;
-	tlsh_conn_output_done(from, off);
-	return err;
-}
-
-/* Run the handshake; returns 0 when both sides completed. */
-static int run(struct pair *p)
-{
-	if (tlsh_conn_new(&p->c, &p->ccfg, false) ||
-	    tlsh_conn_new(&p->s, &p->scfg, true))
-		return -1;
-	p->cerr = tlsh_conn_start(p->c);
-	for (int round = 0; round < 20 && !p->cerr && !p->serr; round++) {
-		size_t a = 0, b = 0;
-
-		p->serr = pump(p->c, p->s, &a);
-		if (p->serr)
-			break;
-		p->cerr = pump(p->s, p->c, &b);
-		if (tlsh_conn_done(p->c) && tlsh_conn_done(p->s))
-			return 0;
-		if (!a && !b)
-			break;
-	}
-	/* Deliver a final alert, if any, so the peer sees it. */
-	if (p->serr) {
-		size_t n;
-
-		p->cerr = pump(p->s, p->c, &n);
-	} else if (p->cerr) {
-		size_t n;
-
-		p->serr = pump(p->c, p->s, &n);
-	}
-	return -1;
-}
-
-/* Keys agree crosswise, and data flows both ways through them. */
-static int check_traffic(struct pair *p)
-{
-	struct tlsh_ktls_params ck, sk;
-	uint8_t msg[100], rec[256];
-	const uint8_t *out, *data;
-	size_t len, dlen;
-	uint8_t type;
-
-	if (tlsh_conn_export_ktls(p->c, &ck) || tlsh_conn_export_ktls(p->s, &sk))
-		return -1;
-	if (memcmp(&ck.tx, &sk.rx, sizeof(ck.tx)) ||
-	    memcmp(&ck.rx, &sk.tx, sizeof(ck.rx)) || ck.aead != sk.aead ||
-	    ck.version != TLSH_TLS13)
-		return -2;
-	for (size_t i = 0; i < sizeof(msg); i++)
-		msg[i] = (uint8_t)i;
-	if (tlsh_conn_write_app(p->c, msg, sizeof(msg)))
-		return -3;
-	out = tlsh_conn_output(p->c, &len);
-	memcpy(rec, out, len);
-	tlsh_conn_output_done(p->c, len);
-	if (tlsh_conn_read_record(p->s, rec, len, &type, &data, &dlen) ||
-	    dlen != sizeof(msg) || memcmp(data, msg, dlen))
-		return -4;
-	if (tlsh_conn_write_app(p->s, msg, 10))
-		return -5;
-	out = tlsh_conn_output(p->s, &len);
-	memcpy(rec, out, len);
-	tlsh_conn_output_done(p->s, len);
-	if (tlsh_conn_read_record(p->c, rec, len, &type, &data, &dlen) ||
-	    dlen != 10 || memcmp(data, msg, dlen))
-		return -6;
-	return 0;
-}
-
-TEST(every_suite_and_group)
-{
-	static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303 };
+	static const uint16_t suites[] = { 0x1301, 0x1302, 0x1303, 0x1304 };
 	static const uint16_t groups[] = { TLSH_GROUP_X25519,
-					   TLSH_GROUP_SECP256R1 };
+					   TLSH_GROUP_SECP256R1,
+					   TLSH_GROUP_SECP384R1 };
+	static const struct { const char *cert; uint16_t scheme; } sigs[] = {
+		{ "ec", TLSH_SIG_ECDSA_SECP256R1_SHA256 },
+		{ "ec384", TLSH_SIG_ECDSA_SECP384R1_SHA384 },
+		{ "ed", TLSH_SIG_ED25519 },
+		{ "rsa", TLSH_SIG_RSA_PSS_RSAE_SHA256 },
+		{ "rsa", TLSH_SIG_RSA_PSS_RSAE_SHA384 },
+		{ "rsa", TLSH_SIG_RSA_PSS_RSAE_SHA512 },
+		{ "pss", TLSH_SIG_RSA_PSS_PSS_SHA256 },
+	};
+	const size_t n_sigs = sizeof(sigs) / sizeof(sigs[0]);
 
-	for (size_t i = 0; i < 3; i++) {
-		for (size_t j = 0; j < 2; j++) {
-			struct pair p;
+	for (size_t i = 0; i < 4; i++) {
+		for (size_t j = 0; j < 3; j++) {
+			for (size_t k = 0; k < n_sigs; k++) {
+				struct pair p;
 
-			ASSERT_EQ(0, pair_init(&p, "ec"));
-			p.ccfg.suites = &suites[i];
-			p.ccfg.n_suites = 1;
-			p.ccfg.groups = &groups[j];
-			p.ccfg.n_groups = 1;
-			ASSERT_EQ(0, run(&p)) {
-				TH_LOG("suite %04x group %04x: client %s, server %s",
-				       suites[i], groups[j],
-				       tlsh_err_str(p.cerr), tlsh_err_str(p.serr));
+				ASSERT_EQ(0, pair_init(&p, sigs[k].cert));
+				p.ccfg.suites = &suites[i];
+				p.ccfg.n_suites = 1;
+				p.scfg.suites = suites;
+				p.scfg.n_suites = 4;
+				p.ccfg.groups = &groups[j];
+				p.ccfg.n_groups = 1;
+				p.scfg.groups = groups;
+				p.scfg.n_groups = 3;
+				p.ccfg.sig_schemes = &sigs[k].scheme;
+				p.ccfg.n_sig_schemes = 1;
+				ASSERT_EQ(0, run(&p)) {
+					TH_LOG("suite %04x group %04x scheme %04x: client %s, server %s",
+					       suites[i], groups[j], sigs[k].scheme,
+					       tlsh_conn_error_reason(p.c),
+					       tlsh_conn_error_reason(p.s));
+				}
+				ASSERT_EQ(suites[i], tlsh_conn_suite(p.s));
+				ASSERT_EQ(suites[i], tlsh_conn_suite(p.c));
+				ASSERT_EQ(groups[j], tlsh_conn_group(p.c));
+				ASSERT_EQ(groups[j], tlsh_conn_group(p.s));
+				ASSERT_EQ(sigs[k].scheme, tlsh_conn_sigscheme(p.c));
+				ASSERT_EQ(sigs[k].scheme, tlsh_conn_sigscheme(p.s));
+				ASSERT_EQ(TLSH_TLS13, tlsh_conn_version(p.c));
+				ASSERT_FALSE(tlsh_conn_did_hrr(p.c));
+				ASSERT_EQ(0, check_traffic(&p));
+				pair_free(&p);
 			}
-			ASSERT_EQ(suites[i], tlsh_conn_suite(p.s));
-			ASSERT_EQ(groups[j], tlsh_conn_group(p.c));
-			ASSERT_FALSE(tlsh_conn_did_hrr(p.c));
-			ASSERT_EQ(0, check_traffic(&p));
-			pair_free(&p);
 		}
 	}
 }

@@ -47,42 +47,13 @@ static void put_u16_list_ext(struct tlsh_wbuf *w, uint16_t type,
 	tlsh_ext_close(w, e);
 }
 
-static enum tlsh_err send_client_hello(struct tlsh_conn *c)
+static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 {
 	const struct tlsh_config *cfg = c->cfg;
-	struct tlsh_wbuf *w = &c->hs_out;
-	size_t n_suites, n_groups, m, v, x, e, l;
-	const uint16_t *suites = tlsh_cfg_suites(cfg, &n_suites);
+	size_t n_groups, n_schemes, v, e, l;
 	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(cfg, &n_schemes);
 
-	if (!c->hrr) {
-		cfg->random(cfg->random_ctx, TLSH_RANDOM, c->random);
-		c->session_id_len = cfg->no_middlebox_compat ? 0 : 32;
-		if (c->session_id_len)
-			cfg->random(cfg->random_ctx, 32, c->session_id);
-		/* One share, for our most preferred group. */
-		c->group = groups[0];
-	} else {
-		if (c->session_id_len)
-			TRY(tlsh_send_ccs(c));
-	}
-	tlsh_kex_wipe(&c->kex);
-	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
-
-	m = tlsh_hs_open(w, TLSH_HS_CLIENT_HELLO) - 1;
-	tlsh_put_u16(w, 0x0303);
-	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
-	v = tlsh_vec_open(w, 1);
-	tlsh_put_bytes(w, c->session_id, c->session_id_len);
-	tlsh_vec_close(w, v, 1);
-	v = tlsh_vec_open(w, 2);
-	for (size_t i = 0; i < n_suites; i++)
-		tlsh_put_u16(w, suites[i]);
-	tlsh_vec_close(w, v, 2);
-	tlsh_put_u8(w, 1);	/* compression methods: null only */
-	tlsh_put_u8(w, 0);
-
-	x = tlsh_vec_open(w, 2);
 	if (cfg->server_name && *cfg->server_name &&
 	    !is_ip_literal(cfg->server_name)) {
 		size_t len = strlen(cfg->server_name);
@@ -97,7 +68,8 @@ static enum tlsh_err send_client_hello(struct tlsh_conn *c)
 		tlsh_ext_close(w, e);
 	}
 	put_u16_list_ext(w, 10, groups, n_groups);
-	put_u16_list_ext(w, 13, tlsh_sig_schemes, tlsh_sig_schemes_n);
+	put_u16_list_ext(w, 13, schemes, n_schemes);
+	put_u16_list_ext(w, 50, tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
 	if (cfg->n_alpn) {
 		e = tlsh_ext_open(w, 16);
 		l = tlsh_vec_open(w, 2);
@@ -128,10 +100,85 @@ static enum tlsh_err send_client_hello(struct tlsh_conn *c)
 	tlsh_vec_close(w, v, 2);
 	tlsh_vec_close(w, l, 2);
 	tlsh_ext_close(w, e);
+}
+
+/* What we offered decides what the server may answer (RFC 8446 4.2). */
+static enum tlsh_err note_sent_extensions(struct tlsh_conn *c, size_t block)
+{
+	struct tlsh_cur cur;
+	struct tlsh_exts x;
+
+	TRY(tlsh_wbuf_err(&c->hs_out));
+	cur = tlsh_cur_make(c->hs_out.buf + block, c->hs_out.len - block);
+	TRY(tlsh_ext_parse(&cur, TLSH_IN_CH, &x));
+	c->sent_exts = x.present;
+	return TLSH_OK;
+}
+
+/*
+ * RFC 8446 5.1: the initial ClientHello's record may carry 0x0301, as it
+ * does in most clients (and in RFC 8448) for the sake of old middleboxes.
+ */
+static enum tlsh_err flush_initial_hello(struct tlsh_conn *c)
+{
+	size_t off = c->out.len;
+
+	TRY(tlsh_flush_hs(c));
+	while (off + TLSH_REC_HDR <= c->out.len) {
+		c->out.buf[off + 2] = 0x01;
+		off += TLSH_REC_HDR +
+		       ((size_t)c->out.buf[off + 3] << 8 | c->out.buf[off + 4]);
+	}
+	return TLSH_OK;
+}
+
+static enum tlsh_err send_client_hello(struct tlsh_conn *c)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t n_suites, n_groups, m, v, x;
+	const uint16_t *suites = tlsh_cfg_suites(cfg, &n_suites);
+	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
+
+	if (!c->hrr) {
+		cfg->random(cfg->random_ctx, TLSH_RANDOM, c->random);
+		memcpy(c->client_random, c->random, TLSH_RANDOM);
+		c->session_id_len = cfg->no_middlebox_compat ? 0 : 32;
+		if (c->session_id_len)
+			cfg->random(cfg->random_ctx, 32, c->session_id);
+		/* One share, for our most preferred group. */
+		c->group = groups[0];
+	} else {
+		if (c->session_id_len)
+			TRY(tlsh_send_ccs(c));
+	}
+	tlsh_kex_wipe(&c->kex);
+	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
+
+	m = tlsh_hs_open(w, TLSH_HS_CLIENT_HELLO) - 1;
+	tlsh_put_u16(w, 0x0303);
+	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
+	v = tlsh_vec_open(w, 1);
+	tlsh_put_bytes(w, c->session_id, c->session_id_len);
+	tlsh_vec_close(w, v, 1);
+	v = tlsh_vec_open(w, 2);
+	for (size_t i = 0; i < n_suites; i++)
+		tlsh_put_u16(w, suites[i]);
+	tlsh_vec_close(w, v, 2);
+	tlsh_put_u8(w, 1);	/* compression methods: null only */
+	tlsh_put_u8(w, 0);
+
+	x = tlsh_vec_open(w, 2);
+	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->client_hello_ext : NULL, w))
+		put_extensions(c, w);
 	tlsh_vec_close(w, x, 2);
+	TRY(note_sent_extensions(c, x));
 	tlsh_msg_done(c, m);
 	c->first_hello_seen = true;
-	return tlsh_wbuf_err(w);
+	TRY(tlsh_wbuf_err(w));
+	if (!c->hrr)
+		TRY(flush_initial_hello(c));
+	return TLSH_OK;
 }
 
 static enum tlsh_err check_hello_common(struct tlsh_conn *c,
@@ -157,6 +204,7 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 			   1u << TLSH_X_KEY_SHARE | 1u << TLSH_X_COOKIE;
 
 	TRY(tlsh_parse_server_hello(b, len, &sh));
+	c->version_agreed = true;
 	if (sh.x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, &sh));
@@ -189,6 +237,7 @@ static enum tlsh_err recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
 	size_t dh_len;
 
 	TRY(tlsh_parse_server_hello(b, len, &sh));
+	c->version_agreed = true;
 	if (sh.x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, &sh));
@@ -209,14 +258,9 @@ static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 {
 	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_encrypted_extensions ee;
-	uint32_t allowed = 1u << TLSH_X_SUPPORTED_GROUPS;
 
 	TRY(tlsh_parse_encrypted_extensions(b, len, &ee));
-	if (cfg->server_name)
-		allowed |= 1u << TLSH_X_SERVER_NAME;
-	if (cfg->n_alpn)
-		allowed |= 1u << TLSH_X_ALPN;
-	if (ee.x.present & ~allowed)
+	if (ee.x.present & ~c->sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	if (ee.alpn) {
 		for (size_t i = 0; i < cfg->n_alpn; i++) {
@@ -259,28 +303,44 @@ static enum tlsh_err recv_server_finished(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
+/*
+ * The first credential that can sign with a scheme the CertificateRequest
+ * allows, by our preference; none means an empty Certificate.
+ */
+static void choose_client_cred(struct tlsh_conn *c)
+{
+	size_t n, n_schemes;
+	const struct tlsh_cred *const *creds = tlsh_cfg_creds(c->cfg, &n);
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
+
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; i < n_schemes; i++) {
+			uint16_t s = schemes[i];
+
+			if (!tlsh_cred_can_sign(creds[k], s))
+				continue;
+			for (size_t j = 0; j < c->n_peer_sigalgs; j++) {
+				if (c->peer_sigalgs[j] == s) {
+					c->cred = creds[k];
+					c->sig_scheme = s;
+					return;
+				}
+			}
+		}
+	}
+}
+
 static enum tlsh_err send_client_certificate(struct tlsh_conn *c)
 {
 	if (c->session_id_len)
 		TRY(tlsh_send_ccs(c));
+	choose_client_cred(c);
 	return tlsh_send_certificate(c);
 }
 
 static enum tlsh_err send_client_certificate_verify(struct tlsh_conn *c)
 {
-	for (size_t i = 0; i < tlsh_sig_schemes_n; i++) {
-		uint16_t s = tlsh_sig_schemes[i];
-
-		if (!tlsh_cred_can_sign(c->cfg->cred, s))
-			continue;
-		for (size_t j = 0; j < c->n_peer_sigalgs; j++) {
-			if (c->peer_sigalgs[j] == s) {
-				c->sig_scheme = s;
-				return tlsh_send_certificate_verify(c);
-			}
-		}
-	}
-	return TLSH_ERR_HANDSHAKE_FAILURE;
+	return tlsh_send_certificate_verify(c);
 }
 
 static enum tlsh_err send_client_finished(struct tlsh_conn *c)

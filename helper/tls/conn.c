@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The engine core: record framing, handshake message reassembly, the
- * table-driven dispatcher, alerts, and the handlers both roles share.
+ * table-driven dispatcher, limits and alerts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,42 +10,19 @@
 
 #include "tls/conn.h"
 
-static const uint16_t default_suites[] = {
-	TLSH_TLS_AES_128_GCM_SHA256, TLSH_TLS_AES_256_GCM_SHA384,
-	TLSH_TLS_CHACHA20_POLY1305_SHA256,
-};
-static const uint16_t default_groups[] = {
-	TLSH_GROUP_X25519, TLSH_GROUP_SECP256R1,
-};
-
-const uint16_t *tlsh_cfg_suites(const struct tlsh_config *cfg, size_t *n)
-{
-	if (cfg->suites && cfg->n_suites) {
-		*n = cfg->n_suites;
-		return cfg->suites;
-	}
-	*n = sizeof(default_suites) / sizeof(default_suites[0]);
-	return default_suites;
-}
-
-const uint16_t *tlsh_cfg_groups(const struct tlsh_config *cfg, size_t *n)
-{
-	if (cfg->groups && cfg->n_groups) {
-		*n = cfg->n_groups;
-		return cfg->groups;
-	}
-	*n = sizeof(default_groups) / sizeof(default_groups[0]);
-	return default_groups;
-}
-
 enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 			    const struct tlsh_config *cfg, bool server)
 {
 	struct tlsh_conn *c;
+	size_t n_creds;
+	const struct tlsh_cred *const *creds = tlsh_cfg_creds(cfg, &n_creds);
 
 	*out = NULL;
-	if (!cfg->random || (server && (!cfg->cred || !cfg->cred->n)))
+	if (!cfg->random || (server && !n_creds))
 		return TLSH_ERR_CONFIG;
+	for (size_t i = 0; i < n_creds; i++)
+		if (!creds[i] || !creds[i]->n || !creds[i]->key)
+			return TLSH_ERR_CONFIG;
 	if (!server && !cfg->insecure_skip_verify && !cfg->trust)
 		return TLSH_ERR_CONFIG;
 	if (server && cfg->verify_client && !cfg->trust)
@@ -89,46 +66,6 @@ void tlsh_conn_free(struct tlsh_conn *c)
 	free(c->cookie);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
-}
-
-bool tlsh_conn_done(const struct tlsh_conn *c)
-{
-	return c->done;
-}
-
-enum tlsh_err tlsh_conn_error(const struct tlsh_conn *c)
-{
-	return c->err;
-}
-
-uint16_t tlsh_conn_suite(const struct tlsh_conn *c)
-{
-	return c->suite ? c->suite->id : 0;
-}
-
-uint16_t tlsh_conn_group(const struct tlsh_conn *c)
-{
-	return c->group;
-}
-
-bool tlsh_conn_did_hrr(const struct tlsh_conn *c)
-{
-	return c->hrr;
-}
-
-const char *tlsh_conn_alpn(const struct tlsh_conn *c)
-{
-	return c->has_alpn ? c->alpn : NULL;
-}
-
-const char *tlsh_conn_sni(const struct tlsh_conn *c)
-{
-	return c->has_sni ? c->sni : NULL;
-}
-
-size_t tlsh_conn_peer_certs(const struct tlsh_conn *c)
-{
-	return c->peer.n;
 }
 
 const uint8_t *tlsh_conn_output(const struct tlsh_conn *c, size_t *len)
@@ -194,50 +131,16 @@ void tlsh_msg_done(struct tlsh_conn *c, size_t mark)
 	if (!c->hs_out.overflow)
 		tlsh_transcript_add(&c->tr, c->hs_out.buf + mark,
 				    c->hs_out.len - mark);
-}
-
-void tlsh_set_tx(struct tlsh_conn *c, const uint8_t *secret)
-{
-	tlsh_rec_set_secret(&c->tx, c->suite, secret);
-}
-
-void tlsh_set_rx(struct tlsh_conn *c, const uint8_t *secret)
-{
-	tlsh_rec_set_secret(&c->rx, c->suite, secret);
-	c->rx_key_changed = true;
-}
-
-void tlsh_derive_hs(struct tlsh_conn *c, const uint8_t *dh, size_t dh_len)
-{
-	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
-	tlsh_ks_next(&c->ks, dh, dh_len);
-	tlsh_derive_hs_secrets(c);
-}
-
-void tlsh_derive_hs_secrets(struct tlsh_conn *c)
-{
-	uint8_t th[TLSH_HASH_MAX];
-
-	tlsh_transcript_hash(&c->tr, th);
-	tlsh_ks_derive(&c->ks, "c hs traffic", th, c->c_hs);
-	tlsh_ks_derive(&c->ks, "s hs traffic", th, c->s_hs);
-}
-
-void tlsh_derive_ap(struct tlsh_conn *c)
-{
-	uint8_t th[TLSH_HASH_MAX];
-
-	tlsh_ks_next(&c->ks, NULL, 0);
-	tlsh_transcript_hash(&c->tr, th);
-	tlsh_ks_derive(&c->ks, "c ap traffic", th, c->c_ap);
-	tlsh_ks_derive(&c->ks, "s ap traffic", th, c->s_ap);
+	/* After the transcript: the damage an on-path attacker could do. */
+	if (c->hooks && c->hooks->mutate && !c->hs_out.overflow)
+		c->hooks->mutate(c, &c->hs_out, mark);
 }
 
 static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 {
 	switch (cond) {
 	case TLSH_IF_OWN_CERT:
-		return c->cfg->cred && c->cfg->cred->n;
+		return c->cred != NULL;
 	case TLSH_IF_PEER_CERT:
 		return c->peer_cert_sent;
 	default:
@@ -336,6 +239,7 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	if (type == TLSH_HS_SERVER_HELLO && len >= TLSH_HS_HDR + 2 + 32 &&
 	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
 		type = TLSH_HS_HELLO_RETRY_REQUEST;
+	c->cur_msg = type;
 	s = expect(c, type);
 	if (!s)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
@@ -364,8 +268,12 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 		if (have < TLSH_HS_HDR)
 			break;
 		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-		if (mlen > TLSH_MAX_HS_MSG)
+		if (mlen > TLSH_MAX_HS_MSG ||
+		    mlen > tlsh_cfg_max_hs(c->cfg)) {
+			tlsh_set_reason(c, "handshake message of %zu bytes is over the limit",
+					mlen);
 			return TLSH_ERR_HANDSHAKE_FAILURE;
+		}
 		if (have < TLSH_HS_HDR + mlen)
 			break;
 		c->rx_key_changed = false;
@@ -380,10 +288,15 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 	return TLSH_OK;
 }
 
-static enum tlsh_err handle_alert(const uint8_t *p, size_t len)
+enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
+				size_t len)
 {
 	if (len != 2)
 		return TLSH_ERR_DECODE;
+	if (p[1] == TLSH_ALERT_CLOSE_NOTIFY)
+		tlsh_set_reason(c, "peer closed the connection");
+	else
+		tlsh_set_reason(c, "peer sent alert %s", tlsh_alert_name(p[1]));
 	return tlsh_err_peer_alert(p[1]);
 }
 
@@ -399,12 +312,20 @@ static enum tlsh_err handle_record(struct tlsh_conn *c)
 			return TLSH_ERR_UNEXPECTED_MESSAGE;
 		return TLSH_OK;
 	}
+	/*
+	 * A peer that could not process our hello reports it before it has
+	 * keys: a plaintext alert while we already expect protected records.
+	 */
+	if (c->hdr[0] == TLSH_CT_ALERT && c->rx.suite && !c->peer_protected)
+		return tlsh_handle_alert(c, c->body, c->body_len);
+	if (c->rx.suite)
+		c->peer_protected = true;
 	TRY(tlsh_rec_open(&c->rx, c->hdr, c->body, c->body_len, &type, &len));
 	switch (type) {
 	case TLSH_CT_HANDSHAKE:
 		return handle_handshake(c, c->body, len);
 	case TLSH_CT_ALERT:
-		return handle_alert(c->body, len);
+		return tlsh_handle_alert(c, c->body, len);
 	default:
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	}
@@ -425,6 +346,11 @@ static void queue_alert(struct tlsh_conn *c, enum tlsh_err err)
 static enum tlsh_err fail(struct tlsh_conn *c, enum tlsh_err err)
 {
 	if (!c->err) {
+		if (c->cur_msg)
+			tlsh_set_reason(c, "%s (in %s)", tlsh_err_str(err),
+					tlsh_msg_name(c->cur_msg));
+		else
+			tlsh_set_reason(c, "%s", tlsh_err_str(err));
 		c->err = err;
 		queue_alert(c, err);
 		finish(c);
@@ -478,7 +404,14 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 		in += n;
 		len -= n;
 		*used += n;
+		c->hs_bytes_in += n;
+		if (c->hs_bytes_in > tlsh_cfg_max_hs(c->cfg)) {
+			tlsh_set_reason(c, "handshake over %zu bytes",
+					tlsh_cfg_max_hs(c->cfg));
+			return fail(c, TLSH_ERR_HANDSHAKE_FAILURE);
+		}
 		if (c->hdr_have == TLSH_REC_HDR && c->body_have == c->body_len) {
+			c->cur_msg = 0;
 			err = handle_record(c);
 			c->hdr_have = 0;
 			c->body_have = c->body_len = 0;
@@ -487,190 +420,4 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 		}
 	}
 	return TLSH_OK;
-}
-
-enum tlsh_err tlsh_conn_export_ktls(const struct tlsh_conn *c,
-				    struct tlsh_ktls_params *p)
-{
-	if (!c->done || c->err || c->hdr_have || c->hs_in.len)
-		return TLSH_ERR_STATE;
-	memset(p, 0, sizeof(*p));
-	p->version = TLSH_TLS13;
-	p->aead = c->suite->aead;
-	memcpy(p->tx.key, c->tx.key, c->suite->key_len);
-	memcpy(p->tx.iv, c->tx.iv, sizeof(p->tx.iv));
-	p->tx.seq = c->tx.seq;
-	memcpy(p->rx.key, c->rx.key, c->suite->key_len);
-	memcpy(p->rx.iv, c->rx.iv, sizeof(p->rx.iv));
-	p->rx.seq = c->rx.seq;
-	return TLSH_OK;
-}
-
-enum tlsh_err tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data,
-				  size_t len)
-{
-	if (!c->done || c->err)
-		return TLSH_ERR_STATE;
-	while (len) {
-		size_t n = len < TLSH_MAX_PLAINTEXT ? len : TLSH_MAX_PLAINTEXT;
-
-		TRY(tlsh_rec_seal(&c->tx, TLSH_CT_APPLICATION_DATA, data, n, 0,
-				  &c->out));
-		data += n;
-		len -= n;
-	}
-	return TLSH_OK;
-}
-
-enum tlsh_err tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec,
-				    size_t len, uint8_t *type,
-				    const uint8_t **data, size_t *data_len)
-{
-	size_t body;
-
-	if (!c->done || c->err)
-		return TLSH_ERR_STATE;
-	if (len < TLSH_REC_HDR)
-		return TLSH_ERR_DECODE;
-	TRY(tlsh_rec_header(rec, &body));
-	if (body != len - TLSH_REC_HDR)
-		return TLSH_ERR_DECODE;
-	TRY(tlsh_rec_open(&c->rx, rec, rec + TLSH_REC_HDR, body, type,
-			  data_len));
-	*data = rec + TLSH_REC_HDR;
-	if (*type == TLSH_CT_ALERT)
-		return handle_alert(*data, *data_len);
-	if (*type != TLSH_CT_APPLICATION_DATA)
-		return TLSH_ERR_UNEXPECTED_MESSAGE;
-	return TLSH_OK;
-}
-
-/* ---- handlers shared by both roles ---- */
-
-enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c)
-{
-	const struct tlsh_cred *cred = c->cfg->cred;
-	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE) - 1, list, ctx;
-
-	/* The client echoes the CertificateRequest context; ours is empty. */
-	ctx = tlsh_vec_open(w, 1);
-	if (!c->server)
-		tlsh_put_bytes(w, c->cr_context, c->cr_context_len);
-	tlsh_vec_close(w, ctx, 1);
-	list = tlsh_vec_open(w, 3);
-	for (size_t i = 0; cred && i < cred->n; i++) {
-		size_t d = tlsh_vec_open(w, 3);
-
-		tlsh_put_bytes(w, cred->der[i].data, cred->der[i].size);
-		tlsh_vec_close(w, d, 3);
-		tlsh_put_u16(w, 0);	/* no per-certificate extensions */
-	}
-	tlsh_vec_close(w, list, 3);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
-}
-
-enum tlsh_err tlsh_send_certificate_verify(struct tlsh_conn *c)
-{
-	struct tlsh_wbuf *w = &c->hs_out;
-	uint8_t th[TLSH_HASH_MAX], content[200];
-	size_t m, n;
-	enum tlsh_err err;
-
-	tlsh_transcript_hash(&c->tr, th);
-	n = tlsh_cv_content(c->server, th, c->suite->hash->len, content);
-	m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_VERIFY) - 1;
-	tlsh_put_u16(w, c->sig_scheme);
-	err = tlsh_sig_sign(c->cfg->cred, c->sig_scheme, content, n, w);
-	if (err)
-		return err;
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
-}
-
-enum tlsh_err tlsh_send_finished(struct tlsh_conn *c)
-{
-	struct tlsh_wbuf *w = &c->hs_out;
-	uint8_t th[TLSH_HASH_MAX], mac[TLSH_HASH_MAX];
-	size_t m;
-
-	tlsh_transcript_hash(&c->tr, th);
-	tlsh_finished_mac(c->suite->hash, c->server ? c->s_hs : c->c_hs, th,
-			  mac);
-	m = tlsh_hs_open(w, TLSH_HS_FINISHED) - 1;
-	tlsh_put_bytes(w, mac, c->suite->hash->len);
-	tlsh_msg_done(c, m);
-	explicit_bzero(mac, sizeof(mac));
-	return tlsh_wbuf_err(w);
-}
-
-enum tlsh_err tlsh_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
-				    size_t len)
-{
-	struct tlsh_certificate ct;
-	const struct tlsh_config *cfg = c->cfg;
-
-	TRY(tlsh_parse_certificate(b, len, &ct));
-	if (c->server) {
-		/* We sent an empty certificate_request_context. */
-		if (ct.context_len != 0)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-		if (ct.n == 0)
-			return cfg->require_client_cert ?
-				TLSH_ERR_CERTIFICATE_REQUIRED : TLSH_OK;
-	} else {
-		if (ct.context_len != 0)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-		/* RFC 8446 4.4.2.4: an empty server chain is a decode_error. */
-		if (ct.n == 0)
-			return TLSH_ERR_DECODE;
-	}
-	for (size_t i = 0; i < ct.n; i++)
-		TRY(tlsh_chain_add(&c->peer, ct.der[i], ct.der_len[i]));
-	c->peer_cert_sent = true;
-	if (c->server)
-		return tlsh_chain_verify(&c->peer, cfg->trust, NULL, false);
-	if (cfg->insecure_skip_verify)
-		return TLSH_OK;
-	return tlsh_chain_verify(&c->peer, cfg->trust, cfg->server_name, true);
-}
-
-enum tlsh_err tlsh_recv_certificate_verify(struct tlsh_conn *c,
-					   const uint8_t *b, size_t len)
-{
-	struct tlsh_certificate_verify cv;
-	uint8_t content[200];
-	size_t n;
-	bool offered = false;
-
-	TRY(tlsh_parse_certificate_verify(b, len, &cv));
-	/* Only a scheme we offered (we offer all we support). */
-	for (size_t i = 0; i < tlsh_sig_schemes_n; i++)
-		offered |= tlsh_sig_schemes[i] == cv.scheme;
-	if (!offered)
-		return TLSH_ERR_ILLEGAL_PARAMETER;
-	n = tlsh_cv_content(!c->server, c->th_before, c->suite->hash->len,
-			    content);
-	TRY(tlsh_sig_verify(&c->peer, cv.scheme, content, n, cv.sig,
-			    cv.sig_len));
-	c->peer_cv_ok = true;
-	return TLSH_OK;
-}
-
-enum tlsh_err tlsh_check_finished(struct tlsh_conn *c, const uint8_t *b,
-				  size_t len)
-{
-	uint8_t mac[TLSH_HASH_MAX];
-	int ok;
-
-	if (len != c->suite->hash->len)
-		return TLSH_ERR_DECODE;
-	if (c->peer_cert_sent && !c->peer_cv_ok)
-		return TLSH_ERR_UNEXPECTED_MESSAGE;
-	tlsh_finished_mac(c->suite->hash, c->server ? c->c_hs : c->s_hs,
-			  c->th_before, mac);
-	ok = memeql_sec(mac, b, len);
-	explicit_bzero(mac, sizeof(mac));
-	return ok ? TLSH_OK : TLSH_ERR_DECRYPT;
 }

@@ -67,6 +67,7 @@ struct tlsh_conn {
 	uint8_t *body;
 	size_t body_len, body_have;
 	bool rx_key_changed;	/* a message just switched the read key */
+	bool peer_protected;	/* a protected record has been received */
 
 	struct tlsh_wbuf hs_in;		/* handshake bytes not yet a message */
 	struct tlsh_wbuf hs_out;	/* handshake messages to be sealed */
@@ -107,7 +108,64 @@ struct tlsh_conn {
 	bool has_alpn;
 	char sni[256];
 	bool has_sni;
+
+	const struct tlsh_cred *cred;	/* own credential, once chosen */
+	uint16_t server_sig_scheme;	/* the scheme of the server's CV */
+	uint8_t client_random[TLSH_RANDOM];
+	bool version_agreed;
+	uint32_t sent_exts;		/* client: extensions offered (bits) */
+	bool psk_dhe_ke;		/* server: the client offered psk_dhe_ke */
+	size_t hs_bytes_in;		/* received so far, for the limit */
+	uint16_t cur_msg;		/* message being handled, for reasons */
+	char reason[200];
+
+	const struct tlsh_test_hooks *hooks;
 };
+
+/*
+ * Test-only hooks (RFC 8448 replays, negative tests); never set in
+ * production. The *_ext hooks write a message's extensions (inside the
+ * block's length) and return true when they wrote all of them, false to
+ * let the engine add its own after whatever they wrote.
+ */
+struct tlsh_test_hooks {
+	bool (*client_hello_ext)(const struct tlsh_conn *c,
+				 struct tlsh_wbuf *w);
+	bool (*hrr_ext)(const struct tlsh_conn *c, struct tlsh_wbuf *w);
+	bool (*encrypted_ext)(const struct tlsh_conn *c, struct tlsh_wbuf *w);
+	/* The body of NewSessionTicket number i (true: written). */
+	bool (*ticket)(const struct tlsh_conn *c, unsigned int i,
+		       struct tlsh_wbuf *w);
+	/*
+	 * Change an outgoing message, w->buf[mark..len), after it entered our
+	 * transcript and before it is sent (as an on-path attacker would).
+	 */
+	void (*mutate)(const struct tlsh_conn *c, struct tlsh_wbuf *w,
+		       size_t mark);
+	void *ctx;
+};
+
+void tlsh_conn_set_test_hooks(struct tlsh_conn *c,
+			      const struct tlsh_test_hooks *h);
+
+static inline bool tlsh_hook_ext(const struct tlsh_conn *c,
+				 bool (*fn)(const struct tlsh_conn *c,
+					    struct tlsh_wbuf *w),
+				 struct tlsh_wbuf *w)
+{
+	return fn && fn(c, w);
+}
+
+/* The first reason recorded wins (printf-style). */
+void tlsh_set_reason(struct tlsh_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Own credentials from the config (the creds array or the single cred). */
+const struct tlsh_cred *const *tlsh_cfg_creds(const struct tlsh_config *cfg,
+					      size_t *n);
+/* The limit on handshake bytes received. */
+size_t tlsh_cfg_max_hs(const struct tlsh_config *cfg);
+void tlsh_keylog(const struct tlsh_conn *c, const char *label,
+		 const uint8_t *secret);
 
 /* conn.c */
 TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);
@@ -125,6 +183,16 @@ void tlsh_derive_hs_secrets(struct tlsh_conn *c);
 void tlsh_derive_ap(struct tlsh_conn *c);
 const uint16_t *tlsh_cfg_suites(const struct tlsh_config *cfg, size_t *n);
 const uint16_t *tlsh_cfg_groups(const struct tlsh_config *cfg, size_t *n);
+const uint16_t *tlsh_cfg_sig_schemes(const struct tlsh_config *cfg,
+				     size_t *n);
+
+enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
+				size_t len);
+/* Time for certificate checks. */
+time_t tlsh_now(const struct tlsh_conn *c);
+
+/* ticket.c */
+enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c);
 
 /* Handlers shared by both roles. */
 enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c);

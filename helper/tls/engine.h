@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <gnutls/x509.h>
 #include <nettle/nettle-types.h>
@@ -30,13 +31,33 @@ struct tlsh_config {
 	nettle_random_func *random;
 	void *random_ctx;
 
-	/* Preference lists; NULL/0 selects the defaults. */
-	const uint16_t *suites;		/* AES-128-GCM, AES-256-GCM, ChaCha20 */
+	/*
+	 * Preference lists; NULL/0 selects the defaults. A server follows its
+	 * own order, a client offers in this order. The client sends a key
+	 * share for its first group only.
+	 */
+	const uint16_t *suites;	/* AES-128-GCM, AES-256-GCM, ChaCha20, AES-128-CCM */
 	size_t n_suites;
-	const uint16_t *groups;		/* X25519, secp256r1 */
+	const uint16_t *groups;	/* X25519, secp256r1, secp384r1 */
 	size_t n_groups;
+	/*
+	 * CertificateVerify schemes offered and accepted (default: ECDSA
+	 * P-256/P-384, Ed25519, RSA-PSS rsae/pss SHA-256/384/512).
+	 */
+	const uint16_t *sig_schemes;
+	size_t n_sig_schemes;
 
-	/* Own certificate chain and key (server: required; client: optional). */
+	/*
+	 * Own certificate chains and keys (server: at least one; client:
+	 * optional). A server picks, in this order, the first credential whose
+	 * leaf matches the client's SNI and can sign with a scheme the client
+	 * offers, else the first that can sign with an offered scheme. A client
+	 * picks the first that can sign with a scheme the CertificateRequest
+	 * allows, else sends an empty Certificate. `cred` is the older
+	 * single-credential form, used when n_creds is 0.
+	 */
+	const struct tlsh_cred *const *creds;
+	size_t n_creds;
 	const struct tlsh_cred *cred;
 
 	/*
@@ -58,7 +79,41 @@ struct tlsh_config {
 
 	/* Client: no legacy_session_id / dummy ChangeCipherSpec. */
 	bool no_middlebox_compat;
+
+	/*
+	 * Server: NewSessionTickets sent after the client's Finished and
+	 * before the handshake is reported done (each in its own record, so
+	 * the exported TX sequence number equals the count). Default 0. Only
+	 * sent to a client that offered psk_dhe_ke (RFC 8446 4.2.9). This
+	 * engine does not resume, so the tickets carry lifetime 0 and random
+	 * content. A client ignores tickets it receives.
+	 */
+	unsigned int n_tickets;
+
+	/*
+	 * NSS key log: called with CLIENT_HANDSHAKE_TRAFFIC_SECRET,
+	 * SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_TRAFFIC_SECRET_0,
+	 * SERVER_TRAFFIC_SECRET_0 and EXPORTER_SECRET as each is derived.
+	 */
+	void (*keylog)(void *ctx, const char *label,
+		       const uint8_t *client_random, const uint8_t *secret,
+		       size_t secret_len);
+	void *keylog_ctx;
+
+	/* Time for certificate validity checks; NULL: time(NULL). */
+	time_t (*now)(void *ctx);
+	void *now_ctx;
+
+	/*
+	 * Limit on everything received before the handshake completes
+	 * (record headers included), which also bounds any one handshake
+	 * message. 0: TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (64 KiB). Exceeding it
+	 * fails the handshake with handshake_failure.
+	 */
+	size_t max_handshake_bytes;
 };
+
+#define TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (64u * 1024)
 
 struct tlsh_conn;
 
@@ -97,6 +152,18 @@ const char *tlsh_conn_alpn(const struct tlsh_conn *c);	/* NULL if none */
 const char *tlsh_conn_sni(const struct tlsh_conn *c);		/* server side */
 /* Number of certificates the peer presented (0 if none). */
 size_t tlsh_conn_peer_certs(const struct tlsh_conn *c);
+/* 0x0304 once the version is negotiated, else 0. */
+uint16_t tlsh_conn_version(const struct tlsh_conn *c);
+/* The SignatureScheme of the server's CertificateVerify (0 before it). */
+uint16_t tlsh_conn_sigscheme(const struct tlsh_conn *c);
+
+/*
+ * One line saying why the handshake failed ("certificate expired", "unknown
+ * CA", "name mismatch: cert is for a.example, wanted b.example", "no common
+ * cipher suite", "peer sent alert handshake_failure", ...); NULL while there
+ * is no error.
+ */
+const char *tlsh_conn_error_reason(const struct tlsh_conn *c);
 
 /*
  * Application traffic keys for the kernel: tx is this side's write key.
@@ -108,12 +175,25 @@ tlsh_conn_export_ktls(const struct tlsh_conn *c, struct tlsh_ktls_params *p);
 /*
  * Userspace record layer after the handshake (fallback relay, tests):
  * protect application data into the output, or unprotect one whole record
- * in place (*type: 23 data, 21 alert).
+ * in place (*type: 23 data, 21 alert, 22 a post-handshake message that was
+ * handled as by tlsh_conn_post_handshake, with *data_len 0).
  */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data, size_t len);
 TLSH_MUST_CHECK enum tlsh_err
 tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec, size_t len,
 		      uint8_t *type, const uint8_t **data, size_t *data_len);
+
+/*
+ * Handshake bytes received after the handshake (from a kTLS socket: a
+ * record whose TLS_GET_RECORD_TYPE is 22). A client checks and ignores
+ * NewSessionTickets (TLSH_OK); a message split across records is kept until
+ * complete. Anything else fails: KeyUpdate with unexpected_message (the
+ * kernel cannot rekey; end the connection), malformed input with its alert.
+ * Nothing is queued for sending.
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_conn_post_handshake(struct tlsh_conn *c, const uint8_t *data,
+			 size_t len);
 
 #endif

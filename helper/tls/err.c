@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "tls/err.h"
 
-static const char *alert_name(unsigned int a)
+const char *tlsh_alert_name(unsigned int a)
 {
 	switch (a) {
 	case TLSH_ALERT_CLOSE_NOTIFY: return "close_notify";
@@ -45,5 +45,5 @@ const char *tlsh_err_str(enum tlsh_err e)
 	if (tlsh_err_class(e) == TLSH_ECLASS_PEER)
 		return tlsh_err_alert(e) == TLSH_ALERT_CLOSE_NOTIFY ?
 			"peer closed" : "peer sent a fatal alert";
-	return alert_name(tlsh_err_alert(e));
+	return tlsh_alert_name(tlsh_err_alert(e));
 }

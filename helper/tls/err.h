@@ -94,5 +94,7 @@ static inline enum tlsh_err tlsh_err_peer_alert(unsigned int desc)
 }
 
 const char *tlsh_err_str(enum tlsh_err e);
+/* "handshake_failure" etc. ("alert" for one this engine does not name). */
+const char *tlsh_alert_name(unsigned int alert);
 
 #endif

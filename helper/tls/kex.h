@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* (EC)DHE key exchange for the key_share groups: X25519 and secp256r1. */
+/* (EC)DHE key exchange for the key_share groups: X25519, secp256r1, secp384r1. */
 #ifndef TLSH_TLS_KEX_H
 #define TLSH_TLS_KEX_H
 
@@ -12,14 +12,15 @@
 #include "tls/err.h"
 
 #define TLSH_GROUP_SECP256R1	0x0017
+#define TLSH_GROUP_SECP384R1	0x0018
 #define TLSH_GROUP_X25519	0x001d
 
-#define TLSH_KEX_PUB_MAX	65	/* uncompressed P-256 point */
-#define TLSH_KEX_SHARED_MAX	32
+#define TLSH_KEX_PUB_MAX	97	/* uncompressed P-384 point */
+#define TLSH_KEX_SHARED_MAX	48
 
 struct tlsh_kex {
 	uint16_t group;		/* 0: no key */
-	uint8_t priv[32];
+	uint8_t priv[48];
 	uint8_t pub[TLSH_KEX_PUB_MAX];
 	size_t pub_len;
 };
@@ -35,7 +36,7 @@ tlsh_kex_generate(struct tlsh_kex *k, uint16_t group, void *random_ctx,
 
 /*
  * The shared secret with the peer's key_exchange bytes: the X25519 output or
- * the P-256 x coordinate. illegal_parameter for a malformed or invalid share
+ * the x coordinate of the NIST curve point. illegal_parameter for a malformed or invalid share
  * (including an all-zero X25519 result).
  */
 TLSH_MUST_CHECK enum tlsh_err

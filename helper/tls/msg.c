@@ -12,6 +12,24 @@ const uint8_t tlsh_hrr_random[TLSH_RANDOM] = {
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
+const char *tlsh_msg_name(uint16_t type)
+{
+	switch (type) {
+	case TLSH_HS_CLIENT_HELLO: return "ClientHello";
+	case TLSH_HS_SERVER_HELLO: return "ServerHello";
+	case TLSH_HS_HELLO_RETRY_REQUEST: return "HelloRetryRequest";
+	case TLSH_HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+	case TLSH_HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+	case TLSH_HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+	case TLSH_HS_CERTIFICATE: return "Certificate";
+	case TLSH_HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+	case TLSH_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case TLSH_HS_FINISHED: return "Finished";
+	case TLSH_HS_KEY_UPDATE: return "KeyUpdate";
+	default: return "an unknown handshake message";
+	}
+}
+
 bool tlsh_u16_list_has(struct tlsh_cur list, uint16_t v)
 {
 	uint16_t x;
@@ -216,8 +234,18 @@ enum tlsh_err tlsh_parse_server_hello(const uint8_t *body, size_t len,
 		TRY(tlsh_cur_u16(&b, &sh->version));
 		TRY(tlsh_cur_end(&b));
 	}
-	if (sh->version != 0x0304)
+	if (sh->version != 0x0304) {
+		/*
+		 * RFC 8446 4.1.3: a server that also speaks TLS 1.3 marks a
+		 * downgrade in the last 8 bytes of its random.
+		 */
+		static const uint8_t downgrade[7] = "DOWNGRD";
+		const uint8_t *tail = sh->random + TLSH_RANDOM - 8;
+
+		if (!memcmp(tail, downgrade, 7) && tail[7] <= 1)
+			return TLSH_ERR_ILLEGAL_PARAMETER;
 		return TLSH_ERR_PROTOCOL_VERSION;
+	}
 	if (legacy_version != 0x0303 || comp != 0)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (tlsh_ext_has(x, TLSH_X_KEY_SHARE)) {

@@ -30,6 +30,9 @@
 
 extern const uint8_t tlsh_hrr_random[TLSH_RANDOM];
 
+/* "ClientHello", ... for reasons and logs. */
+const char *tlsh_msg_name(uint16_t type);
+
 /* A list of u16 values (already checked to be even and non-empty). */
 TLSH_MUST_CHECK static inline enum tlsh_err
 tlsh_u16_list(struct tlsh_cur *c, struct tlsh_cur *list)

@@ -23,6 +23,9 @@ void tlsh_rec_set_key(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 	case TLSH_AEAD_CHACHA20_POLY1305:
 		chacha_poly1305_set_key(&d->aead.chacha, key);
 		break;
+	case TLSH_AEAD_AES_128_CCM:
+		ccm_aes128_set_key(&d->aead.ccm, key);
+		break;
 	default:
 		d->suite = NULL;
 		break;
@@ -86,6 +89,16 @@ static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
 		else
 			chacha_poly1305_decrypt(&d->aead.chacha, len, buf, buf);
 		chacha_poly1305_digest(&d->aead.chacha, TLSH_REC_TAG, t);
+		break;
+	case TLSH_AEAD_AES_128_CCM:
+		ccm_aes128_set_nonce(&d->aead.ccm, 12, n, TLSH_REC_HDR, len,
+				     TLSH_REC_TAG);
+		ccm_aes128_update(&d->aead.ccm, TLSH_REC_HDR, aad);
+		if (seal)
+			ccm_aes128_encrypt(&d->aead.ccm, len, buf, buf);
+		else
+			ccm_aes128_decrypt(&d->aead.ccm, len, buf, buf);
+		ccm_aes128_digest(&d->aead.ccm, TLSH_REC_TAG, t);
 		break;
 	default:
 		return false;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nettle/ccm.h>
 #include <nettle/chacha-poly1305.h>
 #include <nettle/gcm.h>
 
@@ -34,6 +35,7 @@ struct tlsh_rec_dir {
 		struct gcm_aes128_ctx aes128;
 		struct gcm_aes256_ctx aes256;
 		struct chacha_poly1305_ctx chacha;
+		struct ccm_aes128_ctx ccm;
 	} aead;
 	uint8_t key[32];
 	uint8_t iv[12];

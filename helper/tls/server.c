@@ -23,6 +23,7 @@ static enum tlsh_err choose_suite(struct tlsh_conn *c,
 			return TLSH_OK;
 		}
 	}
+	tlsh_set_reason(c, "no common cipher suite");
 	return TLSH_ERR_HANDSHAKE_FAILURE;
 }
 
@@ -51,25 +52,77 @@ static enum tlsh_err choose_group(struct tlsh_conn *c,
 		if (!fallback)
 			fallback = ours[i];
 	}
-	if (!fallback)
+	if (!fallback) {
+		tlsh_set_reason(c, "no common group");
 		return TLSH_ERR_HANDSHAKE_FAILURE;
+	}
 	c->group = fallback;
 	*have_share = false;
 	return TLSH_OK;
 }
 
-static enum tlsh_err choose_sig(struct tlsh_conn *c,
-				const struct tlsh_client_hello *ch)
+/* Our most preferred scheme the client offers and cred can make, or 0. */
+static uint16_t scheme_for(const struct tlsh_conn *c,
+			   const struct tlsh_cred *cred,
+			   const struct tlsh_client_hello *ch)
 {
-	for (size_t i = 0; i < tlsh_sig_schemes_n; i++) {
-		uint16_t s = tlsh_sig_schemes[i];
+	size_t n;
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n);
 
-		if (offered(ch->sigalgs, s) && tlsh_cred_can_sign(c->cfg->cred, s)) {
+	for (size_t i = 0; i < n; i++) {
+		uint16_t s = schemes[i];
+
+		if (offered(ch->sigalgs, s) && tlsh_cred_can_sign(cred, s))
+			return s;
+	}
+	return 0;
+}
+
+/*
+ * The credential: the first whose leaf matches the SNI and that can sign
+ * with an offered scheme, else the first that can sign at all.
+ */
+static enum tlsh_err choose_cred(struct tlsh_conn *c,
+				 const struct tlsh_client_hello *ch)
+{
+	size_t n;
+	const struct tlsh_cred *const *creds = tlsh_cfg_creds(c->cfg, &n);
+	const struct tlsh_cred *fallback = NULL;
+	uint16_t fallback_scheme = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint16_t s = scheme_for(c, creds[i], ch);
+
+		if (!s)
+			continue;
+		if (c->has_sni && tlsh_cred_matches_name(creds[i], c->sni)) {
+			c->cred = creds[i];
 			c->sig_scheme = s;
 			return TLSH_OK;
 		}
+		if (!fallback) {
+			fallback = creds[i];
+			fallback_scheme = s;
+		}
 	}
-	return TLSH_ERR_HANDSHAKE_FAILURE;
+	if (!fallback) {
+		tlsh_set_reason(c, "no certificate for the client's signature algorithms");
+		return TLSH_ERR_HANDSHAKE_FAILURE;
+	}
+	c->cred = fallback;
+	c->sig_scheme = fallback_scheme;
+	return TLSH_OK;
+}
+
+/* psk_key_exchange_modes lists psk_dhe_ke: tickets are welcome. */
+static bool offers_psk_dhe_ke(const struct tlsh_client_hello *ch)
+{
+	struct tlsh_cur b = ch->x.body[TLSH_X_PSK_KEY_EXCHANGE_MODES], modes;
+
+	if (!tlsh_ext_has(&ch->x, TLSH_X_PSK_KEY_EXCHANGE_MODES) ||
+	    tlsh_cur_vec(&b, 1, 1, 255, &modes))
+		return false;
+	return memchr(modes.p, 1, tlsh_cur_left(&modes)) != NULL;
 }
 
 static enum tlsh_err choose_alpn(struct tlsh_conn *c,
@@ -97,6 +150,7 @@ static enum tlsh_err choose_alpn(struct tlsh_conn *c,
 			}
 		}
 	}
+	tlsh_set_reason(c, "no common application protocol");
 	return TLSH_ERR_NO_APPLICATION_PROTOCOL;
 }
 
@@ -118,12 +172,14 @@ static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, 43);
-	tlsh_put_u16(w, 0x0304);
-	tlsh_ext_close(w, e);
-	e = tlsh_ext_open(w, 51);
-	tlsh_put_u16(w, c->group);
-	tlsh_ext_close(w, e);
+	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->hrr_ext : NULL, w)) {
+		e = tlsh_ext_open(w, 43);
+		tlsh_put_u16(w, 0x0304);
+		tlsh_ext_close(w, e);
+		e = tlsh_ext_open(w, 51);
+		tlsh_put_u16(w, c->group);
+		tlsh_ext_close(w, e);
+	}
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	c->hrr = true;
@@ -170,12 +226,10 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
+static void put_ee_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 {
-	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m = tlsh_hs_open(w, TLSH_HS_ENCRYPTED_EXTENSIONS) - 1, x, e;
+	size_t e;
 
-	x = tlsh_vec_open(w, 2);
 	if (c->has_alpn) {
 		size_t list, name;
 
@@ -191,6 +245,16 @@ static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 		e = tlsh_ext_open(w, 0);	/* acknowledged, empty */
 		tlsh_ext_close(w, e);
 	}
+}
+
+static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m = tlsh_hs_open(w, TLSH_HS_ENCRYPTED_EXTENSIONS) - 1, x;
+
+	x = tlsh_vec_open(w, 2);
+	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->encrypted_ext : NULL, w))
+		put_ee_extensions(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
@@ -200,13 +264,15 @@ static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
 	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x, e, l;
+	size_t n_schemes;
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
 
 	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
 	x = tlsh_vec_open(w, 2);
 	e = tlsh_ext_open(w, 13);
 	l = tlsh_vec_open(w, 2);
-	for (size_t i = 0; i < tlsh_sig_schemes_n; i++)
-		tlsh_put_u16(w, tlsh_sig_schemes[i]);
+	for (size_t i = 0; i < n_schemes; i++)
+		tlsh_put_u16(w, schemes[i]);
 	tlsh_vec_close(w, l, 2);
 	tlsh_ext_close(w, e);
 	tlsh_vec_close(w, x, 2);
@@ -240,6 +306,7 @@ static const struct tlsh_step srv_1rtt[] = {
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
 static const struct tlsh_step srv_1rtt_client_auth[] = {
@@ -254,6 +321,7 @@ static const struct tlsh_step srv_1rtt_client_auth[] = {
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
 static const struct tlsh_step srv_hrr[] = {
@@ -266,6 +334,7 @@ static const struct tlsh_step srv_hrr[] = {
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
 static const struct tlsh_step srv_hrr_client_auth[] = {
@@ -282,6 +351,7 @@ static const struct tlsh_step srv_hrr_client_auth[] = {
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
 enum { SRV_1RTT, SRV_1RTT_CA, SRV_HRR, SRV_HRR_CA };
@@ -313,11 +383,15 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 	/* Certificate-based key exchange needs all three (RFC 8446 9.2). */
 	if (!tlsh_ext_has(&ch.x, TLSH_X_SUPPORTED_GROUPS) ||
 	    !tlsh_ext_has(&ch.x, TLSH_X_KEY_SHARE) ||
-	    !tlsh_ext_has(&ch.x, TLSH_X_SIGNATURE_ALGORITHMS))
+	    !tlsh_ext_has(&ch.x, TLSH_X_SIGNATURE_ALGORITHMS)) {
+		tlsh_set_reason(c, "ClientHello without supported_groups, key_share or signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
+	}
+	c->version_agreed = true;
 	if (second) {
 		/* The retried hello must stay the same in what was chosen. */
-		if (ch.session_id_len != c->session_id_len ||
+		if (memcmp(ch.random, c->client_random, TLSH_RANDOM) ||
+		    ch.session_id_len != c->session_id_len ||
 		    memcmp(ch.session_id, c->session_id, c->session_id_len) ||
 		    !offered(ch.suites, hrr_suite->id))
 			return TLSH_ERR_ILLEGAL_PARAMETER;
@@ -325,6 +399,7 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		    tlsh_cur_left(&ch.shares) != 4 + kx_len)
 			return TLSH_ERR_ILLEGAL_PARAMETER;
 	} else {
+		memcpy(c->client_random, ch.random, TLSH_RANDOM);
 		memcpy(c->session_id, ch.session_id, ch.session_id_len);
 		c->session_id_len = ch.session_id_len;
 		TRY(choose_suite(c, &ch));
@@ -341,13 +416,15 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		if (!tlsh_ch_find_share(ch.shares, c->group, &kx, &kx_len))
 			return TLSH_ERR_INTERNAL;
 	}
-	TRY(choose_sig(c, &ch));
-	TRY(choose_alpn(c, &ch));
 	if (ch.sni && ch.sni_len < sizeof(c->sni)) {
 		memcpy(c->sni, ch.sni, ch.sni_len);
 		c->sni[ch.sni_len] = 0;
 		c->has_sni = true;
 	}
+	TRY(choose_cred(c, &ch));
+	c->server_sig_scheme = c->sig_scheme;
+	c->psk_dhe_ke = offers_psk_dhe_ke(&ch);
+	TRY(choose_alpn(c, &ch));
 	if (kx_len != tlsh_kex_pub_len(c->group))
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tls/sig.h"
+#include "tls/sign.h"
 
 const uint16_t tlsh_sig_schemes[] = {
 	TLSH_SIG_ECDSA_SECP256R1_SHA256, TLSH_SIG_ECDSA_SECP384R1_SHA384,
@@ -13,7 +14,7 @@ const uint16_t tlsh_sig_schemes[] = {
 const size_t tlsh_sig_schemes_n =
 	sizeof(tlsh_sig_schemes) / sizeof(tlsh_sig_schemes[0]);
 
-static gnutls_sign_algorithm_t gnutls_scheme(uint16_t scheme)
+gnutls_sign_algorithm_t tlsh_sig_gnutls(uint16_t scheme)
 {
 	switch (scheme) {
 	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
@@ -34,95 +35,36 @@ static gnutls_sign_algorithm_t gnutls_scheme(uint16_t scheme)
 		return GNUTLS_SIGN_RSA_PSS_SHA384;
 	case TLSH_SIG_RSA_PSS_PSS_SHA512:
 		return GNUTLS_SIGN_RSA_PSS_SHA512;
+	case TLSH_SIG_RSA_PKCS1_SHA256:
+		return GNUTLS_SIGN_RSA_SHA256;
+	case TLSH_SIG_RSA_PKCS1_SHA384:
+		return GNUTLS_SIGN_RSA_SHA384;
+	case TLSH_SIG_RSA_PKCS1_SHA512:
+		return GNUTLS_SIGN_RSA_SHA512;
 	default:
 		return GNUTLS_SIGN_UNKNOWN;
 	}
 }
 
+/* In chains also RSA PKCS#1 v1.5, still what most CAs sign with. */
+const uint16_t tlsh_sig_cert_schemes[] = {
+	TLSH_SIG_ECDSA_SECP256R1_SHA256, TLSH_SIG_ECDSA_SECP384R1_SHA384,
+	TLSH_SIG_ED25519, TLSH_SIG_RSA_PSS_RSAE_SHA256,
+	TLSH_SIG_RSA_PSS_RSAE_SHA384, TLSH_SIG_RSA_PSS_RSAE_SHA512,
+	TLSH_SIG_RSA_PSS_PSS_SHA256, TLSH_SIG_RSA_PSS_PSS_SHA384,
+	TLSH_SIG_RSA_PSS_PSS_SHA512, TLSH_SIG_RSA_PKCS1_SHA256,
+	TLSH_SIG_RSA_PKCS1_SHA384, TLSH_SIG_RSA_PKCS1_SHA512,
+};
+const size_t tlsh_sig_cert_schemes_n =
+	sizeof(tlsh_sig_cert_schemes) / sizeof(tlsh_sig_cert_schemes[0]);
+
+/* A CertificateVerify scheme (never PKCS#1 v1.5 in TLS 1.3). */
 bool tlsh_sig_supported(uint16_t scheme)
 {
-	return gnutls_scheme(scheme) != GNUTLS_SIGN_UNKNOWN;
-}
-
-static enum tlsh_err read_file(const char *path, gnutls_datum_t *d)
-{
-	return gnutls_load_file(path, d) < 0 ? TLSH_ERR_CONFIG : TLSH_OK;
-}
-
-enum tlsh_err tlsh_cred_load(struct tlsh_cred *cred, const char *chain_path,
-			     const char *key_path)
-{
-	gnutls_x509_crt_t *crts = NULL;
-	unsigned int n = 0;
-	gnutls_datum_t pem = { NULL, 0 };
-	enum tlsh_err err = TLSH_ERR_CONFIG;
-
-	memset(cred, 0, sizeof(*cred));
-	if (read_file(chain_path, &pem))
-		return TLSH_ERR_CONFIG;
-	if (gnutls_x509_crt_list_import2(&crts, &n, &pem, GNUTLS_X509_FMT_PEM,
-					 0) < 0 || n == 0)
-		goto out;
-	for (unsigned int i = 0; i < n && i < TLSH_CHAIN_MAX; i++) {
-		if (gnutls_x509_crt_export2(crts[i], GNUTLS_X509_FMT_DER,
-					    &cred->der[i]) < 0)
-			goto out;
-		cred->n++;
-	}
-	cred->pk = (gnutls_pk_algorithm_t)
-		gnutls_x509_crt_get_pk_algorithm(crts[0], &cred->bits);
-	gnutls_free(pem.data);
-	pem.data = NULL;
-	if (read_file(key_path, &pem))
-		goto out;
-	if (gnutls_privkey_init(&cred->key) < 0)
-		goto out;
-	if (gnutls_privkey_import_x509_raw(cred->key, &pem,
-					   GNUTLS_X509_FMT_PEM, NULL, 0) < 0)
-		goto out;
-	err = TLSH_OK;
-out:
-	for (unsigned int i = 0; i < n; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	gnutls_free(crts);
-	if (pem.data) {
-		explicit_bzero(pem.data, pem.size);
-		gnutls_free(pem.data);
-	}
-	if (err)
-		tlsh_cred_free(cred);
-	return err;
-}
-
-void tlsh_cred_free(struct tlsh_cred *cred)
-{
-	for (size_t i = 0; i < cred->n; i++)
-		gnutls_free(cred->der[i].data);
-	if (cred->key)
-		gnutls_privkey_deinit(cred->key);
-	memset(cred, 0, sizeof(*cred));
-}
-
-bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme)
-{
-	switch (scheme) {
-	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
-		return cred->pk == GNUTLS_PK_ECDSA && cred->bits == 256;
-	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
-		return cred->pk == GNUTLS_PK_ECDSA && cred->bits == 384;
-	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
-	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
-	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
-		return cred->pk == GNUTLS_PK_RSA;
-	case TLSH_SIG_RSA_PSS_PSS_SHA256:
-	case TLSH_SIG_RSA_PSS_PSS_SHA384:
-	case TLSH_SIG_RSA_PSS_PSS_SHA512:
-		return cred->pk == GNUTLS_PK_RSA_PSS;
-	case TLSH_SIG_ED25519:
-		return cred->pk == GNUTLS_PK_EDDSA_ED25519;
-	default:
-		return false;
-	}
+	for (size_t i = 0; i < tlsh_sig_schemes_n; i++)
+		if (tlsh_sig_schemes[i] == scheme)
+			return true;
+	return false;
 }
 
 size_t tlsh_cv_content(bool server, const uint8_t *thash, size_t hlen,
@@ -142,22 +84,13 @@ size_t tlsh_cv_content(bool server, const uint8_t *thash, size_t hlen,
 
 enum tlsh_err tlsh_sig_sign(const struct tlsh_cred *cred, uint16_t scheme,
 			    const uint8_t *content, size_t len,
+			    void *random_ctx, nettle_random_func *random,
 			    struct tlsh_wbuf *w)
 {
-	gnutls_datum_t data = { (unsigned char *)content, (unsigned int)len };
-	gnutls_datum_t sig = { NULL, 0 };
-	size_t mark;
-
-	if (!tlsh_cred_can_sign(cred, scheme))
+	if (!tlsh_cred_can_sign(cred, scheme) || !cred->sk)
 		return TLSH_ERR_STATE;
-	if (gnutls_privkey_sign_data2(cred->key, gnutls_scheme(scheme), 0,
-				      &data, &sig) < 0)
-		return TLSH_ERR_INTERNAL;
-	mark = tlsh_vec_open(w, 2);
-	tlsh_put_bytes(w, sig.data, sig.size);
-	tlsh_vec_close(w, mark, 2);
-	gnutls_free(sig.data);
-	return tlsh_wbuf_err(w);
+	return tlsh_sign(cred->sk, scheme, content, len, random_ctx, random,
+			 w);
 }
 
 enum tlsh_err tlsh_chain_add(struct tlsh_peer_chain *pc, const uint8_t *der,
@@ -204,49 +137,11 @@ enum tlsh_err tlsh_sig_verify(const struct tlsh_peer_chain *pc,
 		gnutls_pubkey_deinit(pub);
 		return TLSH_ERR_BAD_CERTIFICATE;
 	}
-	ret = gnutls_pubkey_verify_data2(pub, gnutls_scheme(scheme), 0, &data,
+	ret = gnutls_pubkey_verify_data2(pub, tlsh_sig_gnutls(scheme), 0, &data,
 					 &s);
 	gnutls_pubkey_deinit(pub);
 	if (ret == GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM ||
 	    ret == GNUTLS_E_INCOMPATIBLE_SIG_WITH_KEY)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	return ret < 0 ? TLSH_ERR_DECRYPT : TLSH_OK;
-}
-
-enum tlsh_err tlsh_chain_verify(const struct tlsh_peer_chain *pc,
-				gnutls_x509_trust_list_t trust,
-				const char *hostname, bool peer_is_server)
-{
-	gnutls_typed_vdata_st vd[2];
-	unsigned int nvd = 0, status = 0;
-
-	if (!pc->n)
-		return TLSH_ERR_STATE;
-	if (!trust)
-		return TLSH_ERR_CONFIG;
-	if (hostname && *hostname) {
-		vd[nvd].type = GNUTLS_DT_DNS_HOSTNAME;
-		vd[nvd].data = (unsigned char *)hostname;
-		vd[nvd++].size = 0;
-	}
-	vd[nvd].type = GNUTLS_DT_KEY_PURPOSE_OID;
-	vd[nvd].data = (unsigned char *)(peer_is_server ?
-		GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT);
-	vd[nvd++].size = 0;
-	if (gnutls_x509_trust_list_verify_crt2(trust,
-					       (gnutls_x509_crt_t *)pc->crt,
-					       (unsigned int)pc->n, vd, nvd, 0,
-					       &status, NULL) < 0)
-		return TLSH_ERR_BAD_CERTIFICATE;
-	if (!status)
-		return TLSH_OK;
-	if (status & GNUTLS_CERT_REVOKED)
-		return TLSH_ERR_CERTIFICATE_REVOKED;
-	if (status & (GNUTLS_CERT_EXPIRED | GNUTLS_CERT_NOT_ACTIVATED))
-		return TLSH_ERR_CERTIFICATE_EXPIRED;
-	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
-		return TLSH_ERR_UNKNOWN_CA;
-	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-		return TLSH_ERR_CERTIFICATE_UNKNOWN;
-	return TLSH_ERR_BAD_CERTIFICATE;
 }

@@ -10,6 +10,8 @@ static const struct tlsh_suite suites[] = {
 	  TLSH_AEAD_AES_256_GCM, &tlsh_hash_sha384, 32 },
 	{ TLSH_TLS_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256",
 	  TLSH_AEAD_CHACHA20_POLY1305, &tlsh_hash_sha256, 32 },
+	{ TLSH_TLS_AES_128_CCM_SHA256, "TLS_AES_128_CCM_SHA256",
+	  TLSH_AEAD_AES_128_CCM, &tlsh_hash_sha256, 16 },
 };
 
 const struct tlsh_suite *tlsh_suite_by_id(uint16_t id)

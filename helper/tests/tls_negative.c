@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Negative tests: one side's outgoing handshake message is damaged (before
+ * it is protected, through the engine's test hook), and the other side must
+ * fail with exactly the RFC's alert, the sender must receive that alert,
+ * and neither side may export keys. Per message: truncated, wrong length,
+ * an unknown or invalid mandatory field, a duplicate extension, out of
+ * order; plus bad Finished, bad CertificateVerify, the downgrade sentinel,
+ * and record-level damage.
+ */
+#include <string.h>
+
+#include "tls_testutil.h"
+#include "kselftest_harness.h"
+#include "tls_pair.h"
+#include "tls/conn.h"
+#include "tls/msg.h"
+
+#define HRR TLSH_HS_HELLO_RETRY_REQUEST
+
+static void fix_len(struct tlsh_wbuf *w, size_t mark)
+{
+	size_t n = w->len - mark - TLSH_HS_HDR;
+
+	w->buf[mark + 1] = (uint8_t)(n >> 16);
+	w->buf[mark + 2] = (uint8_t)(n >> 8);
+	w->buf[mark + 3] = (uint8_t)n;
+}
+
+static size_t get16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
+}
+
+static void put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Offset of the extension block's length in a message that ends with it. */
+static size_t ext_block(const uint8_t *m)
+{
+	size_t i;
+
+	switch (m[0]) {
+	case TLSH_HS_CLIENT_HELLO:
+		i = TLSH_HS_HDR + 2 + 32;
+		i += 1 + m[i];
+		i += 2 + get16(m + i);
+		return i + 1 + m[i];
+	case TLSH_HS_SERVER_HELLO:
+		i = TLSH_HS_HDR + 2 + 32;
+		return i + 1 + m[i] + 3;
+	case TLSH_HS_ENCRYPTED_EXTENSIONS:
+		return TLSH_HS_HDR;
+	case TLSH_HS_CERTIFICATE_REQUEST:
+		return TLSH_HS_HDR + 1 + m[TLSH_HS_HDR];
+	case TLSH_HS_NEW_SESSION_TICKET:
+		i = TLSH_HS_HDR + 8;
+		i += 1 + m[i];
+		return i + 2 + get16(m + i);
+	case TLSH_HS_CERTIFICATE:	/* the last entry's extensions */
+		return SIZE_MAX;
+	default:
+		return 0;
+	}
+}
+
+/* Append an extension to the message's (final) extension block. */
+static void add_ext(struct tlsh_wbuf *w, size_t mark, const char *hex)
+{
+	uint8_t e[64];
+	size_t n = unhex(hex, e, sizeof(e)), off = ext_block(w->buf + mark);
+
+	if (off == SIZE_MAX) {
+		/* Certificate: one entry, whose extensions end the message. */
+		size_t list = mark + TLSH_HS_HDR + 1 + w->buf[mark + TLSH_HS_HDR];
+		size_t ll = (size_t)w->buf[list] << 16 | get16(w->buf + list + 1);
+
+		off = w->len - 2 - mark;
+		ll += n;
+		w->buf[list] = (uint8_t)(ll >> 16);
+		put16(w->buf + list + 1, ll);
+	}
+	tlsh_put_bytes(w, e, n);
+	put16(w->buf + mark + off, get16(w->buf + mark + off) + n);
+	fix_len(w, mark);
+}
+
+/* ---- mutations: (w, mark) is the message, header included ---- */
+
+static void truncate_last(struct tlsh_wbuf *w, size_t mark)
+{
+	w->len--;
+	fix_len(w, mark);
+}
+
+static void trailing_byte(struct tlsh_wbuf *w, size_t mark)
+{
+	tlsh_put_u8(w, 0);
+	fix_len(w, mark);
+}
+
+static void send_twice(struct tlsh_wbuf *w, size_t mark)
+{
+	size_t n = w->len - mark;
+	uint8_t copy[4096];
+
+	memcpy(copy, w->buf + mark, n);
+	tlsh_put_bytes(w, copy, n);
+}
+
+static void flip_last(struct tlsh_wbuf *w, size_t mark)
+{
+	w->buf[w->len - 1] ^= 0x01;
+}
+
+static void dup_versions_ch(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 2b 00 03 02 03 04");
+}
+
+static void dup_versions_sh(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 2b 00 02 03 04");
+}
+
+static void dup_sni_ack(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 00 00 00");
+}
+
+static void dup_sigalgs(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 0d 00 04 00 02 04 03");
+}
+
+static void dup_status_request(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 05 00 00 00 05 00 00");
+}
+
+static void dup_early_data(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 2a 00 04 00 00 04 00 00 2a 00 04 00 00 04 00");
+}
+
+static void unknown_ext(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "77 77 00 00");
+}
+
+static void alpn_unasked(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 10 00 05 00 03 02 68 32");
+}
+
+static void key_share_in_ee(struct tlsh_wbuf *w, size_t mark)
+{
+	add_ext(w, mark, "00 33 00 00");
+}
+
+/* Offsets in a hello: legacy_version at 4, random at 6. */
+static size_t after_session_id(const uint8_t *m)
+{
+	return TLSH_HS_HDR + 2 + 32 + 1 + m[TLSH_HS_HDR + 2 + 32];
+}
+
+static void ch_compression_deflate(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = after_session_id(m);
+
+	i += 2 + get16(m + i);
+	m[i + 1] = 1;		/* compression_methods = { 1 } */
+}
+
+static void ch_no_key_share(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	/* Rename key_share to an unknown type, which a server ignores. */
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == 51)
+			put16(m + i, 0x7777);
+}
+
+static void sh_unknown_suite(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+
+	put16(m + after_session_id(m), 0x1399);
+}
+
+static void sh_session_id(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+
+	m[after_session_id(m) - 1] ^= 0xff;	/* last byte of the echo */
+}
+
+static void sh_other_group(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == 51)
+			put16(m + i + 4, TLSH_GROUP_SECP384R1);
+}
+
+/* TLS 1.2 in supported_versions, with or without the downgrade sentinel. */
+static void sh_tls12(struct tlsh_wbuf *w, size_t mark, bool sentinel)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == 43)
+			put16(m + i + 4, 0x0303);
+	if (sentinel)
+		memcpy(m + TLSH_HS_HDR + 2 + 24, "DOWNGRD\x01", 8);
+}
+
+static void sh_downgrade_sentinel(struct tlsh_wbuf *w, size_t mark)
+{
+	sh_tls12(w, mark, true);
+}
+
+static void sh_tls12_plain(struct tlsh_wbuf *w, size_t mark)
+{
+	sh_tls12(w, mark, false);
+}
+
+static void hrr_same_group(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == 51)
+			put16(m + i + 4, TLSH_GROUP_X25519);
+}
+
+static void cr_no_sigalgs(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == 13)
+			put16(m + i, 0x7777);
+}
+
+static void cert_empty_list(struct tlsh_wbuf *w, size_t mark)
+{
+	size_t list = mark + TLSH_HS_HDR + 1 + w->buf[mark + TLSH_HS_HDR];
+
+	w->len = list + 3;
+	memset(w->buf + list, 0, 3);
+	fix_len(w, mark);
+}
+
+static void cert_garbage_der(struct tlsh_wbuf *w, size_t mark)
+{
+	size_t list = mark + TLSH_HS_HDR + 1 + w->buf[mark + TLSH_HS_HDR];
+
+	w->buf[list + 6] = 0x05;	/* not a SEQUENCE */
+}
+
+static void cert_context(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t copy[4096];
+	size_t n = w->len - mark - TLSH_HS_HDR - 1;
+
+	/* A one-byte certificate_request_context the server never sends. */
+	memcpy(copy, w->buf + mark + TLSH_HS_HDR + 1, n);
+	w->buf[mark + TLSH_HS_HDR] = 1;
+	w->buf[mark + TLSH_HS_HDR + 1] = 0x42;
+	w->len = mark + TLSH_HS_HDR + 2;
+	tlsh_put_bytes(w, copy, n);
+	fix_len(w, mark);
+}
+
+static void cv_scheme(struct tlsh_wbuf *w, size_t mark, uint16_t scheme)
+{
+	put16(w->buf + mark + TLSH_HS_HDR, scheme);
+}
+
+static void cv_pkcs1(struct tlsh_wbuf *w, size_t mark)
+{
+	cv_scheme(w, mark, TLSH_SIG_RSA_PKCS1_SHA256);
+}
+
+static void cv_wrong_key_type(struct tlsh_wbuf *w, size_t mark)
+{
+	cv_scheme(w, mark, TLSH_SIG_RSA_PSS_RSAE_SHA256);
+}
+
+static void cv_bad_signature(struct tlsh_wbuf *w, size_t mark)
+{
+	/* Inside the DER of r (not its framing): a valid but wrong value. */
+	w->buf[mark + TLSH_HS_HDR + 4 + 10] ^= 0x01;
+}
+
+/* A message the peer does not expect here: KeyUpdate, unknown type 99. */
+static void then_key_update(struct tlsh_wbuf *w, size_t mark)
+{
+	static const uint8_t ku[] = { 24, 0, 0, 1, 0 };
+
+	tlsh_put_bytes(w, ku, sizeof(ku));
+}
+
+static void then_unknown_message(struct tlsh_wbuf *w, size_t mark)
+{
+	static const uint8_t m[] = { 99, 0, 0, 0 };
+
+	tlsh_put_bytes(w, m, sizeof(m));
+}
+
+static void then_finished_early(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t fin[4 + 32] = { 20, 0, 0, 32 };
+
+	tlsh_put_bytes(w, fin, sizeof(fin));
+}
+
+enum setup { PLAIN, HRR_FLOW, CLIENT_AUTH, TICKETS };
+
+struct neg_case {
+	const char *name;
+	enum setup setup;
+	bool server_sends;	/* whose message is damaged */
+	uint16_t msg;
+	void (*mutate)(struct tlsh_wbuf *w, size_t mark);
+	enum tlsh_err want;
+};
+
+static const struct neg_case cases[] = {
+	/* ClientHello, received by the server. */
+	{ "ch_truncated", PLAIN, false, TLSH_HS_CLIENT_HELLO, truncate_last, TLSH_ERR_DECODE },
+	{ "ch_trailing_byte", PLAIN, false, TLSH_HS_CLIENT_HELLO, trailing_byte, TLSH_ERR_DECODE },
+	{ "ch_duplicate_extension", PLAIN, false, TLSH_HS_CLIENT_HELLO, dup_versions_ch, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "ch_compression", PLAIN, false, TLSH_HS_CLIENT_HELLO, ch_compression_deflate, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "ch_no_key_share", PLAIN, false, TLSH_HS_CLIENT_HELLO, ch_no_key_share, TLSH_ERR_MISSING_EXTENSION },
+	{ "ch_twice", PLAIN, false, TLSH_HS_CLIENT_HELLO, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "ch2_truncated", HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200, truncate_last, TLSH_ERR_DECODE },
+	/* ServerHello, received by the client. */
+	{ "sh_truncated", PLAIN, true, TLSH_HS_SERVER_HELLO, truncate_last, TLSH_ERR_DECODE },
+	{ "sh_trailing_byte", PLAIN, true, TLSH_HS_SERVER_HELLO, trailing_byte, TLSH_ERR_DECODE },
+	{ "sh_duplicate_extension", PLAIN, true, TLSH_HS_SERVER_HELLO, dup_versions_sh, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "sh_unknown_extension", PLAIN, true, TLSH_HS_SERVER_HELLO, unknown_ext, TLSH_ERR_UNSUPPORTED_EXTENSION },
+	{ "sh_unknown_suite", PLAIN, true, TLSH_HS_SERVER_HELLO, sh_unknown_suite, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "sh_session_id_echo", PLAIN, true, TLSH_HS_SERVER_HELLO, sh_session_id, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "sh_unoffered_group", PLAIN, true, TLSH_HS_SERVER_HELLO, sh_other_group, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "sh_downgrade_sentinel", PLAIN, true, TLSH_HS_SERVER_HELLO, sh_downgrade_sentinel, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "sh_tls12", PLAIN, true, TLSH_HS_SERVER_HELLO, sh_tls12_plain, TLSH_ERR_PROTOCOL_VERSION },
+	{ "sh_twice", PLAIN, true, TLSH_HS_SERVER_HELLO, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	/* HelloRetryRequest, received by the client. */
+	{ "hrr_truncated", HRR_FLOW, true, HRR, truncate_last, TLSH_ERR_DECODE },
+	{ "hrr_duplicate_extension", HRR_FLOW, true, HRR, dup_versions_sh, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "hrr_group_already_sent", HRR_FLOW, true, HRR, hrr_same_group, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "hrr_twice", HRR_FLOW, true, HRR, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	/* EncryptedExtensions. */
+	{ "ee_truncated", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, truncate_last, TLSH_ERR_DECODE },
+	{ "ee_trailing_byte", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, trailing_byte, TLSH_ERR_DECODE },
+	{ "ee_duplicate_extension", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, dup_sni_ack, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "ee_unoffered_alpn", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, alpn_unasked, TLSH_ERR_UNSUPPORTED_EXTENSION },
+	{ "ee_key_share", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, key_share_in_ee, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "ee_twice", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "ee_then_key_update", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_key_update, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "ee_then_unknown_message", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_unknown_message, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "ee_then_finished", PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_finished_early, TLSH_ERR_UNEXPECTED_MESSAGE },
+	/* CertificateRequest. */
+	{ "cr_truncated", CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, truncate_last, TLSH_ERR_DECODE },
+	{ "cr_trailing_byte", CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, trailing_byte, TLSH_ERR_DECODE },
+	{ "cr_duplicate_extension", CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, dup_sigalgs, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "cr_no_signature_algorithms", CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, cr_no_sigalgs, TLSH_ERR_MISSING_EXTENSION },
+	{ "cr_twice", CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	/* Certificate. */
+	{ "cert_truncated", PLAIN, true, TLSH_HS_CERTIFICATE, truncate_last, TLSH_ERR_DECODE },
+	{ "cert_trailing_byte", PLAIN, true, TLSH_HS_CERTIFICATE, trailing_byte, TLSH_ERR_DECODE },
+	{ "cert_duplicate_extension", PLAIN, true, TLSH_HS_CERTIFICATE, dup_status_request, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "cert_empty", PLAIN, true, TLSH_HS_CERTIFICATE, cert_empty_list, TLSH_ERR_DECODE },
+	{ "cert_garbage", PLAIN, true, TLSH_HS_CERTIFICATE, cert_garbage_der, TLSH_ERR_BAD_CERTIFICATE },
+	{ "cert_context", PLAIN, true, TLSH_HS_CERTIFICATE, cert_context, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "cert_twice", PLAIN, true, TLSH_HS_CERTIFICATE, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "client_cert_truncated", CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, truncate_last, TLSH_ERR_DECODE },
+	{ "client_cert_garbage", CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, cert_garbage_der, TLSH_ERR_BAD_CERTIFICATE },
+	/* CertificateVerify. */
+	{ "cv_truncated", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, truncate_last, TLSH_ERR_DECODE },
+	{ "cv_trailing_byte", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, trailing_byte, TLSH_ERR_DECODE },
+	{ "cv_bad_signature", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_bad_signature, TLSH_ERR_DECRYPT },
+	{ "cv_pkcs1_scheme", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_pkcs1, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "cv_scheme_not_for_key", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_wrong_key_type, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "cv_twice", PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "client_cv_bad_signature", CLIENT_AUTH, false, TLSH_HS_CERTIFICATE_VERIFY, cv_bad_signature, TLSH_ERR_DECRYPT },
+	/* Finished. */
+	{ "fin_bad", PLAIN, true, TLSH_HS_FINISHED, flip_last, TLSH_ERR_DECRYPT },
+	{ "fin_truncated", PLAIN, true, TLSH_HS_FINISHED, truncate_last, TLSH_ERR_DECODE },
+	{ "fin_trailing_byte", PLAIN, true, TLSH_HS_FINISHED, trailing_byte, TLSH_ERR_DECODE },
+	{ "fin_twice", PLAIN, true, TLSH_HS_FINISHED, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	{ "client_fin_bad", PLAIN, false, TLSH_HS_FINISHED, flip_last, TLSH_ERR_DECRYPT },
+	{ "client_fin_truncated", PLAIN, false, TLSH_HS_FINISHED, truncate_last, TLSH_ERR_DECODE },
+	{ "client_fin_twice", PLAIN, false, TLSH_HS_FINISHED, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE },
+	/* NewSessionTicket, received after the handshake. */
+	{ "nst_truncated", TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, truncate_last, TLSH_ERR_DECODE },
+	{ "nst_trailing_byte", TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, trailing_byte, TLSH_ERR_DECODE },
+	{ "nst_duplicate_extension", TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, dup_early_data, TLSH_ERR_ILLEGAL_PARAMETER },
+	{ "nst_then_key_update", TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, then_key_update, TLSH_ERR_UNEXPECTED_MESSAGE },
+};
+
+struct mutation {
+	const struct neg_case *nc;
+	int seen[0x300];
+	bool done;
+};
+
+static void mutate_hook(const struct tlsh_conn *c, struct tlsh_wbuf *w,
+			size_t mark)
+{
+	struct mutation *m = c->hooks->ctx;
+	const uint8_t *msg = w->buf + mark;
+	uint16_t type = msg[0];
+
+	if (type == TLSH_HS_SERVER_HELLO &&
+	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
+		type = HRR;
+	/* 0x200 + type: the second message of that type (ClientHello2). */
+	if (m->seen[type]++)
+		type += 0x200;
+	if (m->done || type != m->nc->msg)
+		return;
+	m->done = true;
+	m->nc->mutate(w, mark);
+}
+
+static void setup(struct pair *p, enum setup s)
+{
+	static const uint16_t cg[] = { TLSH_GROUP_X25519,
+				       TLSH_GROUP_SECP256R1 };
+	static const uint16_t sg[] = { TLSH_GROUP_SECP256R1 };
+
+	switch (s) {
+	case HRR_FLOW:
+		p->ccfg.groups = cg;
+		p->ccfg.n_groups = 2;
+		p->scfg.groups = sg;
+		p->scfg.n_groups = 1;
+		break;
+	case CLIENT_AUTH:
+		p->scfg.verify_client = true;
+		p->ccfg.cred = &p->client_cred;
+		break;
+	case TICKETS:
+		p->scfg.n_tickets = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+/* A client that allows tickets (psk_dhe_ke). */
+static bool add_psk_modes(const struct tlsh_conn *c, struct tlsh_wbuf *w)
+{
+	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
+
+	tlsh_put_bytes(w, ext, sizeof(ext));
+	return false;
+}
+
+/* The alert the sender received, delivered as a record if it is done. */
+static enum tlsh_err sender_saw(struct pair *p, struct tlsh_conn *sender,
+				struct tlsh_conn *receiver)
+{
+	uint8_t type, data[64];
+	size_t len;
+
+	if (!tlsh_conn_done(sender))
+		return tlsh_conn_error(sender);
+	(void)tlsh_conn_output(receiver, &len);
+	if (!len)
+		return TLSH_OK;
+	return deliver_record(receiver, sender, &type, data, &len);
+}
+
+static int run_case(struct __test_metadata *_metadata,
+		    const struct neg_case *nc)
+{
+	struct pair p;
+	struct mutation m = { .nc = nc };
+	struct tlsh_test_hooks sh = { .mutate = mutate_hook, .ctx = &m };
+	struct tlsh_test_hooks ch = { .mutate = mutate_hook, .ctx = &m,
+				      .client_hello_ext = add_psk_modes };
+	struct tlsh_test_hooks ph = { .client_hello_ext = add_psk_modes };
+	struct tlsh_conn *sender, *receiver;
+	struct tlsh_ktls_params k;
+	enum tlsh_err got;
+
+	if (pair_init(&p, "ec"))
+		return -1;
+	setup(&p, nc->setup);
+	if (pair_start(&p))
+		return -1;
+	if (nc->server_sends) {
+		tlsh_conn_set_test_hooks(p.s, &sh);
+		tlsh_conn_set_test_hooks(p.c, &ph);
+	} else {
+		tlsh_conn_set_test_hooks(p.c, &ch);
+	}
+	sender = nc->server_sends ? p.s : p.c;
+	receiver = nc->server_sends ? p.c : p.s;
+	pair_run(&p);
+	if (nc->msg == TLSH_HS_NEW_SESSION_TICKET) {
+		uint8_t type, data[512];
+		size_t len;
+
+		/* The handshake completed; the ticket fails at the client. */
+		got = deliver_record(p.s, p.c, &type, data, &len);
+		EXPECT_EQ(nc->want, got);
+		EXPECT_EQ(nc->want, tlsh_conn_error(p.c));
+		pair_free(&p);
+		return m.done ? 0 : -2;
+	}
+	EXPECT_TRUE(m.done);
+	got = tlsh_conn_error(receiver);
+	EXPECT_EQ(nc->want, got) {
+		TH_LOG("%s: got %s (%s)", nc->name, tlsh_err_str(got),
+		       tlsh_conn_error_reason(receiver) ?: "-");
+	}
+	EXPECT_NE(NULL, tlsh_conn_error_reason(receiver));
+	EXPECT_EQ(tlsh_err_peer_alert(tlsh_err_alert(nc->want)),
+		  sender_saw(&p, sender, receiver)) {
+		TH_LOG("%s: sender saw %s", nc->name,
+		       tlsh_conn_error_reason(sender) ?: "-");
+	}
+	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(receiver, &k));
+	/* A TLS 1.3 client is done once its Finished is out. */
+	if (!tlsh_conn_done(sender))
+		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(sender, &k));
+	pair_free(&p);
+	return 0;
+}
+
+TEST(every_message_damaged)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct neg_case *nc = &cases[i];
+
+		ASSERT_EQ(0, run_case(_metadata, nc)) {
+			TH_LOG("case %s", nc->name);
+		}
+	}
+}
+
+/* ---- record level, on the wire ---- */
+
+static int first_flight(struct pair *p)
+{
+	size_t len, used;
+	const uint8_t *out;
+
+	if (pair_init(p, "ec") || pair_start(p) || tlsh_conn_start(p->c))
+		return -1;
+	out = tlsh_conn_output(p->c, &len);
+	if (tlsh_conn_feed(p->s, out, len, &used) || used != len)
+		return -1;
+	tlsh_conn_output_done(p->c, len);
+	return 0;
+}
+
+/* Feed bytes to the client after damaging them; its error. */
+static enum tlsh_err feed_client(struct pair *p, uint8_t *buf, size_t len)
+{
+	size_t off = 0, used;
+	enum tlsh_err err = TLSH_OK;
+
+	while (off < len && !err && tlsh_conn_want(p->c)) {
+		err = tlsh_conn_feed(p->c, buf + off, len - off, &used);
+		off += used;
+	}
+	return err;
+}
+
+TEST(record_level)
+{
+	struct pair p;
+	uint8_t buf[8192];
+	const uint8_t *out;
+	size_t len;
+	struct tlsh_ktls_params k;
+	static const uint8_t bad_type[] = { 0x19, 3, 3, 0, 1, 0 };
+	static const uint8_t too_long[] = { 0x16, 3, 3, 0x41, 0x01 };
+	static const uint8_t early_ccs[] = { 0x14, 3, 3, 0, 1, 1 };
+	size_t used, ccs;
+
+	/* The ChangeCipherSpec after the ServerHello says 2, not 1. */
+	ASSERT_EQ(0, first_flight(&p));
+	out = tlsh_conn_output(p.s, &len);
+	memcpy(buf, out, len);
+	ccs = 5 + ((size_t)buf[3] << 8 | buf[4]);
+	ASSERT_EQ(TLSH_CT_CHANGE_CIPHER_SPEC, buf[ccs]);
+	buf[ccs + 5] = 2;
+	ASSERT_EQ(TLSH_ERR_UNEXPECTED_MESSAGE, feed_client(&p, buf, len));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+	pair_free(&p);
+
+	/* An unknown content type; a record over 2^14 + 256. */
+	ASSERT_EQ(0, pair_init(&p, "ec"));
+	ASSERT_EQ(0, pair_start(&p));
+	ASSERT_EQ(TLSH_ERR_UNEXPECTED_MESSAGE,
+		  tlsh_conn_feed(p.s, bad_type, sizeof(bad_type), &used));
+	ASSERT_EQ(TLSH_ERR_RECORD_OVERFLOW,
+		  tlsh_conn_feed(p.c, too_long, sizeof(too_long), &used));
+	pair_free(&p);
+
+	/* ChangeCipherSpec before any hello. */
+	ASSERT_EQ(0, pair_init(&p, "ec"));
+	ASSERT_EQ(0, pair_start(&p));
+	ASSERT_EQ(TLSH_ERR_UNEXPECTED_MESSAGE,
+		  tlsh_conn_feed(p.s, early_ccs, sizeof(early_ccs), &used));
+	pair_free(&p);
+
+	/* A plaintext handshake record once the server's keys are in use. */
+	ASSERT_EQ(0, first_flight(&p));
+	out = tlsh_conn_output(p.s, &len);
+	memcpy(buf, out, len);
+	ASSERT_EQ(0, feed_client(&p, buf, 5 + ((size_t)buf[3] << 8 | buf[4])));
+	{
+		uint8_t rec[] = { 0x16, 3, 3, 0, 4, 8, 0, 0, 0 };
+
+		ASSERT_EQ(TLSH_ERR_UNEXPECTED_MESSAGE,
+			  feed_client(&p, rec, sizeof(rec)));
+	}
+	pair_free(&p);
+
+	/* A protected record whose tag does not verify. */
+	ASSERT_EQ(0, first_flight(&p));
+	out = tlsh_conn_output(p.s, &len);
+	memcpy(buf, out, len);
+	buf[len - 1] ^= 0x80;
+	ASSERT_EQ(TLSH_ERR_BAD_RECORD_MAC, feed_client(&p, buf, len));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+	pair_free(&p);
+}
+
+TEST_HARNESS_MAIN

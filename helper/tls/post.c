@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/* After the handshake: key export and the userspace record layer. */
+#include <string.h>
+
+#include "tls/conn.h"
+
+enum tlsh_err tlsh_conn_export_ktls(const struct tlsh_conn *c,
+				    struct tlsh_ktls_params *p)
+{
+	if (!c->done || c->err || c->hdr_have || c->hs_in.len)
+		return TLSH_ERR_STATE;
+	memset(p, 0, sizeof(*p));
+	p->version = TLSH_TLS13;
+	p->aead = c->suite->aead;
+	memcpy(p->tx.key, c->tx.key, c->suite->key_len);
+	memcpy(p->tx.iv, c->tx.iv, sizeof(p->tx.iv));
+	p->tx.seq = c->tx.seq;
+	memcpy(p->rx.key, c->rx.key, c->suite->key_len);
+	memcpy(p->rx.iv, c->rx.iv, sizeof(p->rx.iv));
+	p->rx.seq = c->rx.seq;
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data,
+				  size_t len)
+{
+	if (!c->done || c->err)
+		return TLSH_ERR_STATE;
+	while (len) {
+		size_t n = len < TLSH_MAX_PLAINTEXT ? len : TLSH_MAX_PLAINTEXT;
+
+		TRY(tlsh_rec_seal(&c->tx, TLSH_CT_APPLICATION_DATA, data, n, 0,
+				  &c->out));
+		data += n;
+		len -= n;
+	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec,
+				    size_t len, uint8_t *type,
+				    const uint8_t **data, size_t *data_len)
+{
+	size_t body;
+
+	if (!c->done || c->err)
+		return TLSH_ERR_STATE;
+	if (len < TLSH_REC_HDR)
+		return TLSH_ERR_DECODE;
+	TRY(tlsh_rec_header(rec, &body));
+	if (body != len - TLSH_REC_HDR)
+		return TLSH_ERR_DECODE;
+	TRY(tlsh_rec_open(&c->rx, rec, rec + TLSH_REC_HDR, body, type,
+			  data_len));
+	*data = rec + TLSH_REC_HDR;
+	if (*type == TLSH_CT_ALERT)
+		return tlsh_handle_alert(c, *data, *data_len);
+	if (*type == TLSH_CT_HANDSHAKE) {
+		size_t n = *data_len;
+
+		*data_len = 0;
+		return tlsh_conn_post_handshake(c, *data, n);
+	}
+	if (*type != TLSH_CT_APPLICATION_DATA)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	return TLSH_OK;
+}

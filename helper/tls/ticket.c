@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NewSessionTicket. The server sends cfg->n_tickets of them, each in its own
+ * record, after the client's Finished and before it reports the handshake
+ * done, so the kernel's TX sequence starts after them. This engine does not
+ * resume sessions: a ticket is 32 random bytes with lifetime 0, which a
+ * client discards at once (RFC 8446 4.6.1). A client ignores tickets.
+ */
+#include <string.h>
+
+#include "tls/conn.h"
+
+#define TICKET_LEN 32
+
+static void write_ticket(struct tlsh_conn *c, unsigned int i,
+			 struct tlsh_wbuf *w)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	uint8_t rnd[4 + TICKET_LEN];
+	size_t v;
+
+	cfg->random(cfg->random_ctx, sizeof(rnd), rnd);
+	tlsh_put_uint(w, 4, 0);			/* ticket_lifetime */
+	tlsh_put_bytes(w, rnd, 4);		/* ticket_age_add */
+	v = tlsh_vec_open(w, 1);		/* ticket_nonce: unique */
+	tlsh_put_uint(w, 4, i);
+	tlsh_vec_close(w, v, 1);
+	v = tlsh_vec_open(w, 2);
+	tlsh_put_bytes(w, rnd + 4, TICKET_LEN);
+	tlsh_vec_close(w, v, 2);
+	tlsh_put_u16(w, 0);			/* no extensions */
+}
+
+enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+
+	/* RFC 8446 4.2.9: only for a client that allows psk_dhe_ke. */
+	if (!c->psk_dhe_ke)
+		return TLSH_OK;
+	for (unsigned int i = 0; i < c->cfg->n_tickets; i++) {
+		size_t m = tlsh_hs_open(w, TLSH_HS_NEW_SESSION_TICKET) - 1;
+
+		if (!c->hooks || !c->hooks->ticket ||
+		    !c->hooks->ticket(c, i, w))
+			write_ticket(c, i, w);
+		/* Into the transcript too, harmlessly: nothing follows. */
+		tlsh_msg_done(c, m);
+		TRY(tlsh_flush_hs(c));
+	}
+	return TLSH_OK;
+}
+
+static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
+				  size_t len)
+{
+	struct tlsh_new_session_ticket nst;
+	const uint8_t *body = m + TLSH_HS_HDR;
+
+	c->cur_msg = m[0];
+	switch (m[0]) {
+	case TLSH_HS_NEW_SESSION_TICKET:
+		if (c->server)
+			return TLSH_ERR_UNEXPECTED_MESSAGE;
+		return tlsh_parse_new_session_ticket(body, len - TLSH_HS_HDR,
+						     &nst);
+	case TLSH_HS_KEY_UPDATE:
+		if (len != TLSH_HS_HDR + 1)
+			return TLSH_ERR_DECODE;
+		if (body[0] > 1)
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+		tlsh_set_reason(c, "peer sent KeyUpdate; the kernel cannot rekey");
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	default:
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	}
+}
+
+static enum tlsh_err post_handshake(struct tlsh_conn *c, const uint8_t *data,
+				    size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	tlsh_put_bytes(&c->hs_in, data, len);
+	TRY(tlsh_wbuf_err(&c->hs_in));
+	for (;;) {
+		const uint8_t *m = c->hs_in.buf + off;
+		size_t have = c->hs_in.len - off, mlen;
+
+		if (have < TLSH_HS_HDR)
+			break;
+		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		if (mlen > TLSH_MAX_PLAINTEXT)
+			return TLSH_ERR_HANDSHAKE_FAILURE;
+		if (have < TLSH_HS_HDR + mlen)
+			break;
+		TRY(post_message(c, m, TLSH_HS_HDR + mlen));
+		off += TLSH_HS_HDR + mlen;
+	}
+	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
+	c->hs_in.len -= off;
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_conn_post_handshake(struct tlsh_conn *c,
+				       const uint8_t *data, size_t len)
+{
+	enum tlsh_err err;
+
+	if (c->err)
+		return c->err;
+	if (!c->done)
+		return TLSH_ERR_STATE;
+	err = post_handshake(c, data, len);
+	if (err) {
+		tlsh_set_reason(c, "%s (in %s after the handshake)",
+				tlsh_err_str(err), tlsh_msg_name(c->cur_msg));
+		c->err = err;
+	}
+	return err;
+}
