@@ -35,7 +35,7 @@ KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 	checkpatch demo bench clean distclean
 .DELETE_ON_ERROR:
 
-all: deps helper kmod tests selftests
+all: deps helper kmod tests selftests $(B)/loadgen
 
 deps:
 	@scripts/deps.sh
@@ -56,6 +56,11 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 
 $(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The benchmark's load generator (GnuTLS client, independent of the engine).
+$(B)/loadgen: scripts/bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
