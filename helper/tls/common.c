@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Handshake messages both roles send and receive: Certificate, CertificateVerify, Finished. */
+/*
+ * Messages both roles send and receive: Certificate, CertificateVerify,
+ * Finished.
+ */
 #include <string.h>
 
 #include <nettle/memops.h>
@@ -121,7 +124,8 @@ enum tlsh_err tlsh_recv_certificate_verify(struct tlsh_conn *c,
 	if (err == TLSH_ERR_DECRYPT)
 		tlsh_set_reason(c, "bad CertificateVerify signature");
 	else if (err == TLSH_ERR_ILLEGAL_PARAMETER)
-		tlsh_set_reason(c, "CertificateVerify scheme %04x does not fit the certificate",
+		tlsh_set_reason(c,
+				"CertificateVerify scheme %04x does not fit the certificate",
 				cv.scheme);
 	if (err)
 		return err;

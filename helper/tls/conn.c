@@ -270,7 +270,8 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
 		if (mlen > TLSH_MAX_HS_MSG ||
 		    mlen > tlsh_cfg_max_hs(c->cfg)) {
-			tlsh_set_reason(c, "handshake message of %zu bytes is over the limit",
+			tlsh_set_reason(c,
+					"handshake message of %zu bytes is over the limit",
 					mlen);
 			return TLSH_ERR_HANDSHAKE_FAILURE;
 		}

@@ -36,7 +36,8 @@ struct tlsh_config {
 	 * own order, a client offers in this order. The client sends a key
 	 * share for its first group only.
 	 */
-	const uint16_t *suites;	/* AES-128-GCM, AES-256-GCM, ChaCha20, AES-128-CCM */
+	/* AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM */
+	const uint16_t *suites;
 	size_t n_suites;
 	const uint16_t *groups;	/* X25519, secp256r1, secp384r1 */
 	size_t n_groups;

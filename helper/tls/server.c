@@ -106,7 +106,8 @@ static enum tlsh_err choose_cred(struct tlsh_conn *c,
 		}
 	}
 	if (!fallback) {
-		tlsh_set_reason(c, "no certificate for the client's signature algorithms");
+		tlsh_set_reason(c,
+				"no certificate for the client's signature algorithms");
 		return TLSH_ERR_HANDSHAKE_FAILURE;
 	}
 	c->cred = fallback;
@@ -384,7 +385,8 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 	if (!tlsh_ext_has(&ch.x, TLSH_X_SUPPORTED_GROUPS) ||
 	    !tlsh_ext_has(&ch.x, TLSH_X_KEY_SHARE) ||
 	    !tlsh_ext_has(&ch.x, TLSH_X_SIGNATURE_ALGORITHMS)) {
-		tlsh_set_reason(c, "ClientHello without supported_groups, key_share or signature_algorithms");
+		tlsh_set_reason(c,
+				"ClientHello without supported_groups, key_share or signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
 	}
 	c->version_agreed = true;
