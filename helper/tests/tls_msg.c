@@ -135,9 +135,14 @@ TEST(client_hello_truncated)
 	for (size_t n = 0; n < len; n++) {
 		enum tlsh_err e = tlsh_parse_client_hello(b, n, &ch);
 
-		/* Cut right after the compression methods: no extensions. */
+		/*
+		 * Cut right after the compression methods: a hello without
+		 * extensions, which can only be TLS 1.2.
+		 */
 		if (n == CH_EXT_LEN_OFF) {
-			ASSERT_EQ(TLSH_ERR_PROTOCOL_VERSION, e);
+			ASSERT_EQ(TLSH_OK, e);
+			ASSERT_FALSE(ch.tls13);
+			ASSERT_TRUE(ch.tls12);
 		} else {
 			ASSERT_EQ(TLSH_ERR_DECODE, e) {
 				TH_LOG("prefix %zu", n);
@@ -215,9 +220,11 @@ TEST(client_hello_bad_compression)
 	size_t len = load(ch_hex, b);
 	struct tlsh_client_hello ch;
 
-	b[CH_EXT_LEN_OFF - 1] = 1;	/* the one method: not null */
-	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER,
-		  tlsh_parse_client_hello(b, len, &ch));
+	/* The one method: not null. The server rejects it (tls_negative). */
+	b[CH_EXT_LEN_OFF - 1] = 1;
+	ASSERT_EQ(TLSH_OK, tlsh_parse_client_hello(b, len, &ch));
+	ASSERT_EQ(1, tlsh_cur_left(&ch.comp));
+	ASSERT_EQ(1, ch.comp.p[0]);
 }
 
 TEST(client_hello_without_tls13)
@@ -233,8 +240,10 @@ TEST(client_hello_without_tls13)
 			break;
 		}
 	}
-	ASSERT_EQ(TLSH_ERR_PROTOCOL_VERSION,
-		  tlsh_parse_client_hello(b, len, &ch));
+	/* A TLS 1.2 hello: the server decides (tls12_handshake). */
+	ASSERT_EQ(TLSH_OK, tlsh_parse_client_hello(b, len, &ch));
+	ASSERT_FALSE(ch.tls13);
+	ASSERT_TRUE(ch.tls12);
 }
 
 TEST(client_hello_duplicate_key_share_group)
@@ -269,8 +278,17 @@ TEST(server_hello_rfc8448)
 	ASSERT_EQ(0x0304, sh.version);
 	ASSERT_EQ(TLSH_GROUP_X25519, sh.group);
 	ASSERT_EQ(32, sh.share_len);
-	for (size_t n = 0; n < len; n++)
-		ASSERT_EQ(TLSH_ERR_DECODE, tlsh_parse_server_hello(b, n, &sh));
+	for (size_t n = 0; n < len; n++) {
+		enum tlsh_err e = tlsh_parse_server_hello(b, n, &sh);
+
+		/* Without an extension block: a TLS 1.2 ServerHello. */
+		if (n == SH_EXT_LEN_OFF) {
+			ASSERT_EQ(TLSH_OK, e);
+			ASSERT_EQ(0x0303, sh.version);
+		} else {
+			ASSERT_EQ(TLSH_ERR_DECODE, e);
+		}
+	}
 }
 
 TEST(server_hello_unknown_extension)

@@ -211,7 +211,10 @@ static void sh_other_group(struct tlsh_wbuf *w, size_t mark)
 			put16(m + i + 4, TLSH_GROUP_SECP384R1);
 }
 
-/* TLS 1.2 in supported_versions, with or without the downgrade sentinel. */
+/*
+ * TLS 1.2 in supported_versions, with or without the downgrade sentinel:
+ * illegal_parameter either way (RFC 8446 4.2.1).
+ */
 static void sh_tls12(struct tlsh_wbuf *w, size_t mark, bool sentinel)
 {
 	uint8_t *m = w->buf + mark;
@@ -357,7 +360,7 @@ struct neg_case {
 	X(sh_session_id_echo, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_session_id, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(sh_unoffered_group, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_other_group, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(sh_downgrade_sentinel, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_downgrade_sentinel, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_tls12, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_tls12_plain, TLSH_ERR_PROTOCOL_VERSION) \
+	X(sh_tls12, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_tls12_plain, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(sh_twice, PLAIN, true, TLSH_HS_SERVER_HELLO, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	/* HelloRetryRequest, received by the client. */ \
 	X(hrr_truncated, HRR_FLOW, true, HRR, truncate_last, TLSH_ERR_DECODE) \

@@ -18,11 +18,31 @@ static bool our_suite(const struct tlsh_conn *c, uint16_t id)
 {
 	size_t n;
 	const uint16_t *s = tlsh_cfg_suites(c->cfg, &n);
+	const struct tlsh_suite *suite = tlsh_suite_by_id(id);
 
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == id)
-			return tlsh_suite_by_id(id) != NULL;
+			return suite && !tlsh_suite_is12(suite);
 	return false;
+}
+
+/* TLS 1.3 is offered: the range and the suites allow it. */
+bool tlsh_client_offers13(const struct tlsh_conn *c)
+{
+	return tlsh_cfg_speaks(c->cfg, TLSH_TLS13);
+}
+
+/* A suite goes into the ClientHello if its version is offered. */
+static bool offer_suite(const struct tlsh_conn *c, uint16_t id, bool o13,
+			bool o12)
+{
+	const struct tlsh_suite *s = tlsh_suite_by_id(id);
+
+	if (!s)
+		return true;	/* unknown to us: the caller's business */
+	if (tlsh_suite_is12(s))
+		return o12 && tlsh_suite_allowed(c->cfg, s);
+	return o13;
 }
 
 static bool our_group(const struct tlsh_conn *c, uint16_t g)
@@ -53,6 +73,13 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	size_t n_groups, n_schemes, v, e, l;
 	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
 	const uint16_t *schemes = tlsh_cfg_sig_schemes(cfg, &n_schemes);
+	bool o13 = tlsh_client_offers13(c), o12 = tlsh12_client_offers(c);
+
+	/* TLS 1.2 also signs ServerKeyExchange with RSA PKCS#1 v1.5. */
+	if (o12 && !(cfg->sig_schemes && cfg->n_sig_schemes)) {
+		schemes = tlsh_sig12_schemes;
+		n_schemes = tlsh_sig12_schemes_n;
+	}
 
 	if (cfg->server_name && *cfg->server_name &&
 	    !is_ip_literal(cfg->server_name)) {
@@ -81,9 +108,25 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 		tlsh_vec_close(w, l, 2);
 		tlsh_ext_close(w, e);
 	}
+	if (o12) {
+		e = tlsh_ext_open(w, 11);	/* ec_point_formats */
+		tlsh_put_u8(w, 1);
+		tlsh_put_u8(w, 0);		/* uncompressed */
+		tlsh_ext_close(w, e);
+		e = tlsh_ext_open(w, 23);	/* extended_master_secret */
+		tlsh_ext_close(w, e);
+		e = tlsh_ext_open(w, 0xff01);	/* renegotiation_info */
+		tlsh_put_u8(w, 0);
+		tlsh_ext_close(w, e);
+	}
+	/* A TLS 1.2-only hello is a plain one. */
+	if (!o13)
+		return;
 	e = tlsh_ext_open(w, 43);
-	tlsh_put_u8(w, 2);
+	tlsh_put_u8(w, o12 ? 4 : 2);
 	tlsh_put_u16(w, 0x0304);
+	if (o12)
+		tlsh_put_u16(w, 0x0303);
 	tlsh_ext_close(w, e);
 	if (c->cookie) {
 		e = tlsh_ext_open(w, 44);
@@ -132,14 +175,17 @@ static enum tlsh_err flush_initial_hello(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static enum tlsh_err send_client_hello(struct tlsh_conn *c)
+enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c)
 {
 	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_wbuf *w = &c->hs_out;
 	size_t n_suites, n_groups, m, v, x;
 	const uint16_t *suites = tlsh_cfg_suites(cfg, &n_suites);
 	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
+	bool o13 = tlsh_client_offers13(c), o12 = tlsh12_client_offers(c);
 
+	if (!o13 && !o12)
+		return TLSH_ERR_CONFIG;
 	if (!c->hrr) {
 		cfg->random(cfg->random_ctx, TLSH_RANDOM, c->random);
 		memcpy(c->client_random, c->random, TLSH_RANDOM);
@@ -163,7 +209,8 @@ static enum tlsh_err send_client_hello(struct tlsh_conn *c)
 	tlsh_vec_close(w, v, 1);
 	v = tlsh_vec_open(w, 2);
 	for (size_t i = 0; i < n_suites; i++)
-		tlsh_put_u16(w, suites[i]);
+		if (offer_suite(c, suites[i], o13, o12))
+			tlsh_put_u16(w, suites[i]);
 	tlsh_vec_close(w, v, 2);
 	tlsh_put_u8(w, 1);	/* compression methods: null only */
 	tlsh_put_u8(w, 0);
@@ -205,6 +252,8 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 
 	TRY(tlsh_parse_server_hello(b, len, &sh));
 	c->version_agreed = true;
+	if (!tlsh_client_offers13(c))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (sh.x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, &sh));
@@ -227,8 +276,8 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-static enum tlsh_err recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
-				       size_t len)
+enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
+				     size_t len)
 {
 	struct tlsh_server_hello sh;
 	uint32_t allowed = 1u << TLSH_X_SUPPORTED_VERSIONS |
@@ -237,7 +286,11 @@ static enum tlsh_err recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
 	size_t dh_len;
 
 	TRY(tlsh_parse_server_hello(b, len, &sh));
+	if (sh.version != TLSH_TLS13)
+		return tlsh12_client_server_hello(c, &sh);
 	c->version_agreed = true;
+	if (!tlsh_client_offers13(c))	/* RFC 8446 4.2.1: a version not offered */
+		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (sh.x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, &sh));
@@ -354,8 +407,8 @@ static enum tlsh_err send_client_finished(struct tlsh_conn *c)
 }
 
 static const struct tlsh_step cli_1rtt[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
@@ -364,8 +417,8 @@ static const struct tlsh_step cli_1rtt[] = {
 };
 
 static const struct tlsh_step cli_1rtt_client_auth[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
 	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
@@ -378,10 +431,10 @@ static const struct tlsh_step cli_1rtt_client_auth[] = {
 };
 
 static const struct tlsh_step cli_hrr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
@@ -390,10 +443,10 @@ static const struct tlsh_step cli_hrr[] = {
 };
 
 static const struct tlsh_step cli_hrr_client_auth[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
-	SEND(TLSH_HS_CLIENT_HELLO, send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, recv_server_hello),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
 	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),

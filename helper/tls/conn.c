@@ -25,6 +25,10 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 			return TLSH_ERR_CONFIG;
 	if (!server && !cfg->insecure_skip_verify && !cfg->trust)
 		return TLSH_ERR_CONFIG;
+	if (tlsh_cfg_min_version(cfg) < TLSH_TLS12 ||
+	    tlsh_cfg_max_version(cfg) > TLSH_TLS13 ||
+	    tlsh_cfg_min_version(cfg) > tlsh_cfg_max_version(cfg))
+		return TLSH_ERR_CONFIG;
 	if (server && cfg->verify_client && !cfg->trust)
 		return TLSH_ERR_CONFIG;
 	c = calloc(1, sizeof(*c));
@@ -157,6 +161,8 @@ static void finish(struct tlsh_conn *c)
 	explicit_bzero(c->s_hs, sizeof(c->s_hs));
 	explicit_bzero(c->c_ap, sizeof(c->c_ap));
 	explicit_bzero(c->s_ap, sizeof(c->s_ap));
+	explicit_bzero(c->ms, sizeof(c->ms));
+	explicit_bzero(&c->kb, sizeof(c->kb));
 	tlsh_kex_wipe(&c->kex);
 }
 
@@ -218,8 +224,8 @@ static const struct tlsh_step *expect(struct tlsh_conn *c, uint16_t type)
 	for (size_t i = 0; !c->server && i < c->n_shapes; i++) {
 		const struct tlsh_shape *alt = &c->shapes[i];
 
-		if (alt == c->shape || !same_prefix(alt, c->shape, c->step) ||
-		    alt->n <= c->step)
+		if (alt == c->shape || alt->tls12 != c->shape->tls12 ||
+		    !same_prefix(alt, c->shape, c->step) || alt->n <= c->step)
 			continue;
 		s = &alt->steps[c->step];
 		if (!s->send && s->msg == type) {
@@ -230,11 +236,36 @@ static const struct tlsh_step *expect(struct tlsh_conn *c, uint16_t type)
 	return NULL;
 }
 
+/* A TLS 1.2 ChangeCipherSpec: a step of the table, outside the transcript. */
+enum tlsh_err tlsh12_handle_ccs(struct tlsh_conn *c)
+{
+	const struct tlsh_step *s;
+
+	c->cur_msg = TLSH_MSG_CHANGE_CIPHER_SPEC;
+	/* RFC 5246 7.1: it may not split a handshake message. */
+	if (c->hs_in.len)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	s = expect(c, TLSH_MSG_CHANGE_CIPHER_SPEC);
+	if (!s)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	TRY(s->recv_fn(c, NULL, 0));
+	c->step++;
+	return tlsh_run_sends(c);
+}
+
 static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 				    size_t len)
 {
 	uint16_t type = msg[0];
 	const struct tlsh_step *s;
+
+	/*
+	 * RFC 5246 7.4.1.1: a client ignores HelloRequest while negotiating;
+	 * it is not part of the transcript.
+	 */
+	if (type == TLSH_HS_HELLO_REQUEST && c->tls12 && !c->server &&
+	    len == TLSH_HS_HDR)
+		return TLSH_OK;
 
 	if (type == TLSH_HS_SERVER_HELLO && len >= TLSH_HS_HDR + 2 + 32 &&
 	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
@@ -311,6 +342,9 @@ static enum tlsh_err handle_record(struct tlsh_conn *c)
 		 * peer's Finished; never protected. */
 		if (c->body_len != 1 || c->body[0] != 1 || !c->first_hello_seen)
 			return TLSH_ERR_UNEXPECTED_MESSAGE;
+		/* TLS 1.2: the one that switches the read key. */
+		if (c->tls12)
+			return tlsh12_handle_ccs(c);
 		return TLSH_OK;
 	}
 	/*

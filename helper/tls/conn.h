@@ -7,6 +7,7 @@
 #include "tls/kex.h"
 #include "tls/keysched.h"
 #include "tls/msg.h"
+#include "tls/prf.h"
 #include "tls/record.h"
 #include "tls/transcript.h"
 
@@ -43,11 +44,13 @@ struct tlsh_shape {
 	const char *name;
 	const struct tlsh_step *steps;
 	size_t n;
+	bool tls12;	/* alternatives are only ever of the same version */
 };
 
 #define SEND(m, fn, ...) { .send = true, .msg = (m), .send_fn = (fn), __VA_ARGS__ }
 #define RECV(m, fn, ...) { .send = false, .msg = (m), .recv_fn = (fn), __VA_ARGS__ }
-#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]) }
+#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), false }
+#define SHAPE12(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), true }
 
 struct tlsh_conn {
 	const struct tlsh_config *cfg;
@@ -119,6 +122,19 @@ struct tlsh_conn {
 	uint16_t cur_msg;		/* message being handled, for reasons */
 	char reason[200];
 
+	/* TLS 1.2 (tls12.c, tls12_server.c, tls12_client.c). */
+	bool tls12;
+	uint16_t version;		/* agreed version, 0 before */
+	uint16_t client_version;	/* server: ClientHello.legacy_version */
+	bool ems;			/* extended master secret in use */
+	bool peer_reneg_info;		/* peer signalled RFC 5746 */
+	bool peer_point_formats;	/* client sent ec_point_formats */
+	uint8_t server_random[TLSH_RANDOM];
+	uint8_t ms[TLSH_MASTER_SECRET];
+	struct tlsh_key_block kb;	/* keys waiting for ChangeCipherSpec */
+	uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: the server's point */
+	size_t peer_kx_len;
+
 	const struct tlsh_test_hooks *hooks;
 };
 
@@ -142,6 +158,9 @@ struct tlsh_test_hooks {
 	 */
 	void (*mutate)(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 		       size_t mark);
+	/* TLS 1.2 RSA key transport: the client's pre-master secret. */
+	void (*pre_master)(const struct tlsh_conn *c, uint8_t *pms,
+			   size_t len);
 	void *ctx;
 };
 
@@ -206,7 +225,39 @@ enum tlsh_err tlsh_recv_certificate_verify(struct tlsh_conn *c,
 enum tlsh_err tlsh_check_finished(struct tlsh_conn *c, const uint8_t *b,
 				  size_t len);
 
+/* The configured version range (defaults applied). */
+uint16_t tlsh_cfg_min_version(const struct tlsh_config *cfg);
+uint16_t tlsh_cfg_max_version(const struct tlsh_config *cfg);
+
+/* The version is in the configured range and has a configured suite. */
+bool tlsh_cfg_speaks(const struct tlsh_config *cfg, uint16_t version);
+
+/* tls12_server.c: the server settles on TLS 1.2 for this ClientHello. */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh12_server_start(struct tlsh_conn *c, const struct tlsh_client_hello *ch);
+/* tls12_client.c: a TLS 1.2 ServerHello arrived. */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh12_client_server_hello(struct tlsh_conn *c,
+			   const struct tlsh_server_hello *sh);
+/* client.c: the client offers TLS 1.3 (suites and range allow it). */
+bool tlsh_client_offers13(const struct tlsh_conn *c);
+/* tls12_client.c: the client offers TLS 1.2 (suites and range allow it). */
+bool tlsh12_client_offers(const struct tlsh_conn *c);
+/* Whether a suite may be used by this side at its version (allow_rsa_kx). */
+bool tlsh_suite_allowed(const struct tlsh_config *cfg,
+			const struct tlsh_suite *s);
+/* conn.c: a TLS 1.2 ChangeCipherSpec record, dispatched as a table step. */
+TLSH_MUST_CHECK enum tlsh_err tlsh12_handle_ccs(struct tlsh_conn *c);
+/* tls12.c: a post-handshake message (renegotiation is refused). */
+TLSH_MUST_CHECK enum tlsh_err tlsh12_post_message(struct tlsh_conn *c,
+						  uint8_t type);
+
 /* server.c / client.c */
+enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
+				     size_t len);
+enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c);
+enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
+				     size_t len);
 extern const struct tlsh_shape tlsh_server_shapes[];
 extern const size_t tlsh_server_n_shapes;
 extern const struct tlsh_shape tlsh_client_shapes[];

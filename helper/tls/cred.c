@@ -166,6 +166,9 @@ bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme)
 	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
+	case TLSH_SIG_RSA_PKCS1_SHA256:	/* TLS 1.2 only */
+	case TLSH_SIG_RSA_PKCS1_SHA384:
+	case TLSH_SIG_RSA_PKCS1_SHA512:
 		return cred->pk == GNUTLS_PK_RSA;
 	case TLSH_SIG_RSA_PSS_PSS_SHA256:
 	case TLSH_SIG_RSA_PSS_PSS_SHA384:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tlsh TLS 1.3 handshake engine: public API.
+ * tlsh TLS 1.3 and TLS 1.2 handshake engine: public API.
  *
  * Sans-I/O. The driver asks tlsh_conn_want() how many bytes to read next
  * (a 5-byte record header, then exactly that record's body), passes them to
@@ -36,14 +36,22 @@ struct tlsh_config {
 	 * own order, a client offers in this order. The client sends a key
 	 * share for its first group only.
 	 */
-	/* AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM */
+	/*
+	 * TLS 1.3: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305, AES-128-CCM;
+	 * then TLS 1.2: ECDHE_ECDSA and ECDHE_RSA with AES-128-GCM,
+	 * AES-256-GCM, ChaCha20-Poly1305, then RSA key transport with
+	 * AES-128-GCM, AES-256-GCM (see allow_rsa_kx). One list for both
+	 * versions; each version uses the suites that belong to it.
+	 */
 	const uint16_t *suites;
 	size_t n_suites;
 	const uint16_t *groups;	/* X25519, secp256r1, secp384r1 */
 	size_t n_groups;
 	/*
 	 * CertificateVerify schemes offered and accepted (default: ECDSA
-	 * P-256/P-384, Ed25519, RSA-PSS rsae/pss SHA-256/384/512).
+	 * P-256/P-384, Ed25519, RSA-PSS rsae/pss SHA-256/384/512). TLS 1.2
+	 * ServerKeyExchange: the same list when set, else the default plus
+	 * rsa_pkcs1_sha256/384/512.
 	 */
 	const uint16_t *sig_schemes;
 	size_t n_sig_schemes;
@@ -112,6 +120,29 @@ struct tlsh_config {
 	 * fails the handshake with handshake_failure.
 	 */
 	size_t max_handshake_bytes;
+
+	/*
+	 * Protocol versions, TLSH_TLS12 or TLSH_TLS13; 0 means TLS 1.2 for
+	 * min and TLS 1.3 for max. A server picks the highest both support
+	 * and, when it supports TLS 1.3 but settles on 1.2, marks its random
+	 * with the RFC 8446 4.1.3 downgrade sentinel, which a client that
+	 * offered TLS 1.3 checks. TLS 1.2 has no client authentication here:
+	 * a server with verify_client set speaks TLS 1.3 only.
+	 */
+	uint16_t min_version;
+	uint16_t max_version;
+	/*
+	 * TLS 1.2 RSA key transport (TLS_RSA_WITH_AES_*_GCM_*), which has no
+	 * forward secrecy: offered (client) and accepted (server) only when
+	 * set, even if listed in suites.
+	 */
+	bool allow_rsa_kx;
+	/*
+	 * TLS 1.2 without the extended master secret (RFC 7627). It is always
+	 * offered and used when both sides support it; without this flag a
+	 * peer that lacks it fails the handshake (handshake_failure).
+	 */
+	bool allow_no_ems;
 };
 
 #define TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (64u * 1024)
@@ -153,7 +184,7 @@ const char *tlsh_conn_alpn(const struct tlsh_conn *c);	/* NULL if none */
 const char *tlsh_conn_sni(const struct tlsh_conn *c);		/* server side */
 /* Number of certificates the peer presented (0 if none). */
 size_t tlsh_conn_peer_certs(const struct tlsh_conn *c);
-/* 0x0304 once the version is negotiated, else 0. */
+/* TLSH_TLS13 or TLSH_TLS12 once the version is negotiated, else 0. */
 uint16_t tlsh_conn_version(const struct tlsh_conn *c);
 /* The SignatureScheme of the server's CertificateVerify (0 before it). */
 uint16_t tlsh_conn_sigscheme(const struct tlsh_conn *c);
@@ -168,6 +199,9 @@ const char *tlsh_conn_error_reason(const struct tlsh_conn *c);
 
 /*
  * Application traffic keys for the kernel: tx is this side's write key.
+ * p->version says the record format (ktls.h has the TLS 1.2 IV layout);
+ * the sequence numbers count the records already sent / received under
+ * these keys (TLS 1.2: 1 after the Finished).
  * Fails with TLSH_ERR_STATE before the handshake is complete.
  */
 TLSH_MUST_CHECK enum tlsh_err

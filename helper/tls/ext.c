@@ -10,10 +10,11 @@
 #define CT TLSH_IN_CT
 #define CR TLSH_IN_CR
 #define NST TLSH_IN_NST
+#define SH12 TLSH_IN_SH12
 
 /* RFC 8446 section 4.2, the table of where each extension may appear. */
 const struct tlsh_ext_desc tlsh_ext_table[TLSH_X_COUNT] = {
-	[TLSH_X_SERVER_NAME] = { 0, "server_name", CH | EE },
+	[TLSH_X_SERVER_NAME] = { 0, "server_name", CH | EE | SH12 },
 	[TLSH_X_MAX_FRAGMENT_LENGTH] = { 1, "max_fragment_length", CH | EE },
 	[TLSH_X_STATUS_REQUEST] = { 5, "status_request", CH | CR | CT },
 	[TLSH_X_SUPPORTED_GROUPS] = { 10, "supported_groups", CH | EE },
@@ -21,7 +22,7 @@ const struct tlsh_ext_desc tlsh_ext_table[TLSH_X_COUNT] = {
 	[TLSH_X_USE_SRTP] = { 14, "use_srtp", CH | EE },
 	[TLSH_X_HEARTBEAT] = { 15, "heartbeat", CH | EE },
 	[TLSH_X_ALPN] = { 16, "application_layer_protocol_negotiation",
-			  CH | EE },
+			  CH | EE | SH12 },
 	[TLSH_X_SCT] = { 18, "signed_certificate_timestamp", CH | CR | CT },
 	[TLSH_X_CLIENT_CERT_TYPE] = { 19, "client_certificate_type", CH | EE },
 	[TLSH_X_SERVER_CERT_TYPE] = { 20, "server_certificate_type", CH | EE },
@@ -40,6 +41,11 @@ const struct tlsh_ext_desc tlsh_ext_table[TLSH_X_COUNT] = {
 	[TLSH_X_SIGNATURE_ALGORITHMS_CERT] = { 50, "signature_algorithms_cert",
 					       CH | CR },
 	[TLSH_X_KEY_SHARE] = { 51, "key_share", CH | SH | HRR },
+	[TLSH_X_EC_POINT_FORMATS] = { 11, "ec_point_formats", CH | SH12 },
+	[TLSH_X_EXTENDED_MASTER_SECRET] = { 23, "extended_master_secret",
+					    CH | SH12 },
+	[TLSH_X_RENEGOTIATION_INFO] = { 0xff01, "renegotiation_info",
+					CH | SH12 },
 };
 
 static int find(uint16_t type)
@@ -93,5 +99,14 @@ enum tlsh_err tlsh_ext_parse(struct tlsh_cur *c, uint32_t in,
 		out->body[id] = body;
 		out->psk_last = id == TLSH_X_PRE_SHARED_KEY;
 	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_ext_check(const struct tlsh_exts *x, uint32_t in)
+{
+	for (int i = 0; i < TLSH_X_COUNT; i++)
+		if ((x->present & (1u << i)) &&
+		    !(tlsh_ext_table[i].allowed_in & in))
+			return TLSH_ERR_ILLEGAL_PARAMETER;
 	return TLSH_OK;
 }

@@ -20,6 +20,7 @@
 #define TLSH_IN_CT	(1u << 4)	/* CertificateEntry */
 #define TLSH_IN_CR	(1u << 5)
 #define TLSH_IN_NST	(1u << 6)
+#define TLSH_IN_SH12	(1u << 7)	/* a TLS 1.2 ServerHello */
 
 enum tlsh_ext_id {
 	TLSH_X_SERVER_NAME,
@@ -45,6 +46,10 @@ enum tlsh_ext_id {
 	TLSH_X_POST_HANDSHAKE_AUTH,
 	TLSH_X_SIGNATURE_ALGORITHMS_CERT,
 	TLSH_X_KEY_SHARE,
+	/* TLS 1.2 only (RFC 8422, 7627, 5746). */
+	TLSH_X_EC_POINT_FORMATS,
+	TLSH_X_EXTENDED_MASTER_SECRET,
+	TLSH_X_RENEGOTIATION_INFO,
 	TLSH_X_COUNT
 };
 
@@ -78,5 +83,9 @@ static inline bool tlsh_ext_has(const struct tlsh_exts *x, enum tlsh_ext_id id)
  */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh_ext_parse(struct tlsh_cur *c, uint32_t in, struct tlsh_exts *out);
+
+/* illegal_parameter if x holds an extension not allowed in message `in`. */
+TLSH_MUST_CHECK enum tlsh_err tlsh_ext_check(const struct tlsh_exts *x,
+					     uint32_t in);
 
 #endif

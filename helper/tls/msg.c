@@ -26,8 +26,21 @@ const char *tlsh_msg_name(uint16_t type)
 	case TLSH_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
 	case TLSH_HS_FINISHED: return "Finished";
 	case TLSH_HS_KEY_UPDATE: return "KeyUpdate";
+	case TLSH_HS_HELLO_REQUEST: return "HelloRequest";
+	case TLSH_HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+	case TLSH_HS_SERVER_HELLO_DONE: return "ServerHelloDone";
+	case TLSH_HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+	case TLSH_MSG_CHANGE_CIPHER_SPEC: return "ChangeCipherSpec";
 	default: return "an unknown handshake message";
 	}
+}
+
+bool tlsh_downgrade_sentinel(const uint8_t *random)
+{
+	static const uint8_t downgrade[7] = "DOWNGRD";
+	const uint8_t *tail = random + TLSH_RANDOM - 8;
+
+	return !memcmp(tail, downgrade, 7) && tail[7] <= 1;
 }
 
 bool tlsh_u16_list_has(struct tlsh_cur list, uint16_t v)
@@ -40,7 +53,8 @@ bool tlsh_u16_list_has(struct tlsh_cur list, uint16_t v)
 	return false;
 }
 
-static enum tlsh_err parse_versions(struct tlsh_cur b, bool *tls13)
+static enum tlsh_err parse_versions(struct tlsh_cur b, bool *tls13,
+				    bool *tls12)
 {
 	struct tlsh_cur list;
 
@@ -49,6 +63,7 @@ static enum tlsh_err parse_versions(struct tlsh_cur b, bool *tls13)
 	if (tlsh_cur_left(&list) % 2)
 		return TLSH_ERR_DECODE;
 	*tls13 = tlsh_u16_list_has(list, 0x0304);
+	*tls12 = tlsh_u16_list_has(list, 0x0303);
 	return TLSH_OK;
 }
 
@@ -140,6 +155,21 @@ static enum tlsh_err parse_alpn(struct tlsh_cur b, struct tlsh_cur *out)
 	return TLSH_OK;
 }
 
+/* A server's ALPN answer: RFC 7301 3.1, exactly one protocol. */
+static enum tlsh_err parse_alpn_one(struct tlsh_cur b, const uint8_t **p,
+				    size_t *len)
+{
+	struct tlsh_cur list, name;
+
+	TRY(parse_alpn(b, &list));
+	TRY(tlsh_cur_vec(&list, 1, 1, 255, &name));
+	if (tlsh_cur_left(&list))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	*p = name.p;
+	*len = tlsh_cur_left(&name);
+	return TLSH_OK;
+}
+
 static enum tlsh_err parse_u16_list_ext(struct tlsh_cur b,
 					struct tlsh_cur *out)
 {
@@ -162,33 +192,26 @@ static enum tlsh_err parse_cookie(struct tlsh_cur b, const uint8_t **p,
 enum tlsh_err tlsh_parse_client_hello(const uint8_t *body, size_t len,
 				      struct tlsh_client_hello *ch)
 {
-	struct tlsh_cur c = tlsh_cur_make(body, len), sid, comp;
-	uint16_t legacy_version;
+	struct tlsh_cur c = tlsh_cur_make(body, len), sid;
 	const struct tlsh_exts *x = &ch->x;
 
 	memset(ch, 0, sizeof(*ch));
-	TRY(tlsh_cur_u16(&c, &legacy_version));
+	TRY(tlsh_cur_u16(&c, &ch->legacy_version));
 	TRY(tlsh_cur_bytes(&c, TLSH_RANDOM, &ch->random));
 	TRY(tlsh_cur_vec(&c, 1, 0, 32, &sid));
 	ch->session_id = sid.p;
 	ch->session_id_len = tlsh_cur_left(&sid);
 	TRY(tlsh_u16_list(&c, &ch->suites));
-	TRY(tlsh_cur_vec(&c, 1, 1, 255, &comp));
-	/* No extensions at all: an SSL 3.0-era hello, never TLS 1.3. */
-	if (!tlsh_cur_left(&c))
-		return TLSH_ERR_PROTOCOL_VERSION;
-	TRY(tlsh_ext_parse(&c, TLSH_IN_CH, &ch->x));
+	TRY(tlsh_cur_vec(&c, 1, 1, 255, &ch->comp));
+	/* No extensions at all (RFC 5246 7.4.1.2 allows it): none present. */
+	if (tlsh_cur_left(&c))
+		TRY(tlsh_ext_parse(&c, TLSH_IN_CH, &ch->x));
 	TRY(tlsh_cur_end(&c));
 	if (tlsh_ext_has(x, TLSH_X_SUPPORTED_VERSIONS))
 		TRY(parse_versions(x->body[TLSH_X_SUPPORTED_VERSIONS],
-				   &ch->tls13));
-	/* TLS 1.2 and older are for another engine. */
-	(void)legacy_version;
-	if (!ch->tls13)
-		return TLSH_ERR_PROTOCOL_VERSION;
-	/* RFC 8446 4.1.2: exactly the null compression method. */
-	if (tlsh_cur_left(&comp) != 1 || comp.p[0] != 0)
-		return TLSH_ERR_ILLEGAL_PARAMETER;
+				   &ch->tls13, &ch->tls12));
+	else
+		ch->tls12 = ch->legacy_version >= 0x0303;
 	if (tlsh_ext_has(x, TLSH_X_PRE_SHARED_KEY) && !x->psk_last)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (tlsh_ext_has(x, TLSH_X_SUPPORTED_GROUPS))
@@ -227,25 +250,32 @@ enum tlsh_err tlsh_parse_server_hello(const uint8_t *body, size_t len,
 	sh->session_id_len = tlsh_cur_left(&sid);
 	TRY(tlsh_cur_u16(&c, &sh->suite));
 	TRY(tlsh_cur_u8(&c, &comp));
-	TRY(tlsh_ext_parse(&c, sh->hrr ? TLSH_IN_HRR : TLSH_IN_SH, &sh->x));
+	sh->legacy_version = legacy_version;
+	sh->comp = comp;
+	/* TLS 1.2 allows a ServerHello without an extension block. */
+	if (tlsh_cur_left(&c) || sh->hrr)
+		TRY(tlsh_ext_parse(&c, sh->hrr ? TLSH_IN_HRR :
+				   TLSH_IN_SH | TLSH_IN_SH12, &sh->x));
 	TRY(tlsh_cur_end(&c));
 	if (tlsh_ext_has(x, TLSH_X_SUPPORTED_VERSIONS)) {
 		b = x->body[TLSH_X_SUPPORTED_VERSIONS];
 		TRY(tlsh_cur_u16(&b, &sh->version));
 		TRY(tlsh_cur_end(&b));
-	}
-	if (sh->version != 0x0304) {
-		/*
-		 * RFC 8446 4.1.3: a server that also speaks TLS 1.3 marks a
-		 * downgrade in the last 8 bytes of its random.
-		 */
-		static const uint8_t downgrade[7] = "DOWNGRD";
-		const uint8_t *tail = sh->random + TLSH_RANDOM - 8;
-
-		if (!memcmp(tail, downgrade, 7) && tail[7] <= 1)
+		/* RFC 8446 4.2.1: only TLS 1.3 may be selected this way. */
+		if (sh->version != 0x0304)
 			return TLSH_ERR_ILLEGAL_PARAMETER;
-		return TLSH_ERR_PROTOCOL_VERSION;
+		if (!sh->hrr)
+			TRY(tlsh_ext_check(x, TLSH_IN_SH));
+	} else if (!sh->hrr) {
+		sh->version = legacy_version;
+		TRY(tlsh_ext_check(x, TLSH_IN_SH12));
+		if (tlsh_ext_has(x, TLSH_X_ALPN))
+			TRY(parse_alpn_one(x->body[TLSH_X_ALPN], &sh->alpn,
+					   &sh->alpn_len));
+		return TLSH_OK;
 	}
+	if (sh->version != 0x0304)	/* an HRR without supported_versions */
+		return TLSH_ERR_PROTOCOL_VERSION;
 	if (legacy_version != 0x0303 || comp != 0)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (tlsh_ext_has(x, TLSH_X_KEY_SHARE)) {
@@ -279,17 +309,9 @@ enum tlsh_err tlsh_parse_encrypted_extensions(const uint8_t *body,
 	if (tlsh_ext_has(x, TLSH_X_SERVER_NAME) &&
 	    tlsh_cur_left(&x->body[TLSH_X_SERVER_NAME]))
 		return TLSH_ERR_DECODE;
-	if (tlsh_ext_has(x, TLSH_X_ALPN)) {
-		struct tlsh_cur list, name;
-
-		TRY(parse_alpn(x->body[TLSH_X_ALPN], &list));
-		TRY(tlsh_cur_vec(&list, 1, 1, 255, &name));
-		/* RFC 7301 3.1: exactly one protocol in the reply. */
-		if (tlsh_cur_left(&list))
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-		ee->alpn = name.p;
-		ee->alpn_len = tlsh_cur_left(&name);
-	}
+	if (tlsh_ext_has(x, TLSH_X_ALPN))
+		TRY(parse_alpn_one(x->body[TLSH_X_ALPN], &ee->alpn,
+				   &ee->alpn_len));
 	if (tlsh_ext_has(x, TLSH_X_SUPPORTED_GROUPS)) {
 		struct tlsh_cur groups;
 

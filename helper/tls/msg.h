@@ -12,23 +12,36 @@
 #include "tls/cursor.h"
 #include "tls/ext.h"
 
+#define TLSH_HS_HELLO_REQUEST		0	/* TLS 1.2 */
 #define TLSH_HS_CLIENT_HELLO		1
 #define TLSH_HS_SERVER_HELLO		2
 #define TLSH_HS_NEW_SESSION_TICKET	4
 #define TLSH_HS_END_OF_EARLY_DATA	5
 #define TLSH_HS_ENCRYPTED_EXTENSIONS	8
 #define TLSH_HS_CERTIFICATE		11
+#define TLSH_HS_SERVER_KEY_EXCHANGE	12	/* TLS 1.2 */
 #define TLSH_HS_CERTIFICATE_REQUEST	13
+#define TLSH_HS_SERVER_HELLO_DONE	14	/* TLS 1.2 */
 #define TLSH_HS_CERTIFICATE_VERIFY	15
+#define TLSH_HS_CLIENT_KEY_EXCHANGE	16	/* TLS 1.2 */
 #define TLSH_HS_FINISHED		20
 #define TLSH_HS_KEY_UPDATE		24
 /* Not a wire type: a ServerHello carrying the HelloRetryRequest random. */
 #define TLSH_HS_HELLO_RETRY_REQUEST	0x102
+/* Not a handshake message: a TLS 1.2 ChangeCipherSpec, as a table step. */
+#define TLSH_MSG_CHANGE_CIPHER_SPEC	0x114
 
 #define TLSH_HS_HDR	4
 #define TLSH_RANDOM	32
 
 extern const uint8_t tlsh_hrr_random[TLSH_RANDOM];
+
+/*
+ * RFC 8446 4.1.3: the last 8 bytes of a ServerHello.random are
+ * "DOWNGRD" 01 (TLS 1.2 negotiated) or 00 (older) from a server that
+ * supports TLS 1.3.
+ */
+bool tlsh_downgrade_sentinel(const uint8_t *random);
 
 /* "ClientHello", ... for reasons and logs. */
 const char *tlsh_msg_name(uint16_t type);
@@ -47,12 +60,16 @@ tlsh_u16_list(struct tlsh_cur *c, struct tlsh_cur *list)
 bool tlsh_u16_list_has(struct tlsh_cur list, uint16_t v);
 
 struct tlsh_client_hello {
+	uint16_t legacy_version;
 	const uint8_t *random;
 	const uint8_t *session_id;
 	size_t session_id_len;
 	struct tlsh_cur suites;		/* u16 list */
+	struct tlsh_cur comp;		/* compression methods */
 	struct tlsh_exts x;
 	bool tls13;			/* supported_versions has 0x0304 */
+	/* supported_versions has 0x0303, or is absent with legacy >= 1.2 */
+	bool tls12;
 	struct tlsh_cur groups;		/* u16 list, if present */
 	struct tlsh_cur sigalgs;	/* u16 list, if present */
 	struct tlsh_cur shares;		/* KeyShareEntry list (validated) */
@@ -72,8 +89,16 @@ tlsh_parse_client_hello(const uint8_t *body, size_t len,
 bool tlsh_ch_find_share(struct tlsh_cur shares, uint16_t group,
 			const uint8_t **kx, size_t *kx_len);
 
+/*
+ * version: from supported_versions (which must say 0x0304, else
+ * illegal_parameter), else legacy_version: a TLS 1.2 ServerHello, whose
+ * extensions are checked against the TLS 1.2 allow-list and whose
+ * compression method is left to the caller.
+ */
 struct tlsh_server_hello {
 	bool hrr;
+	uint16_t legacy_version;
+	uint8_t comp;
 	const uint8_t *random;
 	const uint8_t *session_id;
 	size_t session_id_len;
@@ -85,6 +110,8 @@ struct tlsh_server_hello {
 	size_t share_len;
 	const uint8_t *cookie;		/* HRR only */
 	size_t cookie_len;
+	const uint8_t *alpn;		/* TLS 1.2: the selected protocol */
+	size_t alpn_len;
 };
 
 TLSH_MUST_CHECK enum tlsh_err

@@ -10,7 +10,7 @@ enum tlsh_err tlsh_conn_export_ktls(const struct tlsh_conn *c,
 	if (!c->done || c->err || c->hdr_have || c->hs_in.len)
 		return TLSH_ERR_STATE;
 	memset(p, 0, sizeof(*p));
-	p->version = TLSH_TLS13;
+	p->version = c->tls12 ? TLSH_TLS12 : TLSH_TLS13;
 	p->aead = c->suite->aead;
 	memcpy(p->tx.key, c->tx.key, c->suite->key_len);
 	memcpy(p->tx.iv, c->tx.iv, sizeof(p->tx.iv));

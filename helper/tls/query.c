@@ -8,6 +8,15 @@
 static const uint16_t default_suites[] = {
 	TLSH_TLS_AES_128_GCM_SHA256, TLSH_TLS_AES_256_GCM_SHA384,
 	TLSH_TLS_CHACHA20_POLY1305_SHA256, TLSH_TLS_AES_128_CCM_SHA256,
+	TLSH_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	TLSH_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	TLSH_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	TLSH_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	TLSH_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	TLSH_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	/* Used only with allow_rsa_kx. */
+	TLSH_TLS_RSA_WITH_AES_128_GCM_SHA256,
+	TLSH_TLS_RSA_WITH_AES_256_GCM_SHA384,
 };
 static const uint16_t default_groups[] = {
 	TLSH_GROUP_X25519, TLSH_GROUP_SECP256R1, TLSH_GROUP_SECP384R1,
@@ -86,7 +95,43 @@ size_t tlsh_conn_peer_certs(const struct tlsh_conn *c)
 
 uint16_t tlsh_conn_version(const struct tlsh_conn *c)
 {
+	if (c->tls12)
+		return TLSH_TLS12;
 	return c->version_agreed ? TLSH_TLS13 : 0;
+}
+
+uint16_t tlsh_cfg_min_version(const struct tlsh_config *cfg)
+{
+	return cfg->min_version ? cfg->min_version : TLSH_TLS12;
+}
+
+uint16_t tlsh_cfg_max_version(const struct tlsh_config *cfg)
+{
+	return cfg->max_version ? cfg->max_version : TLSH_TLS13;
+}
+
+bool tlsh_cfg_speaks(const struct tlsh_config *cfg, uint16_t version)
+{
+	size_t n;
+	const uint16_t *ids = tlsh_cfg_suites(cfg, &n);
+
+	if (version < tlsh_cfg_min_version(cfg) ||
+	    version > tlsh_cfg_max_version(cfg))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct tlsh_suite *s = tlsh_suite_by_id(ids[i]);
+
+		if (s && tlsh_suite_allowed(cfg, s) &&
+		    tlsh_suite_is12(s) == (version == TLSH_TLS12))
+			return true;
+	}
+	return false;
+}
+
+bool tlsh_suite_allowed(const struct tlsh_config *cfg,
+			const struct tlsh_suite *s)
+{
+	return s && (s->kx != TLSH_KX_RSA || cfg->allow_rsa_kx);
 }
 
 uint16_t tlsh_conn_sigscheme(const struct tlsh_conn *c)

@@ -10,6 +10,7 @@ void tlsh_rec_set_key(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 {
 	tlsh_rec_wipe(d);
 	d->suite = s;
+	d->tls12 = tlsh_suite_is12(s);
 	memcpy(d->key, key, s->key_len);
 	memcpy(d->iv, iv, sizeof(d->iv));
 	d->seq = seq;
@@ -54,18 +55,21 @@ static void nonce(const struct tlsh_rec_dir *d, uint8_t out[12])
 		out[11 - i] ^= (uint8_t)(d->seq >> (8 * i));
 }
 
-/* AEAD in place over buf[0..len); tag written to / checked against tag. */
-static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
-		 uint8_t *buf, size_t len, uint8_t *tag)
+/*
+ * AEAD in place over buf[0..len) with nonce n and aad[0..aad_len); tag
+ * written to / checked against tag.
+ */
+static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
+		   const uint8_t *aad, size_t aad_len, uint8_t *buf,
+		   size_t len, uint8_t *tag)
 {
-	uint8_t n[12], t[TLSH_REC_TAG];
+	uint8_t t[TLSH_REC_TAG];
 	bool ok = true;
 
-	nonce(d, n);
 	switch (d->suite->aead) {
 	case TLSH_AEAD_AES_128_GCM:
 		gcm_aes128_set_iv(&d->aead.aes128, 12, n);
-		gcm_aes128_update(&d->aead.aes128, TLSH_REC_HDR, aad);
+		gcm_aes128_update(&d->aead.aes128, aad_len, aad);
 		if (seal)
 			gcm_aes128_encrypt(&d->aead.aes128, len, buf, buf);
 		else
@@ -74,7 +78,7 @@ static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
 		break;
 	case TLSH_AEAD_AES_256_GCM:
 		gcm_aes256_set_iv(&d->aead.aes256, 12, n);
-		gcm_aes256_update(&d->aead.aes256, TLSH_REC_HDR, aad);
+		gcm_aes256_update(&d->aead.aes256, aad_len, aad);
 		if (seal)
 			gcm_aes256_encrypt(&d->aead.aes256, len, buf, buf);
 		else
@@ -83,7 +87,7 @@ static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
 		break;
 	case TLSH_AEAD_CHACHA20_POLY1305:
 		chacha_poly1305_set_nonce(&d->aead.chacha, n);
-		chacha_poly1305_update(&d->aead.chacha, TLSH_REC_HDR, aad);
+		chacha_poly1305_update(&d->aead.chacha, aad_len, aad);
 		if (seal)
 			chacha_poly1305_encrypt(&d->aead.chacha, len, buf, buf);
 		else
@@ -91,9 +95,9 @@ static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
 		chacha_poly1305_digest(&d->aead.chacha, TLSH_REC_TAG, t);
 		break;
 	case TLSH_AEAD_AES_128_CCM:
-		ccm_aes128_set_nonce(&d->aead.ccm, 12, n, TLSH_REC_HDR, len,
+		ccm_aes128_set_nonce(&d->aead.ccm, 12, n, aad_len, len,
 				     TLSH_REC_TAG);
-		ccm_aes128_update(&d->aead.ccm, TLSH_REC_HDR, aad);
+		ccm_aes128_update(&d->aead.ccm, aad_len, aad);
 		if (seal)
 			ccm_aes128_encrypt(&d->aead.ccm, len, buf, buf);
 		else
@@ -109,6 +113,96 @@ static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
 		ok = memeql_sec(t, tag, TLSH_REC_TAG);
 	explicit_bzero(t, sizeof(t));
 	return ok;
+}
+
+/* TLS 1.3: the record header is the additional data. */
+static bool aead(struct tlsh_rec_dir *d, bool seal, const uint8_t *aad,
+		 uint8_t *buf, size_t len, uint8_t *tag)
+{
+	uint8_t n[12];
+
+	nonce(d, n);
+	return aead_n(d, seal, n, aad, TLSH_REC_HDR, buf, len, tag);
+}
+
+static bool explicit_nonce(const struct tlsh_rec_dir *d)
+{
+	return d->suite->aead != TLSH_AEAD_CHACHA20_POLY1305;
+}
+
+/* seq_num + type + version + length (RFC 5246 6.2.3.3). */
+static void aad12(const struct tlsh_rec_dir *d, uint8_t type, size_t len,
+		  uint8_t out[13])
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(d->seq >> (56 - 8 * i));
+	out[8] = type;
+	out[9] = 0x03;
+	out[10] = 0x03;
+	out[11] = (uint8_t)(len >> 8);
+	out[12] = (uint8_t)len;
+}
+
+static enum tlsh_err seal12(struct tlsh_rec_dir *d, uint8_t type,
+			    const uint8_t *data, size_t len,
+			    struct tlsh_wbuf *out)
+{
+	size_t ex = explicit_nonce(d) ? TLSH_REC_EXPLICIT : 0;
+	size_t body = ex + len + TLSH_REC_TAG, start = out->len;
+	uint8_t aad[13], n[12], *p;
+
+	if (d->seq == UINT64_MAX)
+		return TLSH_ERR_STATE;
+	p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + body);
+	if (!p)
+		return TLSH_ERR_BUFFER;
+	p[0] = type;
+	p[1] = 0x03;
+	p[2] = 0x03;
+	p[3] = (uint8_t)(body >> 8);
+	p[4] = (uint8_t)body;
+	if (len)
+		memmove(p + TLSH_REC_HDR + ex, data, len);
+	nonce(d, n);
+	/* GCM: the explicit part of the nonce is the sequence number. */
+	memcpy(p + TLSH_REC_HDR, n + 4, ex);
+	aad12(d, type, len, aad);
+	if (!aead_n(d, true, n, aad, sizeof(aad), p + TLSH_REC_HDR + ex, len,
+		    p + TLSH_REC_HDR + ex + len)) {
+		out->len = start;
+		return TLSH_ERR_STATE;
+	}
+	d->seq++;
+	return TLSH_OK;
+}
+
+static enum tlsh_err open12(struct tlsh_rec_dir *d,
+			    const uint8_t hdr[TLSH_REC_HDR], uint8_t *body,
+			    size_t body_len, uint8_t *type, size_t *len)
+{
+	size_t ex = explicit_nonce(d) ? TLSH_REC_EXPLICIT : 0, n;
+	uint8_t aad[13], nc[12];
+
+	if (body_len < ex + TLSH_REC_TAG)
+		return TLSH_ERR_BAD_RECORD_MAC;
+	if (d->seq == UINT64_MAX)
+		return TLSH_ERR_STATE;
+	n = body_len - ex - TLSH_REC_TAG;
+	if (n > TLSH_MAX_PLAINTEXT)
+		return TLSH_ERR_RECORD_OVERFLOW;
+	nonce(d, nc);
+	memcpy(nc + 4, body, ex);	/* GCM: the sender's explicit nonce */
+	aad12(d, hdr[0], n, aad);
+	if (!aead_n(d, false, nc, aad, sizeof(aad), body + ex, n,
+		    body + ex + n)) {
+		explicit_bzero(body, body_len);
+		return TLSH_ERR_BAD_RECORD_MAC;
+	}
+	d->seq++;
+	memmove(body, body + ex, n);
+	*type = hdr[0];
+	*len = n;
+	return TLSH_OK;
 }
 
 enum tlsh_err tlsh_rec_seal(struct tlsh_rec_dir *d, uint8_t type,
@@ -133,6 +227,8 @@ enum tlsh_err tlsh_rec_seal(struct tlsh_rec_dir *d, uint8_t type,
 			memcpy(p + TLSH_REC_HDR, data, len);
 		return TLSH_OK;
 	}
+	if (d->tls12)
+		return seal12(d, type, data, len, out);
 	if (pad > TLSH_MAX_PLAINTEXT - len)
 		pad = TLSH_MAX_PLAINTEXT - len;
 	if (d->seq == UINT64_MAX)
@@ -194,6 +290,8 @@ enum tlsh_err tlsh_rec_open(struct tlsh_rec_dir *d,
 		*len = body_len;
 		return TLSH_OK;
 	}
+	if (d->tls12)
+		return open12(d, hdr, body, body_len, type, len);
 	if (hdr[0] != TLSH_CT_APPLICATION_DATA)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	if (body_len < TLSH_REC_TAG + 1)

@@ -27,8 +27,17 @@
 #define TLSH_MAX_PLAINTEXT	16384
 /* TLSCiphertext.length limit (RFC 8446 section 5.2). */
 #define TLSH_MAX_CIPHERTEXT	(TLSH_MAX_PLAINTEXT + 256)
+/* The TLS 1.2 AES-GCM explicit nonce carried in each record. */
+#define TLSH_REC_EXPLICIT	8
 
-/* One direction: no protection while suite is NULL. */
+/*
+ * One direction: no protection while suite is NULL. With a TLS 1.2 suite
+ * the record is the TLS 1.2 one (RFC 5246 6.2.3.3): the real content type
+ * in the header, no inner type or padding, a 13-byte additional data; for
+ * AES-GCM iv[0..3] is the implicit salt (iv[4..11] zero) and the 8-byte
+ * explicit nonce we send is the sequence number (RFC 5288 3), for
+ * ChaCha20-Poly1305 iv is XORed with the sequence number (RFC 7905 2).
+ */
 struct tlsh_rec_dir {
 	const struct tlsh_suite *suite;
 	union {
@@ -40,12 +49,16 @@ struct tlsh_rec_dir {
 	uint8_t key[32];
 	uint8_t iv[12];
 	uint64_t seq;
+	bool tls12;
 };
 
 /* Keys from a traffic secret (RFC 8446 section 7.3); seq restarts at 0. */
 void tlsh_rec_set_secret(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 			 const uint8_t *traffic_secret);
-/* Keys given directly (tests, ktls import). */
+/*
+ * Keys given directly (tests, ktls import, TLS 1.2); the record format
+ * follows the suite's version. iv is 12 bytes (TLS 1.2 GCM: salt, zeros).
+ */
 void tlsh_rec_set_key(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 		      const uint8_t *key, const uint8_t *iv, uint64_t seq);
 void tlsh_rec_wipe(struct tlsh_rec_dir *d);

@@ -18,7 +18,7 @@ static enum tlsh_err choose_suite(struct tlsh_conn *c,
 	for (size_t i = 0; i < n; i++) {
 		const struct tlsh_suite *s = tlsh_suite_by_id(ours[i]);
 
-		if (s && offered(ch->suites, ours[i])) {
+		if (s && !tlsh_suite_is12(s) && offered(ch->suites, ours[i])) {
 			c->suite = s;
 			return TLSH_OK;
 		}
@@ -155,8 +155,14 @@ static enum tlsh_err choose_alpn(struct tlsh_conn *c,
 	return TLSH_ERR_NO_APPLICATION_PROTOCOL;
 }
 
-static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
-				       size_t len);
+static void set_sni(struct tlsh_conn *c, const struct tlsh_client_hello *ch)
+{
+	if (ch->sni && ch->sni_len < sizeof(c->sni)) {
+		memcpy(c->sni, ch->sni, ch->sni_len);
+		c->sni[ch->sni_len] = 0;
+		c->has_sni = true;
+	}
+}
 
 static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 {
@@ -300,7 +306,7 @@ static enum tlsh_err recv_client_finished(struct tlsh_conn *c,
 }
 
 static const struct tlsh_step srv_1rtt[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
 	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
@@ -311,7 +317,7 @@ static const struct tlsh_step srv_1rtt[] = {
 };
 
 static const struct tlsh_step srv_1rtt_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
 	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
@@ -326,9 +332,9 @@ static const struct tlsh_step srv_1rtt_client_auth[] = {
 };
 
 static const struct tlsh_step srv_hrr[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
 	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
@@ -339,9 +345,9 @@ static const struct tlsh_step srv_hrr[] = {
 };
 
 static const struct tlsh_step srv_hrr_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, recv_client_hello),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
 	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
@@ -366,8 +372,8 @@ const struct tlsh_shape tlsh_server_shapes[] = {
 const size_t tlsh_server_n_shapes =
 	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
 
-static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
-				       size_t len)
+enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
+				     size_t len)
 {
 	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_client_hello ch;
@@ -381,6 +387,21 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 
 	c->first_hello_seen = true;
 	TRY(tlsh_parse_client_hello(b, len, &ch));
+	if (!ch.tls13 || !tlsh_cfg_speaks(cfg, TLSH_TLS13)) {
+		/* TLS 1.2 has no client authentication in this engine. */
+		if (second || !ch.tls12 || cfg->verify_client ||
+		    !tlsh_cfg_speaks(cfg, TLSH_TLS12)) {
+			tlsh_set_reason(c, "no common protocol version");
+			return TLSH_ERR_PROTOCOL_VERSION;
+		}
+		memcpy(c->client_random, ch.random, TLSH_RANDOM);
+		set_sni(c, &ch);
+		TRY(choose_alpn(c, &ch));
+		return tlsh12_server_start(c, &ch);
+	}
+	/* RFC 8446 4.1.2: exactly the null compression method. */
+	if (tlsh_cur_left(&ch.comp) != 1 || ch.comp.p[0] != 0)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
 	/* Certificate-based key exchange needs all three (RFC 8446 9.2). */
 	if (!tlsh_ext_has(&ch.x, TLSH_X_SUPPORTED_GROUPS) ||
 	    !tlsh_ext_has(&ch.x, TLSH_X_KEY_SHARE) ||
@@ -418,11 +439,7 @@ static enum tlsh_err recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		if (!tlsh_ch_find_share(ch.shares, c->group, &kx, &kx_len))
 			return TLSH_ERR_INTERNAL;
 	}
-	if (ch.sni && ch.sni_len < sizeof(c->sni)) {
-		memcpy(c->sni, ch.sni, ch.sni_len);
-		c->sni[ch.sni_len] = 0;
-		c->has_sni = true;
-	}
+	set_sni(c, &ch);
 	TRY(choose_cred(c, &ch));
 	c->server_sig_scheme = c->sig_scheme;
 	c->psk_dhe_ke = offers_psk_dhe_ke(&ch);

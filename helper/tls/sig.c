@@ -118,9 +118,58 @@ void tlsh_chain_free(struct tlsh_peer_chain *pc)
 	pc->n = 0;
 }
 
+/* TLS 1.2 ServerKeyExchange: the TLS 1.3 schemes and RSA PKCS#1 v1.5. */
+const uint16_t tlsh_sig12_schemes[] = {
+	TLSH_SIG_ECDSA_SECP256R1_SHA256, TLSH_SIG_ECDSA_SECP384R1_SHA384,
+	TLSH_SIG_ED25519, TLSH_SIG_RSA_PSS_RSAE_SHA256,
+	TLSH_SIG_RSA_PSS_RSAE_SHA384, TLSH_SIG_RSA_PSS_RSAE_SHA512,
+	TLSH_SIG_RSA_PSS_PSS_SHA256, TLSH_SIG_RSA_PSS_PSS_SHA384,
+	TLSH_SIG_RSA_PSS_PSS_SHA512, TLSH_SIG_RSA_PKCS1_SHA256,
+	TLSH_SIG_RSA_PKCS1_SHA384, TLSH_SIG_RSA_PKCS1_SHA512,
+};
+const size_t tlsh_sig12_schemes_n =
+	sizeof(tlsh_sig12_schemes) / sizeof(tlsh_sig12_schemes[0]);
+
+static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
+			    gnutls_sign_algorithm_t alg, const uint8_t *content,
+			    size_t len, const uint8_t *sig, size_t sig_len);
+
+enum tlsh_err tlsh_sig_verify12(const struct tlsh_peer_chain *pc,
+				uint16_t scheme, const uint8_t *content,
+				size_t len, const uint8_t *sig, size_t sig_len)
+{
+	bool known = false;
+
+	for (size_t i = 0; i < tlsh_sig12_schemes_n; i++)
+		known |= tlsh_sig12_schemes[i] == scheme;
+	if (!known)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	/*
+	 * RFC 8422 5.4 / RFC 8446 4.2.3: in TLS 1.2 an ECDSA scheme names
+	 * the hash only, whatever the key's curve.
+	 */
+	if (scheme == TLSH_SIG_ECDSA_SECP256R1_SHA256)
+		return verify(pc, GNUTLS_SIGN_ECDSA_SHA256, content, len, sig,
+			      sig_len);
+	if (scheme == TLSH_SIG_ECDSA_SECP384R1_SHA384)
+		return verify(pc, GNUTLS_SIGN_ECDSA_SHA384, content, len, sig,
+			      sig_len);
+	return verify(pc, tlsh_sig_gnutls(scheme), content, len, sig, sig_len);
+}
+
 enum tlsh_err tlsh_sig_verify(const struct tlsh_peer_chain *pc,
 			      uint16_t scheme, const uint8_t *content,
 			      size_t len, const uint8_t *sig, size_t sig_len)
+{
+	if (!tlsh_sig_supported(scheme))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	return verify(pc, tlsh_sig_gnutls(scheme), content, len, sig,
+		      sig_len);
+}
+
+static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
+			    gnutls_sign_algorithm_t alg, const uint8_t *content,
+			    size_t len, const uint8_t *sig, size_t sig_len)
 {
 	gnutls_datum_t data = { (unsigned char *)content, (unsigned int)len };
 	gnutls_datum_t s = { (unsigned char *)sig, (unsigned int)sig_len };
@@ -129,16 +178,13 @@ enum tlsh_err tlsh_sig_verify(const struct tlsh_peer_chain *pc,
 
 	if (!pc->n)
 		return TLSH_ERR_STATE;
-	if (!tlsh_sig_supported(scheme))
-		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (gnutls_pubkey_init(&pub) < 0)
 		return TLSH_ERR_NOMEM;
 	if (gnutls_pubkey_import_x509(pub, pc->crt[0], 0) < 0) {
 		gnutls_pubkey_deinit(pub);
 		return TLSH_ERR_BAD_CERTIFICATE;
 	}
-	ret = gnutls_pubkey_verify_data2(pub, tlsh_sig_gnutls(scheme), 0, &data,
-					 &s);
+	ret = gnutls_pubkey_verify_data2(pub, alg, 0, &data, &s);
 	gnutls_pubkey_deinit(pub);
 	if (ret == GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM ||
 	    ret == GNUTLS_E_INCOMPATIBLE_SIG_WITH_KEY)

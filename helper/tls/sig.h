@@ -111,6 +111,15 @@ tlsh_sig_verify(const struct tlsh_peer_chain *pc, uint16_t scheme,
 		const uint8_t *content, size_t len, const uint8_t *sig,
 		size_t sig_len);
 
+/* TLS 1.2 signature_algorithms: tlsh_sig_schemes plus RSA PKCS#1 v1.5. */
+extern const uint16_t tlsh_sig12_schemes[];
+extern const size_t tlsh_sig12_schemes_n;
+/* The same for a TLS 1.2 ServerKeyExchange (PKCS#1 v1.5 allowed). */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_sig_verify12(const struct tlsh_peer_chain *pc, uint16_t scheme,
+		  const uint8_t *content, size_t len, const uint8_t *sig,
+		  size_t sig_len);
+
 /*
  * Validate the chain against a trust list at time `now`: the server's for a
  * DNS name (hostname NULL skips the name check), or a client's. On failure

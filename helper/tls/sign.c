@@ -184,6 +184,7 @@ static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
 	case TLSH_SIG_RSA_PSS_PSS_SHA256:
+	case TLSH_SIG_RSA_PKCS1_SHA256:
 		sha256_init(&s256);
 		sha256_update(&s256, len, msg);
 		sha256_digest(&s256, SHA256_DIGEST_SIZE, out);
@@ -191,12 +192,14 @@ static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
 	case TLSH_SIG_RSA_PSS_PSS_SHA384:
+	case TLSH_SIG_RSA_PKCS1_SHA384:
 		sha384_init(&s512);
 		sha384_update(&s512, len, msg);
 		sha384_digest(&s512, SHA384_DIGEST_SIZE, out);
 		return SHA384_DIGEST_SIZE;
 	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
 	case TLSH_SIG_RSA_PSS_PSS_SHA512:
+	case TLSH_SIG_RSA_PKCS1_SHA512:
 		sha512_init(&s512);
 		sha512_update(&s512, len, msg);
 		sha512_digest(&s512, SHA512_DIGEST_SIZE, out);
@@ -235,6 +238,77 @@ static enum tlsh_err sign_pss(const struct tlsh_sign_key *k, size_t hlen,
 	if (!ok)
 		return TLSH_ERR_INTERNAL;
 	return tlsh_wbuf_err(w);
+}
+
+/* RSASSA-PKCS1-v1_5 (TLS 1.2 only), blinded with random. */
+static enum tlsh_err sign_pkcs1(const struct tlsh_sign_key *k, size_t hlen,
+				const uint8_t *digest, void *rctx,
+				nettle_random_func *random,
+				struct tlsh_wbuf *w)
+{
+	/* DigestInfo prefix for SHA-384 (RFC 8017 9.2, note 1). */
+	static const uint8_t sha384_info[19] = {
+		0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+		0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+	};
+	uint8_t info[sizeof(sha384_info) + SHA384_DIGEST_SIZE], *p;
+	struct dsa_signature s;
+	int ok;
+
+	dsa_signature_init(&s);
+	if (hlen == SHA256_DIGEST_SIZE) {
+		ok = rsa_sha256_sign_digest_tr(&k->rsa_pub, &k->rsa_priv, rctx,
+					       random, digest, s.r);
+	} else if (hlen == SHA384_DIGEST_SIZE) {
+		memcpy(info, sha384_info, sizeof(sha384_info));
+		memcpy(info + sizeof(sha384_info), digest, hlen);
+		ok = rsa_pkcs1_sign_tr(&k->rsa_pub, &k->rsa_priv, rctx, random,
+				       sizeof(info), info, s.r);
+	} else {
+		ok = rsa_sha512_sign_digest_tr(&k->rsa_pub, &k->rsa_priv, rctx,
+					       random, digest, s.r);
+	}
+	p = ok ? tlsh_wbuf_reserve(w, k->rsa_pub.size) : NULL;
+	if (p)
+		nettle_mpz_get_str_256(k->rsa_pub.size, p, s.r);
+	dsa_signature_clear(&s);
+	if (!ok)
+		return TLSH_ERR_INTERNAL;
+	return tlsh_wbuf_err(w);
+}
+
+static bool is_pkcs1(uint16_t scheme)
+{
+	return scheme == TLSH_SIG_RSA_PKCS1_SHA256 ||
+	       scheme == TLSH_SIG_RSA_PKCS1_SHA384 ||
+	       scheme == TLSH_SIG_RSA_PKCS1_SHA512;
+}
+
+int tlsh_rsa_decrypt_pms(const struct tlsh_sign_key *k, void *random_ctx,
+			 nettle_random_func *random, const uint8_t *ct,
+			 size_t ct_len, uint8_t *out, size_t out_len)
+{
+	struct dsa_signature tmp;
+	int ok;
+
+	if (k->pk != GNUTLS_PK_RSA)
+		return 0;
+	dsa_signature_init(&tmp);
+	nettle_mpz_set_str_256_u(tmp.r, ct_len, ct);
+	/*
+	 * Side-channel silent: no branch or memory access depends on the
+	 * padding, and out is written whatever the result.
+	 */
+	ok = rsa_sec_decrypt(&k->rsa_pub, &k->rsa_priv, random_ctx, random,
+			     out_len, out, tmp.r);
+	dsa_signature_clear(&tmp);
+	/* A ciphertext of the wrong size (public) fails like bad padding. */
+	return ok & (ct_len == k->rsa_pub.size);
+}
+
+size_t tlsh_rsa_key_size(const struct tlsh_sign_key *k)
+{
+	return k->pk == GNUTLS_PK_RSA ? k->rsa_pub.size : 0;
 }
 
 static void mpz_datum(mpz_t x, uint8_t *buf, gnutls_datum_t *d)
@@ -290,6 +364,8 @@ enum tlsh_err tlsh_sign(const struct tlsh_sign_key *k, uint16_t scheme,
 		return TLSH_ERR_STATE;
 	if (k->curve)
 		err = sign_ecdsa(k, hlen, digest, random_ctx, random, w);
+	else if (k->pk == GNUTLS_PK_RSA && is_pkcs1(scheme))
+		err = sign_pkcs1(k, hlen, digest, random_ctx, random, w);
 	else if (k->pk == GNUTLS_PK_RSA || k->pk == GNUTLS_PK_RSA_PSS)
 		err = sign_pss(k, hlen, digest, random_ctx, random, w);
 	else

@@ -34,4 +34,17 @@ tlsh_sign(const struct tlsh_sign_key *k, uint16_t scheme, const uint8_t *msg,
 	  size_t len, void *random_ctx, nettle_random_func *random,
 	  struct tlsh_wbuf *w);
 
+/*
+ * RSAES-PKCS1-v1_5 decryption of a TLS 1.2 EncryptedPreMasterSecret with
+ * nettle's side-channel silent rsa_sec_decrypt: 1 if ct decrypts to exactly
+ * out_len bytes, else 0 (and out holds garbage). The caller must treat
+ * both results alike (RFC 5246 7.4.7.1).
+ */
+TLSH_MUST_CHECK int
+tlsh_rsa_decrypt_pms(const struct tlsh_sign_key *k, void *random_ctx,
+		     nettle_random_func *random, const uint8_t *ct,
+		     size_t ct_len, uint8_t *out, size_t out_len);
+/* Modulus size in bytes of an RSA (rsaEncryption) key, else 0. */
+size_t tlsh_rsa_key_size(const struct tlsh_sign_key *k);
+
 #endif

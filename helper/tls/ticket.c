@@ -58,6 +58,8 @@ static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
 	const uint8_t *body = m + TLSH_HS_HDR;
 
 	c->cur_msg = m[0];
+	if (c->tls12)
+		return tlsh12_post_message(c, m[0]);
 	switch (m[0]) {
 	case TLSH_HS_NEW_SESSION_TICKET:
 		if (c->server)

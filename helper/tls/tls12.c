@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TLS 1.2 messages and steps both roles share: Certificate, the master
+ * secret and key block, ChangeCipherSpec, Finished, and what may arrive
+ * after the handshake (renegotiation is always refused).
+ */
+#include <string.h>
+
+#include <nettle/memops.h>
+
+#include "tls/conn.h"
+#include "tls/tls12.h"
+
+enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)
+{
+	const struct tlsh_cred *cred = c->cred;
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE) - 1, list;
+
+	list = tlsh_vec_open(w, 3);
+	for (size_t i = 0; cred && i < cred->n; i++) {
+		size_t d = tlsh_vec_open(w, 3);
+
+		tlsh_put_bytes(w, cred->der[i].data, cred->der[i].size);
+		tlsh_vec_close(w, d, 3);
+	}
+	tlsh_vec_close(w, list, 3);
+	tlsh_msg_done(c, m);
+	return tlsh_wbuf_err(w);
+}
+
+/* The server's key must suit the key exchange (RFC 5246 7.4.2, 8422 5.3). */
+static enum tlsh_err check_leaf_kx(struct tlsh_conn *c)
+{
+	int pk = gnutls_x509_crt_get_pk_algorithm(c->peer.crt[0], NULL);
+	bool ok;
+
+	switch (c->suite->kx) {
+	case TLSH_KX_ECDHE_ECDSA:
+		ok = pk == GNUTLS_PK_ECDSA || pk == GNUTLS_PK_EDDSA_ED25519;
+		break;
+	case TLSH_KX_ECDHE_RSA:
+		ok = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS;
+		break;
+	default:
+		ok = pk == GNUTLS_PK_RSA;
+		break;
+	}
+	if (!ok) {
+		tlsh_set_reason(c, "server certificate key does not fit %s",
+				c->suite->name);
+		return TLSH_ERR_UNSUPPORTED_CERTIFICATE;
+	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
+				      size_t len)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_cur cur = tlsh_cur_make(b, len), list;
+
+	TRY(tlsh_cur_vec(&cur, 3, 0, 0xffffff, &list));
+	TRY(tlsh_cur_end(&cur));
+	/* Only the server's: this engine never requests one in TLS 1.2. */
+	if (!tlsh_cur_left(&list))
+		return TLSH_ERR_DECODE;
+	while (tlsh_cur_left(&list)) {
+		struct tlsh_cur der;
+
+		TRY(tlsh_cur_vec(&list, 3, 1, 0xffffff, &der));
+		TRY(tlsh_chain_add(&c->peer, der.p, tlsh_cur_left(&der)));
+	}
+	c->peer_cert_sent = true;
+	TRY(check_leaf_kx(c));
+	if (cfg->insecure_skip_verify)
+		return TLSH_OK;
+	return tlsh_chain_verify(&c->peer, cfg->trust, cfg->server_name, true,
+				 tlsh_now(c), c->reason, sizeof(c->reason));
+}
+
+void tlsh12_derive_keys(struct tlsh_conn *c, const uint8_t *pms,
+			size_t pms_len)
+{
+	const struct tlsh_hash *h = c->suite->hash;
+	uint8_t session_hash[TLSH_HASH_MAX];
+
+	/* The transcript through ClientKeyExchange (RFC 7627 3). */
+	tlsh_transcript_hash(&c->tr, session_hash);
+	tlsh_master_secret(h, pms, pms_len, c->ems, session_hash,
+			   c->client_random, c->server_random, c->ms);
+	tlsh_key_block(c->suite, c->ms, c->client_random, c->server_random,
+		       &c->kb);
+	if (c->cfg->keylog)
+		c->cfg->keylog(c->cfg->keylog_ctx, "CLIENT_RANDOM",
+			       c->client_random, c->ms, TLSH_MASTER_SECRET);
+}
+
+static void set_keys(struct tlsh_rec_dir *d, const struct tlsh_conn *c,
+		     bool server_side)
+{
+	tlsh_rec_set_key(d, c->suite,
+			 server_side ? c->kb.server_key : c->kb.client_key,
+			 server_side ? c->kb.server_iv : c->kb.client_iv, 0);
+}
+
+enum tlsh_err tlsh12_recv_ccs(struct tlsh_conn *c, const uint8_t *b,
+			      size_t len)
+{
+	(void)b;
+	(void)len;
+	set_keys(&c->rx, c, !c->server);
+	c->rx_key_changed = true;
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh12_send_ccs_finished(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	uint8_t th[TLSH_HASH_MAX], vd[TLSH_VERIFY_DATA];
+	size_t m;
+
+	TRY(tlsh_send_ccs(c));
+	set_keys(&c->tx, c, c->server);
+	tlsh_transcript_hash(&c->tr, th);
+	tlsh_verify_data(c->suite->hash, c->ms, c->server, th, vd);
+	m = tlsh_hs_open(w, TLSH_HS_FINISHED) - 1;
+	tlsh_put_bytes(w, vd, sizeof(vd));
+	tlsh_msg_done(c, m);
+	explicit_bzero(vd, sizeof(vd));
+	return tlsh_wbuf_err(w);
+}
+
+enum tlsh_err tlsh12_recv_finished(struct tlsh_conn *c, const uint8_t *b,
+				   size_t len)
+{
+	uint8_t vd[TLSH_VERIFY_DATA];
+	int ok;
+
+	if (len != TLSH_VERIFY_DATA)
+		return TLSH_ERR_DECODE;
+	tlsh_verify_data(c->suite->hash, c->ms, !c->server, c->th_before, vd);
+	ok = memeql_sec(vd, b, TLSH_VERIFY_DATA);
+	explicit_bzero(vd, sizeof(vd));
+	if (!ok) {
+		tlsh_set_reason(c, "bad Finished");
+		return TLSH_ERR_DECRYPT;
+	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh12_post_message(struct tlsh_conn *c, uint8_t type)
+{
+	/* RFC 5746: this engine never renegotiates. */
+	if ((type == TLSH_HS_HELLO_REQUEST && !c->server) ||
+	    (type == TLSH_HS_CLIENT_HELLO && c->server)) {
+		tlsh_set_reason(c, "peer asked to renegotiate; refused");
+		return TLSH_ERR_NO_RENEGOTIATION;
+	}
+	return TLSH_ERR_UNEXPECTED_MESSAGE;
+}
+
+size_t tlsh12_ske_params(const struct tlsh_conn *c, uint16_t group,
+			 const uint8_t *point, size_t point_len, uint8_t *out)
+{
+	size_t n = 0;
+
+	/* client_random + server_random + ServerECDHParams (RFC 8422 5.4) */
+	memcpy(out, c->client_random, TLSH_RANDOM);
+	memcpy(out + TLSH_RANDOM, c->server_random, TLSH_RANDOM);
+	n = 2 * TLSH_RANDOM;
+	out[n++] = 3;	/* named_curve */
+	out[n++] = (uint8_t)(group >> 8);
+	out[n++] = (uint8_t)group;
+	out[n++] = (uint8_t)point_len;
+	memcpy(out + n, point, point_len);
+	return n + point_len;
+}

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The client side of TLS 1.2 (RFC 5246): ECDHE (RFC 8422) or RSA key
+ * transport, extended master secret (RFC 7627) and renegotiation_info
+ * (RFC 5746) checked, the RFC 8446 downgrade sentinel honoured.
+ */
+#include <string.h>
+
+#include "tls/tls12.h"
+
+static bool listed(const uint16_t *v, size_t n, uint16_t x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+bool tlsh12_client_offers(const struct tlsh_conn *c)
+{
+	return tlsh_cfg_speaks(c->cfg, TLSH_TLS12);
+}
+
+static enum tlsh_err check_extensions(struct tlsh_conn *c,
+				      const struct tlsh_server_hello *sh)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	const struct tlsh_exts *x = &sh->x;
+	struct tlsh_cur b, v;
+
+	if (x->present & ~c->sent_exts)
+		return TLSH_ERR_UNSUPPORTED_EXTENSION;
+	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
+		b = x->body[TLSH_X_RENEGOTIATION_INFO];
+		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
+		TRY(tlsh_cur_end(&b));
+		if (tlsh_cur_left(&v)) {	/* RFC 5746 3.4 */
+			tlsh_set_reason(c, "renegotiation_info is not empty");
+			return TLSH_ERR_HANDSHAKE_FAILURE;
+		}
+	}
+	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
+		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
+			return TLSH_ERR_DECODE;
+		c->ems = true;
+	} else if (!cfg->allow_no_ems) {	/* RFC 7627 5.3 */
+		tlsh_set_reason(c, "server does not use the extended master secret");
+		return TLSH_ERR_HANDSHAKE_FAILURE;
+	}
+	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
+		b = x->body[TLSH_X_EC_POINT_FORMATS];
+		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
+		TRY(tlsh_cur_end(&b));
+		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+	}
+	if (sh->alpn) {
+		for (size_t i = 0; i < cfg->n_alpn && !c->has_alpn; i++) {
+			if (strlen(cfg->alpn[i]) == sh->alpn_len &&
+			    !memcmp(cfg->alpn[i], sh->alpn, sh->alpn_len)) {
+				memcpy(c->alpn, sh->alpn, sh->alpn_len);
+				c->alpn[sh->alpn_len] = 0;
+				c->has_alpn = true;
+			}
+		}
+		if (!c->has_alpn)
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+	}
+	return TLSH_OK;
+}
+
+static bool our_group(const struct tlsh_conn *c, uint16_t g)
+{
+	size_t n;
+	const uint16_t *groups = tlsh_cfg_groups(c->cfg, &n);
+
+	return listed(groups, n, g) && tlsh_kex_supported(g);
+}
+
+/* The signature_algorithms we sent (see put_extensions in client.c). */
+static bool our_scheme(const struct tlsh_conn *c, uint16_t s)
+{
+	const struct tlsh_config *cfg = c->cfg;
+
+	if (cfg->sig_schemes && cfg->n_sig_schemes)
+		return listed(cfg->sig_schemes, cfg->n_sig_schemes, s);
+	return listed(tlsh_sig12_schemes, tlsh_sig12_schemes_n, s);
+}
+
+static enum tlsh_err recv_server_key_exchange(struct tlsh_conn *c,
+					      const uint8_t *b, size_t len)
+{
+	struct tlsh_cur cur = tlsh_cur_make(b, len), pt, sig;
+	uint8_t type, content[TLSH12_SKE_SIGNED_MAX];
+	uint16_t group, scheme;
+	size_t n;
+	enum tlsh_err err;
+
+	TRY(tlsh_cur_u8(&cur, &type));
+	TRY(tlsh_cur_u16(&cur, &group));
+	TRY(tlsh_cur_vec(&cur, 1, 1, 255, &pt));
+	TRY(tlsh_cur_u16(&cur, &scheme));
+	TRY(tlsh_cur_vec(&cur, 2, 1, 0xffff, &sig));
+	TRY(tlsh_cur_end(&cur));
+	/* named_curve, one we offered, an uncompressed point of its size */
+	if (type != 3 || !our_group(c, group) ||
+	    tlsh_cur_left(&pt) != tlsh_kex_pub_len(group) ||
+	    !our_scheme(c, scheme))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	n = tlsh12_ske_params(c, group, pt.p, tlsh_cur_left(&pt), content);
+	err = tlsh_sig_verify12(&c->peer, scheme, content, n, sig.p,
+				tlsh_cur_left(&sig));
+	if (err == TLSH_ERR_DECRYPT)
+		tlsh_set_reason(c, "bad ServerKeyExchange signature");
+	if (err)
+		return err;
+	c->group = group;
+	c->server_sig_scheme = scheme;
+	memcpy(c->peer_kx, pt.p, tlsh_cur_left(&pt));
+	c->peer_kx_len = tlsh_cur_left(&pt);
+	return TLSH_OK;
+}
+
+static enum tlsh_err recv_server_hello_done(struct tlsh_conn *c,
+					    const uint8_t *b, size_t len)
+{
+	(void)c;
+	(void)b;
+	return len ? TLSH_ERR_DECODE : TLSH_OK;
+}
+
+/*
+ * CertificateRequest (RFC 5246 7.4.4), checked and answered with an empty
+ * Certificate: this engine has no TLS 1.2 client authentication, and a
+ * server that insists fails the handshake itself.
+ */
+static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
+					      const uint8_t *b, size_t len)
+{
+	struct tlsh_cur cur = tlsh_cur_make(b, len), types, algs, cas;
+
+	TRY(tlsh_cur_vec(&cur, 1, 1, 255, &types));
+	TRY(tlsh_u16_list(&cur, &algs));
+	TRY(tlsh_cur_vec(&cur, 2, 0, 0xffff, &cas));
+	TRY(tlsh_cur_end(&cur));
+	c->cert_requested = true;
+	return TLSH_OK;
+}
+
+static enum tlsh_err send_empty_certificate(struct tlsh_conn *c)
+{
+	struct tlsh_wbuf *w = &c->hs_out;
+	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE) - 1, list;
+
+	list = tlsh_vec_open(w, 3);
+	tlsh_vec_close(w, list, 3);
+	tlsh_msg_done(c, m);
+	return tlsh_wbuf_err(w);
+}
+
+static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
+{
+	const struct tlsh_config *cfg = c->cfg;
+	struct tlsh_wbuf *w = &c->hs_out;
+	uint8_t pms[TLSH_PRE_MASTER_RSA];
+	size_t m, v, pms_len = sizeof(pms);
+	enum tlsh_err err;
+
+	m = tlsh_hs_open(w, TLSH_HS_CLIENT_KEY_EXCHANGE) - 1;
+	if (c->suite->kx == TLSH_KX_RSA) {
+		/* client_version: what our ClientHello said (0x0303). */
+		cfg->random(cfg->random_ctx, sizeof(pms), pms);
+		pms[0] = 0x03;
+		pms[1] = 0x03;
+		if (c->hooks && c->hooks->pre_master)
+			c->hooks->pre_master(c, pms, sizeof(pms));
+		err = tlsh12_rsa_encrypt_pms(c, pms, w);
+	} else {
+		tlsh_kex_wipe(&c->kex);
+		err = tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx,
+					cfg->random);
+		if (!err) {
+			v = tlsh_vec_open(w, 1);
+			tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
+			tlsh_vec_close(w, v, 1);
+			err = tlsh_kex_shared(&c->kex, c->peer_kx,
+					      c->peer_kx_len, pms, &pms_len);
+		}
+	}
+	if (!err) {
+		tlsh_msg_done(c, m);
+		err = tlsh_wbuf_err(w);
+	}
+	if (!err)
+		tlsh12_derive_keys(c, pms, pms_len);
+	explicit_bzero(pms, sizeof(pms));
+	return err;
+}
+
+static const struct tlsh_step cli12_ecdhe[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
+	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+};
+
+static const struct tlsh_step cli12_rsa[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+};
+
+static const struct tlsh_step cli12_ecdhe_cr[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
+	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
+	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+};
+
+static const struct tlsh_step cli12_rsa_cr[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
+	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+};
+
+/* The first two are chosen by the suite; a CertificateRequest switches. */
+static const struct tlsh_shape cli12_shapes[] = {
+	SHAPE12("TLS 1.2 ECDHE", cli12_ecdhe),
+	SHAPE12("TLS 1.2 RSA key transport", cli12_rsa),
+	SHAPE12("TLS 1.2 ECDHE, certificate requested", cli12_ecdhe_cr),
+	SHAPE12("TLS 1.2 RSA key transport, certificate requested",
+		cli12_rsa_cr),
+};
+
+enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
+					 const struct tlsh_server_hello *sh)
+{
+	const struct tlsh_suite *s = tlsh_suite_by_id(sh->suite);
+	size_t n;
+	const uint16_t *ours = tlsh_cfg_suites(c->cfg, &n);
+
+	/* RFC 8446 4.1.3: a TLS 1.3 server would not have settled for less. */
+	if (tlsh_client_offers13(c) && tlsh_downgrade_sentinel(sh->random)) {
+		tlsh_set_reason(c, "downgrade to TLS 1.2 detected (RFC 8446 sentinel)");
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	}
+	if (sh->version != TLSH_TLS12 || !tlsh12_client_offers(c)) {
+		tlsh_set_reason(c, "server chose protocol version %04x",
+				sh->version);
+		return TLSH_ERR_PROTOCOL_VERSION;
+	}
+	if (!s || !tlsh_suite_is12(s) || !tlsh_suite_allowed(c->cfg, s) ||
+	    !listed(ours, n, s->id))
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	if (sh->comp != 0) {
+		tlsh_set_reason(c, "server chose compression method %u",
+				sh->comp);
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	}
+	TRY(check_extensions(c, sh));
+	c->tls12 = true;
+	c->version_agreed = true;
+	c->version = TLSH_TLS12;
+	c->suite = s;
+	c->group = 0;	/* until ServerKeyExchange names one */
+	memcpy(c->server_random, sh->random, TLSH_RANDOM);
+	tlsh_transcript_select(&c->tr, s->hash);
+	c->shapes = cli12_shapes;
+	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);
+	c->shape = &cli12_shapes[s->kx == TLSH_KX_RSA ? 1 : 0];
+	return TLSH_OK;
+}
