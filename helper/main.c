@@ -8,6 +8,7 @@
  *   1  failure (including permission denied)
  *   2  usage error
  *   3  tlsh.ko is not loaded (TLSH_EXIT_NOT_LOADED)
+ * serve and connect add 4..9 (cmd_tls.h) and, with --exec, the program's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_daemon.h"
+#include "cmd_tls.h"
 #include "nl.h"
 
 #ifndef TLSH_VERSION
@@ -34,10 +37,24 @@ struct subcommand {
 };
 
 static int cmd_status(const struct subcommand *sc, int argc, char **argv);
+static int cmd_serve(const struct subcommand *sc, int argc, char **argv);
+static int cmd_connect(const struct subcommand *sc, int argc, char **argv);
+static int cmd_own(const struct subcommand *sc, int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
 	{ "status", "", "show whether tlsh.ko is loaded, and its counters",
 	  cmd_status },
+	{ "serve", "--fd N --cert FILE --key FILE [OPTIONS] [--exec PROGRAM ARGS...]",
+	  "TLS server handshake on an accepted socket, then kTLS",
+	  cmd_serve },
+	{ "connect", "HOST:PORT [OPTIONS] [--exec PROGRAM ARGS...]",
+	  "TLS client handshake, then kTLS and stdio (or a program)",
+	  cmd_connect },
+	{ "daemon", "[--config FILE] [--workers N]",
+	  "handshake daemon for tlsh.ko (attached listeners)", cmd_own },
+	{ "attach", "--port P | --pid PID --fd N --cert FILE --key FILE [OPTIONS]",
+	  "give a running server's listener TLS (via the daemon)", cmd_own },
+	{ "detach", "--id ID | --port P", "undo attach", cmd_own },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -60,7 +77,8 @@ static void usage(FILE *out)
 		"'%s SUBCOMMAND --help' describes a subcommand's options.\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error,\n"
-		"%d tlsh.ko is not loaded.\n", progname, TLSH_EXIT_NOT_LOADED);
+		"%d tlsh.ko is not loaded; serve and connect: see their --help.\n",
+		progname, TLSH_EXIT_NOT_LOADED);
 }
 
 /* After getopt_long() returned '?' (opterr = 0, so it printed nothing). */
@@ -138,7 +156,31 @@ static int cmd_status(const struct subcommand *sc, int argc, char **argv)
 			printf("%s %" PRIu64 "\n", tlsh_counter_name(i),
 			       st.counters[i]);
 	}
+	tlsh_status_print_listeners(&st, stdout);
 	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* serve and connect parse their own options (cmd_tls.c). */
+static int cmd_serve(const struct subcommand *sc, int argc, char **argv)
+{
+	(void)sc;
+	return tlsh_cmd_serve(argc, argv);
+}
+
+static int cmd_connect(const struct subcommand *sc, int argc, char **argv)
+{
+	(void)sc;
+	return tlsh_cmd_connect(argc, argv);
+}
+
+/* daemon, attach, detach parse their own options (cmd_daemon.c, cmd_attach.c). */
+static int cmd_own(const struct subcommand *sc, int argc, char **argv)
+{
+	if (!strcmp(sc->name, "daemon"))
+		return tlsh_cmd_daemon(argc, argv);
+	if (!strcmp(sc->name, "attach"))
+		return tlsh_cmd_attach(argc, argv);
+	return tlsh_cmd_detach(argc, argv);
 }
 
 int main(int argc, char **argv)

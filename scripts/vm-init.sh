@@ -36,6 +36,11 @@ mount -t sysfs sys /newroot/sys
 mount -t devtmpfs dev /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts
+# devtmpfs has no /dev/fd links; bash process substitution needs them.
+ln -sf /proc/self/fd /newroot/dev/fd
+ln -sf /proc/self/fd/0 /newroot/dev/stdin
+ln -sf /proc/self/fd/1 /newroot/dev/stdout
+ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t tmpfs tmp /newroot/dev/shm
 # A fresh /tmp, unless the build tree lives there (CI may clone into /tmp):
 # the overlay's /tmp is writable anyway, its changes land in the tmpfs upper.

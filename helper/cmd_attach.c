@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `tlshelper attach` and `tlshelper detach`: a running server's listening
+ * socket is taken with pidfd_getfd (found by port through /proc, or named
+ * by pid and fd) and passed with the certificate, key, CA and ALPN to the
+ * running daemon over its control socket. The daemon loads the
+ * credentials, sends the netlink ATTACH itself and keeps the mapping
+ * listener id -> credentials.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd_daemon.h"
+#include "daemon.h"
+#include "nl.h"
+
+#define EXIT_USAGE 2
+
+static void attach_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: tlshelper attach (--port P | --pid PID --fd N)\n"
+		"         --cert FILE --key FILE [--cert FILE --key FILE]...\n"
+		"         [--ca FILE [--verify-client]] [--alpn PROTO[,PROTO...]]\n"
+		"         [--timeout MS] [--max-in-flight N]\n"
+		"  Give a running server's listening socket TLS: from now on every\n"
+		"  connection it accepts has been through a TLS handshake done by\n"
+		"  `tlshelper daemon`, with kTLS installed. Prints the listener id\n"
+		"  (one per socket: a port may have an IPv4 and an IPv6 listener).\n"
+		"  --port P        the socket listening on TCP port P (any process)\n"
+		"  --pid, --fd     fd N of process PID\n"
+		"  --cert, --key   a PEM chain (leaf first) and its key; repeat for\n"
+		"                  more (chosen by SNI and signature algorithms)\n"
+		"  --ca FILE       CA for client certificates; --verify-client\n"
+		"                  requires one\n"
+		"  --alpn LIST     protocols to select from, in preference order\n"
+		"  --timeout MS    handshake deadline (default 10000)\n"
+		"  --max-in-flight N  bound on held connections (default 1024)\n"
+		"  Needs root (the daemon's socket is root-only; pidfd_getfd needs\n"
+		"  ptrace rights over the server). Attach while the server waits in\n"
+		"  poll/epoll/select, or before it accepts: a thread blocked in\n"
+		"  accept() makes the module refuse (EBUSY).\n");
+}
+
+static void detach_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: tlshelper detach (--id ID | --port P)\n"
+		"  Stop handshaking for a listener: connections it holds are reset,\n"
+		"  new ones are accepted in plain TCP again.\n");
+}
+
+static int parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || !*s || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* An absolute path the daemon can open; -1 with a message. */
+static int abs_path(const char *what, const char *in, char **out)
+{
+	char buf[PATH_MAX];
+
+	if (!realpath(in, buf)) {
+		fprintf(stderr, "tlshelper: attach: %s %s: %s\n", what, in,
+			strerror(errno));
+		return -1;
+	}
+	if (strpbrk(buf, " \t\r\n")) {
+		fprintf(stderr, "tlshelper: attach: %s path must not contain whitespace: %s\n",
+			what, buf);
+		return -1;
+	}
+	*out = strdup(buf);
+	return *out ? 0 : -1;
+}
+
+static int ctl_error(const char *cmd, int err)
+{
+	char path[512];
+
+	tlsh_daemon_path("daemon.sock", path, sizeof(path));
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		fprintf(stderr,
+			"tlshelper: %s: no tlshelper daemon is running (nothing answers on %s); start `tlshelper daemon` first\n",
+			cmd, path);
+	else if (err == -EACCES || err == -EPERM)
+		fprintf(stderr,
+			"tlshelper: %s: permission denied: the daemon's control socket %s is root-only\n",
+			cmd, path);
+	else if (err == -EAGAIN)
+		fprintf(stderr, "tlshelper: %s: the daemon did not answer on %s\n",
+			cmd, path);
+	else
+		fprintf(stderr, "tlshelper: %s: talking to the daemon: %s\n",
+			cmd, strerror(-err));
+	return EXIT_FAILURE;
+}
+
+int tlsh_cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "fd", required_argument, NULL, 'f' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "ca", required_argument, NULL, 'a' },
+		{ "verify-client", no_argument, NULL, 'v' },
+		{ "alpn", required_argument, NULL, 'A' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-in-flight", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tlsh_sock_owner own[8];
+	struct tlsh_spec spec;
+	char line[TLSH_LINE_MAX], reply[512], err[256];
+	int ret = EXIT_USAGE, c, n, i, failed = 0;
+	long v;
+
+	tlsh_spec_init(&spec);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_num(optarg, 1, 65535, &v))
+				goto bad_value;
+			spec.port = (int)v;
+			break;
+		case 'P':
+			if (parse_num(optarg, 1, INT_MAX, &v))
+				goto bad_value;
+			spec.pid = (pid_t)v;
+			break;
+		case 'f':
+			if (parse_num(optarg, 0, INT_MAX, &v))
+				goto bad_value;
+			spec.fd = (int)v;
+			break;
+		case 'c':
+		case 'k':
+			if ((c == 'c' ? spec.n_certs : spec.n_keys) ==
+			    TLSH_SPEC_MAX_CREDS) {
+				fprintf(stderr, "tlshelper: attach: at most %d certificates\n",
+					TLSH_SPEC_MAX_CREDS);
+				goto out;
+			}
+			if (abs_path(c == 'c' ? "certificate" : "key", optarg,
+				     c == 'c' ? &spec.certs[spec.n_certs++] :
+						&spec.keys[spec.n_keys++])) {
+				ret = EXIT_FAILURE;
+				goto out;
+			}
+			break;
+		case 'a':
+			free(spec.ca);
+			spec.ca = NULL;
+			if (abs_path("CA file", optarg, &spec.ca)) {
+				ret = EXIT_FAILURE;
+				goto out;
+			}
+			break;
+		case 'v':
+			spec.verify_client = true;
+			break;
+		case 'A':
+			if (strpbrk(optarg, " \t\r\n") || !*optarg)
+				goto bad_value;
+			free(spec.alpn);
+			spec.alpn = strdup(optarg);
+			break;
+		case 't':
+			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
+				      LONG_MAX : (long)UINT32_MAX, &v))
+				goto bad_value;
+			spec.timeout_ms = (uint32_t)v;
+			break;
+		case 'm':
+			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
+				      LONG_MAX : (long)UINT32_MAX, &v))
+				goto bad_value;
+			spec.max_in_flight = (uint32_t)v;
+			break;
+		case 'h':
+			attach_usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			fprintf(stderr, "tlshelper: attach: bad option '%s'\n",
+				argv[optind - 1]);
+			attach_usage(stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlshelper: attach: unexpected argument '%s'\n",
+			argv[optind]);
+		goto out;
+	}
+	if (!spec.port == !spec.pid || (spec.pid && spec.fd < 0) ||
+	    (spec.port && spec.fd >= 0)) {
+		fprintf(stderr, "tlshelper: attach: give --port, or --pid and --fd\n");
+		attach_usage(stderr);
+		goto out;
+	}
+	if (tlsh_spec_check(&spec, err, sizeof(err))) {
+		fprintf(stderr, "tlshelper: attach: %s\n", err);
+		goto out;
+	}
+
+	ret = EXIT_FAILURE;
+	if (spec.port) {
+		n = tlsh_find_listeners(spec.port, own, 8);
+		if (n == -EACCES) {
+			fprintf(stderr,
+				"tlshelper: attach: permission denied: a socket listens on TCP port %d, but its process is not ours to see (needs root)\n",
+				spec.port);
+			goto out;
+		}
+		if (n < 0) {
+			fprintf(stderr, "tlshelper: attach: reading /proc: %s\n",
+				strerror(-n));
+			goto out;
+		}
+		if (n == 0) {
+			fprintf(stderr,
+				"tlshelper: attach: no process listens on TCP port %d\n",
+				spec.port);
+			goto out;
+		}
+	} else {
+		own[0].pid = spec.pid;
+		own[0].fd = spec.fd;
+		n = 1;
+	}
+	/* The daemon learns the socket itself; it records the port. */
+	spec.port = 0;
+	spec.pid = 0;
+	spec.fd = -1;
+	if (tlsh_spec_format("attach", &spec, line, sizeof(line)) < 0) {
+		fprintf(stderr, "tlshelper: attach: settings too long\n");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		int fd = tlsh_grab_fd(own[i].pid, own[i].fd);
+		int e;
+
+		if (fd < 0) {
+			fprintf(stderr,
+				"tlshelper: attach: cannot take fd %d of process %d: %s%s\n",
+				own[i].fd, (int)own[i].pid, strerror(-fd),
+				fd == -EPERM ? " (needs root, or ptrace rights over it)" : "");
+			failed++;
+			continue;
+		}
+		e = tlsh_ctl_call(line, fd, reply, sizeof(reply), 60000);
+		close(fd);
+		if (e) {
+			ret = ctl_error("attach", e);
+			goto out;
+		}
+		if (strncmp(reply, "ok id=", 6)) {
+			fprintf(stderr, "tlshelper: attach: %s\n",
+				strncmp(reply, "error ", 6) ? reply : reply + 6);
+			failed++;
+			continue;
+		}
+		printf("%s\n", reply + 6);
+	}
+	ret = failed ? EXIT_FAILURE : 0;
+out:
+	tlsh_spec_free(&spec);
+	return ret;
+bad_value:
+	fprintf(stderr, "tlshelper: attach: bad value for %s: '%s'\n",
+		argv[optind - 1], optarg);
+	tlsh_spec_free(&spec);
+	return EXIT_USAGE;
+}
+
+int tlsh_cmd_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char req[64], reply[512];
+	long id = 0, port = 0;
+	int c, e;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
+				      LONG_MAX : (long)UINT32_MAX, &id))
+				goto bad;
+			break;
+		case 'p':
+			if (parse_num(optarg, 1, 65535, &port))
+				goto bad;
+			break;
+		case 'h':
+			detach_usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind < argc || !id == !port)
+		goto bad;
+	if (id)
+		snprintf(req, sizeof(req), "detach id=%ld", id);
+	else
+		snprintf(req, sizeof(req), "detach port=%ld", port);
+	e = tlsh_ctl_call(req, -1, reply, sizeof(reply), 60000);
+	if ((e == -ENOENT || e == -ECONNREFUSED) && id) {
+		/* No daemon: the module alone can still detach by id. */
+		struct tlsh_nl nl;
+
+		e = tlsh_nl_open(&nl);
+		if (!e) {
+			e = tlsh_nl_detach(&nl, (uint32_t)id);
+			if (e)
+				fprintf(stderr, "tlshelper: detach: %s\n",
+					nl.errmsg);
+			tlsh_nl_close(&nl);
+		} else {
+			fprintf(stderr, "tlshelper: detach: %s\n", nl.errmsg);
+		}
+		if (e == -ENOENT)
+			return TLSH_EXIT_NOT_LOADED;
+		if (!e)
+			printf("%ld\n", id);
+		return e ? EXIT_FAILURE : 0;
+	}
+	if (e)
+		return ctl_error("detach", e);
+	if (strncmp(reply, "ok", 2)) {
+		fprintf(stderr, "tlshelper: detach: %s\n",
+			strncmp(reply, "error ", 6) ? reply : reply + 6);
+		return EXIT_FAILURE;
+	}
+	/* "ok id=3 id=4": one id per line. */
+	for (char *p = strstr(reply, "id="); p; p = strstr(p + 3, "id="))
+		printf("%ld\n", strtol(p + 3, NULL, 10));
+	return 0;
+bad:
+	fprintf(stderr, "tlshelper: detach: give --id ID or --port P\n");
+	detach_usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `tlshelper daemon [--config FILE] [--workers N]`, and the listener lines
+ * of `tlshelper status`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_daemon.h"
+#include "daemon.h"
+
+static void daemon_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: tlshelper daemon [--config FILE] [--workers N]\n"
+		"  The TLS handshake daemon for tlsh.ko: claims the connections of\n"
+		"  attached listeners, does their handshakes (many at once, one\n"
+		"  worker thread per CPU) and hands them back with kTLS installed.\n"
+		"\n"
+		"  --config FILE   attach at startup, one listener per line:\n"
+		"                    listen port=P cert=F key=F [cert=F key=F]...\n"
+		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
+		"                      [timeout=MS] [max-in-flight=N]\n"
+		"                  (pid=PID fd=N instead of port=P names one socket)\n"
+		"  --workers N     worker threads (default: one per online CPU)\n"
+		"\n"
+		"  Listeners are attached at run time with `tlshelper attach`,\n"
+		"  through the control socket %s (root only).\n"
+		"  The daemon keeps its listeners in %s, so a restarted\n"
+		"  daemon serves them again and claims what waited meanwhile.\n"
+		"  One log line per handshake goes to standard error.\n"
+		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",
+		TLSH_DAEMON_SOCK, TLSH_DAEMON_STATE);
+}
+
+int tlsh_cmd_daemon(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tlsh_daemon_opts o = { 0 };
+	char *end;
+	long n;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+c:w:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'w':
+			n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1024) {
+				fprintf(stderr,
+					"tlshelper: daemon: --workers takes 1..1024\n");
+				return 2;
+			}
+			o.workers = (unsigned int)n;
+			break;
+		case 'h':
+			daemon_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "tlshelper: daemon: bad option '%s'\n",
+				argv[optind - 1]);
+			daemon_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlshelper: daemon: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	return tlsh_daemon_run(&o);
+}
+
+/* The value of " key=" in a reply line, copied into buf ("" if absent). */
+static const char *kv(const char *line, const char *key, char *buf,
+		      size_t len)
+{
+	size_t klen = strlen(key);
+	const char *p = line;
+
+	buf[0] = '\0';
+	while ((p = strstr(p, key))) {
+		if ((p == line || p[-1] == ' ') && p[klen] == '=') {
+			size_t n = strcspn(p + klen + 1, " \n");
+
+			snprintf(buf, len, "%.*s", (int)n, p + klen + 1);
+			break;
+		}
+		p += klen;
+	}
+	return buf;
+}
+
+/* The daemon's line for listener id, or NULL. */
+static const char *daemon_line(const char *reply, uint32_t id, char *buf,
+			       size_t len)
+{
+	const char *p = reply;
+	char v[32];
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+
+		snprintf(buf, len, "%.*s", (int)n, p);
+		if (!strncmp(buf, "listener ", 9) &&
+		    strtoul(kv(buf, "id", v, sizeof(v)), NULL, 10) == id)
+			return buf;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return NULL;
+}
+
+void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
+{
+	static char reply[64 * 1024];
+	bool have_daemon;
+	unsigned int i, k;
+	char v[PATH_MAX];
+
+	have_daemon = tlsh_ctl_call("status", -1, reply, sizeof(reply), 2000) == 0 &&
+		      !strncmp(reply, "ok daemon ", 10);
+	/* Nothing attached, no daemon: the module's counters say it all. */
+	if (!have_daemon && !st->n_listeners)
+		return;
+	if (have_daemon) {
+		fprintf(out, "daemon running: pid %s,", kv(reply, "pid", v, sizeof(v)));
+		fprintf(out, " %s workers,", kv(reply, "workers", v, sizeof(v)));
+		fprintf(out, " handshakes ok %s,", kv(reply, "ok", v, sizeof(v)));
+		fprintf(out, " failed %s,", kv(reply, "failed", v, sizeof(v)));
+		fprintf(out, " in progress %s\n",
+			kv(reply, "handshaking", v, sizeof(v)));
+	} else {
+		char path[512];
+
+		fprintf(out, "daemon not running (no answer on %s)\n",
+			tlsh_daemon_path("daemon.sock", path, sizeof(path)));
+	}
+	fprintf(out, "listeners %u\n", st->n_listeners);
+	for (i = 0; i < st->n_listeners && i < TLSH_STATUS_MAX_LISTENERS; i++) {
+		const struct tlsh_listener_status *ls = &st->listeners[i];
+		char line[TLSH_LINE_MAX];
+		const char *dl = have_daemon ?
+			daemon_line(reply, ls->id, line, sizeof(line)) : NULL;
+
+		fprintf(out, "listener %u:", ls->id);
+		if (dl) {
+			fprintf(out, " port %s", kv(dl, "port", v, sizeof(v)));
+			fprintf(out, " cert %s", kv(dl, "cert", v, sizeof(v)));
+		}
+		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
+			ls->max_in_flight);
+		for (k = TLSH_COUNTER_PENDING; k <= TLSH_COUNTER_MAX; k++)
+			if (tlsh_counter_name(k))
+				fprintf(out, " %s %" PRIu64,
+					tlsh_counter_name(k), ls->counters[k]);
+		if (dl) {
+			fprintf(out, " handshakes-ok %s",
+				kv(dl, "ok", v, sizeof(v)));
+			fprintf(out, " handshakes-failed %s",
+				kv(dl, "failed", v, sizeof(v)));
+		} else {
+			fprintf(out, " (no daemon credentials)");
+		}
+		fputc('\n', out);
+	}
+}

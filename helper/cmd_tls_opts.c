@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line of `tlshelper serve` and `tlshelper connect`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_tls_opts.h"
+
+static void usage(const struct tls_opts *o, FILE *out)
+{
+	if (o->server)
+		fprintf(out,
+"Usage: tlshelper serve --fd N --cert FILE --key FILE [--cert FILE --key FILE]...\n"
+"         [--ca FILE --verify-client] [--alpn P1,P2] [--timeout SEC]\n"
+"         [--require-ktls] [--keylog FILE] [--tickets N]\n"
+"         [--max-handshake-bytes N] [-q|-v] [--exec PROGRAM ARGS...]\n"
+"  TLS 1.3 server handshake on the accepted TCP socket N; kTLS installed,\n"
+"  then PROGRAM runs with the socket as stdin/stdout, or (no --exec) exit 0\n"
+"  and the caller keeps the socket.\n");
+	else
+		fprintf(out,
+"Usage: tlshelper connect HOST:PORT [--sni NAME] [--ca FILE]\n"
+"         [--cert FILE --key FILE] [--alpn P1,P2] [--timeout SEC]\n"
+"         [--require-ktls] [--keylog FILE] [--max-handshake-bytes N]\n"
+"         [-q|-v] [--exec PROGRAM ARGS...]\n"
+"  TLS 1.3 client handshake, the server verified against --ca or the system\n"
+"  CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n");
+	fprintf(out,
+"Exit status: 0 ok, 1 failure, 2 usage, 4 certificate/key/CA unusable,\n"
+"5 handshake failed, 6 peer certificate rejected, 7 timeout,\n"
+"8 connection failed or closed, 9 kTLS unavailable where required;\n"
+"with --exec, the program's status (126/127: it could not be run).\n");
+}
+
+static int usage_error(const struct tls_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tlshelper: %s: ", o->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(o, stderr);
+	return EXIT_FAILURE + 1;
+}
+
+static int parse_alpn(struct tls_opts *o, const char *arg)
+{
+	char *save = NULL, *tok;
+
+	free(o->alpn_buf);
+	o->alpn_buf = strdup(arg);
+	o->n_alpn = 0;
+	if (!o->alpn_buf)
+		return -1;
+	for (tok = strtok_r(o->alpn_buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->n_alpn == MAX_ALPN || strlen(tok) > 255)
+			return -1;
+		o->alpn[o->n_alpn++] = tok;
+	}
+	return o->n_alpn ? 0 : -1;
+}
+
+int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
+{
+	enum { O_FD = 256, O_CERT, O_KEY, O_CA, O_VERIFY, O_ALPN, O_TIMEOUT,
+	       O_REQ, O_KEYLOG, O_EXEC, O_SNI, O_TICKETS, O_MAXHS };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "fd", required_argument, NULL, O_FD },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "verify-client", no_argument, NULL, O_VERIFY },
+		{ "alpn", required_argument, NULL, O_ALPN },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "require-ktls", no_argument, NULL, O_REQ },
+		{ "keylog", required_argument, NULL, O_KEYLOG },
+		{ "exec", no_argument, NULL, O_EXEC },
+		{ "sni", required_argument, NULL, O_SNI },
+		{ "tickets", required_argument, NULL, O_TICKETS },
+		{ "max-handshake-bytes", required_argument, NULL, O_MAXHS },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	o->fd = -1;
+	o->timeout_s = DEFAULT_TIMEOUT_S;
+	o->verbosity = 1;
+	optind = 0;
+	opterr = 0;
+	/* "+": everything after --exec PROGRAM belongs to the program. */
+	while (!o->exec_argv) {
+		c = getopt_long(argc, argv, "+hqv", opts, NULL);
+		if (c == -1) {
+			/* connect's HOST:PORT may come before or after options. */
+			if (o->server || o->target || optind >= argc)
+				break;
+			o->target = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case 'h':
+			usage(o, stdout);
+			return EXIT_SUCCESS;
+		case 'q':
+			o->verbosity = 0;
+			break;
+		case 'v':
+			o->verbosity = 2;
+			break;
+		case O_FD:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!o->server || errno || *end || v < 0 || v > 1 << 20)
+				return usage_error(o, "bad --fd '%s'", optarg);
+			o->fd = (int)v;
+			break;
+		case O_CERT:
+		case O_KEY:
+			if ((c == O_CERT ? o->n_certs : o->n_keys) == MAX_CREDS)
+				return usage_error(o, "at most %d --cert/--key",
+						   MAX_CREDS);
+			if (c == O_CERT)
+				o->certs[o->n_certs++] = optarg;
+			else
+				o->keys[o->n_keys++] = optarg;
+			break;
+		case O_CA:
+			o->ca = optarg;
+			break;
+		case O_VERIFY:
+			if (!o->server)
+				return usage_error(o, "--verify-client is for serve");
+			o->verify_client = true;
+			break;
+		case O_ALPN:
+			if (parse_alpn(o, optarg))
+				return usage_error(o, "bad --alpn '%s'", optarg);
+			break;
+		case O_TIMEOUT:
+			o->timeout_s = strtod(optarg, &end);
+			if (*end || !(o->timeout_s > 0 && o->timeout_s < 86400))
+				return usage_error(o, "bad --timeout '%s'", optarg);
+			break;
+		case O_REQ:
+			o->require_ktls = true;
+			break;
+		case O_KEYLOG:
+			o->keylog = optarg;
+			break;
+		case O_EXEC:
+			if (optind >= argc)
+				return usage_error(o, "--exec needs a program");
+			o->exec_argv = &argv[optind];
+			break;
+		case O_SNI:
+			if (o->server)
+				return usage_error(o, "--sni is for connect");
+			o->sni = optarg;
+			break;
+		case O_TICKETS:
+			v = strtol(optarg, &end, 10);
+			if (!o->server || *end || v < 0 || v > 16)
+				return usage_error(o, "bad --tickets '%s'", optarg);
+			o->tickets = (unsigned int)v;
+			break;
+		case O_MAXHS:
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1024 || v > 16 << 20)
+				return usage_error(o, "bad --max-handshake-bytes '%s'",
+						   optarg);
+			o->max_handshake = (size_t)v;
+			break;
+		default:
+			if (optopt)
+				return usage_error(o, "unknown option or missing "
+						   "argument '-%c'", optopt);
+			return usage_error(o, "unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (!o->server && !o->target)
+		return usage_error(o, "missing HOST:PORT");
+	if (!o->exec_argv && optind < argc)
+		return usage_error(o, "unexpected argument '%s'", argv[optind]);
+	if (o->server && o->fd < 0)
+		return usage_error(o, "--fd is required");
+	if (o->server && !o->n_certs)
+		return usage_error(o, "--cert and --key are required");
+	if (o->n_certs != o->n_keys)
+		return usage_error(o, "each --cert needs its --key");
+	if (o->verify_client && !o->ca)
+		return usage_error(o, "--verify-client needs --ca");
+	return -1;
+}
+

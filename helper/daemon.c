@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `tlshelper daemon`: the handshake upcall loop for tlsh.ko; its main
+ * thread (the workers are in daemon_worker.c).
+ *
+ * The main thread owns the netlink READY subscription, the control socket
+ * and the table of listeners (id -> credentials, loaded once per listener).
+ * On every READY (and at startup: READY is not replayed) it claims
+ * connections with ACCEPT until EAGAIN and hands each to the least loaded
+ * worker (one per CPU), which runs many handshakes at once.
+ *
+ * The table is kept in TLSH_DAEMON_DIR/listeners, so a restarted daemon
+ * serves the listeners that are still attached and drains what is pending.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include "daemon_worker.h"
+
+#define DEFAULT_MAX_CLAIMED	4096
+#define RECONCILE_MS		5000
+#define REPLY_MAX		(64 * 1024)
+
+/* ---- the main thread: listener table, state file, control ---- */
+
+static struct listener *find_listener(struct daemon *d, uint32_t id)
+{
+	struct listener *l;
+
+	for (l = d->listeners; l; l = l->next)
+		if (l->id == id)
+			return l;
+	return NULL;
+}
+
+static void unlink_listener(struct daemon *d, struct listener *l)
+{
+	struct listener **pp;
+
+	for (pp = &d->listeners; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			tlshd_listener_put(l);
+			return;
+		}
+	}
+}
+
+static void save_state(struct daemon *d)
+{
+	char path[512], tmp[520], line[TLSH_LINE_MAX];
+	struct listener *l;
+	FILE *f;
+
+	tlsh_daemon_path("listeners", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		tlshd_log("cannot write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	fprintf(f, "# tlshelper daemon: attached listeners (rewritten)\n");
+	for (l = d->listeners; l; l = l->next)
+		if (tlsh_spec_format("listener", &l->spec, line,
+				     sizeof(line)) > 0)
+			fprintf(f, "%s\n", line);
+	if (fclose(f) || rename(tmp, path))
+		tlshd_log("cannot write %s: %s", path, strerror(errno));
+}
+
+/*
+ * Forget listeners the module no longer has (closed by their server).
+ * -ENOENT: the module was unloaded.
+ */
+static int reconcile(struct daemon *d)
+{
+	struct tlsh_status st;
+	struct listener *l, *next;
+	bool changed = false;
+	unsigned int i;
+	int err;
+
+	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+	err = tlsh_nl_get(&d->cmd, &st);
+	if (err == -ENOENT)
+		return err;
+	if (err || st.n_listeners > TLSH_STATUS_MAX_LISTENERS)
+		return 0;
+	for (l = d->listeners; l; l = next) {
+		bool present = false;
+
+		next = l->next;
+		for (i = 0; i < st.n_listeners; i++)
+			present |= st.listeners[i].id == l->id;
+		if (!present) {
+			tlshd_log("listener %u is gone (its socket was closed)",
+				l->id);
+			unlink_listener(d, l);
+			changed = true;
+		}
+	}
+	if (changed)
+		save_state(d);
+	return 0;
+}
+
+/* Claim everything pending; each ACCEPT gives one connection's fd. */
+static void drain(struct daemon *d)
+{
+	struct worker *best;
+	unsigned int i;
+
+	while (atomic_load(&d->claimed) < d->max_claimed) {
+		struct listener *l;
+		struct dconn *c;
+		uint32_t id = 0;
+		int fd, err;
+
+		err = tlsh_nl_accept(&d->cmd, 0, &fd, &id);
+		if (err == -EAGAIN)
+			return;
+		if (err) {
+			tlshd_log("%s", d->cmd.errmsg);
+			return;
+		}
+		l = find_listener(d, id);
+		c = l ? calloc(1, sizeof(*c)) : NULL;
+		if (!c) {
+			tlshd_log("listener %u: %s: connection refused", id,
+				l ? "out of memory" :
+				    "no credentials for this listener");
+			if (tlsh_nl_done(&d->cmd, fd, l ? ENOMEM : ENOKEY))
+				tlshd_log("%s", d->cmd.errmsg);
+			close(fd);
+			continue;
+		}
+		atomic_fetch_add(&l->refs, 1);
+		c->l = l;
+		c->fd = fd;
+		atomic_fetch_add(&d->claimed, 1);
+		best = &d->workers[0];
+		for (i = 1; i < d->n_workers; i++)
+			if (atomic_load(&d->workers[i].load) <
+			    atomic_load(&best->load))
+				best = &d->workers[i];
+		tlshd_worker_give(best, c);
+	}
+}
+
+/* Attach fd with spec; 0 and the listener, or -1 and err. */
+static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
+		     uint32_t *id_out, char *err, size_t errlen)
+{
+	struct listener *l;
+	char addr[80];
+	uint32_t id;
+	int port;
+
+	port = tlsh_sock_port(fd, addr, sizeof(addr));
+	l = tlshd_listener_new(spec, err, errlen);
+	if (!l)
+		return -1;
+	if (tlsh_nl_attach(&d->cmd, fd, l->spec.timeout_ms,
+			   l->spec.max_in_flight, &id)) {
+		snprintf(err, errlen, "%s", d->cmd.errmsg);
+		tlshd_listener_put(l);
+		return -1;
+	}
+	l->id = id;
+	l->spec.id = id;
+	l->spec.port = port > 0 ? port : 0;
+	l->spec.pid = 0;
+	l->spec.fd = -1;
+	l->next = d->listeners;
+	d->listeners = l;
+	save_state(d);
+	tlshd_log("listener %u attached: %s, certificate %s", id, addr,
+		l->spec.certs[0]);
+	*id_out = id;
+	return 0;
+}
+
+static void reply_status(struct daemon *d, char *out, size_t len)
+{
+	char line[TLSH_LINE_MAX];
+	struct listener *l;
+	size_t used;
+	unsigned int i, load = 0;
+
+	if (reconcile(d))
+		tlshd_log("%s", d->cmd.errmsg);
+	for (i = 0; i < d->n_workers; i++)
+		load += atomic_load(&d->workers[i].load);
+	used = (size_t)snprintf(out, len,
+				"ok daemon pid=%d workers=%u handshaking=%u ok=%lu failed=%lu\n",
+				(int)getpid(), d->n_workers, load,
+				atomic_load(&d->ok), atomic_load(&d->failed));
+	for (l = d->listeners; l && used < len; l = l->next) {
+		if (tlsh_spec_format("listener", &l->spec, line,
+				     sizeof(line)) < 0)
+			continue;
+		used += (size_t)snprintf(out + used, len - used,
+					 "%s ok=%lu failed=%lu\n", line,
+					 atomic_load(&l->ok),
+					 atomic_load(&l->failed));
+	}
+}
+
+static void handle_request(struct daemon *d, int conn)
+{
+	char line[TLSH_LINE_MAX], err[300] = "";
+	char *reply = malloc(REPLY_MAX);
+	struct tlsh_spec spec;
+	struct listener *l, *next;
+	const char *verb;
+	uint32_t id;
+	int fd, e, n = 0;
+
+	if (!reply)
+		return;
+	e = tlsh_ctl_recv(conn, line, sizeof(line), &fd);
+	if (e) {
+		if (e != -EPERM)	/* EPERM: close without a word */
+			snprintf(reply, REPLY_MAX, "error %s", strerror(-e));
+		else
+			reply[0] = '\0';
+		goto send;
+	}
+	if (tlsh_spec_parse(line, &verb, &spec, err, sizeof(err))) {
+		snprintf(reply, REPLY_MAX, "error %s", err);
+		tlsh_spec_free(&spec);
+		goto send;
+	}
+	if (!strcmp(verb, "attach")) {
+		if (fd < 0)
+			snprintf(reply, REPLY_MAX, "error no socket was passed");
+		else if (do_attach(d, fd, &spec, &id, err, sizeof(err)))
+			snprintf(reply, REPLY_MAX, "error %s", err);
+		else
+			snprintf(reply, REPLY_MAX, "ok id=%u", id);
+	} else if (!strcmp(verb, "detach") && (spec.id || spec.port)) {
+		size_t used = (size_t)snprintf(reply, REPLY_MAX, "ok");
+
+		if (spec.id && !find_listener(d, spec.id) &&
+		    tlsh_nl_detach(&d->cmd, spec.id) == 0) {
+			n++;	/* attached by someone else */
+			used += (size_t)snprintf(reply + used, REPLY_MAX - used,
+						 " id=%u", spec.id);
+		}
+		for (l = d->listeners; l; l = next) {
+			next = l->next;
+			if (spec.id ? l->id != spec.id :
+				      l->spec.port != spec.port)
+				continue;
+			e = tlsh_nl_detach(&d->cmd, l->id);
+			if (e && e != -ESRCH)	/* ESRCH: closed already */
+				tlshd_log("listener %u: %s", l->id,
+					d->cmd.errmsg);
+			tlshd_log("listener %u detached", l->id);
+			used += (size_t)snprintf(reply + used, REPLY_MAX - used,
+						 " id=%u", l->id);
+			unlink_listener(d, l);
+			n++;
+		}
+		if (n)
+			save_state(d);
+		else
+			snprintf(reply, REPLY_MAX,
+				 "error no attached listener %s %u",
+				 spec.id ? "with id" : "on port",
+				 spec.id ? spec.id : (unsigned int)spec.port);
+	} else if (!strcmp(verb, "status")) {
+		reply_status(d, reply, REPLY_MAX);
+	} else {
+		snprintf(reply, REPLY_MAX, "error unknown request '%s'", verb);
+	}
+	tlsh_spec_free(&spec);
+send:
+	if (fd >= 0)
+		close(fd);
+	if (reply[0] && send(conn, reply, strlen(reply), MSG_NOSIGNAL) < 0)
+		tlshd_log("control reply: %s", strerror(errno));
+	free(reply);
+	/* An attach may have made connections claimable. */
+	drain(d);
+}
+
+/* Restore the listeners of a previous run that the module still has. */
+static void load_state(struct daemon *d)
+{
+	char path[512], line[TLSH_LINE_MAX], err[300];
+	struct tlsh_status st;
+	FILE *f;
+
+	tlsh_daemon_path("listeners", path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (tlsh_nl_get(&d->cmd, &st)) {
+		fclose(f);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct tlsh_spec spec;
+		struct listener *l;
+		const char *verb;
+		bool present = false;
+		unsigned int i;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (tlsh_spec_parse(line, &verb, &spec, err, sizeof(err)) ||
+		    strcmp(verb, "listener") || !spec.id) {
+			tlsh_spec_free(&spec);
+			continue;
+		}
+		for (i = 0; i < st.n_listeners &&
+			    i < TLSH_STATUS_MAX_LISTENERS; i++)
+			present |= st.listeners[i].id == spec.id;
+		if (!present || find_listener(d, spec.id)) {
+			tlsh_spec_free(&spec);
+			continue;
+		}
+		l = tlshd_listener_new(&spec, err, sizeof(err));
+		if (!l) {
+			tlshd_log("cannot restore a listener: %s", err);
+			continue;
+		}
+		l->id = l->spec.id;
+		l->next = d->listeners;
+		d->listeners = l;
+		tlshd_log("listener %u restored (port %d, certificate %s)",
+			l->id, l->spec.port, l->spec.certs[0]);
+	}
+	fclose(f);
+	save_state(d);
+}
+
+/* Attach every socket one "listen" line names (port=, or pid= and fd=). */
+static int config_listen(struct daemon *d, struct tlsh_spec *spec,
+			 char *err, size_t errlen)
+{
+	struct tlsh_sock_owner own[4];
+	struct listener *l;
+	int i, n, fd, bad = 0;
+
+	if (tlsh_spec_check(spec, err, errlen))
+		return -1;
+	if (!spec->port && (!spec->pid || spec->fd < 0)) {
+		snprintf(err, errlen, "needs port=, or pid= and fd=");
+		return -1;
+	}
+	/* Served already: restored from the state file. */
+	for (l = d->listeners; l; l = l->next)
+		if (spec->port && l->spec.port == spec->port)
+			return 0;
+	if (spec->port) {
+		n = tlsh_find_listeners(spec->port, own, 4);
+	} else {
+		own[0].pid = spec->pid;
+		own[0].fd = spec->fd;
+		n = 1;
+	}
+	if (n <= 0) {
+		snprintf(err, errlen, "%s on port %d",
+			 n ? "cannot see the process of the socket listening" :
+			     "no socket listens", spec->port);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		char tmp[TLSH_LINE_MAX];
+		struct tlsh_spec copy;
+		const char *verb;
+		uint32_t id;
+
+		fd = tlsh_grab_fd(own[i].pid, own[i].fd);
+		if (fd < 0) {
+			snprintf(err, errlen,
+				 "cannot take fd %d of process %d: %s",
+				 own[i].fd, (int)own[i].pid, strerror(-fd));
+			bad = -1;
+			continue;
+		}
+		/* Each socket gets its own copy of the settings. */
+		if (tlsh_spec_format("listen", spec, tmp, sizeof(tmp)) < 0 ||
+		    tlsh_spec_parse(tmp, &verb, &copy, err, errlen) ||
+		    do_attach(d, fd, &copy, &id, err, errlen))
+			bad = -1;
+		tlsh_spec_free(&copy);
+		close(fd);
+	}
+	return bad;
+}
+
+static int load_config(struct daemon *d, const char *path)
+{
+	char line[TLSH_LINE_MAX], err[300];
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "re");
+	int bad = 0;
+
+	if (!f) {
+		tlshd_log("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct tlsh_spec spec;
+		const char *verb;
+		int r;
+
+		lineno++;
+		if (strspn(line, " \t\r\n") == strlen(line) ||
+		    line[strspn(line, " \t")] == '#')
+			continue;
+		r = tlsh_spec_parse(line, &verb, &spec, err, sizeof(err));
+		if (!r && strcmp(verb, "listen")) {
+			snprintf(err, sizeof(err), "unknown directive '%s'",
+				 verb);
+			r = -1;
+		}
+		if (!r)
+			r = config_listen(d, &spec, err, sizeof(err));
+		if (r) {
+			tlshd_log("%s:%u: %s", path, lineno, err);
+			bad = -1;
+		}
+		tlsh_spec_free(&spec);
+	}
+	fclose(f);
+	return bad;
+}
+
+static int setup_workers(struct daemon *d, unsigned int n)
+{
+	unsigned int i;
+
+	d->workers = calloc(n, sizeof(*d->workers));
+	if (!d->workers)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct worker *w = &d->workers[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		w->d = d;
+		pthread_mutex_init(&w->lock, NULL);
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		w->ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (w->ep < 0 || w->ev < 0 ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->ev, &ev)) {
+			tlshd_log("worker setup: %s", strerror(errno));
+			return -1;
+		}
+		if (tlsh_nl_open(&w->nl)) {
+			tlshd_log("%s", w->nl.errmsg);
+			return -1;
+		}
+		if (pthread_create(&w->thread, NULL, tlshd_worker_main, w)) {
+			tlshd_log("cannot start a worker thread");
+			return -1;
+		}
+		d->n_workers = i + 1;
+	}
+	return 0;
+}
+
+static void stop_workers(struct daemon *d)
+{
+	unsigned int i;
+	uint64_t one = 1;
+
+	atomic_store(&d->stopping, true);
+	for (i = 0; i < d->n_workers; i++)
+		if (write(d->workers[i].ev, &one, sizeof(one)) < 0)
+			continue;
+	for (i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		pthread_join(w->thread, NULL);
+		while (w->queue) {	/* handed over, never started */
+			struct dconn *c = w->queue;
+
+			w->queue = c->next;
+			close(c->fd);
+			tlshd_listener_put(c->l);
+			free(c);
+		}
+		tlsh_nl_close(&w->nl);
+		close(w->ep);
+		close(w->ev);
+	}
+	free(d->workers);
+}
+
+static int watch(int ep, int fd, void *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
+{
+	static char tag_ready, tag_ctl, tag_sig, tag_kick;
+	struct daemon dd, *d = &dd;
+	char err[300], sockpath[512];
+	sigset_t mask;
+	long ncpu;
+	int ret = EXIT_FAILURE, n, i, e;
+
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->ctl = d->sig = d->kick = d->ep = -1;
+	d->max_claimed = o->max_claimed ? o->max_claimed : DEFAULT_MAX_CLAIMED;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+
+	/* Signals go to the main thread's signalfd only. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	e = tlsh_nl_open(&d->cmd);
+	if (e) {
+		tlshd_log("%s", d->cmd.errmsg);
+		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
+	}
+	e = tlsh_nl_open(&d->ready);
+	if (!e)
+		e = tlsh_nl_join_ready(&d->ready);
+	if (e) {
+		tlshd_log("%s", d->ready.errmsg);
+		tlsh_nl_close(&d->cmd);
+		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
+	}
+	d->ctl = tlsh_ctl_listen(err, sizeof(err));
+	if (d->ctl < 0) {
+		tlshd_log("%s", err);
+		d->ctl = -1;
+		goto out;
+	}
+	d->sig = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (d->sig < 0 || d->kick < 0 || d->ep < 0 ||
+	    watch(d->ep, tlsh_nl_fd(&d->ready), &tag_ready) ||
+	    watch(d->ep, d->ctl, &tag_ctl) || watch(d->ep, d->sig, &tag_sig) ||
+	    watch(d->ep, d->kick, &tag_kick)) {
+		tlshd_log("setup: %s", strerror(errno));
+		goto out;
+	}
+	if (setup_workers(d, o->workers ? o->workers : (unsigned int)ncpu))
+		goto out;
+
+	load_state(d);
+	if (o->config && load_config(d, o->config))
+		tlshd_log("%s: some entries were not attached", o->config);
+	tlshd_log("running: pid %d, %u workers, control socket %s",
+		(int)getpid(), d->n_workers,
+		tlsh_daemon_path("daemon.sock", sockpath, sizeof(sockpath)));
+	drain(d);	/* what waited while no daemon ran */
+	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+
+	for (;;) {
+		struct epoll_event evs[16];
+		int64_t wait = d->next_reconcile - tlshd_now_ms();
+
+		n = epoll_wait(d->ep, evs, 16, wait < 0 ? 0 : (int)wait);
+		if (n < 0 && errno != EINTR) {
+			tlshd_log("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			void *tag = evs[i].data.ptr;
+
+			if (tag == &tag_ready) {
+				uint32_t id;
+				int r;
+
+				do {
+					r = tlsh_nl_read_ready(&d->ready, &id);
+				} while (r == 0 || r == -ENOBUFS ||
+					 r == -EINTR);
+				drain(d);
+			} else if (tag == &tag_kick) {
+				uint64_t v;
+
+				if (read(d->kick, &v, sizeof(v)) < 0)
+					v = 0;
+				drain(d);
+			} else if (tag == &tag_ctl) {
+				int conn = accept4(d->ctl, NULL, NULL,
+						   SOCK_CLOEXEC);
+
+				if (conn >= 0) {
+					handle_request(d, conn);
+					close(conn);
+				}
+			} else if (tag == &tag_sig) {
+				struct signalfd_siginfo si;
+
+				if (read(d->sig, &si, sizeof(si)) ==
+				    sizeof(si)) {
+					tlshd_log("signal %u: stopping",
+						si.ssi_signo);
+					ret = EXIT_SUCCESS;
+					goto out;
+				}
+			}
+		}
+		if (tlshd_now_ms() >= d->next_reconcile && reconcile(d)) {
+			/* Its READY group went with it: a restart is needed. */
+			tlshd_log("tlsh.ko was unloaded: stopping");
+			ret = TLSH_EXIT_NOT_LOADED;
+			goto out;
+		}
+	}
+out:
+	if (d->workers)
+		stop_workers(d);
+	while (d->listeners)
+		unlink_listener(d, d->listeners);
+	if (d->ctl >= 0) {
+		close(d->ctl);
+		unlink(tlsh_daemon_path("daemon.sock", sockpath,
+					sizeof(sockpath)));
+	}
+	if (d->sig >= 0)
+		close(d->sig);
+	if (d->kick >= 0)
+		close(d->kick);
+	if (d->ep >= 0)
+		close(d->ep);
+	tlsh_nl_close(&d->ready);
+	tlsh_nl_close(&d->cmd);
+	return ret;
+}

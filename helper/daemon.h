@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `tlshelper daemon` and the commands that talk to it (attach, detach,
+ * status): shared pieces.
+ *
+ * One line format serves the config file, the daemon's state file and the
+ * control socket: a verb followed by key=value words (values without
+ * whitespace), e.g.
+ *
+ *   listen port=8443 cert=/etc/tls/a.pem key=/etc/tls/a.key alpn=h2,http/1.1
+ *   attach cert=/a.pem key=/a.key timeout=10000      (+ the listener fd)
+ *   listener id=3 cert=/a.pem key=/a.key             (state file)
+ */
+#ifndef TLSH_DAEMON_H
+#define TLSH_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Where the daemon listens for attach / detach / list (root only). */
+#define TLSH_DAEMON_DIR		"/run/tlsh"
+#define TLSH_DAEMON_SOCK	TLSH_DAEMON_DIR "/daemon.sock"
+/* The listeners the daemon serves, re-read when it restarts. */
+#define TLSH_DAEMON_STATE	TLSH_DAEMON_DIR "/listeners"
+/* Overrides both paths' directory (tests). */
+#define TLSH_DAEMON_DIR_ENV	"TLSH_DAEMON_DIR"
+
+#define TLSH_SPEC_MAX_CREDS	8
+#define TLSH_LINE_MAX		4096
+
+/* One listener's TLS settings, as attach asks for them. */
+struct tlsh_spec {
+	char *certs[TLSH_SPEC_MAX_CREDS];
+	char *keys[TLSH_SPEC_MAX_CREDS];
+	size_t n_certs, n_keys;
+	char *ca;
+	bool verify_client;
+	char *alpn;		/* comma-separated, NULL: none */
+	uint32_t timeout_ms;	/* 0: the module's default */
+	uint32_t max_in_flight;	/* 0: the module's default */
+	/* Which socket (config file "listen" lines) or listener (state). */
+	int port;		/* 0: not given */
+	pid_t pid;
+	int fd;			/* -1: not given */
+	uint32_t id;		/* 0: not given */
+};
+
+void tlsh_spec_init(struct tlsh_spec *s);
+void tlsh_spec_free(struct tlsh_spec *s);
+
+/*
+ * Parse "VERB key=value ..." (line is modified). *verb points into line.
+ * Returns 0, or -1 with a sentence in err.
+ */
+int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
+		    char *err, size_t errlen);
+/* "VERB key=value ..." for s; returns the length, or -1 if it did not fit. */
+int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
+		     size_t len);
+/* Completeness checks shared by attach and the config file; -1 and err. */
+int tlsh_spec_check(const struct tlsh_spec *s, char *err, size_t errlen);
+
+/* The daemon's directory: $TLSH_DAEMON_DIR or TLSH_DAEMON_DIR. */
+const char *tlsh_daemon_dir(void);
+/* dir + "/" + name into buf; returns buf. */
+const char *tlsh_daemon_path(const char *name, char *buf, size_t len);
+
+/* ---- finding a running server's listening socket (daemon_proc.c) ---- */
+
+struct tlsh_sock_owner {
+	pid_t pid;
+	int fd;
+	unsigned long inode;
+};
+
+/*
+ * The listening TCP sockets (IPv4 and IPv6) on port, each with one process
+ * and fd that hold it. Returns how many (at most max), 0 if nothing listens
+ * there, -EACCES if the sockets' processes are not visible to us, or
+ * -errno.
+ */
+int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max);
+
+/* A copy of fd `fd` of process pid (pidfd_open + pidfd_getfd), or -errno. */
+int tlsh_grab_fd(pid_t pid, int fd);
+
+/* The TCP port a socket is bound to, or -1. */
+int tlsh_sock_port(int fd, char *addr, size_t addrlen);
+
+/* ---- the control socket (daemon_ctl.c) ---- */
+
+/*
+ * Send one request line (and fd, if >= 0) to the daemon and read its reply
+ * (one or more lines, NUL-terminated), waiting at most timeout_ms. Returns
+ * 0, -ECONNREFUSED / -ENOENT when no daemon runs, -EACCES when not
+ * allowed, -EAGAIN when it did not answer in time, else -errno.
+ */
+int tlsh_ctl_call(const char *request, int fd, char *reply, size_t len,
+		  int timeout_ms);
+
+/* Daemon side: bind and listen on the socket (root-only directory). */
+int tlsh_ctl_listen(char *err, size_t errlen);
+/*
+ * Read one request from a connected client: the line and an fd it passed
+ * (or -1). Returns 0 or -errno. Refuses (-EPERM) a peer whose uid is not
+ * ours.
+ */
+int tlsh_ctl_recv(int conn, char *line, size_t len, int *fd);
+
+/* ---- the daemon (daemon.c) ---- */
+
+struct tlsh_daemon_opts {
+	const char *config;	/* NULL: none */
+	unsigned int workers;	/* 0: one per online CPU */
+	unsigned int max_claimed;	/* 0: default */
+};
+
+/* Runs until SIGTERM / SIGINT; returns the exit status. */
+int tlsh_daemon_run(const struct tlsh_daemon_opts *o);
+
+#endif

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finding a running server's listening socket by port, and taking a copy of
+ * it: /proc/net/tcp{,6} give the inodes of the sockets listening on the
+ * port, /proc/PID/fd/N links ("socket:[INODE]") the processes holding them,
+ * pidfd_open + pidfd_getfd (Linux 5.6+) the copy.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+#define TCP_LISTEN_STATE 0x0A
+#define MAX_INODES 16
+
+/* Inodes of the sockets in LISTEN on port, from one /proc/net/tcp* file. */
+static int listen_inodes(const char *path, int port, unsigned long *inodes,
+			 int n, int max)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return n;	/* no IPv6, for one */
+	if (!fgets(line, sizeof(line), f)) {	/* the header */
+		fclose(f);
+		return n;
+	}
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned int lport, state;
+		unsigned long inode;
+		char local[64];
+
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*s %63[0-9A-Fa-f:] %*s %x %*s %*s %*s %*u %*u %lu",
+			   local, &state, &inode) != 3)
+			continue;
+		if (sscanf(strrchr(local, ':') + 1, "%x", &lport) != 1)
+			continue;
+		if (state == TCP_LISTEN_STATE && (int)lport == port && inode)
+			inodes[n++] = inode;
+	}
+	fclose(f);
+	return n;
+}
+
+static int inode_index(const unsigned long *inodes, int n, unsigned long ino)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (inodes[i] == ino)
+			return i;
+	return -1;
+}
+
+int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max)
+{
+	unsigned long inodes[MAX_INODES];
+	bool found[MAX_INODES] = { false };
+	struct dirent *pe;
+	int n = 0, got = 0;
+	DIR *proc;
+
+	n = listen_inodes("/proc/net/tcp", port, inodes, n, MAX_INODES);
+	n = listen_inodes("/proc/net/tcp6", port, inodes, n, MAX_INODES);
+	if (!n)
+		return 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return -errno;
+	while (got < n && got < max && (pe = readdir(proc))) {
+		char path[300], link[64];
+		struct dirent *fe;
+		DIR *fds;
+
+		if (!isdigit((unsigned char)pe->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", pe->d_name);
+		fds = opendir(path);
+		if (!fds)
+			continue;	/* gone, or not ours to see */
+		while (got < max && (fe = readdir(fds))) {
+			char fdpath[600];
+			unsigned long ino;
+			ssize_t len;
+			int i;
+
+			if (!isdigit((unsigned char)fe->d_name[0]))
+				continue;
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path,
+				 fe->d_name);
+			len = readlink(fdpath, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (sscanf(link, "socket:[%lu]", &ino) != 1)
+				continue;
+			i = inode_index(inodes, n, ino);
+			if (i < 0 || found[i])
+				continue;
+			found[i] = true;
+			out[got].pid = (pid_t)atoi(pe->d_name);
+			out[got].fd = atoi(fe->d_name);
+			out[got].inode = ino;
+			got++;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	/* Listening, but in no process we may look into. */
+	return got ? got : -EACCES;
+}
+
+int tlsh_grab_fd(pid_t pid, int fd)
+{
+	int pidfd, copy, err;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	err = errno;
+	close(pidfd);
+	return copy < 0 ? -err : copy;
+}
+
+int tlsh_sock_port(int fd, char *addr, size_t addrlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		if (addr)
+			snprintf(addr, addrlen, "%s:%d", host, port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		if (addr)
+			snprintf(addr, addrlen, "[%s]:%d", host, port);
+	} else {
+		return -1;
+	}
+	return port;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `tlshelper daemon` inside: what the main thread (daemon.c) and the
+ * handshake workers (daemon_worker.c) share.
+ */
+#ifndef TLSH_DAEMON_WORKER_H
+#define TLSH_DAEMON_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon.h"
+#include "nl.h"
+#include "tls/engine.h"
+
+#define DEFAULT_TIMEOUT_MS	10000	/* the module's default */
+#define MAX_ALPN		16
+
+/* One attached listener: credentials loaded once, read-only for workers. */
+struct listener {
+	atomic_int refs;
+	uint32_t id;
+	uint32_t timeout_ms;
+	struct tlsh_spec spec;		/* spec.id, spec.port filled in */
+	struct tlsh_cred cred[TLSH_SPEC_MAX_CREDS];
+	const struct tlsh_cred *cred_ptr[TLSH_SPEC_MAX_CREDS];
+	size_t n_cred;
+	gnutls_x509_trust_list_t trust;
+	char *alpn_buf;
+	const char *alpn[MAX_ALPN];
+	struct tlsh_config cfg;
+	atomic_ulong ok, failed;
+	struct listener *next;		/* the main thread's table */
+};
+
+/* One handshake, owned by one worker. */
+struct dconn {
+	struct dconn *prev, *next;	/* worker's list, or the queue */
+	int fd;
+	struct listener *l;
+	struct tlsh_conn *tls;
+	uint8_t *buf;
+	size_t cap, have;
+	uint32_t events;		/* registered with epoll */
+	int64_t start_ms, deadline_ms;
+	char peer[64];
+};
+
+struct daemon;
+
+struct worker {
+	struct daemon *d;
+	pthread_t thread;
+	int ep, ev;
+	struct tlsh_nl nl;		/* DONE */
+	pthread_mutex_t lock;
+	struct dconn *queue;		/* handed over by the main thread */
+	struct dconn *conns;		/* running handshakes */
+	atomic_uint load;
+};
+
+struct daemon {
+	const struct tlsh_daemon_opts *o;
+	struct tlsh_nl ready, cmd;
+	int ep, ctl, sig, kick;
+	struct listener *listeners;
+	struct worker *workers;
+	unsigned int n_workers;
+	atomic_uint claimed;
+	unsigned int max_claimed;
+	atomic_bool stopping;
+	atomic_ulong ok, failed;
+	int64_t next_reconcile;
+};
+
+/* One line on stderr, written at once (threads share it). */
+void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t tlshd_now_ms(void);
+
+/* Takes over *spec (loads its credentials). NULL with a sentence in err. */
+struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
+				    size_t errlen);
+void tlshd_listener_put(struct listener *l);
+
+/* A worker thread's loop; tlshd_worker_give() hands it a claimed fd. */
+void *tlshd_worker_main(void *arg);
+void tlshd_worker_give(struct worker *w, struct dconn *c);
+
+#endif

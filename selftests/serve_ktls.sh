@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# VM (kTLS): `tlshelper serve --exec` in front of a plain HTTP/1.0 file
+# server (tiny, Python, no TLS in it). curl, openssl s_client and gnutls-cli
+# fetch a file with each TLS 1.3 suite; the bytes must match and
+# /proc/net/tls_stat's TlsTxSw / TlsRxSw must rise. The same program with
+# sendfile() sends a multi-MiB file through the kTLS socket. And serve
+# without --exec: the caller gets the keyed socket back and speaks plaintext
+# on it. TAP.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+H=${TLSHELPER:-$ROOT/build/tlshelper}
+LOOP=$ROOT/scripts/accept-loop.py
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/tlsh-serve-ktls.XXXXXX)
+n=0
+failed=0
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+modprobe tls 2>/dev/null
+
+echo "TAP version 13"
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+show() {
+	for f in "$@"; do
+		[ -e "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -20
+	done
+}
+
+# ---- PKI, payloads, the plain file server ----
+(
+	cd "$T" &&
+	printf 'cn = CA\nca\ncert_signing_key\n' >ca.tmpl &&
+	printf 'cn = localhost\ndns_name = localhost\ntls_www_server\nsigning_key\n' >srv.tmpl &&
+	certtool -p --key-type ecdsa --outfile ca.key &&
+	certtool -s --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
+	certtool -p --key-type ecdsa --outfile srv.key &&
+	certtool -c --load-privkey srv.key --load-ca-privkey ca.key \
+		--load-ca-certificate ca.pem --template srv.tmpl --outfile srv.pem &&
+	head -c $((256 << 10)) /dev/urandom >small.bin &&
+	head -c $((3 << 20)) /dev/urandom >big.bin
+) >"$T/pki.log" 2>&1 || { echo "not ok 1 - PKI"; show "$T/pki.log"; echo "1..1"; exit 1; }
+
+cat >"$T/httpd.py" <<'EOF'
+# A plaintext HTTP/1.0 server on stdin/stdout: one GET, one file.
+import os, sys
+mode, path = sys.argv[1], sys.argv[2]
+req = b""
+while b"\r\n\r\n" not in req:
+    b = os.read(0, 4096)
+    if not b:
+        sys.exit(1)
+    req += b
+size = os.path.getsize(path)
+head = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % size
+while head:
+    head = head[os.write(1, head):]
+with open(path, "rb") as f:
+    if mode == "sendfile":
+        off = 0
+        while off < size:
+            off += os.sendfile(1, f.fileno(), off, size - off)
+    else:
+        while True:
+            b = f.read(65536)
+            if not b:
+                break
+            while b:
+                b = b[os.write(1, b):]
+EOF
+
+if ! grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp; then
+	echo "not ok 1 - kTLS available in this kernel"
+	echo "1..1"
+	exit 1
+fi
+
+# serve_start ID SERVE-ARGS...: one connection; $PORT
+serve_start() {
+	local id=$1
+	shift
+	rm -f "$T/port.$id" "$T/st.$id"
+	$PY "$LOOP" --port-file "$T/port.$id" --status-file "$T/st.$id" --max 1 \
+		-- "$H" serve --fd '{fd}' "$@" 2>"$T/log.$id" &
+	for _ in $(seq 200); do
+		[ -s "$T/port.$id" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$T/port.$id" 2>/dev/null)
+}
+serve_status() {
+	for _ in $(seq 600); do
+		[ -s "$T/st.$1" ] && break
+		sleep 0.1
+	done
+	cat "$T/st.$1" 2>/dev/null || echo none
+}
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
+# body FILE: the HTTP body (after the blank line)
+body() { $PY -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(d[d.find(b"\r\n\r\n") + 4:] if b"\r\n\r\n" in d else b"")' "$1"; }
+
+HTTPD=(--cert "$T/srv.pem" --key "$T/srv.key" --exec "$PY" "$T/httpd.py")
+GET='GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'
+
+for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+	case $s in
+	TLS_AES_128_GCM_SHA256) gc=AES-128-GCM ;;
+	TLS_AES_256_GCM_SHA384) gc=AES-256-GCM ;;
+	*) gc=CHACHA20-POLY1305 ;;
+	esac
+	for cli in curl openssl gnutls; do
+		id=$cli-$s
+		tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
+		serve_start "$id" "${HTTPD[@]}" write "$T/small.bin"
+		case $cli in
+		curl)
+			timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.3 \
+				--tls13-ciphers "$s" -o "$T/out.$id" \
+				"https://localhost:$PORT/" 2>"$T/cerr.$id"
+			;;
+		openssl)
+			printf "$GET" | timeout 120 openssl s_client -quiet \
+				-connect "127.0.0.1:$PORT" -servername localhost \
+				-CAfile "$T/ca.pem" -verify_return_error \
+				-ciphersuites "$s" >"$T/raw.$id" 2>"$T/cerr.$id"
+			;;
+		gnutls)
+			# gnutls-cli gives up soon after EOF on stdin: keep it
+			# open, through a FIFO (the VM has no /dev/fd for <(...)).
+			rm -f "$T/fifo"
+			mkfifo "$T/fifo"
+			{ printf "$GET"; exec sleep 60; } >"$T/fifo" &
+			w=$!
+			timeout 120 gnutls-cli --logfile="$T/cerr.$id" \
+				--x509cafile "$T/ca.pem" -p "$PORT" localhost \
+				--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$gc" \
+				<"$T/fifo" >"$T/raw.$id" 2>>"$T/cerr.$id"
+			crc=$?
+			kill $w 2>/dev/null
+			wait $w 2>/dev/null
+			(exit $crc)
+			;;
+		esac
+		crc=$?
+		[ $cli = curl ] || body "$T/raw.$id" >"$T/out.$id"
+		st=$(serve_status "$id")
+		tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
+		if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
+		   grep -q "suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
+		   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
+			ok "$cli fetches 256 KiB through serve --exec over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+		else
+			not_ok "$cli fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+			show "$T/log.$id" "$T/cerr.$id"
+		fi
+	done
+done
+
+# sendfile() of 3 MiB from the plain program through the kTLS socket.
+id=sendfile
+serve_start $id "${HTTPD[@]}" sendfile "$T/big.bin"
+timeout 300 curl -sS --cacert "$T/ca.pem" -o "$T/out.$id" "https://localhost:$PORT/" \
+	2>"$T/cerr.$id"
+crc=$?
+st=$(serve_status $id)
+want=$(sha256sum <"$T/big.bin")
+got=$(sha256sum <"$T/out.$id" 2>/dev/null)
+if [ $crc = 0 ] && [ "$st" = 0 ] && [ "$want" = "$got" ]; then
+	ok "sendfile() of 3 MiB through serve --exec over kTLS: sha256 matches"
+else
+	not_ok "sendfile() of 3 MiB (client $crc, serve $st)"
+	show "$T/log.$id" "$T/cerr.$id"
+fi
+
+# serve without --exec: the caller keeps the socket, now keyed, and speaks
+# plaintext on it; the peer sees TLS.
+cat >"$T/caller.py" <<'EOF'
+import os, socket, subprocess, sys
+h, crt, key, portfile = sys.argv[1:5]
+ls = socket.socket(); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+open(portfile + ".tmp", "w").write(str(ls.getsockname()[1]))
+os.rename(portfile + ".tmp", portfile)
+c, _ = ls.accept()
+rc = subprocess.call([h, "serve", "--fd", str(c.fileno()), "--cert", crt,
+                      "--key", key, "--require-ktls"], pass_fds=(c.fileno(),))
+if rc != 0:
+    print("helper exit", rc); sys.exit(1)
+line = b""
+while not line.endswith(b"\n"):
+    b = c.recv(100)
+    if not b:
+        break
+    line += b
+c.sendall(b"caller got: " + line)
+c.close()
+print("caller ok", line.decode().strip())
+EOF
+rm -f "$T/port.caller"
+$PY "$T/caller.py" "$H" "$T/srv.pem" "$T/srv.key" "$T/port.caller" >"$T/out.caller" 2>&1 &
+cpid=$!
+for _ in $(seq 200); do [ -s "$T/port.caller" ] && break; sleep 0.05; done
+reply=$( (echo "hello caller"; sleep 3) | timeout 60 openssl s_client -quiet \
+	-connect "127.0.0.1:$(cat "$T/port.caller")" -CAfile "$T/ca.pem" \
+	-verify_return_error 2>/dev/null)
+wait $cpid
+crc=$?
+if [ $crc = 0 ] && [ "$reply" = "caller got: hello caller" ]; then
+	ok "serve without --exec: exit 0, the caller speaks plaintext on the kTLS socket"
+else
+	not_ok "serve without --exec (caller $crc, reply '$reply')"
+	show "$T/out.caller"
+fi
+
+echo "1..$n"
+[ $failed = 0 ]
