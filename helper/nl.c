@@ -27,6 +27,9 @@ static const char *const counter_names[TLSH_COUNTER_MAX + 1] = {
 	[TLSH_COUNTER_DELIVERED]	= "delivered",
 	[TLSH_COUNTER_FAILED]		= "failed",
 	[TLSH_COUNTER_TIMED_OUT]	= "timed-out",
+	[TLSH_COUNTER_CLOSE_NOTIFY]	= "close-notify",
+	[TLSH_COUNTER_ALERT]		= "alert",
+	[TLSH_COUNTER_POSTHS]		= "post-handshake",
 };
 
 static const char *const cmd_names[TLSH_CMD_MAX + 1] = {
@@ -346,6 +349,9 @@ static int parse_get_reply(struct nl_msg *msg, void *arg)
 		[TLSH_COUNTER_DELIVERED]	= { .type = NLA_U64 },
 		[TLSH_COUNTER_FAILED]		= { .type = NLA_U64 },
 		[TLSH_COUNTER_TIMED_OUT]	= { .type = NLA_U64 },
+		[TLSH_COUNTER_CLOSE_NOTIFY]	= { .type = NLA_U64 },
+		[TLSH_COUNTER_ALERT]		= { .type = NLA_U64 },
+		[TLSH_COUNTER_POSTHS]		= { .type = NLA_U64 },
 	};
 	struct nlattr *tb[TLSH_A_MAX + 1];
 	struct nlattr *ctb[TLSH_COUNTER_MAX + 1];

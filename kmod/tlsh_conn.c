@@ -14,7 +14,8 @@
  * whose release is tlsh_dsock_release(). The hand-back happens there, at
  * the final release of the daemon's file: no daemon syscall can still be
  * using the socket. The child is grafted on a "park" socket (so that code
- * reaching sk->sk_socket always finds one) until the application takes it.
+ * reaching sk->sk_socket always finds one) until the application takes it;
+ * its socket then gets the ops of tlsh_sock.c, for control records.
  *
  * Any other outcome (DONE with an error, timeout, listener gone) resets the
  * child; a daemon that closes its fd without DONE closes it through the
@@ -166,6 +167,7 @@ void tlsh_conn_put(struct tlsh_conn *c)
 		return;
 	if (c->park)
 		sock_release(c->park);
+	tlsh_sock_free(c->asock);
 	sock_put(c->sk);
 	tlsh_listener_put(c->l);
 	kfree(c);
@@ -411,6 +413,11 @@ static int tlsh_conn_handoff(struct tlsh_conn *c, struct socket *sock,
 		NL_SET_ERR_MSG(extack, "kTLS TX and RX are not both installed");
 		return -EINVAL;
 	}
+	/* Allocated now: delivering to the application cannot fail. */
+	if (!c->asock)
+		c->asock = tlsh_sock_alloc();
+	if (!c->asock)
+		return -ENOMEM;
 
 	spin_lock(&l->lock);
 	if (c->state == TLSH_CONN_CLAIMED) {
@@ -546,7 +553,8 @@ static int tlsh_dsock_release(struct socket *sock)
 
 /*
  * Give a READY connection, already moved to GONE (counted delivered) by
- * the caller, to the application's new socket.
+ * the caller, to the application's new socket, with tlsh_sock.c's ops
+ * over the tls ones.
  */
 void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock)
 {
@@ -558,7 +566,8 @@ void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock)
 	tlsh_set_ops(park, NULL);
 	sock_graft(sk, newsock);
 	newsock->state = SS_CONNECTED;
-	tlsh_set_ops(newsock, c->tls_ops);
+	tlsh_sock_attach(c->asock, newsock, c->tls_ops);
+	c->asock = NULL;
 	release_sock(sk);
 	/* park is freed with c, now that it holds nothing. */
 	tlsh_conn_put(c);

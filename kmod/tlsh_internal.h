@@ -82,6 +82,7 @@ enum tlsh_conn_state {
 struct genl_info;
 struct sk_buff;
 struct tlsh_listener;
+struct tlsh_sock;
 
 struct tlsh_conn {
 	struct list_head node;		/* on a listener list, by state */
@@ -95,6 +96,7 @@ struct tlsh_conn {
 	struct socket *park;		/* holds sk from hand-back to accept */
 	const struct proto_ops *tls_ops; /* the daemon socket's ops at DONE */
 	struct proto_ops dops;		/* tls_ops with our release */
+	struct tlsh_sock *asock;	/* the application socket's ops */
 	/* Socket options of the child before the daemon touched it. */
 	long rcvtimeo;
 	long sndtimeo;
@@ -157,6 +159,12 @@ int tlsh_conn_accept(struct genl_info *info, u32 listener_id);
 int tlsh_conn_done(struct net *net, int fd, u32 status,
 		   struct netlink_ext_ack *extack);
 void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock);
+
+/* tlsh_sock.c */
+struct tlsh_sock *tlsh_sock_alloc(void);
+void tlsh_sock_free(struct tlsh_sock *ts);
+void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
+		      const struct proto_ops *tls_ops);
 
 /* tlsh_netlink.c */
 int tlsh_netlink_init(void);

@@ -67,14 +67,16 @@ static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn,
 			     const struct tlsh_listener *l)
 {
 	struct nlattr *nest;
+	int i, last;
 	u64 value;
-	int i;
 
 	nest = nla_nest_start(msg, TLSH_A_COUNTERS);
 	if (!nest)
 		return -EMSGSIZE;
 
-	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++) {
+	/* After-accept counters are kept per netns only. */
+	last = l ? TLSH_COUNTER_TIMED_OUT : TLSH_COUNTER_MAX;
+	for (i = TLSH_COUNTER_PENDING; i <= last; i++) {
 		value = l ? l->counters[i] : atomic64_read(&tn->counters[i]);
 		if (nla_put_u64_64bit(msg, i, value, TLSH_COUNTER_PAD)) {
 			nla_nest_cancel(msg, nest);

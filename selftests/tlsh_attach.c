@@ -428,6 +428,25 @@ static int tls_client(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/* The next record on kTLS socket fd is a close_notify alert. */
+static bool recv_close_notify(int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(unsigned char))];
+	unsigned char alert[8];
+	struct iovec iov = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(fd, &msg, 0) != 2 || alert[0] != 1 || alert[1] != 0)
+		return false;
+	cm = CMSG_FIRSTHDR(&msg);
+	return cm && cm->cmsg_level == SOL_TLS &&
+	       cm->cmsg_type == TLS_GET_RECORD_TYPE &&
+	       *(unsigned char *)CMSG_DATA(cm) == 21;
+}
+
 TEST_F(attach, one_connection_handed_off_with_data_both_ways)
 {
 	static const uint64_t after[6] = { 0, 0, 0, 1, 0, 0 };
@@ -461,8 +480,9 @@ TEST_F(attach, one_connection_handed_off_with_data_both_ways)
 							 self->d.errmsg);
 	EXPECT_TRUE(counters_are(_metadata, after));
 
-	/* Closing the application's socket reaches the peer as EOF. */
+	/* Closing the application's socket: close_notify, then EOF. */
 	close(s);
+	EXPECT_TRUE(recv_close_notify(c));
 	EXPECT_EQ(0, recv(c, buf, sizeof(buf), 0));
 	close(c);
 }

@@ -18,6 +18,14 @@
  * are reset at once. READY is not replayed: a daemon that starts (or lost
  * notifications) drains with ACCEPT until EAGAIN.
  *
+ * On the application's socket TLS control records read like TCP events,
+ * never EIO: the peer's close_notify is EOF, a fatal alert ECONNRESET, a
+ * post-handshake message the kernel cannot follow (KeyUpdate,
+ * renegotiation) ends the connection (close_notify or an alert to the
+ * peer, then ECONNRESET). close() and shutdown(SHUT_WR) send a
+ * close_notify before the FIN unless the module parameter close_notify
+ * is 0 (read when accept() returns the socket).
+ *
  * Every command, and joining TLSH_MCGRP_READY, requires CAP_NET_ADMIN. The
  * family is netns-aware: every command acts on the caller's network
  * namespace. Attribute validation is strict: an attribute a command does
@@ -134,8 +142,11 @@ enum tlsh_attr {
 
 /*
  * Attributes inside TLSH_A_COUNTERS, each a u64. The first three are gauges
- * (connections in that state now), the last three running totals since the
- * module was loaded. A reader must ignore counters it does not know.
+ * (connections in that state now), the others running totals since the
+ * module was loaded. Those from CLOSE_NOTIFY on count what happened on
+ * connections after the application accepted them, and are reported for
+ * the netns only, not per listener. A reader must ignore counters it does
+ * not know.
  */
 enum tlsh_counter {
 	TLSH_COUNTER_UNSPEC,
@@ -146,6 +157,9 @@ enum tlsh_counter {
 	TLSH_COUNTER_DELIVERED,	/* handed to the application */
 	TLSH_COUNTER_FAILED,	/* closed: handshake failed or daemon died */
 	TLSH_COUNTER_TIMED_OUT,	/* closed: handshake timeout expired */
+	TLSH_COUNTER_CLOSE_NOTIFY, /* peer's close_notify, read as EOF */
+	TLSH_COUNTER_ALERT,	/* peer's fatal alert: ECONNRESET */
+	TLSH_COUNTER_POSTHS,	/* ended: KeyUpdate, renegotiation, ... */
 
 	__TLSH_COUNTER_MAX,
 };

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The application's socket after hand-off: proto_ops wrapping the kTLS
+ * ones so that TLS control records read the way an unmodified TCP server
+ * expects. Plain kTLS RX fails every read with EIO, for good, once a
+ * non-data record is next; here:
+ *
+ *   close_notify                  EOF, for good (poll: IN | RDHUP)
+ *   fatal alert                   ECONNRESET, connection reset
+ *   TLS 1.2 warning alert,        skipped
+ *   TLS 1.3 user_canceled
+ *   handshake message (KeyUpdate, which 6.1 cannot follow, a ticket, a
+ *   renegotiation) or any other   close_notify or an alert to the peer,
+ *   type                          FIN, ECONNRESET to the application
+ *
+ * and closing (or shutdown for writing) sends a close_notify before the
+ * FIN, unless the close_notify module parameter is off.
+ *
+ * The fast path is the tls recvmsg itself, with the caller's control
+ * buffer hidden (tls would copy a control record into the caller's data
+ * buffer if it had one). Only when it fails with EIO (tls splice_read:
+ * EINVAL) does ts->lock get taken, the next record peeked with a kernel
+ * control buffer and acted on. The record is never consumed, except a
+ * skipped alert: tls cannot deliver anything behind it, so the terminal
+ * state kept here answers every later read. Nothing but this file consumes
+ * control records, so once a reader saw one at the head it stays there
+ * until the lock holder deals with it.
+ *
+ * Lifetime: the socket's ops are the proto_ops inside struct tlsh_sock,
+ * owner THIS_MODULE, so the socket holds a module reference until
+ * __sock_release() drops it after our release. tls reads sk_socket->ops
+ * only at TCP_ULP time, which fails with EEXIST on a socket that has a
+ * ULP already, and replaces it only when TLS_TX/TLS_RX is set, which fails
+ * with EBUSY once both are, as here.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <net/tls.h>
+
+#include "tlsh_internal.h"
+
+static bool close_notify = true;
+module_param(close_notify, bool, 0644);
+MODULE_PARM_DESC(close_notify,
+		 "Send a TLS close_notify when the application closes or shuts down for writing (default on)");
+
+#define TLSH_RECORD_ALERT		21
+#define TLSH_RECORD_HANDSHAKE		22
+
+#define TLSH_ALERT_WARNING		1
+#define TLSH_ALERT_FATAL		2
+
+#define TLSH_CLOSE_NOTIFY		0
+#define TLSH_UNEXPECTED_MESSAGE		10
+#define TLSH_DECODE_ERROR		50
+#define TLSH_USER_CANCELED		90
+#define TLSH_NO_RENEGOTIATION		100
+
+#define TLSH_HS_CLIENT_HELLO		1
+
+/* The tls_ops call may be repeated, not an error. */
+#define TLSH_RETRY			1
+
+enum tlsh_rx_state {
+	TLSH_RX_OPEN,
+	TLSH_RX_EOF,		/* close_notify read */
+	TLSH_RX_RESET,		/* fatal alert, or we ended the connection */
+};
+
+struct tlsh_sock {
+	struct proto_ops ops;		/* tls_ops with ours; owner us */
+	const struct proto_ops *tls_ops;
+	struct mutex lock;		/* control records, sending alerts */
+	u8 rx;				/* enum tlsh_rx_state, READ_ONCE */
+	bool tx_done;			/* close_notify or alert sent */
+	bool close_notify;		/* send one at shutdown/close */
+	struct rcu_head rcu;
+};
+
+static struct tlsh_sock *tlsh_sock_of(struct socket *sock)
+{
+	return container_of(READ_ONCE(sock->ops), struct tlsh_sock, ops);
+}
+
+static void tlsh_sock_count(struct sock *sk, int counter)
+{
+	atomic64_inc(&tlsh_net(sock_net(sk))->counters[counter]);
+}
+
+/* What a reader gets once rx is not open: EOF, or a reset reported once. */
+static int tlsh_rx_closed(struct sock *sk, u8 rx)
+{
+	return rx == TLSH_RX_RESET ? sock_error(sk) : 0;
+}
+
+static void tlsh_rx_set(struct tlsh_sock *ts, struct socket *sock, u8 rx)
+{
+	WRITE_ONCE(ts->rx, rx);
+	wake_up_interruptible_poll(&sock->wq.wait,
+				   EPOLLIN | EPOLLRDNORM | EPOLLRDHUP);
+}
+
+/*
+ * Receive up to len bytes of the next record(s) into buf through tls, with
+ * a kernel control buffer; *type is the record type, 0 if none was seen.
+ */
+static int tlsh_recv_record(struct tlsh_sock *ts, struct socket *sock,
+			    u8 *buf, size_t len, int flags, u8 *type)
+{
+	union {
+		struct cmsghdr hdr;
+		u8 space[CMSG_SPACE(sizeof(u8))];
+	} cmsg;
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+	int n;
+
+	memset(&cmsg, 0, sizeof(cmsg));
+	msg.msg_control = &cmsg;
+	msg.msg_controllen = sizeof(cmsg);
+	msg.msg_control_is_user = false;
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &kv, 1, len);
+	n = ts->tls_ops->recvmsg(sock, &msg, len, flags | MSG_DONTWAIT);
+
+	*type = 0;
+	if (n >= 0 && msg.msg_controllen < sizeof(cmsg) &&
+	    !(msg.msg_flags & MSG_CTRUNC) &&
+	    cmsg.hdr.cmsg_level == SOL_TLS &&
+	    cmsg.hdr.cmsg_type == TLS_GET_RECORD_TYPE)
+		*type = *(u8 *)CMSG_DATA(&cmsg.hdr);
+	return n;
+}
+
+/* Send one alert record through kTLS TX, without blocking. Under ts->lock. */
+static int tlsh_send_alert(struct tlsh_sock *ts, struct socket *sock,
+			   u8 level, u8 desc)
+{
+	union {
+		struct cmsghdr hdr;
+		u8 space[CMSG_SPACE(sizeof(u8))];
+	} cmsg;
+	u8 alert[2] = { level, desc };
+	struct kvec kv = { .iov_base = alert, .iov_len = sizeof(alert) };
+	struct msghdr msg = {};
+
+	memset(&cmsg, 0, sizeof(cmsg));
+	cmsg.hdr.cmsg_level = SOL_TLS;
+	cmsg.hdr.cmsg_type = TLS_SET_RECORD_TYPE;
+	cmsg.hdr.cmsg_len = CMSG_LEN(sizeof(u8));
+	*(u8 *)CMSG_DATA(&cmsg.hdr) = TLSH_RECORD_ALERT;
+	msg.msg_control = &cmsg;
+	msg.msg_controllen = sizeof(cmsg);
+	msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+	iov_iter_kvec(&msg.msg_iter, ITER_SOURCE, &kv, 1, sizeof(alert));
+	return ts->tls_ops->sendmsg(sock, &msg, sizeof(alert));
+}
+
+/* A close_notify, if it is wanted and the connection can still carry it. */
+static void tlsh_send_close_notify(struct tlsh_sock *ts, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	lockdep_assert_held(&ts->lock);
+	if (ts->tx_done || !ts->close_notify)
+		return;
+	ts->tx_done = true;
+	if (!((1 << READ_ONCE(sk->sk_state)) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) ||
+	    (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) || READ_ONCE(sk->sk_err))
+		return;
+	/* An abortive close (linger 0) resets: nothing would be read. */
+	if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)
+		return;
+	tlsh_send_alert(ts, sock, TLSH_ALERT_WARNING, TLSH_CLOSE_NOTIFY);
+}
+
+/*
+ * We end the connection: an alert (if level) and/or a close_notify to the
+ * peer, then FIN; ECONNRESET to the application. Under ts->lock.
+ */
+static int tlsh_end(struct tlsh_sock *ts, struct socket *sock, int counter,
+		    u8 level, u8 desc, bool then_close_notify)
+{
+	struct sock *sk = sock->sk;
+
+	tlsh_sock_count(sk, counter);
+	if (!ts->tx_done) {
+		ts->tx_done = true;
+		if (level)
+			tlsh_send_alert(ts, sock, level, desc);
+		if (then_close_notify)
+			tlsh_send_alert(ts, sock, TLSH_ALERT_WARNING,
+					TLSH_CLOSE_NOTIFY);
+	}
+	ts->tls_ops->shutdown(sock, SHUT_WR);
+	WRITE_ONCE(ts->rx, TLSH_RX_RESET);
+	WRITE_ONCE(sk->sk_err, ECONNRESET);
+	/* Paired with smp_rmb() in tcp_poll() */
+	smp_wmb();
+	sk_error_report(sk);
+	tlsh_rx_set(ts, sock, TLSH_RX_RESET);
+	return TLSH_RETRY;
+}
+
+static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
+			 const u8 *buf, int len)
+{
+	struct sock *sk = sock->sk;
+	u16 version = tls_get_ctx(sk)->prot_info.version;
+	u8 type;
+	bool skip;
+
+	if (len != 2)
+		return tlsh_end(ts, sock, TLSH_COUNTER_ALERT,
+				TLSH_ALERT_FATAL, TLSH_DECODE_ERROR, false);
+
+	if (buf[1] == TLSH_CLOSE_NOTIFY) {
+		tlsh_sock_count(sk, TLSH_COUNTER_CLOSE_NOTIFY);
+		tlsh_rx_set(ts, sock, TLSH_RX_EOF);
+		return TLSH_RETRY;
+	}
+
+	/* TLS 1.3 treats every alert but the closure ones as fatal. */
+	if (version == TLS_1_2_VERSION)
+		skip = buf[0] == TLSH_ALERT_WARNING;
+	else
+		skip = buf[1] == TLSH_USER_CANCELED;
+	if (skip) {
+		u8 alert[2];
+
+		if (tlsh_recv_record(ts, sock, alert, sizeof(alert), 0,
+				     &type) != 2 || type != TLSH_RECORD_ALERT)
+			return -EIO;
+		return TLSH_RETRY;
+	}
+
+	/* The peer is gone: reset, as TCP does for an RST. */
+	tlsh_sock_count(sk, TLSH_COUNTER_ALERT);
+	ts->tx_done = true;
+	WRITE_ONCE(ts->rx, TLSH_RX_RESET);
+	tcp_abort(sk, ECONNRESET);
+	tlsh_rx_set(ts, sock, TLSH_RX_RESET);
+	return TLSH_RETRY;
+}
+
+/*
+ * A handshake message after the handshake. 6.1 kTLS cannot take new keys,
+ * so a KeyUpdate ends the connection with a close_notify; a renegotiating
+ * ClientHello gets no_renegotiation, then close_notify; anything else (a
+ * NewSessionTicket or HelloRequest sent to a server...) unexpected_message.
+ */
+static int tlsh_on_handshake(struct tlsh_sock *ts, struct socket *sock,
+			     const u8 *buf, int len)
+{
+	u16 version = tls_get_ctx(sock->sk)->prot_info.version;
+
+	if (len >= 1 && version == TLS_1_3_VERSION && buf[0] == 24)
+		return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, 0, 0, true);
+	if (len >= 1 && version == TLS_1_2_VERSION &&
+	    buf[0] == TLSH_HS_CLIENT_HELLO)
+		return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS,
+				TLSH_ALERT_WARNING, TLSH_NO_RENEGOTIATION,
+				true);
+	return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, TLSH_ALERT_FATAL,
+			TLSH_UNEXPECTED_MESSAGE, false);
+}
+
+/*
+ * The tls call failed with err: act on the control record at the head, if
+ * that is why. TLSH_RETRY to repeat the call, else what to return.
+ */
+static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
+			bool try)
+{
+	u8 buf[3], type;
+	int n, ret;
+
+	if (try) {
+		if (!mutex_trylock(&ts->lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&ts->lock)) {
+		return -ERESTARTSYS;
+	}
+
+	if (READ_ONCE(ts->rx) != TLSH_RX_OPEN) {
+		ret = TLSH_RETRY;
+		goto out;
+	}
+	n = tlsh_recv_record(ts, sock, buf, sizeof(buf), MSG_PEEK, &type);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	switch (type) {
+	case 0:
+	case TLS_RECORD_TYPE_DATA:
+		ret = err;	/* not ours */
+		break;
+	case TLSH_RECORD_ALERT:
+		ret = tlsh_on_alert(ts, sock, buf, n);
+		break;
+	case TLSH_RECORD_HANDSHAKE:
+		ret = tlsh_on_handshake(ts, sock, buf, n);
+		break;
+	default:
+		ret = tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, TLSH_ALERT_FATAL,
+			       TLSH_UNEXPECTED_MESSAGE, false);
+		break;
+	}
+out:
+	mutex_unlock(&ts->lock);
+	return ret;
+}
+
+/* Peeks that found the reader slot busy before we give up. */
+#define TLSH_MAX_BUSY	16
+
+static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
+			     size_t size, int flags)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	struct sock *sk = sock->sk;
+	unsigned int ctrunc = msg->msg_flags & MSG_CTRUNC;
+	size_t controllen = msg->msg_controllen;
+	bool control_is_user = msg->msg_control_is_user;
+	void *control = msg->msg_control;
+	int busy = 0, ret;
+	u8 rx;
+
+	if (flags & MSG_ERRQUEUE)
+		return ts->tls_ops->recvmsg(sock, msg, size, flags);
+
+	for (;;) {
+		rx = READ_ONCE(ts->rx);
+		if (rx != TLSH_RX_OPEN)
+			return tlsh_rx_closed(sk, rx);
+
+		/* Hidden: tls would hand a control record over in it. */
+		msg->msg_control = NULL;
+		msg->msg_controllen = 0;
+		ret = ts->tls_ops->recvmsg(sock, msg, size, flags);
+		msg->msg_control = control;
+		msg->msg_controllen = controllen;
+		msg->msg_control_is_user = control_is_user;
+		msg->msg_flags = (msg->msg_flags & ~MSG_CTRUNC) | ctrunc;
+		if (ret != -EIO)
+			break;
+
+		ret = tlsh_control(ts, sock, -EIO, false);
+		if (ret == TLSH_RETRY)
+			continue;
+		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
+			cond_resched();
+			continue;
+		}
+		return ret == -EAGAIN ? -EIO : ret;
+	}
+
+	/* What kTLS tells a caller with a control buffer: data. */
+	if (ret > 0 && control) {
+		u8 type = TLS_RECORD_TYPE_DATA;
+
+		put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE, sizeof(type),
+			 &type);
+	}
+	return ret;
+}
+
+static ssize_t tlsh_sock_splice_read(struct socket *sock, loff_t *ppos,
+				     struct pipe_inode_info *pipe, size_t len,
+				     unsigned int flags)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	int busy = 0;
+	ssize_t ret;
+	u8 rx;
+
+	for (;;) {
+		rx = READ_ONCE(ts->rx);
+		if (rx != TLSH_RX_OPEN)
+			return tlsh_rx_closed(sock->sk, rx);
+
+		/* tls refuses to splice a control record with EINVAL. */
+		ret = ts->tls_ops->splice_read(sock, ppos, pipe, len, flags);
+		if (ret != -EINVAL)
+			return ret;
+
+		ret = tlsh_control(ts, sock, -EINVAL, false);
+		if (ret == TLSH_RETRY)
+			continue;
+		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
+			cond_resched();
+			continue;
+		}
+		return ret == -EAGAIN ? -EINVAL : ret;
+	}
+}
+
+/*
+ * Readable stays readable, and a peer's close_notify shows as RDHUP. To
+ * see one before the application reads, peek when the caller asks for
+ * RDHUP and tls has a record ready (without waiting for anybody).
+ */
+static __poll_t tlsh_sock_poll(struct file *file, struct socket *sock,
+			       poll_table *wait)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	__poll_t mask = ts->tls_ops->poll(file, sock, wait);
+
+	if (READ_ONCE(ts->rx) == TLSH_RX_OPEN && (mask & EPOLLIN) &&
+	    !(mask & EPOLLRDHUP) &&
+	    (poll_requested_events(wait) & EPOLLRDHUP))
+		tlsh_control(ts, sock, 0, true);
+	if (READ_ONCE(ts->rx) != TLSH_RX_OPEN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	return mask;
+}
+
+static int tlsh_sock_shutdown(struct socket *sock, int how)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+
+	/* SHUT_WR or SHUT_RDWR: the close_notify goes before the FIN. */
+	if ((how == SHUT_WR || how == SHUT_RDWR) && sock->sk) {
+		mutex_lock(&ts->lock);
+		tlsh_send_close_notify(ts, sock);
+		mutex_unlock(&ts->lock);
+	}
+	return ts->tls_ops->shutdown(sock, how);
+}
+
+static int tlsh_sock_release(struct socket *sock)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	int err;
+
+	if (sock->sk) {
+		mutex_lock(&ts->lock);
+		tlsh_send_close_notify(ts, sock);
+		mutex_unlock(&ts->lock);
+	}
+	/* tls flushes its pending records in here, before TCP's FIN. */
+	err = ts->tls_ops->release(sock);
+	/* sock->ops points into ts until __sock_release() clears it. */
+	kfree_rcu(ts, rcu);
+	return err;
+}
+
+/* For a connection that DONE just handed off. */
+struct tlsh_sock *tlsh_sock_alloc(void)
+{
+	struct tlsh_sock *ts = kzalloc(sizeof(*ts), GFP_KERNEL);
+
+	if (ts)
+		mutex_init(&ts->lock);
+	return ts;
+}
+
+void tlsh_sock_free(struct tlsh_sock *ts)
+{
+	kfree(ts);
+}
+
+/*
+ * Give sock, which the application's accept() returns with sk grafted and
+ * kTLS TX and RX on, our ops wrapping tls_ops. Under lock_sock(sk); ts is
+ * owned by sock from here and freed by its release.
+ */
+void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
+		      const struct proto_ops *tls_ops)
+{
+	ts->tls_ops = tls_ops;
+	ts->close_notify = READ_ONCE(close_notify);
+	ts->ops = *tls_ops;
+	ts->ops.owner = THIS_MODULE;
+	ts->ops.release = tlsh_sock_release;
+	ts->ops.shutdown = tlsh_sock_shutdown;
+	ts->ops.poll = tlsh_sock_poll;
+	ts->ops.recvmsg = tlsh_sock_recvmsg;
+	ts->ops.splice_read = tlsh_sock_splice_read;
+	tlsh_set_ops(sock, &ts->ops);
+}

@@ -1,0 +1,986 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TLS control records on a socket tlsh.ko handed to the application, in
+ * the test VM (root, Debian 6.1 kernel, cwd = repository root).
+ *
+ * A stand-in daemon installs fixed kTLS keys (TLS 1.3 or 1.2, per variant)
+ * on each connection and hands it off; the client is a raw TCP socket that
+ * seals and opens records itself with recordcrypto.h, so it can put control
+ * records (and several records in one segment) on the wire and check
+ * exactly what the server sends back.
+ *
+ * The application must see what a plain TCP server would: EOF for a
+ * close_notify, ECONNRESET for a fatal alert or a connection the module
+ * had to end, never EIO.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "kselftest_harness.h"
+#include "ktls.h"
+#include "nl.h"
+#include "recordcrypto.h"
+#include "tlsh_kmod.h"
+
+#define IO_TIMEOUT_S	30	/* the VM is emulated: generous, never hit */
+#define READERS		4
+
+#ifndef TCP_ULP
+#define TCP_ULP 31
+#endif
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+#define T_HANDSHAKE	22
+#define A_WARNING	1
+#define A_FATAL		2
+#define HS_HELLO_REQUEST	0
+#define HS_CLIENT_HELLO		1
+#define HS_NEW_SESSION_TICKET	4
+#define HS_KEY_UPDATE		24
+
+static const char *const param_path =
+	"/sys/module/tlsh/parameters/close_notify";
+
+/* ---- keys: what a handshake would have negotiated ---- */
+
+static void test_params(struct tlsh_ktls_params *p, uint16_t version,
+			bool server)
+{
+	struct tlsh_ktls_dir s2c, c2s;
+
+	memset(&s2c, 0, sizeof(s2c));
+	memset(&c2s, 0, sizeof(c2s));
+	memset(s2c.key, 0x5a, 16);
+	memset(s2c.iv, 0x17, 12);
+	memset(c2s.key, 0xa5, 16);
+	memset(c2s.iv, 0x71, 12);
+
+	memset(p, 0, sizeof(*p));
+	p->version = version;
+	p->aead = TLSH_AEAD_AES_128_GCM;
+	p->tx = server ? s2c : c2s;
+	p->rx = server ? c2s : s2c;
+}
+
+static int install_keys(int fd, uint16_t version, bool server)
+{
+	struct tlsh_ktls_params p;
+
+	test_params(&p, version, server);
+	return tlsh_ktls_install(fd, &p, NULL);
+}
+
+/* ---- sockets ---- */
+
+static void set_timeouts(int fd, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int make_listener(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    listen(fd, 16) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len)) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+static int client_connect(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+/* ---- the stand-in daemon: keys, DONE 0, close ---- */
+
+struct daemon {
+	pthread_t thread;
+	uint16_t version;
+	struct tlsh_nl ready;
+	struct tlsh_nl cmd;
+	atomic_bool stop;
+	atomic_int errors;
+};
+
+static void *daemon_main(void *arg)
+{
+	struct daemon *d = arg;
+	uint32_t id;
+	int fd, err;
+
+	while (!atomic_load(&d->stop)) {
+		struct pollfd p = { .fd = tlsh_nl_fd(&d->ready),
+				    .events = POLLIN };
+
+		poll(&p, 1, 20);
+		while (tlsh_nl_read_ready(&d->ready, &id) == 0)
+			;
+		for (;;) {
+			err = tlsh_nl_accept(&d->cmd, 0, &fd, NULL);
+			if (err == -EAGAIN)
+				break;
+			if (err) {
+				atomic_fetch_add(&d->errors, 1);
+				break;
+			}
+			if (install_keys(fd, d->version, true) ||
+			    tlsh_nl_done(&d->cmd, fd, 0))
+				atomic_fetch_add(&d->errors, 1);
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+static int daemon_start(struct daemon *d, uint16_t version)
+{
+	memset(d, 0, sizeof(*d));
+	d->version = version;
+	if (tlsh_nl_open(&d->ready))
+		return -1;
+	if (tlsh_nl_join_ready(&d->ready) || tlsh_nl_open(&d->cmd)) {
+		tlsh_nl_close(&d->ready);
+		return -1;
+	}
+	if (pthread_create(&d->thread, NULL, daemon_main, d)) {
+		tlsh_nl_close(&d->cmd);
+		tlsh_nl_close(&d->ready);
+		return -1;
+	}
+	return 0;
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	atomic_store(&d->stop, true);
+	pthread_join(d->thread, NULL);
+	tlsh_nl_close(&d->cmd);
+	tlsh_nl_close(&d->ready);
+}
+
+/* ---- the raw client: seals and opens its own records ---- */
+
+struct peer {
+	int fd;
+	uint16_t version;
+	struct tlsh_ktls_dir tx, rx;
+	uint64_t tx_seq, rx_seq;
+	uint8_t out[4 * RC_MAX_RECORD];
+	size_t out_len;
+};
+
+static void peer_init(struct peer *p, int fd, uint16_t version)
+{
+	struct tlsh_ktls_params params;
+
+	test_params(&params, version, false);
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->version = version;
+	p->tx = params.tx;
+	p->rx = params.rx;
+}
+
+/* Queue one record; peer_flush() sends everything queued in one send(). */
+static void peer_add(struct peer *p, uint8_t type, const void *data,
+		     size_t len)
+{
+	p->out_len += rc_seal(p->version, TLSH_AEAD_AES_128_GCM, &p->tx,
+			      p->tx_seq++, type, data, len, 0,
+			      p->out + p->out_len);
+}
+
+static void peer_add_alert(struct peer *p, uint8_t level, uint8_t desc)
+{
+	uint8_t alert[2] = { level, desc };
+
+	peer_add(p, RC_TYPE_ALERT, alert, sizeof(alert));
+}
+
+static void peer_add_handshake(struct peer *p, uint8_t msg_type,
+			       const void *body, size_t len)
+{
+	uint8_t hs[64];
+
+	hs[0] = msg_type;
+	hs[1] = 0;
+	hs[2] = len >> 8;
+	hs[3] = len & 0xff;
+	if (len)
+		memcpy(hs + 4, body, len);
+	peer_add(p, T_HANDSHAKE, hs, 4 + len);
+}
+
+static int peer_flush(struct peer *p)
+{
+	ssize_t n = send(p->fd, p->out, p->out_len, MSG_NOSIGNAL);
+	int ok = n == (ssize_t)p->out_len;
+
+	p->out_len = 0;
+	return ok ? 0 : -1;
+}
+
+#define PEER_EOF	(-1000)
+#define PEER_BAD	(-1001)
+
+/*
+ * Read and open the next record the server sent: its content length with
+ * *type set, PEER_EOF at a clean end of stream, -errno, or PEER_BAD.
+ */
+static ssize_t peer_read(struct peer *p, uint8_t *type, uint8_t *out)
+{
+	uint8_t rec[RC_MAX_RECORD];
+	size_t body;
+	ssize_t n;
+
+	n = recv(p->fd, rec, RC_HDR, MSG_WAITALL);
+	if (n == 0)
+		return PEER_EOF;
+	if (n < 0)
+		return -errno;
+	if (n != RC_HDR)
+		return PEER_BAD;
+	body = (size_t)rec[3] << 8 | rec[4];
+	if (body > RC_MAX_RECORD - RC_HDR)
+		return PEER_BAD;
+	n = recv(p->fd, rec + RC_HDR, body, MSG_WAITALL);
+	if (n != (ssize_t)body)
+		return n < 0 ? -errno : PEER_BAD;
+	n = rc_open(p->version, TLSH_AEAD_AES_128_GCM, &p->rx, p->rx_seq++,
+		    rec, RC_HDR + body, type, out);
+	return n < 0 ? PEER_BAD : n;
+}
+
+/* The next record is the alert level/desc. */
+static bool peer_expect_alert(struct __test_metadata *_metadata,
+			      struct peer *p, uint8_t level, uint8_t desc)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type = 0;
+	ssize_t n = peer_read(p, &type, out);
+
+	if (n == 2 && type == RC_TYPE_ALERT && out[0] == level &&
+	    out[1] == desc)
+		return true;
+	TH_LOG("want alert %u/%u: got %zd, type %u, %02x %02x", level, desc,
+	       n, type, n > 0 ? out[0] : 0, n > 1 ? out[1] : 0);
+	return false;
+}
+
+static bool peer_expect_data(struct __test_metadata *_metadata,
+			     struct peer *p, const char *want)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type = 0;
+	ssize_t n = peer_read(p, &type, out);
+
+	if (n == (ssize_t)strlen(want) && type == RC_TYPE_APPDATA &&
+	    !memcmp(out, want, n))
+		return true;
+	TH_LOG("want data \"%s\": got %zd, type %u", want, n, type);
+	return false;
+}
+
+/* ---- counters ---- */
+
+static uint64_t counter(int which)
+{
+	struct tlsh_status st;
+	char msg[256];
+
+	if (tlsh_nl_get_status(&st, msg, sizeof(msg)))
+		return ~0ULL;
+	return st.counters[which];
+}
+
+static int write_param(const char *value)
+{
+	FILE *f = fopen(param_path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(value, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/* ---- fixture: one connection handed to the application ---- */
+
+FIXTURE(records) {
+	int kmsg;
+	int lfd;
+	struct sockaddr_in addr;
+	struct tlsh_nl nl;
+	uint32_t id;
+	struct daemon d;
+	bool daemon_running;
+	struct peer peer;
+	int s;		/* the application's socket */
+};
+
+FIXTURE_VARIANT(records) {
+	uint16_t version;
+};
+
+FIXTURE_VARIANT_ADD(records, tls13) {
+	.version = TLSH_TLS13,
+};
+
+FIXTURE_VARIANT_ADD(records, tls12) {
+	.version = TLSH_TLS12,
+};
+
+/* Connect a raw client and accept its handed-off connection. */
+static int handed_off(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(records) *self, uint16_t version,
+		      struct peer *p)
+{
+	int c, s;
+
+	c = client_connect(&self->addr);
+	EXPECT_LE(0, c);
+	if (c < 0)
+		return -1;
+	peer_init(p, c, version);
+	s = accept(self->lfd, NULL, NULL);
+	EXPECT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	if (s >= 0)
+		set_timeouts(s, IO_TIMEOUT_S);
+	return s;
+}
+
+FIXTURE_SETUP(records)
+{
+	int err;
+
+	self->s = -1;
+	self->peer.fd = -1;
+	self->daemon_running = false;
+	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
+	if (kmod_loaded())
+		ASSERT_EQ(0, kmod_unload_settled());
+	self->kmsg = kmsg_open_at_end();
+	ASSERT_LE(0, self->kmsg);
+	err = kmod_load();
+	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
+				 strerror(-err));
+	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
+	self->lfd = make_listener(&self->addr);
+	ASSERT_LE(0, self->lfd);
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 0, 0, &self->id))
+		TH_LOG("%s", self->nl.errmsg);
+	ASSERT_EQ(0, daemon_start(&self->d, variant->version));
+	self->daemon_running = true;
+	self->s = handed_off(_metadata, self, variant->version, &self->peer);
+	ASSERT_LE(0, self->s);
+}
+
+FIXTURE_TEARDOWN(records)
+{
+	if (self->s >= 0)
+		close(self->s);
+	if (self->peer.fd >= 0)
+		close(self->peer.fd);
+	if (self->daemon_running) {
+		EXPECT_EQ(0, atomic_load(&self->d.errors));
+		daemon_stop(&self->d);
+	}
+	if (self->lfd >= 0)
+		close(self->lfd);
+	tlsh_nl_close(&self->nl);
+	/* Nothing may keep module code pinned once everything is closed. */
+	if (kmod_loaded())
+		EXPECT_EQ(0, kmod_unload_settled());
+	EXPECT_EQ(0, kmsg_count_bad(_metadata, self->kmsg));
+	close(self->kmsg);
+}
+
+/* ---- close_notify: EOF ---- */
+
+struct reader {
+	pthread_t thread;
+	int fd;
+	ssize_t n;
+	int err;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	char buf[64];
+
+	r->n = read(r->fd, buf, sizeof(buf));
+	r->err = r->n < 0 ? errno : 0;
+	return NULL;
+}
+
+TEST_F(records, close_notify_after_idle_is_eof_forever)
+{
+	struct reader r = { .fd = self->s };
+	char buf[64];
+
+	/* A blocked reader is woken by the close_notify alone (no FIN). */
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, reader_main, &r));
+	sleep_ms(200);
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	pthread_join(r.thread, NULL);
+	EXPECT_EQ(0, r.n) TH_LOG("read: %zd (%s)", r.n, strerror(r.err));
+
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, recv(self->s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, recv(self->s, buf, sizeof(buf), MSG_PEEK));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
+	EXPECT_EQ(0U, counter(TLSH_COUNTER_ALERT));
+
+	/* Half-closed: the application can still answer. */
+	ASSERT_EQ(4, send(self->s, "late", 4, 0));
+	EXPECT_TRUE(peer_expect_data(_metadata, &self->peer, "late"));
+}
+
+TEST_F(records, close_notify_in_the_segment_of_the_last_data)
+{
+	char buf[64];
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, "hello", 5);
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ(5, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+}
+
+/* Three data records, then close_notify (and no FIN). */
+#define DATA1 "first record, "
+#define DATA2 "second one, "
+#define DATA3 "and the last."
+#define ALL_DATA DATA1 DATA2 DATA3
+
+static void send_data_then_close_notify(struct __test_metadata *_metadata,
+					struct peer *p)
+{
+	peer_add(p, RC_TYPE_APPDATA, DATA1, strlen(DATA1));
+	ASSERT_EQ(0, peer_flush(p));
+	peer_add(p, RC_TYPE_APPDATA, DATA2, strlen(DATA2));
+	peer_add(p, RC_TYPE_APPDATA, DATA3, strlen(DATA3));
+	peer_add_alert(p, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(p));
+	sleep_ms(50);	/* all of it queued before the first read */
+}
+
+enum read_method {
+	M_READ, M_RECV, M_RECVMSG, M_RECVMSG_CMSG, M_READV, M_PEEK,
+	M_WAITALL, M_SPLICE, M_NONBLOCK,
+};
+
+/* One read by method into buf; -errno on failure. */
+static ssize_t read_by(struct __test_metadata *_metadata, int fd,
+		       enum read_method m, char *buf, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(uint8_t)) * 2];
+	struct iovec iov[2];
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	int pipefd[2];
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	switch (m) {
+	case M_READ:
+	case M_NONBLOCK:
+		n = read(fd, buf, len);
+		break;
+	case M_RECV:
+		n = recv(fd, buf, len, 0);
+		break;
+	case M_RECVMSG:
+	case M_RECVMSG_CMSG:
+		iov[0].iov_base = buf;
+		iov[0].iov_len = len;
+		msg.msg_iov = iov;
+		msg.msg_iovlen = 1;
+		if (m == M_RECVMSG_CMSG) {
+			memset(cbuf, 0, sizeof(cbuf));
+			msg.msg_control = cbuf;
+			msg.msg_controllen = sizeof(cbuf);
+		}
+		n = recvmsg(fd, &msg, 0);
+		if (n > 0 && m == M_RECVMSG_CMSG) {
+			/* If anything, kTLS's "this is data". */
+			for (cm = CMSG_FIRSTHDR(&msg); cm;
+			     cm = CMSG_NXTHDR(&msg, cm)) {
+				EXPECT_EQ(SOL_TLS, cm->cmsg_level);
+				EXPECT_EQ(TLS_GET_RECORD_TYPE, cm->cmsg_type);
+				EXPECT_EQ(RC_TYPE_APPDATA,
+					  *(uint8_t *)CMSG_DATA(cm));
+			}
+		}
+		if (n >= 0)
+			EXPECT_EQ(0, msg.msg_flags & MSG_CTRUNC);
+		break;
+	case M_READV:
+		iov[0].iov_base = buf;
+		iov[0].iov_len = len / 2;
+		iov[1].iov_base = buf + len / 2;
+		iov[1].iov_len = len - len / 2;
+		n = readv(fd, iov, 2);
+		break;
+	case M_PEEK:
+		n = recv(fd, buf, len, MSG_PEEK);
+		if (n > 0) {
+			char again[256];
+
+			/* The peeked bytes are then read for real. */
+			EXPECT_EQ(n, recv(fd, again, n, 0));
+			EXPECT_EQ(0, memcmp(again, buf, n));
+		}
+		break;
+	case M_WAITALL:
+		n = recv(fd, buf, len, MSG_WAITALL);
+		break;
+	case M_SPLICE:
+		if (pipe(pipefd))
+			return -errno;
+		n = splice(fd, NULL, pipefd[1], NULL, len, 0);
+		if (n > 0)
+			EXPECT_EQ(n, read(pipefd[0], buf, n));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return n < 0 ? -errno : n;
+}
+
+/* Read to EOF by method: all the data, then 0, twice. */
+static void data_then_eof_by(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(records) *self, enum read_method m)
+{
+	char got[256], buf[256];
+	size_t total = 0;
+	int rounds = 0;
+	ssize_t n;
+
+	if (m == M_NONBLOCK)
+		ASSERT_EQ(0, fcntl(self->s, F_SETFL,
+				   fcntl(self->s, F_GETFL) | O_NONBLOCK));
+	send_data_then_close_notify(_metadata, &self->peer);
+	for (;;) {
+		ASSERT_GT(100, ++rounds);
+		n = read_by(_metadata, self->s, m, buf, sizeof(buf));
+		if (n == -EAGAIN && m == M_NONBLOCK) {
+			struct pollfd p = { .fd = self->s, .events = POLLIN };
+
+			ASSERT_EQ(1, poll(&p, 1, IO_TIMEOUT_S * 1000));
+			continue;
+		}
+		ASSERT_LE(0, n) TH_LOG("read after %zu bytes: %s", total,
+				       strerror(-n));
+		if (n == 0)
+			break;
+		ASSERT_GE(sizeof(got), total + n);
+		memcpy(got + total, buf, n);
+		total += n;
+	}
+	ASSERT_EQ(strlen(ALL_DATA), total);
+	EXPECT_EQ(0, memcmp(got, ALL_DATA, total));
+	EXPECT_EQ(0, read_by(_metadata, self->s, m, buf, sizeof(buf)));
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
+}
+
+TEST_F(records, data_then_close_notify_by_read)
+{
+	data_then_eof_by(_metadata, self, M_READ);
+}
+
+TEST_F(records, data_then_close_notify_by_recv)
+{
+	data_then_eof_by(_metadata, self, M_RECV);
+}
+
+TEST_F(records, data_then_close_notify_by_recvmsg)
+{
+	data_then_eof_by(_metadata, self, M_RECVMSG);
+}
+
+TEST_F(records, data_then_close_notify_by_recvmsg_with_cmsg_buffer)
+{
+	data_then_eof_by(_metadata, self, M_RECVMSG_CMSG);
+}
+
+TEST_F(records, data_then_close_notify_by_readv)
+{
+	data_then_eof_by(_metadata, self, M_READV);
+}
+
+TEST_F(records, data_then_close_notify_by_msg_peek)
+{
+	data_then_eof_by(_metadata, self, M_PEEK);
+}
+
+TEST_F(records, data_then_close_notify_by_msg_waitall)
+{
+	char buf[256];
+
+	/* Asks for more than will ever come: the close_notify ends it. */
+	send_data_then_close_notify(_metadata, &self->peer);
+	ASSERT_EQ((ssize_t)strlen(ALL_DATA),
+		  recv(self->s, buf, sizeof(buf), MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(buf, ALL_DATA, strlen(ALL_DATA)));
+	EXPECT_EQ(0, recv(self->s, buf, sizeof(buf), MSG_WAITALL));
+}
+
+TEST_F(records, data_then_close_notify_by_splice)
+{
+	data_then_eof_by(_metadata, self, M_SPLICE);
+}
+
+TEST_F(records, data_then_close_notify_nonblocking)
+{
+	char buf[16];
+
+	ASSERT_EQ(0, fcntl(self->s, F_SETFL,
+			   fcntl(self->s, F_GETFL) | O_NONBLOCK));
+	EXPECT_EQ(-1, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	data_then_eof_by(_metadata, self, M_NONBLOCK);
+}
+
+TEST_F(records, concurrent_readers_all_see_eof)
+{
+	struct reader r[READERS];
+	int i;
+
+	for (i = 0; i < READERS; i++) {
+		r[i].fd = self->s;
+		ASSERT_EQ(0, pthread_create(&r[i].thread, NULL, reader_main,
+					    &r[i]));
+	}
+	sleep_ms(200);
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	for (i = 0; i < READERS; i++) {
+		pthread_join(r[i].thread, NULL);
+		EXPECT_EQ(0, r[i].n) TH_LOG("reader %d: %zd (%s)", i, r[i].n,
+					    strerror(r[i].err));
+	}
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
+}
+
+TEST_F(records, poll_and_epoll_report_rdhup_for_close_notify)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP }, out;
+	struct pollfd p = { .fd = self->s, .events = POLLIN | POLLRDHUP };
+	char buf[16];
+	int ep;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->s, &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 100));
+	EXPECT_EQ(0, poll(&p, 1, 0));
+
+	/* Before the application reads anything. */
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, IO_TIMEOUT_S * 1000));
+	EXPECT_EQ((uint32_t)(EPOLLIN | EPOLLRDHUP), out.events & (EPOLLIN | EPOLLRDHUP));
+	ASSERT_EQ(1, poll(&p, 1, 0));
+	EXPECT_EQ(POLLIN | POLLRDHUP, p.revents);
+
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	ASSERT_EQ(1, poll(&p, 1, 0));
+	EXPECT_EQ(POLLIN | POLLRDHUP, p.revents);
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 0));
+	EXPECT_EQ((uint32_t)(EPOLLIN | EPOLLRDHUP), out.events & (EPOLLIN | EPOLLRDHUP));
+	close(ep);
+}
+
+/* ---- alerts ---- */
+
+/* What the application gets after a reset: ECONNRESET once, then EOF. */
+static void expect_reset(struct __test_metadata *_metadata, int s,
+			 bool with_cmsg)
+{
+	char buf[64], cbuf[CMSG_SPACE(1)];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (with_cmsg) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+	}
+	EXPECT_EQ(-1, recvmsg(s, &msg, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	EXPECT_EQ(0, read(s, buf, sizeof(buf)));
+}
+
+TEST_F(records, fatal_alert_resets_the_connection)
+{
+	char buf[64];
+	ssize_t n;
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, "data", 4);
+	peer_add_alert(&self->peer, A_FATAL, 40);	/* handshake_failure */
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
+	/* An application passing a control buffer gets no alert bytes. */
+	expect_reset(_metadata, self->s, true);
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_ALERT));
+	EXPECT_EQ(0U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
+
+	/* The connection is gone: reset, no close_notify ever. */
+	n = recv(self->peer.fd, buf, sizeof(buf), 0);
+	EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET))
+		TH_LOG("client: %zd (%s)", n, strerror(errno));
+}
+
+TEST_F(records, warning_alert_skipped_or_fatal_by_version)
+{
+	char buf[64];
+	size_t total = 0;
+	ssize_t n;
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, "one,", 4);
+	if (variant->version == TLSH_TLS12)
+		peer_add_alert(&self->peer, A_WARNING, 100); /* no_reneg. */
+	peer_add_alert(&self->peer, A_WARNING, 90);	/* user_canceled */
+	peer_add(&self->peer, RC_TYPE_APPDATA, "two", 3);
+	if (variant->version == TLSH_TLS13)
+		peer_add_alert(&self->peer, A_WARNING, 100); /* fatal in 1.3 */
+	else
+		peer_add_alert(&self->peer, A_FATAL, 100);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+
+	/* The skippable alerts are invisible. */
+	while (total < 7) {
+		n = read(self->s, buf + total, sizeof(buf) - total);
+		ASSERT_LT(0, n) TH_LOG("read after %zu: %s", total,
+				       strerror(errno));
+		total += n;
+	}
+	ASSERT_EQ(7U, total);
+	EXPECT_EQ(0, memcmp(buf, "one,two", 7));
+	/* Then a fatal one. */
+	expect_reset(_metadata, self->s, false);
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_ALERT));
+}
+
+TEST_F(records, warning_alert_then_conversation_goes_on)
+{
+	char buf[64];
+
+	if (variant->version == TLSH_TLS12)
+		peer_add_alert(&self->peer, A_WARNING, 100);
+	else
+		peer_add_alert(&self->peer, A_WARNING, 90);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	sleep_ms(50);
+	peer_add(&self->peer, RC_TYPE_APPDATA, "ping", 4);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "ping", 4));
+	ASSERT_EQ(4, send(self->s, "pong", 4, 0));
+	EXPECT_TRUE(peer_expect_data(_metadata, &self->peer, "pong"));
+	EXPECT_EQ(0U, counter(TLSH_COUNTER_ALERT));
+}
+
+/* ---- post-handshake messages ---- */
+
+TEST_F(records, key_update_or_renegotiation_ends_the_connection)
+{
+	static const uint8_t hello[8] = { 3, 3 };
+	uint8_t update_requested = 1;
+	uint8_t type;
+	char buf[64];
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, "data", 4);
+	if (variant->version == TLSH_TLS13)
+		peer_add_handshake(&self->peer, HS_KEY_UPDATE,
+				   &update_requested, 1);
+	else
+		peer_add_handshake(&self->peer, HS_CLIENT_HELLO, hello,
+				   sizeof(hello));
+	ASSERT_EQ(0, peer_flush(&self->peer));
+
+	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
+	expect_reset(_metadata, self->s, false);
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_POSTHS));
+
+	/* The peer is told, then gets FIN. */
+	if (variant->version == TLSH_TLS12)
+		EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer,
+					      A_WARNING, 100));
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_WARNING, 0));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, (uint8_t *)buf));
+}
+
+TEST_F(records, unexpected_handshake_message_gets_an_alert)
+{
+	static const uint8_t ticket[13] = { 0, 0, 0, 60 };
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+
+	/* A server never gets a NewSessionTicket, nor a HelloRequest. */
+	if (variant->version == TLSH_TLS13)
+		peer_add_handshake(&self->peer, HS_NEW_SESSION_TICKET, ticket,
+				   sizeof(ticket));
+	else
+		peer_add_handshake(&self->peer, HS_HELLO_REQUEST, NULL, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+
+	expect_reset(_metadata, self->s, false);
+	EXPECT_EQ(1U, counter(TLSH_COUNTER_POSTHS));
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_FATAL, 10));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+	/* And nothing more at close. */
+	close(self->s);
+	self->s = -1;
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
+/* ---- the application closing ---- */
+
+TEST_F(records, close_sends_close_notify_before_fin)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+
+	ASSERT_EQ(3, send(self->s, "bye", 3, 0));
+	close(self->s);
+	self->s = -1;
+	EXPECT_TRUE(peer_expect_data(_metadata, &self->peer, "bye"));
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_WARNING, 0));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
+TEST_F(records, close_after_peer_close_notify_answers_it)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+	char buf[8];
+
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	close(self->s);
+	self->s = -1;
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_WARNING, 0));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
+TEST_F(records, shutdown_wr_sends_close_notify_and_reading_goes_on)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+	char buf[16];
+
+	ASSERT_EQ(0, shutdown(self->s, SHUT_WR));
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_WARNING, 0));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, "more", 4);
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "more", 4));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	/* Only one close_notify, even at close. */
+	close(self->s);
+	self->s = -1;
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
+TEST_F(records, close_notify_parameter_off_closes_with_fin_only)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+	struct peer p2;
+	int s2;
+
+	ASSERT_EQ(0, write_param("0"));
+	s2 = handed_off(_metadata, self, variant->version, &p2);
+	ASSERT_EQ(0, write_param("1"));
+	ASSERT_LE(0, s2);
+	ASSERT_EQ(3, send(s2, "bye", 3, 0));
+	close(s2);
+	EXPECT_TRUE(peer_expect_data(_metadata, &p2, "bye"));
+	EXPECT_EQ(PEER_EOF, peer_read(&p2, &type, out));
+	close(p2.fd);
+}
+
+/* ---- module lifetime ---- */
+
+TEST_F(records, unload_refused_while_app_socket_open)
+{
+	struct sockaddr_in addr;
+	int l, c, s;
+	char buf[8];
+
+	/* The socket already has its ULP: tls_init is never reached. */
+	EXPECT_EQ(-1, setsockopt(self->s, SOL_TCP, TCP_ULP, "tls", 3));
+	EXPECT_EQ(EEXIST, errno);
+
+	daemon_stop(&self->d);
+	self->daemon_running = false;
+	close(self->lfd);
+	self->lfd = -1;
+	EXPECT_EQ(-EAGAIN, kmod_unload());
+	close(self->s);
+	self->s = -1;
+	ASSERT_EQ(0, kmod_unload_settled());
+
+	/* Plain kTLS, module gone: nothing of it left in tls's tables. */
+	l = make_listener(&addr);
+	ASSERT_LE(0, l);
+	c = client_connect(&addr);
+	ASSERT_LE(0, c);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, install_keys(s, variant->version, true));
+	ASSERT_EQ(0, install_keys(c, variant->version, false));
+	ASSERT_EQ(2, send(c, "hi", 2, 0));
+	ASSERT_EQ(2, recv(s, buf, sizeof(buf), 0));
+	ASSERT_EQ(2, send(s, "ho", 2, 0));
+	ASSERT_EQ(2, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ho", 2));
+	close(s);
+	close(c);
+	close(l);
+}
+
+TEST_HARNESS_MAIN
