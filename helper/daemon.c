@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
@@ -500,6 +501,26 @@ static void stop_workers(struct daemon *d)
 	free(d->workers);
 }
 
+/*
+ * Every claimed connection is an fd: raise the soft limit to the hard one
+ * and keep the claims below it (ACCEPT would fail with EMFILE).
+ */
+static unsigned int fd_budget(unsigned int want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return want;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 128)
+		want = rl.rlim_cur > 256 ? (unsigned int)(rl.rlim_cur - 128) : 128;
+	return want;
+}
+
 static int watch(int ep, int fd, void *tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
@@ -520,6 +541,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	d->o = o;
 	d->ctl = d->sig = d->kick = d->ep = -1;
 	d->max_claimed = o->max_claimed ? o->max_claimed : DEFAULT_MAX_CLAIMED;
+	d->max_claimed = fd_budget(d->max_claimed);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpu < 1)
 		ncpu = 1;
@@ -542,6 +564,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		e = tlsh_nl_join_ready(&d->ready);
 	if (e) {
 		tlshd_log("%s", d->ready.errmsg);
+		tlsh_nl_close(&d->ready);
 		tlsh_nl_close(&d->cmd);
 		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
 	}
@@ -564,6 +587,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	if (setup_workers(d, o->workers ? o->workers : (unsigned int)ncpu))
 		goto out;
 
+	tlshd_warm_ktls();
 	load_state(d);
 	if (o->config && load_config(d, o->config))
 		tlshd_log("%s: some entries were not attached", o->config);

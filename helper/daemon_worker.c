@@ -222,7 +222,9 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 			tlsh_conn_output_done(c->tls, (size_t)r);
 	}
 	err = tlsh_nl_done(&w->nl, c->fd, (uint32_t)status);
-	if (err)
+	if (err == -EINVAL && status)
+		snprintf(extra, sizeof(extra), " (reset by tlsh.ko already)");
+	else if (err)
 		snprintf(extra, sizeof(extra), " (DONE: %s)", w->nl.errmsg);
 	if (!status && !err) {
 		const struct tlsh_suite *s =
@@ -257,8 +259,11 @@ static void conn_fail_engine(struct worker *w, struct dconn *c)
 	const char *reason = tlsh_conn_error_reason(c->tls);
 	char why[256];
 
-	snprintf(why, sizeof(why), "%s%s%s", tlsh_err_str(e),
-		 reason ? ": " : "", reason ? reason : "");
+	/* "alert: reason", the reason alone when it says no more. */
+	if (reason && strcmp(reason, tlsh_err_str(e)))
+		snprintf(why, sizeof(why), "%s: %s", tlsh_err_str(e), reason);
+	else
+		snprintf(why, sizeof(why), "%s", tlsh_err_str(e));
 	conn_finish(w, c, tlsh_err_class(e) == TLSH_ECLASS_PEER ?
 			  ECONNABORTED : EPROTO, why);
 }
@@ -493,4 +498,73 @@ void tlshd_worker_give(struct worker *w, struct dconn *c)
 	pthread_mutex_unlock(&w->lock);
 	if (write(w->ev, &one, sizeof(one)) < 0)
 		tlshd_log("cannot wake a worker: %s", strerror(errno));
+}
+
+/* ---- kTLS warm-up ---- */
+
+/* A connected loopback pair (*a, *b); 0 or -1. */
+static int loopback_pair(int *a, int *b)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l;
+
+	*a = *b = -1;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&sin, &len))
+		goto fail;
+	*a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*a < 0 || connect(*a, (struct sockaddr *)&sin, sizeof(sin)))
+		goto fail;
+	*b = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (*b < 0)
+		goto fail;
+	close(l);
+	return 0;
+fail:
+	close(l);
+	if (*a >= 0)
+		close(*a);
+	*a = -1;
+	return -1;
+}
+
+static void *warm_main(void *arg)
+{
+	struct tlsh_ktls_params p;
+	int64_t t0 = tlshd_now_ms();
+	int a, b, err = -1;
+
+	(void)arg;
+	if (loopback_pair(&a, &b) == 0) {
+		memset(&p, 0x5a, sizeof(p));
+		p.version = TLSH_TLS13;
+		p.aead = TLSH_AEAD_AES_128_GCM;
+		p.tx.seq = p.rx.seq = 0;
+		err = tlsh_ktls_install(a, &p, NULL);
+		close(a);
+		close(b);
+	}
+	if (err)
+		tlshd_log("kTLS warm-up failed: %s", strerror(err < 0 ? -err : EIO));
+	else if (tlshd_now_ms() - t0 > 100)
+		tlshd_log("kTLS warm-up: the kernel's AES-GCM took %lld ms to load",
+			  (long long)(tlshd_now_ms() - t0));
+	return NULL;
+}
+
+void tlshd_warm_ktls(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, warm_main, NULL))
+		tlshd_log("cannot start the kTLS warm-up");
+	pthread_attr_destroy(&attr);
 }

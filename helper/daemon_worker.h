@@ -89,4 +89,12 @@ void tlshd_listener_put(struct listener *l);
 void *tlshd_worker_main(void *arg);
 void tlshd_worker_give(struct worker *w, struct dconn *c);
 
+/*
+ * In the background, install kTLS once on a loopback pair: the kernel loads
+ * and self-tests its AES-GCM on first use, which can take seconds (much
+ * longer in an emulated VM) and would otherwise eat into the first real
+ * connection's handshake timeout.
+ */
+void tlshd_warm_ktls(void);
+
 #endif

@@ -130,6 +130,7 @@ grep -v running "$T/daemon.log" | indent
 
 say "The kernel's TLS counters (/proc/net/tls_stat): TX/RX software kTLS sockets"
 grep -E 'Tls(Curr)?(Tx|Rx)Sw|DecryptError' /proc/net/tls_stat | indent
+echo "  (one socket of the totals is the daemon's start-up kTLS warm-up)"
 
 say "tlshelper status: tlsh.ko's counters, per listener"
 show tlshelper status
