@@ -14,7 +14,10 @@ if [ "${1:-}" != --in-vm ]; then
 	[ -f kmod/tlsh.ko ] && [ -x build/tlshelper ] ||
 		{ echo "demo: build first (make)"; exit 1; }
 	echo "demo: booting the test VM (Debian's 6.1 kernel under QEMU, ~10 s)..."
-	scripts/vm-run.sh -t 170 -- scripts/demo.sh --in-vm 2>&1 |
+	# Bold step titles only when a person is watching.
+	color=0
+	[ -t 1 ] && color=1
+	scripts/vm-run.sh -t 170 -- TLSH_COLOR=$color scripts/demo.sh --in-vm 2>&1 |
 		grep -v -E '^\[ *[0-9]+\.[0-9]+\] (reboot|ACPI)'
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 0 ] && echo "demo: OK" || echo "demo: FAILED (exit $rc)"
@@ -26,7 +29,11 @@ T=$(mktemp -d /tmp/tlsh-demo.XXXXXX)
 TH=$T/tlshelper
 cp build/tlshelper "$TH"
 step=0
-say() { printf '\n\033[1m[%d] %s\033[0m\n' "$((step += 1))" "$*"; }
+if [ "${TLSH_COLOR:-0}" = 1 ]; then
+	say() { printf '\n\033[1m[%d] %s\033[0m\n' "$((step += 1))" "$*"; }
+else
+	say() { printf '\n[%d] %s\n' "$((step += 1))" "$*"; }
+fi
 show() { printf '  $ %s\n' "$*"; }
 run() { show "$@"; "$@"; }
 indent() { sed 's/^/    /'; }
