@@ -199,6 +199,10 @@ static int load_state(struct tls_state *st)
 	cfg->n_alpn = o->n_alpn;
 	cfg->n_tickets = o->tickets;
 	cfg->max_handshake_bytes = o->max_handshake;
+	cfg->min_version = o->tls_min;
+	cfg->max_version = o->tls_max;
+	cfg->allow_rsa_kx = o->allow_rsa_kx;
+	cfg->allow_no_ems = o->allow_no_ems;
 	if (st->keylog) {
 		cfg->keylog = keylog_line;
 		cfg->keylog_ctx = st->keylog;
@@ -352,26 +356,15 @@ static void abandon(int fd)
 
 /*
  * After the handshake, before any record layer took over: tell the peer
- * why we give up (internal_error), protected with the exported keys. Only
+ * why we give up (internal_error), protected with the current keys. Only
  * while the socket still carries our bytes unchanged (no kTLS TX keyed).
  */
-static void send_alert_sw(int fd, const struct tlsh_ktls_params *kp,
-			  uint16_t suite_id, uint8_t desc)
+static void send_alert_sw(struct tlsh_conn *c, int fd)
 {
-	const struct tlsh_suite *suite = tlsh_suite_by_id(suite_id);
-	uint8_t alert[2] = { 2, desc }, rec[64];
-	struct tlsh_rec_dir tx;
-	struct tlsh_wbuf w;
+	struct tlsh_drive_result dr;
 
-	if (!suite || kp->version != TLSH_TLS13)
-		return;
-	memset(&tx, 0, sizeof(tx));
-	tlsh_rec_set_key(&tx, suite, kp->tx.key, kp->tx.iv, kp->tx.seq);
-	tlsh_wbuf_fixed(&w, rec, sizeof(rec));
-	if (tlsh_rec_seal(&tx, TLSH_CT_ALERT, alert, sizeof(alert), 0, &w) ==
-	    TLSH_OK)
-		(void)!send(fd, rec, w.len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	tlsh_rec_wipe(&tx);
+	(void)tlsh_conn_abort(c, TLSH_ERR_INTERNAL);
+	(void)tlsh_drive_flush(c, fd, tlsh_now_ms() + DRAIN_MS, &dr);
 }
 
 /* ---- reporting ---- */
@@ -498,14 +491,13 @@ static void exec_program(struct tls_opts *o, int fd)
  * Relay between the socket and stdio, or a forked program on a socketpair.
  * Returns the exit status.
  */
-static int relay(struct tls_state *st, bool ktls,
-		 const struct tlsh_ktls_params *kp, uint16_t suite)
+static int relay(struct tls_state *st, bool ktls, struct tlsh_conn *c)
 {
 	struct tls_opts *o = st->o;
 	struct tlsh_relay rl = {
 		.net_fd = st->fd, .local_in = STDIN_FILENO,
-		.local_out = STDOUT_FILENO, .ktls = ktls, .params = kp,
-		.suite = suite,
+		.local_out = STDOUT_FILENO, .ktls = ktls,
+		.conn = ktls ? NULL : c,
 	};
 	struct tlsh_relay_result rr;
 	pid_t child = -1;
@@ -608,7 +600,6 @@ static int run(struct tls_opts *o)
 	struct tlsh_conn *c = NULL;
 	char host[256], reason[256], kbuf[160];
 	bool have_ktls, ktls = false;
-	uint16_t suite;
 	int64_t deadline;
 	size_t cap;
 	int rc;
@@ -639,9 +630,6 @@ static int run(struct tls_opts *o)
 		rc = TLSH_EXIT_KTLS;
 		goto fail_early;
 	}
-	/* The userspace record layer (relay.c) speaks TLS 1.3 records only. */
-	if (!have_ktls)
-		st.cfg.min_version = TLSH_TLS13;
 	if (!o->server) {
 		rc = connect_target(o, deadline, host, sizeof(host));
 		if (rc < 0) {
@@ -691,16 +679,13 @@ static int run(struct tls_opts *o)
 		} else {
 			tlsh_ktls_strerror(&kerr, kbuf, sizeof(kbuf));
 			if (kerr.socket_unusable || o->require_ktls ||
-			    (o->server && !o->exec_argv) ||
-			    kp.version != TLSH_TLS13) {
+			    (o->server && !o->exec_argv)) {
 				snprintf(reason, sizeof(reason),
 					 "fail status=%d reason=\"kTLS: %s\"",
 					 TLSH_EXIT_KTLS, kbuf);
 				log_handshake(&st, c, reason, true);
 				if (!kerr.socket_unusable)
-					send_alert_sw(st.fd, &kp,
-						      tlsh_conn_suite(c),
-						      TLSH_ALERT_INTERNAL_ERROR);
+					send_alert_sw(c, st.fd);
 				rc = TLSH_EXIT_KTLS;
 				goto fail_early;
 			}
@@ -728,11 +713,14 @@ static int run(struct tls_opts *o)
 		rc = run_on_ktls(&st);
 		goto out;
 	}
-	suite = tlsh_conn_suite(c);
-	tlsh_conn_free(c);
-	c = NULL;
+	/* Nothing secret beyond the traffic keys stays for the relay. */
+	explicit_bzero(&kp, sizeof(kp));
+	if (ktls) {
+		tlsh_conn_free(c);
+		c = NULL;
+	}
 	free_state(&st);
-	rc = relay(&st, ktls, &kp, suite);
+	rc = relay(&st, ktls, c);
 	goto out;
 
 fail_early:

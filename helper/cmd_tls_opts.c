@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_tls_opts.h"
+#include "ktls.h"
 
 static void usage(const struct tls_opts *o, FILE *out)
 {
@@ -16,18 +17,28 @@ static void usage(const struct tls_opts *o, FILE *out)
 "Usage: tlshelper serve --fd N --cert FILE --key FILE [--cert FILE --key FILE]...\n"
 "         [--ca FILE --verify-client] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--tickets N]\n"
-"         [--max-handshake-bytes N] [-q|-v] [--exec PROGRAM ARGS...]\n"
-"  TLS 1.3 server handshake on the accepted TCP socket N; kTLS installed,\n"
-"  then PROGRAM runs with the socket as stdin/stdout, or (no --exec) exit 0\n"
-"  and the caller keeps the socket.\n");
+"         [--max-handshake-bytes N] [--tls-min V] [--tls-max V]\n"
+"         [--allow-rsa-kx] [--allow-no-ems] [-q|-v] [--exec PROGRAM ARGS...]\n"
+"  TLS 1.3 or 1.2 server handshake on the accepted TCP socket N; kTLS\n"
+"  installed, then PROGRAM runs with the socket as stdin/stdout, or (no\n"
+"  --exec) exit 0 and the caller keeps the socket.\n"
+"  --allow-rsa-kx  also accept TLS 1.2 RSA key transport\n"
+"                  (TLS_RSA_WITH_AES_128/256_GCM): NO FORWARD SECRECY, a\n"
+"                  leaked server key decrypts recorded traffic; off by default\n");
 	else
 		fprintf(out,
 "Usage: tlshelper connect HOST:PORT [--sni NAME] [--ca FILE]\n"
 "         [--cert FILE --key FILE] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--max-handshake-bytes N]\n"
+"         [--tls-min V] [--tls-max V] [--allow-rsa-kx] [--allow-no-ems]\n"
 "         [-q|-v] [--exec PROGRAM ARGS...]\n"
-"  TLS 1.3 client handshake, the server verified against --ca or the system\n"
-"  CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n");
+"  TLS 1.3 or 1.2 client handshake, the server verified against --ca or the\n"
+"  system CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n"
+"  --allow-rsa-kx  also offer TLS 1.2 RSA key transport: NO FORWARD SECRECY\n");
+	fprintf(out,
+"  --tls-min V, --tls-max V  protocol versions, 1.2 or 1.3 (default 1.2, 1.3)\n"
+"  --allow-no-ems  accept a TLS 1.2 peer without extended master secret\n"
+"                  (RFC 7627), which is otherwise refused\n");
 	fprintf(out,
 "Exit status: 0 ok, 1 failure, 2 usage, 4 certificate/key/CA unusable,\n"
 "5 handshake failed, 6 peer certificate rejected, 7 timeout,\n"
@@ -69,7 +80,8 @@ static int parse_alpn(struct tls_opts *o, const char *arg)
 int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 {
 	enum { O_FD = 256, O_CERT, O_KEY, O_CA, O_VERIFY, O_ALPN, O_TIMEOUT,
-	       O_REQ, O_KEYLOG, O_EXEC, O_SNI, O_TICKETS, O_MAXHS };
+	       O_REQ, O_KEYLOG, O_EXEC, O_SNI, O_TICKETS, O_MAXHS, O_TLSMIN,
+	       O_TLSMAX, O_RSAKX, O_NOEMS };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -87,6 +99,10 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 		{ "sni", required_argument, NULL, O_SNI },
 		{ "tickets", required_argument, NULL, O_TICKETS },
 		{ "max-handshake-bytes", required_argument, NULL, O_MAXHS },
+		{ "tls-min", required_argument, NULL, O_TLSMIN },
+		{ "tls-max", required_argument, NULL, O_TLSMAX },
+		{ "allow-rsa-kx", no_argument, NULL, O_RSAKX },
+		{ "allow-no-ems", no_argument, NULL, O_NOEMS },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -181,6 +197,24 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 						   optarg);
 			o->max_handshake = (size_t)v;
 			break;
+		case O_TLSMIN:
+		case O_TLSMAX: {
+			uint16_t ver = !strcmp(optarg, "1.2") ? TLSH_TLS12 :
+				       !strcmp(optarg, "1.3") ? TLSH_TLS13 : 0;
+
+			if (!ver)
+				return usage_error(o, "bad --%s '%s' (1.2 or 1.3)",
+						   c == O_TLSMIN ? "tls-min" :
+						   "tls-max", optarg);
+			*(c == O_TLSMIN ? &o->tls_min : &o->tls_max) = ver;
+			break;
+		}
+		case O_RSAKX:
+			o->allow_rsa_kx = true;
+			break;
+		case O_NOEMS:
+			o->allow_no_ems = true;
+			break;
 		default:
 			if (optopt)
 				return usage_error(o, "unknown option or missing "
@@ -199,6 +233,11 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 		return usage_error(o, "--cert and --key are required");
 	if (o->n_certs != o->n_keys)
 		return usage_error(o, "each --cert needs its --key");
+	if (o->tls_min && o->tls_max && o->tls_min > o->tls_max)
+		return usage_error(o, "--tls-min is above --tls-max");
+	if (o->verify_client && o->tls_max == TLSH_TLS12)
+		return usage_error(o, "--verify-client needs TLS 1.3 "
+				   "(no TLS 1.2 client authentication)");
 	if (o->verify_client && !o->ca)
 		return usage_error(o, "--verify-client needs --ca");
 	return -1;

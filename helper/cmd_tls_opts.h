@@ -4,6 +4,7 @@
 #define TLSH_CMD_TLS_OPTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #define MAX_CREDS	8
@@ -28,6 +29,9 @@ struct tls_opts {
 	const char *keylog;
 	unsigned int tickets;
 	size_t max_handshake;
+	uint16_t tls_min, tls_max;	/* TLSH_TLS12 / TLSH_TLS13 */
+	bool allow_rsa_kx;		/* serve: TLS 1.2 RSA key transport */
+	bool allow_no_ems;		/* TLS 1.2 without extended master secret */
 	char **exec_argv;
 	int verbosity;			/* 0 -q, 1 normal, 2 -v */
 };

@@ -101,8 +101,15 @@ enum tlsh_drive_status tlsh_drive_handshake(struct tlsh_conn *c, int fd,
 		want = tlsh_conn_want(c);
 		if (!want || want > sizeof(buf))
 			return fail(r, TLSH_DRIVE_IO, EPROTO);
-		if (max_bytes && r->bytes_in + want > max_bytes)
+		if (max_bytes && r->bytes_in + want > max_bytes) {
+			/*
+			 * Like the engine's own limit: handshake_failure,
+			 * sent without waiting (the peer may not be reading).
+			 */
+			(void)tlsh_conn_abort(c, TLSH_ERR_HANDSHAKE_FAILURE);
+			(void)tlsh_drive_flush(c, fd, tlsh_now_ms(), r);
 			return fail(r, TLSH_DRIVE_TOO_BIG, EMSGSIZE);
+		}
 		n = recv(fd, buf, want, MSG_DONTWAIT);
 		if (n == 0)
 			return fail(r, TLSH_DRIVE_EOF, 0);

@@ -20,10 +20,13 @@
 enum tlsh_drive_status {
 	TLSH_DRIVE_OK = 0,
 	TLSH_DRIVE_ENGINE,	/* the engine failed: tlsh_conn_error() */
-	TLSH_DRIVE_TIMEOUT,	/* the deadline passed */
+	TLSH_DRIVE_TIMEOUT,	/* the deadline passed (no alert: RFC 8446 has
+				 * none for it; the peer sees the FIN) */
 	TLSH_DRIVE_EOF,		/* the peer closed the connection */
 	TLSH_DRIVE_IO,		/* a socket error: sys_errno */
-	TLSH_DRIVE_TOO_BIG,	/* the peer sent more than max_bytes */
+	TLSH_DRIVE_TOO_BIG,	/* the peer sent more than max_bytes; the
+				 * engine aborted with handshake_failure,
+				 * its alert sent without waiting */
 };
 
 struct tlsh_drive_result {

@@ -26,7 +26,7 @@
 struct relay {
 	const struct tlsh_relay *cfg;
 	struct tlsh_relay_result *res;
-	struct tlsh_rec_dir tx, rx;	/* fallback record protection */
+	struct tlsh_conn *conn;		/* fallback record layer */
 	bool failed;
 
 	/* net -> local */
@@ -108,25 +108,42 @@ void tlsh_ktls_send_alert(int fd, uint8_t level, uint8_t desc)
 	send_bounded(fd, &m);
 }
 
-/* Send one alert now (best effort, bounded wait); pending output is dropped. */
-static void send_alert(struct relay *R, uint8_t level, uint8_t desc)
+/* Fallback: send whatever the engine queued (an alert), bounded. */
+static void flush_conn(struct relay *R)
 {
-	uint8_t alert[2] = { level, desc }, rec[64];
+	size_t len;
+	const uint8_t *out = tlsh_conn_output(R->conn, &len);
+	uint8_t rec[256];
 	struct iovec iov;
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct tlsh_wbuf w;
 
+	/* Only ever an alert record here; anything longer is not sent. */
+	if (len && len <= sizeof(rec)) {
+		memcpy(rec, out, len);
+		iov.iov_base = rec;
+		iov.iov_len = len;
+		send_bounded(R->cfg->net_fd, &m);
+	}
+	tlsh_conn_output_done(R->conn, len);
+}
+
+/*
+ * Send one alert now (best effort, bounded wait); pending output is
+ * dropped. Fatal alerts end the engine's connection (tlsh_conn_abort).
+ */
+static void send_alert(struct relay *R, uint8_t level, uint8_t desc)
+{
 	R->tn_off = R->tn_len = 0;
 	if (R->cfg->ktls) {
 		tlsh_ktls_send_alert(R->cfg->net_fd, level, desc);
 		return;
 	}
-	tlsh_wbuf_fixed(&w, rec, sizeof(rec));
-	if (tlsh_rec_seal(&R->tx, TLSH_CT_ALERT, alert, 2, 0, &w))
-		return;
-	iov.iov_base = rec;
-	iov.iov_len = w.len;
-	send_bounded(R->cfg->net_fd, &m);
+	if (desc == TLSH_ALERT_CLOSE_NOTIFY)
+		(void)tlsh_conn_close_notify(R->conn);
+	else
+		(void)tlsh_conn_abort(R->conn,
+				      (enum tlsh_err)(TLSH_ECLASS_LOCAL | desc));
+	flush_conn(R);
 }
 
 /* Bytes of post-handshake messages. Returns false to stop reading the net. */
@@ -227,8 +244,9 @@ static size_t nin_record(struct relay *R)
 static void nin_pump(struct relay *R)
 {
 	while (!R->failed && !R->net_eof && R->tl_len == 0) {
-		size_t body, total = nin_record(R), len;
-		uint8_t type;
+		size_t body, total = nin_record(R), len = 0;
+		const uint8_t *data = NULL;
+		uint8_t type = 0;
 		enum tlsh_err e;
 
 		if (R->nin_len >= TLSH_REC_HDR) {
@@ -243,15 +261,31 @@ static void nin_pump(struct relay *R)
 		}
 		if (!total)
 			return;
-		e = tlsh_rec_open(&R->rx, R->nin, R->nin + TLSH_REC_HDR,
-				  total - TLSH_REC_HDR, &type, &len);
-		if (e) {
+		e = tlsh_conn_read_record(R->conn, R->nin, total, &type, &data,
+					  &len);
+		if (e == TLSH_OK) {
+			/* A post-handshake message was handled (ignored). */
+			if (type == TLSH_CT_APPLICATION_DATA)
+				net_record(R, type, data, len);
+		} else if (tlsh_err_class(e) == TLSH_ECLASS_PEER &&
+			   type == TLSH_CT_ALERT) {
+			/* close_notify or the peer's fatal alert. */
+			net_record(R, type, data, 2);
+		} else if (type == TLSH_CT_HANDSHAKE && data &&
+			   data[0] == HS_KEY_UPDATE) {
+			/* As with kTLS, which cannot take a second RX key. */
+			R->res->key_update = true;
+			fail(R, "the peer sent KeyUpdate; kTLS cannot rekey, "
+			     "closing the connection");
+			send_alert(R, 1, TLSH_ALERT_CLOSE_NOTIFY);
+			R->net_eof = true;
+			return;
+		} else {
 			fail(R, "record from the peer: %s", tlsh_err_str(e));
 			send_alert(R, 2, (uint8_t)tlsh_err_alert(e));
 			R->net_eof = true;
 			return;
 		}
-		net_record(R, type, R->nin + TLSH_REC_HDR, len);
 		memmove(R->nin, R->nin + total, R->nin_len - total);
 		R->nin_len -= total;
 	}
@@ -337,17 +371,24 @@ static void local_read(struct relay *R)
 		R->tn_off = 0;
 		R->tn_len = (size_t)n;
 	} else {
-		struct tlsh_wbuf w;
+		const uint8_t *out;
+		size_t len;
 
-		tlsh_wbuf_fixed(&w, R->tonet, sizeof(R->tonet));
-		if (tlsh_rec_seal(&R->tx, TLSH_CT_APPLICATION_DATA, plain,
-				  (size_t)n, 0, &w)) {
+		if (tlsh_conn_write_app(R->conn, plain, (size_t)n)) {
+			explicit_bzero(plain, (size_t)n);
 			fail(R, "record protection failed");
 			return;
 		}
-		R->tn_off = 0;
-		R->tn_len = w.len;
 		explicit_bzero(plain, (size_t)n);
+		out = tlsh_conn_output(R->conn, &len);
+		if (len > sizeof(R->tonet)) {
+			fail(R, "record protection failed");
+			return;
+		}
+		memcpy(R->tonet, out, len);
+		tlsh_conn_output_done(R->conn, len);
+		R->tn_off = 0;
+		R->tn_len = len;
 	}
 }
 
@@ -457,7 +498,6 @@ int tlsh_relay_run(const struct tlsh_relay *rl, struct tlsh_relay_result *r)
 {
 	struct relay *R = calloc(1, sizeof(*R));
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	const struct tlsh_suite *suite;
 
 	memset(r, 0, sizeof(*r));
 	if (!R) {
@@ -466,25 +506,16 @@ int tlsh_relay_run(const struct tlsh_relay *rl, struct tlsh_relay_result *r)
 	}
 	R->cfg = rl;
 	R->res = r;
-	if (!rl->ktls) {
-		suite = tlsh_suite_by_id(rl->suite);
-		if (!suite || !rl->params) {
-			snprintf(r->error, sizeof(r->error),
-				 "no record protection for suite %04x",
-				 rl->suite);
-			free(R);
-			return -1;
-		}
-		tlsh_rec_set_key(&R->tx, suite, rl->params->tx.key,
-				 rl->params->tx.iv, rl->params->tx.seq);
-		tlsh_rec_set_key(&R->rx, suite, rl->params->rx.key,
-				 rl->params->rx.iv, rl->params->rx.seq);
+	R->conn = rl->conn;
+	if (!rl->ktls && (!R->conn || !tlsh_conn_done(R->conn))) {
+		snprintf(r->error, sizeof(r->error),
+			 "no record layer for the userspace relay");
+		free(R);
+		return -1;
 	}
 	sigaction(SIGPIPE, &ign, &old);
 	relay_loop(R);
 	sigaction(SIGPIPE, &old, NULL);
-	tlsh_rec_wipe(&R->tx);
-	tlsh_rec_wipe(&R->rx);
 	explicit_bzero(R, sizeof(*R));
 	free(R);
 	return r->error[0] ? -1 : 0;

@@ -9,9 +9,10 @@
  *    TLS_GET_RECORD_TYPE cmsg, and our close_notify leaves with
  *    TLS_SET_RECORD_TYPE. This is what spares an unmodified program the EIO
  *    that 6.1 kTLS returns to a plain read() of a non-data record.
- *  - userspace fallback (a kernel without the TLS ULP): the same keys and
- *    sequence numbers kTLS would have been given, protected and unprotected
- *    by the engine's record layer (tls/record.h).
+ *  - userspace fallback (a kernel without the TLS ULP): the engine's own
+ *    record layer on the finished connection (tlsh_conn_write_app,
+ *    tlsh_conn_read_record, tlsh_conn_close_notify, tlsh_conn_abort), so
+ *    TLS 1.2 and TLS 1.3 alike, continuing the handshake's sequence numbers.
  *
  * Half-close: local EOF sends close_notify and shuts the socket's write side;
  * the peer's close_notify (or a bare TCP EOF) shuts the local write side.
@@ -26,14 +27,14 @@
 #include <stdint.h>
 
 #include "ktls.h"
+#include "tls/engine.h"
 
 struct tlsh_relay {
 	int net_fd;
 	int local_in, local_out;	/* may be the same socket */
 	bool ktls;			/* net_fd has TLS_TX and TLS_RX */
-	/* Fallback only: the keys and sequence numbers, and the suite. */
-	const struct tlsh_ktls_params *params;
-	uint16_t suite;
+	/* Fallback only: the connection whose handshake is done. */
+	struct tlsh_conn *conn;
 };
 
 struct tlsh_relay_result {

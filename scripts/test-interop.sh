@@ -2,8 +2,10 @@
 # Host interop tests for `tlshelper serve` and `tlshelper connect` (TAP).
 #
 # Against openssl s_client / s_server and gnutls-cli / gnutls-serv: every
-# TLS 1.3 suite x {x25519, secp256r1}, data both ways compared byte for byte;
-# then the failure cases (wrong CA, expired certificate, name mismatch, no
+# TLS 1.3 suite x {x25519, secp256r1}, and every TLS 1.2 suite (ECDHE-ECDSA,
+# ECDHE-RSA, RSA key transport with --allow-rsa-kx), data both ways compared
+# byte for byte; version selection (--tls-min/--tls-max), RSA key transport
+# and missing EMS refused by default; then the failure cases (wrong CA, expired certificate, name mismatch, no
 # common suite, stalled peer, garbage, missing kTLS, client certificates),
 # each checking the exit status, the alert the peer saw, that nothing hangs
 # and that the socket is closed even while another process holds it.
@@ -95,6 +97,8 @@ pki() {
 	cd "$T" || return 1
 	printf 'cn = tlsh test CA\nca\ncert_signing_key\nexpiration_days = 30\n' >ca.tmpl
 	printf 'cn = localhost\ndns_name = localhost\nip_address = 127.0.0.1\ntls_www_server\nsigning_key\nexpiration_days = 30\n' >srv.tmpl
+	# RSA: also keyEncipherment, for TLS 1.2 RSA key transport.
+	{ cat srv.tmpl; echo encryption_key; } >rsa.tmpl
 	printf 'cn = localhost\ndns_name = localhost\ntls_www_server\nsigning_key\nactivation_date = "2020-01-01 00:00:00 UTC"\nexpiration_date = "2021-01-01 00:00:00 UTC"\n' >old.tmpl
 	printf 'cn = tlsh test client\ntls_www_client\nsigning_key\nexpiration_days = 30\n' >cli.tmpl
 	for k in ca other-ca srv old cli; do
@@ -103,7 +107,7 @@ pki() {
 	certtool -p --key-type rsa --bits 2048 --outfile rsa.key &&
 	certtool -s --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
 	certtool -s --load-privkey other-ca.key --template ca.tmpl --outfile other-ca.pem &&
-	for c in srv:srv old:old cli:cli rsa:srv; do
+	for c in srv:srv old:old cli:cli rsa:rsa; do
 		certtool -c --load-privkey ${c%%:*}.key --load-ca-privkey ca.key \
 			--load-ca-certificate ca.pem --template ${c#*:}.tmpl \
 			--outfile ${c%%:*}.pem || return 1
@@ -229,7 +233,7 @@ gnutls_serv_start() {
 		SRV_PID=$!
 		pids+=("$SRV_PID")
 		for _ in $(seq 100); do
-			grep -q 'listening' "$T/srv.$id" && return 0
+			grep -q 'listening' "$T/srv.$id" 2>/dev/null && return 0
 			kill -0 $SRV_PID 2>/dev/null || break
 			sleep 0.05
 		done
@@ -280,6 +284,204 @@ for s in $SUITES; do
 		kill $SRV_PID 2>/dev/null
 	done
 done
+
+SERVE_CERT=(--cert "$T/srv.pem" --key "$T/srv.key")
+
+# ---- TLS 1.2: serve x openssl s_client -tls1_2 / gnutls-cli, every suite ----
+# suite: tlshelper's (IANA) name, openssl's, gnutls key exchange, gnutls
+# cipher, certificate, extra serve options
+SUITES12="
+TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA:AES-128-GCM:srv:
+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA:AES-256-GCM:srv:
+TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA:CHACHA20-POLY1305:srv:
+TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA:AES-128-GCM:rsa:
+TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA:AES-256-GCM:rsa:
+TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA:CHACHA20-POLY1305:rsa:
+TLS_RSA_WITH_AES_128_GCM_SHA256:AES128-GCM-SHA256:RSA:AES-128-GCM:rsa:--allow-rsa-kx
+TLS_RSA_WITH_AES_256_GCM_SHA384:AES256-GCM-SHA384:RSA:AES-256-GCM:rsa:--allow-rsa-kx"
+gnutls12() {
+	echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+$2:-KX-ALL:+$1"
+}
+
+for line in $SUITES12; do
+	IFS=: read -r s os gk gc cert flag <<<"$line"
+	for cli in openssl gnutls; do
+		id=serve12-$cli-$os
+		serve_start "$id" -- --cert "$T/$cert.pem" --key "$T/$cert.key" \
+			$flag --exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
+		if [ $cli = openssl ]; then
+			timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
+				-servername localhost -CAfile "$T/ca.pem" \
+				-verify_return_error -tls1_2 -cipher "$os" -quiet \
+				<"$T/in.bin" >"$T/out.$id" 2>"$T/cerr.$id"
+		else
+			held "$T/in.bin" timeout 20 gnutls-cli \
+				--logfile="$T/cerr.$id" \
+				--x509cafile "$T/ca.pem" -p "$PORT" localhost \
+				--priority "$(gnutls12 "$gk" "$gc")" \
+				>"$T/out.$id" 2>>"$T/cerr.$id"
+		fi
+		crc=$?
+		st=$(serve_status "$id")
+		if [ $crc = 0 ] && [ "$st" = 0 ] &&
+		   cmp -s "$T/in.bin" "$T/got.$id" &&
+		   cmp -s "$T/resp.bin" "$T/out.$id" &&
+		   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
+			ok "serve --exec <- $cli client TLS 1.2, $s: 64 KiB up, 48 KiB down"
+		else
+			not_ok "serve --exec <- $cli client TLS 1.2, $s (client $crc, serve $st)"
+			show "$T/log.$id" "$T/cerr.$id"
+		fi
+	done
+done
+
+# RSA key transport is refused unless --allow-rsa-kx.
+for cli in openssl gnutls; do
+	id=serve12-nokx-$cli
+	serve_start "$id" -- --cert "$T/rsa.pem" --key "$T/rsa.key" --exec cat
+	if [ $cli = openssl ]; then
+		timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
+			-CAfile "$T/ca.pem" -tls1_2 -cipher AES128-GCM-SHA256 \
+			</dev/null >"$T/out.$id" 2>&1
+	else
+		timeout 20 gnutls-cli --x509cafile "$T/ca.pem" -p "$PORT" localhost \
+			--priority "$(gnutls12 RSA AES-128-GCM)" \
+			</dev/null >"$T/out.$id" 2>&1
+	fi
+	crc=$?
+	st=$(serve_status "$id")
+	if [ "$st" = 5 ] && [ $crc != 0 ] &&
+	   grep -qi 'handshake.failure\|Handshake failed' "$T/out.$id" &&
+	   grep -q 'result=fail status=5 reason="no common cipher suite' "$T/log.$id"; then
+		ok "serve without --allow-rsa-kx, $cli offers only RSA key transport: exit 5, handshake_failure"
+	else
+		not_ok "serve without --allow-rsa-kx refuses RSA key transport ($cli; serve $st, client $crc)"
+		show "$T/log.$id" "$T/out.$id"
+	fi
+done
+
+# One serve answers a TLS 1.3 client with 1.3 and a 1.2-only one with 1.2.
+for v in 1.3 1.2; do
+	id=serve-ver-$v
+	serve_start "$id" -- --cert "$T/srv.pem" --key "$T/srv.key" \
+		--exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
+	vflag=; [ $v = 1.2 ] && vflag=-tls1_2
+	timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
+		-CAfile "$T/ca.pem" -verify_return_error -nocommands -ign_eof \
+		$vflag <"$T/in.bin" >"$T/out.$id" 2>"$T/cerr.$id"
+	crc=$?
+	st=$(serve_status "$id")
+	if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/in.bin" "$T/got.$id" &&
+	   grep -q "^New, TLSv$v, Cipher is" "$T/out.$id" &&
+	   grep -q "version=TLSv$v .*result=ok" "$T/log.$id"; then
+		ok "serve (default --tls-min 1.2 --tls-max 1.3) <- ${vflag:-default} openssl client: TLSv$v"
+	else
+		not_ok "serve <- ${vflag:-default} openssl client gets TLSv$v (client $crc, serve $st)"
+		show "$T/log.$id" "$T/cerr.$id"
+	fi
+done
+
+serve_start min13 -- "${SERVE_CERT[@]}" --tls-min 1.3 --exec cat
+timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
+	-tls1_2 </dev/null >"$T/out.min13" 2>&1
+crc=$?
+st=$(serve_status min13)
+if [ "$st" = 5 ] && [ $crc != 0 ] && grep -q 'alert protocol version' "$T/out.min13"; then
+	ok "serve --tls-min 1.3, TLS 1.2-only client: exit 5, protocol_version alert"
+else
+	not_ok "serve --tls-min 1.3 rejects a TLS 1.2-only client (serve $st, client $crc)"
+	show "$T/log.min13" "$T/out.min13"
+fi
+
+# EMS: gnutls-cli without it is refused by default, accepted with --allow-no-ems.
+for flag in "" --allow-no-ems; do
+	id=serve12-ems${flag:+-allow}
+	serve_start "$id" -- "${SERVE_CERT[@]}" $flag --exec sh -c 'echo ems-ok'
+	out=$(held /dev/null timeout 20 gnutls-cli --x509cafile "$T/ca.pem" \
+		-p "$PORT" localhost \
+		--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH" \
+		2>"$T/out.$id")
+	st=$(serve_status "$id")
+	if [ -z "$flag" ] && [ "$st" = 5 ] &&
+	   grep -q 'result=fail status=5' "$T/log.$id"; then
+		ok "serve, TLS 1.2 client without extended master secret: refused (exit 5)"
+	elif [ -n "$flag" ] && [ "$st" = 0 ] && grep -qx ems-ok <<<"$out" &&
+	     grep -q 'TLS1.2' <<<"$out" &&
+	     ! grep -qi 'extended master secret' <<<"$out"; then
+		ok "serve --allow-no-ems, TLS 1.2 client without extended master secret: served"
+	else
+		not_ok "serve ${flag:-(default)}, TLS 1.2 client without EMS (serve $st, got '$out')"
+		show "$T/log.$id" "$T/out.$id"
+	fi
+done
+
+# ---- TLS 1.2: connect x openssl s_server -tls1_2 / gnutls-serv ----
+for line in $SUITES12; do
+	IFS=: read -r s os gk gc cert flag <<<"$line"
+	id=connect12-openssl-$os
+	s_server_start "$id" -cert "$T/$cert.pem" -key "$T/$cert.key" -rev \
+		-tls1_2 -cipher "$os"
+	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" $flag \
+		<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
+	rc=$?
+	if [ $rc = 0 ] && cmp -s "$T/in.rev" "$T/out.$id" &&
+	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
+		ok "connect -> openssl s_server -tls1_2 -rev, $s: 24 KiB text both ways"
+	else
+		not_ok "connect -> openssl s_server -tls1_2, $s (exit $rc)"
+		show "$T/log.$id" "$T/srv.$id"
+	fi
+	kill $SRV_PID 2>/dev/null
+
+	id=connect12-gnutls-$os
+	if ! gnutls_serv_start "$id" --echo --x509certfile "$T/$cert.pem" \
+		--x509keyfile "$T/$cert.key" --priority "$(gnutls12 "$gk" "$gc")"; then
+		not_ok "gnutls-serv starts"
+		continue
+	fi
+	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" $flag \
+		--exec sh -c 'cat "$0" & head -c $(stat -c %s "$0") >"$1"; wait' \
+		"$T/in.txt" "$T/out.$id" 2>"$T/log.$id"
+	rc=$?
+	if [ $rc = 0 ] && cmp -s "$T/in.txt" "$T/out.$id" &&
+	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
+		ok "connect --exec -> gnutls-serv TLS 1.2 --echo, $s: 32 KiB both ways"
+	else
+		not_ok "connect --exec -> gnutls-serv TLS 1.2, $s (exit $rc)"
+		show "$T/log.$id" "$T/srv.$id"
+	fi
+	kill $SRV_PID 2>/dev/null
+done
+
+# connect: RSA key transport is not offered without --allow-rsa-kx; a
+# 1.3-only client refuses a 1.2 server.
+s_server_start connect12-nokx -cert "$T/rsa.pem" -key "$T/rsa.key" -rev \
+	-tls1_2 -cipher AES128-GCM-SHA256
+timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" </dev/null \
+	>/dev/null 2>"$T/log.connect12-nokx"
+rc=$?
+sleep 0.2
+if [ $rc = 5 ] && grep -qi 'no shared cipher' "$T/srv.connect12-nokx"; then
+	ok "connect without --allow-rsa-kx -> RSA-key-transport-only s_server: exit 5, no shared cipher"
+else
+	not_ok "connect without --allow-rsa-kx does not offer RSA key transport (exit $rc)"
+	show "$T/log.connect12-nokx" "$T/srv.connect12-nokx"
+fi
+kill $SRV_PID 2>/dev/null
+
+s_server_start connect-min13 -cert "$T/srv.pem" -key "$T/srv.key" -rev -tls1_2
+timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" --tls-min 1.3 \
+	</dev/null >/dev/null 2>"$T/log.connect-min13"
+rc=$?
+sleep 0.2
+if [ $rc = 5 ] && grep -qi 'protocol version\|unsupported protocol\|version too low' "$T/srv.connect-min13" &&
+   grep -q 'result=fail status=5' "$T/log.connect-min13"; then
+	ok "connect --tls-min 1.3 -> TLS 1.2-only s_server: exit 5"
+else
+	not_ok "connect --tls-min 1.3 -> TLS 1.2-only s_server (exit $rc)"
+	show "$T/log.connect-min13" "$T/srv.connect-min13"
+fi
+kill $SRV_PID 2>/dev/null
 
 # ---- failures: connect ----
 s_server_start bad-ca -cert "$T/srv.pem" -key "$T/srv.key" -rev

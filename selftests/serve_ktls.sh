@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # VM (kTLS): `tlshelper serve --exec` in front of a plain HTTP/1.0 file
 # server (tiny, Python, no TLS in it). curl, openssl s_client and gnutls-cli
-# fetch a file with each TLS 1.3 suite; the bytes must match and
-# /proc/net/tls_stat's TlsTxSw / TlsRxSw must rise. The same program with
+# fetch a file with each TLS 1.3 suite, and curl forced to TLS 1.2 with
+# ECDHE suites and (server with an RSA certificate and --allow-rsa-kx) RSA
+# key transport; the bytes must match and /proc/net/tls_stat's TlsTxSw /
+# TlsRxSw must rise. The same program with
 # sendfile() sends a multi-MiB file through the kTLS socket. And serve
 # without --exec: the caller gets the keyed socket back and speaks plaintext
 # on it. TAP.
@@ -37,6 +39,10 @@ show() {
 	certtool -p --key-type ecdsa --outfile srv.key &&
 	certtool -c --load-privkey srv.key --load-ca-privkey ca.key \
 		--load-ca-certificate ca.pem --template srv.tmpl --outfile srv.pem &&
+	{ cat srv.tmpl; echo encryption_key; } >rsa.tmpl &&
+	certtool -p --key-type rsa --bits 2048 --outfile rsa.key &&
+	certtool -c --load-privkey rsa.key --load-ca-privkey ca.key \
+		--load-ca-certificate ca.pem --template rsa.tmpl --outfile rsa.pem &&
 	head -c $((256 << 10)) /dev/urandom >small.bin &&
 	head -c $((3 << 20)) /dev/urandom >big.bin
 ) >"$T/pki.log" 2>&1 || { echo "not ok 1 - PKI"; show "$T/pki.log"; echo "1..1"; exit 1; }
@@ -155,6 +161,51 @@ for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA
 		fi
 	done
 done
+
+# TLS 1.2 through kTLS: curl --tls-max 1.2 picks the suite with --ciphers.
+# suite (IANA, as logged):openssl name:certificate:extra serve option
+for line in \
+	TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:srv: \
+	TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:ECDHE-RSA-CHACHA20-POLY1305:rsa: \
+	TLS_RSA_WITH_AES_128_GCM_SHA256:AES128-GCM-SHA256:rsa:--allow-rsa-kx \
+	TLS_RSA_WITH_AES_256_GCM_SHA384:AES256-GCM-SHA384:rsa:--allow-rsa-kx; do
+	IFS=: read -r s os cert flag <<<"$line"
+	id=curl12-$os
+	tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
+	serve_start "$id" --cert "$T/$cert.pem" --key "$T/$cert.key" $flag \
+		--exec "$PY" "$T/httpd.py" write "$T/small.bin"
+	timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 \
+		--ciphers "$os" -w '%{ssl_verify_result}' -o "$T/out.$id" \
+		"https://localhost:$PORT/" >"$T/w.$id" 2>"$T/cerr.$id"
+	crc=$?
+	st=$(serve_status "$id")
+	tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
+	if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
+	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
+	   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
+		ok "curl --tls-max 1.2 fetches 256 KiB through serve --exec $flag over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+	else
+		not_ok "curl TLS 1.2 fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+		show "$T/log.$id" "$T/cerr.$id"
+	fi
+done
+
+# Without --allow-rsa-kx a client that offers only RSA key transport is refused.
+id=curl12-nokx
+serve_start "$id" --cert "$T/rsa.pem" --key "$T/rsa.key" \
+	--exec "$PY" "$T/httpd.py" write "$T/small.bin"
+timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 \
+	--ciphers AES128-GCM-SHA256 -o "$T/out.$id" "https://localhost:$PORT/" \
+	2>"$T/cerr.$id"
+crc=$?
+st=$(serve_status "$id")
+if [ $crc != 0 ] && [ "$st" = 5 ] &&
+   grep -q 'result=fail status=5 reason="no common cipher suite' "$T/log.$id"; then
+	ok "serve without --allow-rsa-kx: curl with only AES128-GCM-SHA256 refused (exit 5)"
+else
+	not_ok "serve without --allow-rsa-kx refuses RSA key transport (client $crc, serve $st)"
+	show "$T/log.$id" "$T/cerr.$id"
+fi
 
 # sendfile() of 3 MiB from the plain program through the kTLS socket.
 id=sendfile

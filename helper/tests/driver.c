@@ -165,8 +165,10 @@ TEST(silent_peer_times_out)
 	EXPECT_EQ(TLSH_DRIVE_TIMEOUT, serve_raw(&p, b, 200, 0, &r));
 	EXPECT_GE(tlsh_now_ms() - t0, 190);
 	EXPECT_LT(tlsh_now_ms() - t0, 5000);
-	close(a);
+	/* No alert for a timeout (RFC 8446 calls for none): just the FIN. */
 	close(b);
+	EXPECT_EQ(0, recv(a, &t0, 1, 0));
+	close(a);
 	pair_free(&p);
 }
 
@@ -189,7 +191,7 @@ TEST(peer_closes)
 TEST(byte_cap)
 {
 	static const uint8_t hdr[] = { 0x16, 0x03, 0x01, 0x10, 0x00 };
-	uint8_t junk[4096] = { 0 };
+	uint8_t junk[4096] = { 0 }, reply[16];
 	struct tlsh_drive_result r;
 	struct pair p;
 	int a, b;
@@ -200,6 +202,11 @@ TEST(byte_cap)
 	ASSERT_EQ(sizeof(junk), write(a, junk, sizeof(junk)));
 	EXPECT_EQ(TLSH_DRIVE_TOO_BIG, serve_raw(&p, b, 5000, 1000, &r));
 	EXPECT_LE(r.bytes_in, 1000);
+	/* The peer is told: a plaintext handshake_failure. */
+	EXPECT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, tlsh_conn_error(p.s));
+	shutdown(b, SHUT_WR);	/* no alert: EOF, not a hang */
+	ASSERT_EQ(7, recv(a, reply, 7, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(reply, "\x15\x03\x03\x00\x02\x02\x28", 7));
 	close(a);
 	close(b);
 	pair_free(&p);

@@ -394,6 +394,40 @@ static enum tlsh_err fail(struct tlsh_conn *c, enum tlsh_err err)
 	return c->err;
 }
 
+enum tlsh_err tlsh_conn_abort(struct tlsh_conn *c, enum tlsh_err err)
+{
+	if (err == TLSH_OK || tlsh_err_class(err) == TLSH_ECLASS_PEER)
+		err = TLSH_ERR_INTERNAL;
+	if (c->closed && !c->err) {
+		/* After our close_notify nothing else may be sent. */
+		c->err = err;
+		tlsh_set_reason(c, "%s", tlsh_err_str(err));
+		return err;
+	}
+	c->cur_msg = 0;	/* our decision, not a message's fault */
+	return fail(c, err);
+}
+
+enum tlsh_err tlsh_conn_close_notify(struct tlsh_conn *c)
+{
+	static const uint8_t alert[2] = { 1, TLSH_ALERT_CLOSE_NOTIFY };
+	enum tlsh_err e;
+
+	if (c->err && tlsh_err_class(c->err) != TLSH_ECLASS_PEER)
+		return c->err;	/* a fatal alert already ended it */
+	if (c->closed)
+		return TLSH_OK;
+	/* Before the handshake is done any queued messages are dropped. */
+	if (!c->done)
+		c->hs_out.len = 0;
+	e = tlsh_rec_seal(&c->tx, TLSH_CT_ALERT, alert, sizeof(alert), 0,
+			  &c->out);
+	if (e)
+		return e;
+	c->closed = true;
+	return TLSH_OK;
+}
+
 enum tlsh_err tlsh_conn_start(struct tlsh_conn *c)
 {
 	enum tlsh_err err;

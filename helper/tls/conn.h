@@ -57,6 +57,7 @@ struct tlsh_conn {
 	bool server;
 	enum tlsh_err err;
 	bool done;
+	bool closed;	/* our close_notify is queued: nothing more to write */
 
 	/* State machine: the shape being followed and the next step in it. */
 	const struct tlsh_shape *shape;

@@ -220,6 +220,26 @@ tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec, size_t len,
 		      uint8_t *type, const uint8_t **data, size_t *data_len);
 
 /*
+ * Alerts, for both versions; the driver sends whatever lands in the output.
+ *
+ * tlsh_conn_close_notify() queues a close_notify (warning level) protected
+ * with the current write keys (plaintext before there are any); after it
+ * tlsh_conn_write_app() fails. Repeating it is a no-op; after a fatal alert
+ * of ours it returns that error and queues nothing. A peer's close_notify
+ * or alert (an error of class TLSH_ECLASS_PEER) does not stop it.
+ *
+ * tlsh_conn_abort() ends the connection with a fatal alert for err (its
+ * low byte; TLSH_OK or a peer-class error become internal_error): queued
+ * like a handshake failure's (pending handshake messages dropped, the alert
+ * plaintext before keys, protected after), the error made sticky, secrets
+ * wiped. If the connection already failed nothing more is queued and the
+ * first error is returned; after our close_notify the error is recorded but
+ * no alert follows. Returns the connection's error.
+ */
+enum tlsh_err tlsh_conn_close_notify(struct tlsh_conn *c);
+enum tlsh_err tlsh_conn_abort(struct tlsh_conn *c, enum tlsh_err err);
+
+/*
  * Handshake bytes received after the handshake (from a kTLS socket: a
  * record whose TLS_GET_RECORD_TYPE is 22). A client checks and ignores
  * NewSessionTickets (TLSH_OK); a message split across records is kept until

@@ -24,7 +24,7 @@ enum tlsh_err tlsh_conn_export_ktls(const struct tlsh_conn *c,
 enum tlsh_err tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data,
 				  size_t len)
 {
-	if (!c->done || c->err)
+	if (!c->done || c->err || c->closed)
 		return TLSH_ERR_STATE;
 	while (len) {
 		size_t n = len < TLSH_MAX_PLAINTEXT ? len : TLSH_MAX_PLAINTEXT;
