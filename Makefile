@@ -115,3 +115,99 @@ distclean: clean
 	rm -rf $(B)
 
 -include $(LIB_OBJS:.o=.d) $(B)/helper/main.d $(TESTS:=.d) $(SELFTESTS:=.d)
+
+# Fuzzing (helper/tests/fuzz/README.md). `make fuzz`: libFuzzer targets
+# built with clang, ASan and UBSan into build/fuzz/, and their seed corpus
+# (from in-process handshakes) in build/fuzz/corpus/NAME/. `make fuzz-run
+# FUZZ_SECONDS=N` runs each for N seconds. `make fuzz-regress`: the same
+# targets as plain gcc ASan/UBSan programs that replay the corpus and
+# deterministic mutations of it (TAP, for make check).
+FUZZ_DIR     := helper/tests/fuzz
+FUZZ_SUPPORT := common.c regress.c gen_corpus.c
+FUZZ_NAMES   := $(filter-out $(FUZZ_SUPPORT:.c=),$(basename $(notdir $(wildcard $(FUZZ_DIR)/*.c))))
+FUZZ_B       := build/fuzz
+FUZZ_CC      := clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_LIBOBJS := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(wildcard helper/tls/*.c))
+FUZZ_PKI     := $(FUZZ_B)/pki/ca.pem
+FUZZ_CORPUS  := $(FUZZ_B)/corpus/.done
+FUZZ_SECONDS ?= 30
+FUZZ_R       := build/fuzz-regress
+FUZZ_ASANLIB := build/asan/libtlsh.a
+FUZZ_DEFS    := -DTLSH_FUZZ_PKI_DIR='"$(CURDIR)/$(FUZZ_B)/pki"'
+FUZZ_XCFLAGS := $(filter-out -MMD -MP,$(XCFLAGS))
+FUZZ_HDRS    := $(wildcard $(FUZZ_DIR)/*.h) $(FUZZ_DIR)/common.c
+
+.PHONY: fuzz fuzz-run fuzz-regress
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_B)/%) $(FUZZ_CORPUS)
+
+$(FUZZ_LIBOBJS): $(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(XCFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_B)/libtlsh.a: $(FUZZ_LIBOBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_NAMES:%=$(FUZZ_B)/%): $(FUZZ_B)/%: $(FUZZ_DIR)/%.c $(FUZZ_HDRS) \
+		$(FUZZ_B)/libtlsh.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_DEFS) $(FUZZ_XCFLAGS) -O1 -g $(FUZZ_SAN) \
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/common.c \
+		$(FUZZ_B)/libtlsh.a $(LDLIBS)
+
+$(FUZZ_PKI): $(FUZZ_DIR)/pki.sh
+	rm -rf $(FUZZ_B)/pki
+	$(FUZZ_DIR)/pki.sh $(FUZZ_B)/pki
+
+# The corpus generator and the regression programs: gcc, ASan + UBSan,
+# linked with the tests-asan library.
+ifneq ($(B),build/asan)
+$(FUZZ_ASANLIB): FORCE_FUZZ_ASANLIB
+	@$(MAKE) -s B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" $@
+
+.PHONY: FORCE_FUZZ_ASANLIB
+FORCE_FUZZ_ASANLIB:
+endif
+
+$(FUZZ_R)/%: $(FUZZ_DIR)/%.c $(FUZZ_HDRS) $(FUZZ_DIR)/regress.c \
+		$(FUZZ_ASANLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(FUZZ_DEFS) $(FUZZ_XCFLAGS) $(ASAN_FLAGS) -o $@ $< \
+		$(FUZZ_DIR)/common.c $(if $(filter gen_corpus,$*),,$(FUZZ_DIR)/regress.c) \
+		$(FUZZ_ASANLIB) $(LDLIBS)
+
+$(FUZZ_CORPUS): $(FUZZ_R)/gen_corpus $(FUZZ_PKI)
+	rm -rf $(FUZZ_B)/corpus
+	$(FUZZ_R)/gen_corpus $(FUZZ_B)/corpus
+	@touch $@
+
+# Each target in turn; stops at the first one that finds something (the
+# input is in build/fuzz/artifacts/, the log in build/fuzz/run/NAME.log).
+fuzz-run: fuzz
+	@for t in $(FUZZ_NAMES); do \
+		echo "# fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		mkdir -p $(FUZZ_B)/run/$$t $(FUZZ_B)/artifacts; \
+		reg=$(FUZZ_DIR)/regressions/$$t; [ -d $$reg ] || reg=; \
+		$(FUZZ_B)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_B)/artifacts/$$t- \
+			$(FUZZ_B)/run/$$t $(FUZZ_B)/corpus/$$t $$reg \
+			>$(FUZZ_B)/run/$$t.log 2>&1; rc=$$?; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' \
+			$(FUZZ_B)/run/$$t.log | tr '\n' ' '; echo; \
+		if [ $$rc -ne 0 ]; then \
+			grep -E 'ERROR|SUMMARY|runtime error' $(FUZZ_B)/run/$$t.log; \
+			echo "# fuzz: $$t FAILED (exit $$rc)"; exit 1; \
+		fi; \
+	done
+
+fuzz-regress: $(FUZZ_NAMES:%=$(FUZZ_R)/%) $(FUZZ_CORPUS)
+	@fail=0; for t in $(FUZZ_NAMES); do \
+		reg=$(FUZZ_DIR)/regressions/$$t; [ -d $$reg ] || reg=; \
+		$(FUZZ_R)/$$t $(FUZZ_B)/corpus/$$t $$reg || fail=1; \
+	done; exit $$fail
+
+-include $(FUZZ_LIBOBJS:.o=.d)

@@ -46,6 +46,8 @@ if [ "$mode" != --vm-only ]; then
 		echo 1 >"$out/host/asan-build.rc"
 		results+=("$out/host:asan-build")
 	fi
+	# Every parser's fuzz target over its seed corpus and fixed mutations.
+	run_host_test fuzz-regress make -s fuzz-regress
 	# Real peers (openssl, gnutls) against tlshelper, userspace record layer.
 	run_host_test interop scripts/test-interop.sh
 	run_host_test harness scripts/test-harness.sh
