@@ -165,8 +165,9 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		}
 		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
 			ls->max_in_flight);
+		/* Some counters are per netns only: print what was sent. */
 		for (k = TLSH_COUNTER_PENDING; k <= TLSH_COUNTER_MAX; k++)
-			if (tlsh_counter_name(k))
+			if (tlsh_counter_name(k) && (ls->reported & (1u << k)))
 				fprintf(out, " %s %" PRIu64,
 					tlsh_counter_name(k), ls->counters[k]);
 		if (dl) {

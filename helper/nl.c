@@ -331,8 +331,10 @@ static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
 			     NULL) < 0)
 		return -EPROTO;
 	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++)
-		if (ctb[i] && nla_len(ctb[i]) == sizeof(uint64_t))
+		if (ctb[i] && nla_len(ctb[i]) == sizeof(uint64_t)) {
 			ls->counters[i] = nla_get_u64(ctb[i]);
+			ls->reported |= 1u << i;
+		}
 	return 0;
 }
 

@@ -34,6 +34,7 @@ struct tlsh_listener_status {
 	uint32_t timeout_ms;
 	uint32_t max_in_flight;
 	uint64_t counters[TLSH_COUNTER_MAX + 1];	/* 0 if not reported */
+	uint32_t reported;	/* bit N: the module sent counter N */
 };
 
 #define TLSH_STATUS_MAX_LISTENERS 64

@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# TLS control records after hand-off, with real peers, in the test VM (root,
+# Debian 6.1 kernel, cwd = repository root): tlsh.ko + `tlshelper daemon` +
+# unmodified plain-TCP servers attached by port; curl, openssl s_client and
+# gnutls-cli as clients. What the server application sees of the peer's
+# close_notify (EOF), fatal alert (ECONNRESET) and KeyUpdate / renegotiation
+# (ECONNRESET, the peer gets close_notify), what the peer sees of the
+# application's close (close_notify), and the module's counters. Plain kTLS
+# would fail those reads with EIO. TAP output.
+#
+#   scripts/vm-run.sh -t 600 -- selftests/records_e2e.sh
+# TLSHELPER=path picks another build of tlshelper, TLSH_KO another tlsh.ko.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+PLAN=16
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+T=$(mktemp -d /tmp/tlsh-rec.XXXXXX)
+export TLSH_DAEMON_DIR=/run/tlsh
+# Private copies: a concurrent rebuild of build/ or kmod/ must not pull them away.
+cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
+TH=$T/tlshelper
+
+n=0
+failures=0
+echo "TAP version 13"
+echo "1..$PLAN"
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() {	# DESCRIPTION COMMAND...: ok if COMMAND succeeds
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+note() { echo "# $*"; }
+# shellcheck disable=SC2053 # a glob on purpose
+match() { [[ $1 == $2 ]]; }	# STRING GLOB
+show() { sed "s/^/# $1/" "${@:2}"; }	# PREFIX FILE...
+
+pids=()
+dpid=
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	wait 2>/dev/null
+	for _ in $(seq 50); do
+		rmmod tlsh 2>/dev/null && break
+		[ -e /sys/module/tlsh ] || break
+		sleep 0.1
+	done
+	rm -rf "$T" "$TLSH_DAEMON_DIR"
+}
+trap cleanup EXIT
+
+# ---- fixtures ----
+
+gen_certs() {
+	local d=$T/pki
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=tlsh-rec-ca \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/key.pem" -out "$d/csr.pem" -subj /CN=localhost 2>/dev/null &&
+	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+		'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature' \
+		'extendedKeyUsage=serverAuth' >"$d/ext" &&
+	openssl x509 -req -in "$d/csr.pem" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/cert.pem" -days 2 -extfile "$d/ext" 2>/dev/null
+}
+CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
+
+# A plain-TCP line server that records, per connection, what each recv()
+# returned: "C data b'...'", "C eof", "C exc ConnectionResetError(...)".
+# It answers only two lines: "CLOSE" gets "bye" and a close; "PROVOKE" gets
+# a TLS handshake record of an unknown message type (sent the way any kTLS
+# application can, with a TLS_SET_RECORD_TYPE cmsg) so that the client
+# answers with a fatal alert.
+cat >"$T/rec.py" <<'PYEOF'
+import select, socket, sys, threading
+
+SOL_TLS, TLS_SET_RECORD_TYPE = 282, 1
+port, logpath = int(sys.argv[1]), sys.argv[2]
+lock = threading.Lock()
+
+def log(*a):
+    with lock, open(logpath, "a") as f:
+        print(*a, file=f, flush=True)
+
+def handle(c, i):
+    c.settimeout(60)
+    try:
+        while True:
+            try:
+                d = c.recv(4096)
+            except Exception as e:
+                log(i, "exc", repr(e))
+                return
+            if not d:
+                log(i, "eof")
+                return
+            log(i, "data", repr(d))
+            if d.startswith(b"CLOSE"):
+                c.sendall(b"bye\n")
+                log(i, "closing")
+                return
+            if d.startswith(b"PROVOKE"):
+                c.sendmsg([b"\xfe\x00\x00\x00"],
+                          [(SOL_TLS, TLS_SET_RECORD_TYPE, bytes([22]))])
+                log(i, "provoked")
+    finally:
+        c.close()
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port))
+s.listen(64)
+i = 0
+while True:
+    select.select([s], [], [])	# never blocked in accept(): attach any time
+    c, _ = s.accept()
+    i += 1
+    threading.Thread(target=handle, args=(c, i), daemon=True).start()
+PYEOF
+
+wait_listen() {	# PORT
+	local hex
+	hex=$(printf '%04X' "$1")
+	for _ in $(seq 300); do
+		grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0
+		sleep 0.1
+	done
+	return 1
+}
+wait_for() {	# TENTHS COMMAND...
+	local i
+	for ((i = 0; i < $1; i++)); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+counter() {	# NAME: the module's global counter
+	"$TH" status 2>/dev/null | awk -v k="$1" '$1 == k && NF == 2 { print $2 }'
+}
+counter_above() { [ "$(counter "$1")" -gt "$2" ] 2>/dev/null; }	# NAME N
+conn_log() {	# C: what the server recorded for connection C, one line
+	awk -v c="$1" '$1 == c { $1 = ""; sub(/^ /, ""); printf "%s|", $0 }' "$T/rec.log"
+}
+conn_got() { grep -q "^$1 data" "$T/rec.log"; }	# C: C received data
+conn_done() {	# C: the server's handler for C has finished
+	grep -qE "^$1 (eof|exc|closing)" "$T/rec.log"
+}
+reset_after() {	# C PREFIX(GLOB): C recorded PREFIX, then ConnectionResetError
+	match "$(conn_log "$1")" "$2exc ConnectionResetError*"
+}
+conns() { awk '{ print $1 }' "$T/rec.log" 2>/dev/null | sort -n | tail -1; }
+
+# ---- setup ----
+
+if [ ! -e /sys/module/tlsh ]; then
+	cp "${TLSH_KO:-kmod/tlsh.ko}" "$T/tlsh.ko"
+	insmod "$T/tlsh.ko" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
+fi
+gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
+mkdir -p "$T/www"
+head -c 200000 /dev/urandom >"$T/www/file.bin"
+rm -rf "$TLSH_DAEMON_DIR"
+dmesg_before=$(dmesg | wc -l)
+
+"$TH" daemon --workers 1 >>"$T/daemon.log" 2>&1 &
+dpid=$!
+started() {
+	[ -S "$TLSH_DAEMON_DIR/daemon.sock" ] && "$TH" status >/dev/null 2>&1 &&
+		grep -q "running: pid $dpid" "$T/daemon.log"
+}
+wait_for 100 started || { show "daemon: " "$T/daemon.log"; echo "Bail out! daemon did not start"; exit 1; }
+
+note "[${SECONDS}s]"
+# ---- 1: python -m http.server (HTTP/1.1 keep-alive), curl ----
+HTTP_PORT=8443
+(cd "$T/www" && exec "$PY" -m http.server "$HTTP_PORT" --bind 127.0.0.1 \
+	--protocol HTTP/1.1) >"$T/http.log" 2>&1 &
+pids+=($!)
+wait_listen "$HTTP_PORT"
+hid=$("$TH" attach --port "$HTTP_PORT" --cert "$CERT" --key "$KEY" --timeout 60000 2>&1)
+note "http.server: listener $hid"
+cn0=$(counter close-notify)
+curl -sS -v --cacert "$CA" --max-time 120 "https://localhost:$HTTP_PORT/file.bin" \
+	-o "$T/got.bin" 2>"$T/curl.err"
+# shellcheck disable=SC2034 # used in eval
+rc=$?
+grep -E 'SSL connection using|^< HTTP/|close notify|Closing connection' "$T/curl.err" | show "curl: "
+check "curl downloads a file from unmodified http.server (HTTP/1.1 keep-alive) byte-exact" \
+	eval '[ $rc = 0 ] && cmp -s "$T/got.bin" "$T/www/file.bin"'
+# The handler reads the next request after the response: curl's close_notify
+# must read as EOF (plain kTLS: EIO, a traceback from socketserver).
+wait_for 100 counter_above close-notify "$cn0"
+sleep 0.5
+show "http.server: " "$T/http.log"
+check "http.server logged the GET with 200 and no error or traceback" \
+	eval 'grep -q "\"GET /file.bin HTTP/1.1\" 200" "$T/http.log" &&
+	      ! grep -qiE "error|errno|traceback|exception|reset" "$T/http.log"'
+check "close-notify counter rose ($cn0 -> $(counter close-notify))" \
+	counter_above close-notify "$cn0"
+
+# ---- the recording line server ----
+REC_PORT=9443
+: >"$T/rec.log"
+"$PY" "$T/rec.py" "$REC_PORT" "$T/rec.log" 2>"$T/rec.err" &
+pids+=($!)
+wait_listen "$REC_PORT"
+rid=$("$TH" attach --port "$REC_PORT" --cert "$CERT" --key "$KEY" --timeout 60000 2>&1)
+note "line server: listener $rid"
+
+# The server's number for the next connection; then wait until it is done.
+next_conn() { local l; l=$(conns); c=$((${l:-0} + 1)); }
+wait_conn() { wait_for 300 conn_done "$c"; }
+
+# CMD's stdin gets SCRIPT's output and stays open until CMD exits (60 s at
+# most), so that the client does not stop at stdin EOF; with EOF=1 it is
+# closed right after SCRIPT.
+converse() {	# OUTFILE SCRIPT CMD...
+	local out=$1 script=$2 p
+	shift 2
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	timeout 60 "$@" <"$T/in" >"$out" 2>&1 &
+	p=$!
+	exec 3>"$T/in"
+	eval "$script" >&3
+	[ "${EOF:-0}" = 1 ] && exec 3>&-
+	for _ in $(seq 600); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	exec 3>&-
+	wait "$p"
+}
+
+note "[${SECONDS}s]"
+# ---- 2: the peer's close_notify reads as EOF ----
+cn0=$(counter close-notify)
+next_conn
+# stdin's EOF only once the line was received: s_client reads stdin during
+# the handshake already, and would close before sending the line.
+EOF=1 converse "$T/s2.out" "printf 'hello openssl\n'; wait_for 600 conn_got \$c" \
+	openssl s_client -connect "127.0.0.1:$REC_PORT" -CAfile "$CA" \
+	-verify_return_error -servername localhost -quiet -no_ign_eof -msg
+wait_conn
+note "openssl s_client, line then stdin EOF: server recorded: $(conn_log "$c")"
+grep -E '^>>> .*Alert' "$T/s2.out" | show "s_client: "
+check "s_client sent close_notify after its line" \
+	grep -qE '^>>> .*Alert.*close_notify' "$T/s2.out"
+check "...the server read the line, then recv() returned b'' (EOF), no exception" \
+	[ "$(conn_log "$c")" = "data b'hello openssl\\n'|eof|" ]
+
+next_conn
+EOF=1 converse "$T/g2.out" "printf 'hello gnutls\n'; wait_for 600 conn_got \$c" \
+	gnutls-cli --x509cafile "$CA" -p "$REC_PORT" localhost
+wait_conn
+note "gnutls-cli, line then stdin EOF: server recorded: $(conn_log "$c")"
+check "gnutls-cli: the server read the line, then EOF, no exception" \
+	[ "$(conn_log "$c")" = "data b'hello gnutls\\n'|eof|" ]
+check "close-notify counter rose by 2 ($cn0 -> $(counter close-notify))" \
+	[ "$(counter close-notify)" = $((cn0 + 2)) ]
+
+note "[${SECONDS}s]"
+# ---- 3: the application's close sends close_notify before FIN ----
+next_conn
+converse "$T/s3.out" "printf 'CLOSE\n'" openssl s_client -connect "127.0.0.1:$REC_PORT" \
+	-CAfile "$CA" -servername localhost -ign_eof -msg
+wait_conn
+note "openssl s_client, server closes after its reply: server recorded: $(conn_log "$c")"
+grep -E '^<<< .*Alert|^bye|closed' "$T/s3.out" | show "s_client: "
+check "s_client gets the reply, then the server's close_notify" \
+	eval 'grep -qx bye "$T/s3.out" &&
+	      grep -qE "^<<< .*Alert.*close_notify" "$T/s3.out"'
+
+next_conn
+converse "$T/g3.out" "printf 'CLOSE\n'" gnutls-cli --x509cafile "$CA" -p "$REC_PORT" \
+	localhost
+wait_conn
+grep -E 'closed|terminated|bye' "$T/g3.out" | show "gnutls-cli: "
+check "gnutls-cli gets the reply, then 'Peer has closed the GnuTLS connection'" \
+	eval 'grep -qx bye "$T/g3.out" &&
+	      grep -q "Peer has closed the GnuTLS connection" "$T/g3.out" &&
+	      ! grep -q "terminated the connection abnormally" "$T/g3.out"'
+
+note "[${SECONDS}s]"
+# ---- 4: KeyUpdate: the application gets ECONNRESET, the peer close_notify ----
+ph0=$(counter post-handshake)
+# s_client's command letters ('k': KeyUpdate) need a read of stdin of their own.
+next_conn
+converse "$T/s4.out" "printf 'hello\n'; wait_for 600 conn_got \$c; printf 'k\n'" openssl s_client \
+	-connect "127.0.0.1:$REC_PORT" -CAfile "$CA" -servername localhost -tls1_3 -msg
+wait_conn
+note "openssl s_client KeyUpdate: server recorded: $(conn_log "$c")"
+grep -E 'KEYUPDATE|^>>> .*KeyUpdate|^<<< .*Alert' "$T/s4.out" | show "s_client: "
+check "s_client sent a KeyUpdate" grep -qE '^>>> .*KeyUpdate' "$T/s4.out"
+check "...the server read its line, then recv() raised ConnectionResetError" \
+	reset_after "$c" "data b'hello\\\\n'|"
+check "...s_client got close_notify, post-handshake counter rose ($ph0 -> $(counter post-handshake))" \
+	eval 'grep -qE "^<<< .*Alert.*close_notify" "$T/s4.out" &&
+	      [ "$(counter post-handshake)" = $((ph0 + 1)) ]'
+
+note "[${SECONDS}s]"
+# ---- 5: TLS 1.2 renegotiation: likewise, with no_renegotiation ----
+ph0=$(counter post-handshake)
+next_conn
+converse "$T/s5.out" "printf 'hello\n'; wait_for 600 conn_got \$c; printf 'R\n'" openssl s_client \
+	-connect "127.0.0.1:$REC_PORT" -CAfile "$CA" -servername localhost -tls1_2 -msg
+wait_conn
+note "openssl s_client -tls1_2 renegotiation: server recorded: $(conn_log "$c")"
+grep -E 'RENEGOTIATING|^<<< .*Alert' "$T/s5.out" | show "s_client: "
+check "TLS 1.2 renegotiation: server gets ConnectionResetError, s_client no_renegotiation, post-handshake rose" \
+	eval 'reset_after "$c" "data b'"'hello\\\\\\\\n'"'|" &&
+	      grep -qE "^<<< .*Alert.*no_renegotiation" "$T/s5.out" &&
+	      [ "$(counter post-handshake)" = $((ph0 + 1)) ]'
+
+note "[${SECONDS}s]"
+# ---- 6: the peer's fatal alert: ECONNRESET ----
+al0=$(counter alert)
+next_conn
+converse "$T/s6.out" "printf 'PROVOKE\n'" openssl s_client -connect "127.0.0.1:$REC_PORT" \
+	-CAfile "$CA" -servername localhost -tls1_3 -msg
+wait_conn
+note "openssl s_client answering a bogus handshake message: server recorded: $(conn_log "$c")"
+grep -E '^>>> .*Alert' "$T/s6.out" | show "s_client: "
+check "s_client sent a fatal alert" grep -qE '^>>> .*Alert.*fatal' "$T/s6.out"
+check "...the server's recv() raised ConnectionResetError, alert counter rose ($al0 -> $(counter alert))" \
+	eval 'reset_after "$c" "data b'"'PROVOKE\\\\\\\\n'"'|provoked|" &&
+	      [ "$(counter alert)" = $((al0 + 1)) ]'
+
+note "[${SECONDS}s]"
+# ---- the kernel stayed quiet ----
+dmesg | tail -n +"$((dmesg_before + 1))" >"$T/dmesg"
+check "no BUG, WARNING or Oops in the kernel log" \
+	eval '! grep -qE "BUG|WARNING|Oops|refcount|use-after" "$T/dmesg"'
+
+note "tlshelper status:"
+"$TH" status | show "  "
+[ -s "$T/rec.err" ] && show "rec.py: " "$T/rec.err"
+grep -E 'Sanitizer|runtime error' "$T/daemon.log" | show "daemon: "
+[ "$n" = "$PLAN" ] || { echo "# ran $n checks, planned $PLAN"; failures=$((failures + 1)); }
+[ "$failures" = 0 ]
