@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,6 +27,7 @@
 #include "cmd_tls.h"
 #include "cmd_tls_opts.h"
 #include "driver.h"
+#include "random.h"
 #include "relay.h"
 #include "tls/engine.h"
 #include "tls/kex.h"
@@ -65,22 +65,6 @@ static void say(const struct tls_opts *o, int level, const char *fmt, ...)
 	va_end(ap);
 	/* One write per line: several helpers may share a log. */
 	dprintf(STDERR_FILENO, "tlshelper: %s: %s\n", o->cmd, line);
-}
-
-static void os_random(void *ctx, size_t len, uint8_t *dst)
-{
-	(void)ctx;
-	while (len) {
-		ssize_t n = getrandom(dst, len, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			abort();	/* no randomness, no TLS */
-		}
-		dst += n;
-		len -= (size_t)n;
-	}
 }
 
 static void keylog_line(void *ctx, const char *label,
@@ -188,7 +172,7 @@ static int load_state(struct tls_state *st)
 		}
 	}
 
-	cfg->random = os_random;
+	cfg->random = tlsh_os_random;
 	cfg->cred = st->n_cred ? st->cred_ptr[0] : NULL;
 	cfg->creds = st->cred_ptr;
 	cfg->n_creds = st->n_cred;

@@ -19,11 +19,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "daemon_worker.h"
 #include "ktls.h"
+#include "random.h"
 #include "tls/kex.h"
 #include "tls/suite.h"
 
@@ -52,22 +52,6 @@ int64_t tlshd_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void os_random(void *ctx, size_t len, uint8_t *dst)
-{
-	(void)ctx;
-	while (len) {
-		ssize_t n = getrandom(dst, len, 0);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			abort();	/* no randomness, no TLS */
-		}
-		dst += n;
-		len -= (size_t)n;
-	}
 }
 
 /* ---- listeners: credentials loaded once, shared read-only by workers ---- */
@@ -140,7 +124,7 @@ struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 	}
 	l->timeout_ms = l->spec.timeout_ms ? l->spec.timeout_ms :
 					     DEFAULT_TIMEOUT_MS;
-	l->cfg.random = os_random;
+	l->cfg.random = tlsh_os_random;
 	l->cfg.cred = l->cred_ptr[0];
 	l->cfg.creds = l->cred_ptr;
 	l->cfg.n_creds = l->n_cred;
