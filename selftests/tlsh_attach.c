@@ -34,87 +34,15 @@
 #include "kselftest_harness.h"
 #include "ktls.h"
 #include "nl.h"
+#include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 
 #define NOBODY		65534
-#define IO_TIMEOUT_S	30	/* the VM is emulated: generous, never hit */
 #define MANY		24
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
 #endif
-
-/* ---- keys: what a handshake would have negotiated ---- */
-
-static void test_params(struct tlsh_ktls_params *p, bool server)
-{
-	struct tlsh_ktls_dir s2c, c2s;
-
-	memset(&s2c, 0, sizeof(s2c));
-	memset(&c2s, 0, sizeof(c2s));
-	memset(s2c.key, 0x5a, 16);
-	memset(s2c.iv, 0x17, 12);
-	memset(c2s.key, 0xa5, 16);
-	memset(c2s.iv, 0x71, 12);
-
-	memset(p, 0, sizeof(*p));
-	p->version = TLSH_TLS13;
-	p->aead = TLSH_AEAD_AES_128_GCM;
-	p->tx = server ? s2c : c2s;
-	p->rx = server ? c2s : s2c;
-}
-
-static int install_keys(int fd, bool server)
-{
-	struct tlsh_ktls_params p;
-
-	test_params(&p, server);
-	return tlsh_ktls_install(fd, &p, NULL);
-}
-
-/* ---- sockets ---- */
-
-static void set_timeouts(int fd, int seconds)
-{
-	struct timeval tv = { .tv_sec = seconds };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int make_listener(struct sockaddr_in *addr, int backlog)
-{
-	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    listen(fd, backlog) ||
-	    getsockname(fd, (struct sockaddr *)addr, &len)) {
-		close(fd);
-		return -1;
-	}
-	set_timeouts(fd, IO_TIMEOUT_S);
-	return fd;
-}
-
-static int client_connect(const struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
-		close(fd);
-		return -1;
-	}
-	set_timeouts(fd, IO_TIMEOUT_S);
-	return fd;
-}
 
 /* The ULP on fd, "" if none. */
 static void get_ulp(int fd, char *buf, socklen_t len)
@@ -205,7 +133,7 @@ static void daemon_handle(struct daemon *d, int fd)
 
 	switch (atomic_load(&d->mode)) {
 	case D_OK:
-		err = install_keys(fd, true);
+		err = install_keys(fd, TLSH_TLS13, true);
 		if (err) {
 			daemon_error(d, "install", err);
 			break;
@@ -220,7 +148,7 @@ static void daemon_handle(struct daemon *d, int fd)
 			daemon_error(d, "DONE error", err);
 		break;
 	case D_GATED:
-		err = install_keys(fd, true);
+		err = install_keys(fd, TLSH_TLS13, true);
 		if (err)
 			daemon_error(d, "install", err);
 		/* fall through */
@@ -424,7 +352,7 @@ static int tls_client(struct __test_metadata *_metadata,
 	EXPECT_LE(0, fd);
 	if (fd < 0)
 		return -1;
-	EXPECT_EQ(0, install_keys(fd, false));
+	EXPECT_EQ(0, install_keys(fd, TLSH_TLS13, false));
 	return fd;
 }
 
@@ -671,7 +599,7 @@ TEST_F(attach, ipv6_listener_handed_off)
 	ASSERT_LE(0, c);
 	set_timeouts(c, IO_TIMEOUT_S);
 	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a6, sizeof(a6)));
-	ASSERT_EQ(0, install_keys(c, false));
+	ASSERT_EQ(0, install_keys(c, TLSH_TLS13, false));
 	ASSERT_EQ(2, send(c, "v6", 2, 0));
 
 	s = accept(l6, NULL, NULL);
@@ -1093,7 +1021,7 @@ TEST_F(attach, listener_close_with_children_in_every_state)
 	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, 0, &fd_claimed, &id));
 	EXPECT_EQ(self->id, id);
 	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, self->id, &fd_done, NULL));
-	ASSERT_EQ(0, install_keys(fd_done, true));
+	ASSERT_EQ(0, install_keys(fd_done, TLSH_TLS13, true));
 	ASSERT_EQ(0, tlsh_nl_done(&self->nl, fd_done, 0));
 
 	/* PENDING */

@@ -31,9 +31,9 @@
 #include "ktls.h"
 #include "nl.h"
 #include "recordcrypto.h"
+#include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 
-#define IO_TIMEOUT_S	30	/* the VM is emulated: generous, never hit */
 #define READERS		4
 
 #ifndef TCP_ULP
@@ -53,79 +53,6 @@
 
 static const char *const param_path =
 	"/sys/module/tlsh/parameters/close_notify";
-
-/* ---- keys: what a handshake would have negotiated ---- */
-
-static void test_params(struct tlsh_ktls_params *p, uint16_t version,
-			bool server)
-{
-	struct tlsh_ktls_dir s2c, c2s;
-
-	memset(&s2c, 0, sizeof(s2c));
-	memset(&c2s, 0, sizeof(c2s));
-	memset(s2c.key, 0x5a, 16);
-	memset(s2c.iv, 0x17, 12);
-	memset(c2s.key, 0xa5, 16);
-	memset(c2s.iv, 0x71, 12);
-
-	memset(p, 0, sizeof(*p));
-	p->version = version;
-	p->aead = TLSH_AEAD_AES_128_GCM;
-	p->tx = server ? s2c : c2s;
-	p->rx = server ? c2s : s2c;
-}
-
-static int install_keys(int fd, uint16_t version, bool server)
-{
-	struct tlsh_ktls_params p;
-
-	test_params(&p, version, server);
-	return tlsh_ktls_install(fd, &p, NULL);
-}
-
-/* ---- sockets ---- */
-
-static void set_timeouts(int fd, int seconds)
-{
-	struct timeval tv = { .tv_sec = seconds };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int make_listener(struct sockaddr_in *addr)
-{
-	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    listen(fd, 16) ||
-	    getsockname(fd, (struct sockaddr *)addr, &len)) {
-		close(fd);
-		return -1;
-	}
-	set_timeouts(fd, IO_TIMEOUT_S);
-	return fd;
-}
-
-static int client_connect(const struct sockaddr_in *addr)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
-		close(fd);
-		return -1;
-	}
-	set_timeouts(fd, IO_TIMEOUT_S);
-	return fd;
-}
 
 /* ---- the stand-in daemon: keys, DONE 0, close ---- */
 
@@ -401,7 +328,7 @@ FIXTURE_SETUP(records)
 	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
 				 strerror(-err));
 	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
-	self->lfd = make_listener(&self->addr);
+	self->lfd = make_listener(&self->addr, 16);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 0, 0, &self->id))
 		TH_LOG("%s", self->nl.errmsg);
@@ -965,7 +892,7 @@ TEST_F(records, unload_refused_while_app_socket_open)
 	ASSERT_EQ(0, kmod_unload_settled());
 
 	/* Plain kTLS, module gone: nothing of it left in tls's tables. */
-	l = make_listener(&addr);
+	l = make_listener(&addr, 16);
 	ASSERT_LE(0, l);
 	c = client_connect(&addr);
 	ASSERT_LE(0, c);

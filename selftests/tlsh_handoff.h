@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the module selftests that hand connections off share: the fixed
+ * keys a stand-in handshake "negotiates", and loopback sockets with
+ * generous timeouts (the VM is emulated).
+ */
+#ifndef TLSH_SELFTEST_HANDOFF_H
+#define TLSH_SELFTEST_HANDOFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "ktls.h"
+
+#define IO_TIMEOUT_S	30	/* never hit unless something hangs */
+
+/* Keys for one connection: tx is the server's when server is true. */
+static inline void test_params(struct tlsh_ktls_params *p, uint16_t version,
+			       bool server)
+{
+	struct tlsh_ktls_dir s2c, c2s;
+
+	memset(&s2c, 0, sizeof(s2c));
+	memset(&c2s, 0, sizeof(c2s));
+	memset(s2c.key, 0x5a, 16);
+	memset(s2c.iv, 0x17, 12);
+	memset(c2s.key, 0xa5, 16);
+	memset(c2s.iv, 0x71, 12);
+
+	memset(p, 0, sizeof(*p));
+	p->version = version;
+	p->aead = TLSH_AEAD_AES_128_GCM;
+	p->tx = server ? s2c : c2s;
+	p->rx = server ? c2s : s2c;
+}
+
+static inline int install_keys(int fd, uint16_t version, bool server)
+{
+	struct tlsh_ktls_params p;
+
+	test_params(&p, version, server);
+	return tlsh_ktls_install(fd, &p, NULL);
+}
+
+static inline void set_timeouts(int fd, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* A loopback listener on an ephemeral port; *addr gets its address. */
+static inline int make_listener(struct sockaddr_in *addr, int backlog)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len)) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+static inline int client_connect(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+#endif
