@@ -24,60 +24,10 @@ export TLSH_DAEMON_DIR=/run/tlsh
 cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 TH=$T/tlshelper
 
-n=0
-failures=0
+. selftests/lib/e2e.sh
 echo "TAP version 13"
 echo "1..$PLAN"
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() {	# DESCRIPTION COMMAND...: ok if COMMAND succeeds
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-note() { echo "# $*"; }
-# shellcheck disable=SC2053 # a glob on purpose
-match() { [[ $1 == $2 ]]; }	# STRING GLOB
 show() { sed "s/^/# $1/" "${@:2}"; }	# PREFIX FILE...
-
-pids=()
-dpid=
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	wait 2>/dev/null
-	for _ in $(seq 50); do
-		rmmod tlsh 2>/dev/null && break
-		[ -e /sys/module/tlsh ] || break
-		sleep 0.1
-	done
-	rm -rf "$T" "$TLSH_DAEMON_DIR"
-}
-trap cleanup EXIT
-
-# ---- fixtures ----
-
-gen_certs() {
-	local d=$T/pki
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=tlsh-rec-ca \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/key.pem" -out "$d/csr.pem" -subj /CN=localhost 2>/dev/null &&
-	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
-		'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature' \
-		'extendedKeyUsage=serverAuth' >"$d/ext" &&
-	openssl x509 -req -in "$d/csr.pem" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-		-CAcreateserial -out "$d/cert.pem" -days 2 -extfile "$d/ext" 2>/dev/null
-}
-CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
 
 # A plain-TCP line server that records, per connection, what each recv()
 # returned: "C data b'...'", "C eof", "C exc ConnectionResetError(...)".

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the end-to-end VM scripts (selftests/daemon_e2e.sh,
+# selftests/records_e2e.sh) after they set T (their temp dir) and
+# TLSH_DAEMON_DIR: TAP helpers, cleanup of what they started, and a test
+# CA with a localhost certificate. Not a test itself (selftest-list.sh
+# lists only selftests/*.sh).
+
+n=0
+failures=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() {	# DESCRIPTION COMMAND...: ok if COMMAND succeeds
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+note() { echo "# $*"; }
+# shellcheck disable=SC2053 # a glob on purpose
+match() { [[ $1 == $2 ]]; }	# STRING GLOB (extglob)
+shopt -s extglob
+
+# Processes to kill at exit; dpid is the daemon's.
+pids=()
+dpid=
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
+	wait 2>/dev/null
+	# Sockets on module ops pin it: unload once they are all closed.
+	for _ in $(seq 50); do
+		rmmod tlsh 2>/dev/null && break
+		[ -e /sys/module/tlsh ] || break
+		sleep 0.1
+	done
+	rm -rf "$T" "$TLSH_DAEMON_DIR"
+}
+trap cleanup EXIT
+
+# $CA signs $CERT (localhost, 127.0.0.1) for $KEY; all ECDSA P-256.
+gen_certs() {
+	local d=$T/pki
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=tlsh-test-ca \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/key.pem" -out "$d/csr.pem" -subj /CN=localhost 2>/dev/null &&
+	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+		'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature' \
+		'extendedKeyUsage=serverAuth' >"$d/ext" &&
+	openssl x509 -req -in "$d/csr.pem" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -out "$d/cert.pem" -days 2 -extfile "$d/ext" 2>/dev/null
+}
+# shellcheck disable=SC2034 # used by the scripts that source this
+CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
