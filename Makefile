@@ -32,10 +32,10 @@ KTOOLS    := build
 KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 
 .PHONY: all deps helper kmod tests tests-asan selftests check check-host check-vm \
-	checkpatch demo bench clean distclean
+	checkpatch demo bench bench-progs clean distclean
 .DELETE_ON_ERROR:
 
-all: deps helper kmod tests selftests $(B)/loadgen
+all: deps helper kmod tests selftests bench-progs
 
 deps:
 	@scripts/deps.sh
@@ -57,12 +57,28 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 $(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The benchmark's load generator (GnuTLS client, independent of the engine).
-$(B)/loadgen: scripts/bench/loadgen.c
+# The benchmark's programs (scripts/bench/): the load generator (a GnuTLS
+# client, independent of the engine), the daemon's handshake loop as a
+# server on a port (no tlsh.ko), and the floors: nettle's public-key work
+# and the kernel's TCP work of one handshake.
+BENCH_PROGS := $(B)/bench/loadgen $(B)/bench/hs-server $(B)/bench/floor \
+	$(B)/bench/tcp-floor
+bench-progs: $(BENCH_PROGS)
+
+$(B)/bench/loadgen $(B)/bench/tcp-floor: $(B)/bench/%: scripts/bench/%.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(B)/%.o: %.c
+$(B)/bench/floor: scripts/bench/floor.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lhogweed -lnettle -lgmp
+
+$(B)/bench/hs-server: scripts/bench/hs-server.c $(B)/libtlsh.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(B)/libtlsh.a $(LDLIBS)
+
+$(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -78,11 +94,11 @@ $(B)/selftests/%: selftests/%.c $(B)/libtlsh.a $(KSFT)
 
 # kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.1,
 # extracted here at build time; they are never part of this repository.
-$(KSFT):
+$(KSFT): | deps
 	scripts/kernel-tools.sh $(KTOOLS)
 
 # Built against the VM kernel's headers (scripts/kver.sh), never `uname -r`.
-kmod:
+kmod: | deps
 	$(MAKE) -C /lib/modules/$$(scripts/kver.sh)/build M=$(CURDIR)/kmod modules
 
 # CONST_STRUCT is ignored: tlsh.ko builds writable proto_ops copies at run
@@ -108,13 +124,14 @@ bench: all
 	@scripts/bench.sh
 
 clean:
-	rm -rf $(B)/helper $(B)/tests $(B)/selftests $(B)/tlshelper $(B)/libtlsh.a
+	rm -rf $(B)/helper $(B)/tests $(B)/selftests $(B)/bench $(B)/tlshelper $(B)/libtlsh.a
 	-$(MAKE) -C /lib/modules/$$(scripts/kver.sh)/build M=$(CURDIR)/kmod clean
 
 distclean: clean
 	rm -rf $(B)
 
--include $(LIB_OBJS:.o=.d) $(B)/helper/main.d $(TESTS:=.d) $(SELFTESTS:=.d)
+-include $(LIB_OBJS:.o=.d) $(B)/helper/main.d $(TESTS:=.d) $(SELFTESTS:=.d) \
+	$(BENCH_PROGS:=.d)
 
 # Fuzzing (helper/tests/fuzz/README.md). `make fuzz`: libFuzzer targets
 # built with clang, ASan and UBSan into build/fuzz/, and their seed corpus

@@ -117,9 +117,6 @@ static int reconcile(struct daemon *d)
 /* Claim everything pending; each ACCEPT gives one connection's fd. */
 static void drain(struct daemon *d)
 {
-	struct worker *best;
-	unsigned int i;
-
 	while (atomic_load(&d->claimed) < d->max_claimed) {
 		struct listener *l;
 		struct dconn *c;
@@ -148,12 +145,7 @@ static void drain(struct daemon *d)
 		c->l = l;
 		c->fd = fd;
 		atomic_fetch_add(&d->claimed, 1);
-		best = &d->workers[0];
-		for (i = 1; i < d->n_workers; i++)
-			if (atomic_load(&d->workers[i].load) <
-			    atomic_load(&best->load))
-				best = &d->workers[i];
-		tlshd_worker_give(best, c);
+		tlshd_worker_give(tlshd_least_loaded(d), c);
 	}
 }
 
@@ -440,67 +432,6 @@ static int load_config(struct daemon *d, const char *path)
 	return bad;
 }
 
-static int setup_workers(struct daemon *d, unsigned int n)
-{
-	unsigned int i;
-
-	d->workers = calloc(n, sizeof(*d->workers));
-	if (!d->workers)
-		return -1;
-	for (i = 0; i < n; i++) {
-		struct worker *w = &d->workers[i];
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-
-		w->d = d;
-		pthread_mutex_init(&w->lock, NULL);
-		w->ep = epoll_create1(EPOLL_CLOEXEC);
-		w->ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (w->ep < 0 || w->ev < 0 ||
-		    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->ev, &ev)) {
-			tlshd_log("worker setup: %s", strerror(errno));
-			return -1;
-		}
-		if (tlsh_nl_open(&w->nl)) {
-			tlshd_log("%s", w->nl.errmsg);
-			return -1;
-		}
-		if (pthread_create(&w->thread, NULL, tlshd_worker_main, w)) {
-			tlshd_log("cannot start a worker thread");
-			return -1;
-		}
-		d->n_workers = i + 1;
-	}
-	return 0;
-}
-
-static void stop_workers(struct daemon *d)
-{
-	unsigned int i;
-	uint64_t one = 1;
-
-	atomic_store(&d->stopping, true);
-	for (i = 0; i < d->n_workers; i++)
-		if (write(d->workers[i].ev, &one, sizeof(one)) < 0)
-			continue;
-	for (i = 0; i < d->n_workers; i++) {
-		struct worker *w = &d->workers[i];
-
-		pthread_join(w->thread, NULL);
-		while (w->queue) {	/* handed over, never started */
-			struct dconn *c = w->queue;
-
-			w->queue = c->next;
-			close(c->fd);
-			tlshd_listener_put(c->l);
-			free(c);
-		}
-		tlsh_nl_close(&w->nl);
-		close(w->ep);
-		close(w->ev);
-	}
-	free(d->workers);
-}
-
 /*
  * Every claimed connection is an fd: raise the soft limit to the hard one
  * and keep the claims below it (ACCEPT would fail with EMFILE).
@@ -521,25 +452,89 @@ static unsigned int fd_budget(unsigned int want)
 	return want;
 }
 
-static int watch(int ep, int fd, void *tag)
+enum { TAG_READY, TAG_CTL, TAG_SIG, TAG_KICK };
+
+static int watch(int ep, int fd, unsigned int tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+	struct epoll_event ev = {
+		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
+	};
 
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static void stop(struct daemon *d, int status)
+{
+	d->exit_status = status;
+	atomic_store(&d->stopping, true);
+}
+
+/* One of the main thread's fds is readable (in worker 0's loop). */
+static void main_event(struct daemon *d, unsigned int tag)
+{
+	struct signalfd_siginfo si;
+	uint32_t id;
+	uint64_t v;
+	int conn, r;
+
+	switch (tag) {
+	case TAG_READY:
+		do {
+			r = tlsh_nl_read_ready(&d->ready, &id);
+		} while (r == 0 || r == -ENOBUFS || r == -EINTR);
+		drain(d);
+		break;
+	case TAG_KICK:
+		if (read(d->kick, &v, sizeof(v)) < 0)
+			v = 0;
+		drain(d);
+		break;
+	case TAG_CTL:
+		conn = accept4(d->ctl, NULL, NULL, SOCK_CLOEXEC);
+		if (conn >= 0) {
+			handle_request(d, conn);
+			close(conn);
+		}
+		break;
+	case TAG_SIG:
+		if (read(d->sig, &si, sizeof(si)) == sizeof(si)) {
+			tlshd_log("signal %u: stopping", si.ssi_signo);
+			stop(d, EXIT_SUCCESS);
+		}
+		break;
+	}
+}
+
+/* Before every wait: the periodic reconcile; how long the loop may sleep. */
+static int main_tick(struct daemon *d)
+{
+	int64_t wait = d->next_reconcile - tlshd_now_ms();
+
+	if (wait > 0)
+		return (int)wait;
+	if (reconcile(d)) {
+		/* Its READY group went with it: a restart is needed. */
+		tlshd_log("tlsh.ko was unloaded: stopping");
+		stop(d, TLSH_EXIT_NOT_LOADED);
+		return 0;
+	}
+	return RECONCILE_MS;
+}
+
 int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 {
-	static char tag_ready, tag_ctl, tag_sig, tag_kick;
 	struct daemon dd, *d = &dd;
 	char err[300], sockpath[512];
 	sigset_t mask;
 	long ncpu;
-	int ret = EXIT_FAILURE, n, i, e;
+	int e, ep;
 
 	memset(d, 0, sizeof(*d));
 	d->o = o;
-	d->ctl = d->sig = d->kick = d->ep = -1;
+	d->ctl = d->sig = d->kick = -1;
+	d->exit_status = EXIT_FAILURE;
+	d->main_event = main_event;
+	d->main_tick = main_tick;
 	d->max_claimed = o->max_claimed ? o->max_claimed : DEFAULT_MAX_CLAIMED;
 	d->max_claimed = fd_budget(d->max_claimed);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -576,16 +571,20 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	}
 	d->sig = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	d->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (d->sig < 0 || d->kick < 0 || d->ep < 0 ||
-	    watch(d->ep, tlsh_nl_fd(&d->ready), &tag_ready) ||
-	    watch(d->ep, d->ctl, &tag_ctl) || watch(d->ep, d->sig, &tag_sig) ||
-	    watch(d->ep, d->kick, &tag_kick)) {
+	if (d->sig < 0 || d->kick < 0) {
 		tlshd_log("setup: %s", strerror(errno));
 		goto out;
 	}
-	if (setup_workers(d, o->workers ? o->workers : (unsigned int)ncpu))
+	if (tlshd_workers_start(d, o->workers ? o->workers : (unsigned int)ncpu))
 		goto out;
+	/* The main thread's fds go into worker 0's epoll: it runs here. */
+	ep = d->workers[0].ep;
+	if (watch(ep, tlsh_nl_fd(&d->ready), TAG_READY) ||
+	    watch(ep, d->ctl, TAG_CTL) || watch(ep, d->sig, TAG_SIG) ||
+	    watch(ep, d->kick, TAG_KICK)) {
+		tlshd_log("setup: %s", strerror(errno));
+		goto out;
+	}
 
 	tlshd_warm_ktls();
 	load_state(d);
@@ -596,64 +595,10 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		tlsh_daemon_path("daemon.sock", sockpath, sizeof(sockpath)));
 	drain(d);	/* what waited while no daemon ran */
 	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
-
-	for (;;) {
-		struct epoll_event evs[16];
-		int64_t wait = d->next_reconcile - tlshd_now_ms();
-
-		n = epoll_wait(d->ep, evs, 16, wait < 0 ? 0 : (int)wait);
-		if (n < 0 && errno != EINTR) {
-			tlshd_log("epoll_wait: %s", strerror(errno));
-			goto out;
-		}
-		for (i = 0; i < n; i++) {
-			void *tag = evs[i].data.ptr;
-
-			if (tag == &tag_ready) {
-				uint32_t id;
-				int r;
-
-				do {
-					r = tlsh_nl_read_ready(&d->ready, &id);
-				} while (r == 0 || r == -ENOBUFS ||
-					 r == -EINTR);
-				drain(d);
-			} else if (tag == &tag_kick) {
-				uint64_t v;
-
-				if (read(d->kick, &v, sizeof(v)) < 0)
-					v = 0;
-				drain(d);
-			} else if (tag == &tag_ctl) {
-				int conn = accept4(d->ctl, NULL, NULL,
-						   SOCK_CLOEXEC);
-
-				if (conn >= 0) {
-					handle_request(d, conn);
-					close(conn);
-				}
-			} else if (tag == &tag_sig) {
-				struct signalfd_siginfo si;
-
-				if (read(d->sig, &si, sizeof(si)) ==
-				    sizeof(si)) {
-					tlshd_log("signal %u: stopping",
-						si.ssi_signo);
-					ret = EXIT_SUCCESS;
-					goto out;
-				}
-			}
-		}
-		if (tlshd_now_ms() >= d->next_reconcile && reconcile(d)) {
-			/* Its READY group went with it: a restart is needed. */
-			tlshd_log("tlsh.ko was unloaded: stopping");
-			ret = TLSH_EXIT_NOT_LOADED;
-			goto out;
-		}
-	}
+	tlshd_run_main(d);
 out:
 	if (d->workers)
-		stop_workers(d);
+		tlshd_workers_stop(d);
 	while (d->listeners)
 		unlink_listener(d, d->listeners);
 	if (d->ctl >= 0) {
@@ -665,9 +610,7 @@ out:
 		close(d->sig);
 	if (d->kick >= 0)
 		close(d->kick);
-	if (d->ep >= 0)
-		close(d->ep);
 	tlsh_nl_close(&d->ready);
 	tlsh_nl_close(&d->cmd);
-	return ret;
+	return d->exit_status;
 }

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include "daemon_worker.h"
@@ -172,7 +173,6 @@ static void conn_free(struct worker *w, struct dconn *c)
 		close(c->fd);
 	if (c->tls)
 		tlsh_conn_free(c->tls);
-	free(c->buf);
 	tlshd_listener_put(c->l);
 	free(c);
 	atomic_fetch_sub(&w->load, 1);
@@ -205,7 +205,8 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 		if (r > 0)
 			tlsh_conn_output_done(c->tls, (size_t)r);
 	}
-	err = tlsh_nl_done(&w->nl, c->fd, (uint32_t)status);
+	err = w->d->standalone ? 0 :
+				 tlsh_nl_done(&w->nl, c->fd, (uint32_t)status);
 	if (err == -EINVAL && status)
 		snprintf(extra, sizeof(extra), " (reset by tlsh.ko already)");
 	else if (err)
@@ -263,7 +264,9 @@ static void conn_complete(struct worker *w, struct dconn *c)
 		conn_finish(w, c, EPROTO, "cannot export the traffic keys");
 		return;
 	}
-	err = tlsh_ktls_install(c->fd, &p, &kerr);
+	/* Standalone on a kernel without kTLS: the keys stop here. */
+	err = w->d->standalone && !w->d->have_ktls ? 0 :
+		tlsh_ktls_install(c->fd, &p, &kerr);
 	explicit_bzero(&p, sizeof(p));
 	if (err) {
 		snprintf(why, sizeof(why), "kTLS: %s",
@@ -287,14 +290,53 @@ static int conn_watch(struct worker *w, struct dconn *c, uint32_t events)
 	return 0;
 }
 
+/*
+ * Give the engine what the socket holds, exactly the records it wants:
+ * peek at the bytes (one call), feed them a record at a time while the
+ * engine wants more, then drop from the socket just the bytes it took
+ * (MSG_TRUNC: no copy). Nothing past the last handshake record leaves
+ * the socket. Returns the bytes taken (> 0), 0 if none were waiting,
+ * -1 at end of file, or -errno; *drained: the socket had no more.
+ */
+static ssize_t conn_read(struct worker *w, struct dconn *c, bool *drained)
+{
+	size_t off = 0, want, used;
+	ssize_t r;
+
+	r = recv(c->fd, w->scratch, sizeof(w->scratch),
+		 MSG_PEEK | MSG_DONTWAIT);
+	if (r < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (r == 0)
+		return -1;
+	while (off < (size_t)r && (want = tlsh_conn_want(c->tls))) {
+		size_t n = (size_t)r - off < want ? (size_t)r - off : want;
+
+		/* An error is sticky: the caller flushes its alert. */
+		if (tlsh_conn_feed(c->tls, w->scratch + off, n, &used) ||
+		    used != n) {
+			off += used;
+			break;
+		}
+		off += n;
+	}
+	*drained = off == (size_t)r && (size_t)r < sizeof(w->scratch);
+	if (off && recv(c->fd, w->scratch, off, MSG_TRUNC | MSG_DONTWAIT) !=
+		   (ssize_t)off)
+		return -EIO;	/* we alone read this socket: cannot happen */
+	return off ? (ssize_t)off : -EPROTO;
+}
+
 /* Run the handshake as far as the socket allows without blocking. */
 static void conn_step(struct worker *w, struct dconn *c)
 {
+	bool drained = false;
 	char why[128];
+	int err;
 
 	for (;;) {
 		const uint8_t *out;
-		size_t n, want, used;
+		size_t n;
 		ssize_t r;
 
 		out = tlsh_conn_output(c->tls, &n);
@@ -320,57 +362,31 @@ static void conn_step(struct worker *w, struct dconn *c)
 			conn_complete(w, c);
 			return;
 		}
-		want = tlsh_conn_want(c->tls);
-		if (!want) {
+		if (!tlsh_conn_want(c->tls)) {
 			conn_finish(w, c, EPROTO, "engine stalled");
 			return;
 		}
-		if (want > c->cap) {
-			uint8_t *b = realloc(c->buf, want);
-
-			if (!b) {
-				conn_finish(w, c, ENOMEM, "out of memory");
-				return;
-			}
-			c->buf = b;
-			c->cap = want;
-		}
-		if (c->have < want) {
-			/* Exactly what the engine wants: never past a record. */
-			r = recv(c->fd, c->buf + c->have, want - c->have,
-				 MSG_DONTWAIT);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN) {
-				if (conn_watch(w, c, EPOLLIN))
-					goto io_error;
-				return;
-			}
-			if (r < 0)
-				goto io_error;
-			if (r == 0) {
-				conn_finish(w, c, ECONNRESET,
-					    "peer closed the connection");
-				return;
-			}
-			c->have += (size_t)r;
-			if (c->have < want)
-				continue;
-		}
-		used = 0;
-		if (tlsh_conn_feed(c->tls, c->buf, c->have, &used)) {
-			/* The error is sticky: flush its alert, then fail. */
-			c->have = 0;
+		/* Known empty a moment ago: epoll says when that changes. */
+		r = drained ? 0 : conn_read(w, c, &drained);
+		if (r == -EINTR) {
 			continue;
+		} else if (r == 0) {
+			if (conn_watch(w, c, EPOLLIN))
+				goto io_error;
+			return;
+		} else if (r == -1) {
+			conn_finish(w, c, ECONNRESET,
+				    "peer closed the connection");
+			return;
+		} else if (r < 0 && !tlsh_conn_error(c->tls)) {
+			errno = (int)-r;
+			goto io_error;
 		}
-		if (used > c->have)
-			used = c->have;
-		memmove(c->buf, c->buf + used, c->have - used);
-		c->have -= used;
 	}
 io_error:
-	snprintf(why, sizeof(why), "connection error: %s", strerror(errno));
-	conn_finish(w, c, errno ? errno : EIO, why);
+	err = errno ? errno : EIO;
+	snprintf(why, sizeof(why), "connection error: %s", strerror(err));
+	conn_finish(w, c, err, why);
 }
 
 static void conn_start(struct worker *w, struct dconn *c)
@@ -423,22 +439,43 @@ static void worker_scan_timeouts(struct worker *w, int64_t now)
 	}
 }
 
-void *tlshd_worker_main(void *arg)
+char tlshd_main_tag[TLSHD_MAIN_TAGS];
+
+/*
+ * One worker's loop. Worker 0 runs it in the main thread, where its epoll
+ * also carries the main thread's own fds (tagged &tlshd_main_tag[i]): a
+ * connection claimed there starts at once, with no hand-off to another
+ * thread.
+ */
+static void worker_loop(struct worker *w, bool is_main)
 {
-	struct worker *w = arg;
+	struct daemon *d = w->d;
 	struct epoll_event evs[64];
 	int64_t next_scan = tlshd_now_ms() + SCAN_MS;
 
-	while (!atomic_load(&w->d->stopping)) {
+	while (!atomic_load(&d->stopping)) {
+		int timeout = w->conns ? SCAN_MS : -1;
 		int64_t now;
 		int i, n;
 
-		n = epoll_wait(w->ep, evs, 64, w->conns ? SCAN_MS : -1);
-		for (i = 0; i < n; i++) {
-			struct dconn *c = evs[i].data.ptr;
+		if (is_main && d->main_tick) {
+			int t = d->main_tick(d);
 
-			if (c) {
-				conn_step(w, c);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		n = epoll_wait(w->ep, evs, 64, timeout);
+		for (i = 0; i < n && !atomic_load(&d->stopping); i++) {
+			char *tag = evs[i].data.ptr;
+
+			if (tag >= tlshd_main_tag &&
+			    tag < tlshd_main_tag + TLSHD_MAIN_TAGS) {
+				d->main_event(d, (unsigned int)(tag -
+								tlshd_main_tag));
+				continue;
+			}
+			if (tag) {
+				conn_step(w, (struct dconn *)tag);
 				continue;
 			}
 			{
@@ -468,7 +505,17 @@ void *tlshd_worker_main(void *arg)
 	/* Without DONE the module resets what is left: fail closed. */
 	while (w->conns)
 		conn_free(w, w->conns);
+}
+
+static void *worker_thread(void *arg)
+{
+	worker_loop(arg, false);
 	return NULL;
+}
+
+void tlshd_run_main(struct daemon *d)
+{
+	worker_loop(&d->workers[0], true);
 }
 
 void tlshd_worker_give(struct worker *w, struct dconn *c)
@@ -476,12 +523,93 @@ void tlshd_worker_give(struct worker *w, struct dconn *c)
 	uint64_t one = 1;
 
 	atomic_fetch_add(&w->load, 1);
+	if (w == &w->d->workers[0]) {	/* the caller's own: start now */
+		conn_start(w, c);
+		return;
+	}
 	pthread_mutex_lock(&w->lock);
 	c->next = w->queue;
 	w->queue = c;
 	pthread_mutex_unlock(&w->lock);
 	if (write(w->ev, &one, sizeof(one)) < 0)
 		tlshd_log("cannot wake a worker: %s", strerror(errno));
+}
+
+int tlshd_workers_start(struct daemon *d, unsigned int n)
+{
+	unsigned int i;
+
+	d->workers = calloc(n, sizeof(*d->workers));
+	if (!d->workers)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct worker *w = &d->workers[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		w->d = d;
+		pthread_mutex_init(&w->lock, NULL);
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		w->ev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (w->ep < 0 || w->ev < 0 ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, w->ev, &ev)) {
+			tlshd_log("worker setup: %s", strerror(errno));
+			return -1;
+		}
+		if (!d->standalone && tlsh_nl_open(&w->nl)) {
+			tlshd_log("%s", w->nl.errmsg);
+			return -1;
+		}
+		/* Worker 0 is the main thread's (tlshd_run_main). */
+		if (i == 0)
+			w->thread = pthread_self();
+		else if (pthread_create(&w->thread, NULL, worker_thread, w)) {
+			tlshd_log("cannot start a worker thread");
+			return -1;
+		}
+		d->n_workers = i + 1;
+	}
+	return 0;
+}
+
+void tlshd_workers_stop(struct daemon *d)
+{
+	unsigned int i;
+	uint64_t one = 1;
+
+	atomic_store(&d->stopping, true);
+	for (i = 0; i < d->n_workers; i++)
+		if (write(d->workers[i].ev, &one, sizeof(one)) < 0)
+			continue;
+	for (i = 0; i < d->n_workers; i++) {
+		struct worker *w = &d->workers[i];
+
+		if (i)
+			pthread_join(w->thread, NULL);
+		while (w->queue) {	/* handed over, never started */
+			struct dconn *c = w->queue;
+
+			w->queue = c->next;
+			close(c->fd);
+			tlshd_listener_put(c->l);
+			free(c);
+		}
+		if (!d->standalone)
+			tlsh_nl_close(&w->nl);
+		close(w->ep);
+		close(w->ev);
+	}
+	free(d->workers);
+}
+
+struct worker *tlshd_least_loaded(struct daemon *d)
+{
+	struct worker *best = &d->workers[0];
+	unsigned int i;
+
+	for (i = 1; i < d->n_workers; i++)
+		if (atomic_load(&d->workers[i].load) < atomic_load(&best->load))
+			best = &d->workers[i];
+	return best;
 }
 
 /* ---- kTLS warm-up ---- */

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "nl.h"
 #include "tls/engine.h"
+#include "tls/record.h"
 
 #define DEFAULT_TIMEOUT_MS	10000	/* the module's default */
 #define MAX_ALPN		16
@@ -41,8 +42,6 @@ struct dconn {
 	int fd;
 	struct listener *l;
 	struct tlsh_conn *tls;
-	uint8_t *buf;
-	size_t cap, have;
 	uint32_t events;		/* registered with epoll */
 	int64_t start_ms, deadline_ms;
 	char peer[64];
@@ -59,12 +58,14 @@ struct worker {
 	struct dconn *queue;		/* handed over by the main thread */
 	struct dconn *conns;		/* running handshakes */
 	atomic_uint load;
+	/* Wire bytes on their way into the engine (records as sent). */
+	uint8_t scratch[TLSH_MAX_CIPHERTEXT + TLSH_REC_HDR];
 };
 
 struct daemon {
 	const struct tlsh_daemon_opts *o;
 	struct tlsh_nl ready, cmd;
-	int ep, ctl, sig, kick;
+	int ctl, sig, kick;
 	struct listener *listeners;
 	struct worker *workers;
 	unsigned int n_workers;
@@ -73,7 +74,25 @@ struct daemon {
 	atomic_bool stopping;
 	atomic_ulong ok, failed;
 	int64_t next_reconcile;
+	/*
+	 * No tlsh.ko (the benchmark's server loop): the caller accepts the
+	 * connections itself, no DONE is sent, and kTLS is installed only
+	 * where the kernel has it (have_ktls).
+	 */
+	bool standalone, have_ktls;
+	/*
+	 * Worker 0 runs in the main thread (tlshd_run_main): its epoll also
+	 * carries the main thread's fds, tagged &tlshd_main_tag[i] and given
+	 * to main_event(d, i). main_tick runs before every wait and returns
+	 * how long (ms) the loop may sleep, -1 for as long as it likes.
+	 */
+	void (*main_event)(struct daemon *d, unsigned int tag);
+	int (*main_tick)(struct daemon *d);
+	int exit_status;
 };
+
+#define TLSHD_MAIN_TAGS		8
+extern char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
 /* One line on stderr, written at once (threads share it). */
 void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -85,8 +104,21 @@ struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 				    size_t errlen);
 void tlshd_listener_put(struct listener *l);
 
-/* A worker thread's loop; tlshd_worker_give() hands it a claimed fd. */
-void *tlshd_worker_main(void *arg);
+/*
+ * n workers, each with its own epoll and, with the module, netlink socket:
+ * worker 0 for the main thread, n - 1 threads; -1 after logging why.
+ * Stop joins the threads and closes what they held.
+ */
+int tlshd_workers_start(struct daemon *d, unsigned int n);
+void tlshd_workers_stop(struct daemon *d);
+struct worker *tlshd_least_loaded(struct daemon *d);
+
+/*
+ * Worker 0's loop, in the calling (main) thread, until d->stopping.
+ * tlshd_worker_give() hands a worker a claimed fd (worker 0's starts at
+ * once: give it only from the main thread).
+ */
+void tlshd_run_main(struct daemon *d);
 void tlshd_worker_give(struct worker *w, struct dconn *c);
 
 /*

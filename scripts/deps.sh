@@ -8,6 +8,7 @@ need=(gcc make pkg-config git
       nettle-dev libgnutls28-dev libnl-3-dev libnl-genl-3-dev
       gnutls-bin openssl curl python3
       qemu-system-x86 busybox-static cpio kmod xz-utils iproute2
+      valgrind util-linux
       linux-source-6.1)
 
 kver=$(scripts/kver.sh 2>/dev/null || true)

@@ -34,11 +34,6 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return TLSH_ERR_NOMEM;
-	c->body = malloc(TLSH_MAX_CIPHERTEXT);
-	if (!c->body) {
-		free(c);
-		return TLSH_ERR_NOMEM;
-	}
 	c->cfg = cfg;
 	c->server = server;
 	tlsh_wbuf_heap(&c->hs_in);
@@ -57,12 +52,25 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 	return TLSH_OK;
 }
 
+/*
+ * A record's body lives only while the record is read and handled, sized
+ * to it: a connection waiting for its peer holds no 16 KiB buffer.
+ */
+static void body_free(struct tlsh_conn *c)
+{
+	if (c->body) {
+		explicit_bzero(c->body, c->body_len);
+		free(c->body);
+	}
+	c->body = NULL;
+	c->body_have = c->body_len = 0;
+}
+
 void tlsh_conn_free(struct tlsh_conn *c)
 {
 	if (!c)
 		return;
-	explicit_bzero(c->body, TLSH_MAX_CIPHERTEXT);
-	free(c->body);
+	body_free(c);
 	tlsh_wbuf_wipe_free(&c->hs_in);
 	tlsh_wbuf_wipe_free(&c->hs_out);
 	tlsh_wbuf_wipe_free(&c->out);
@@ -463,6 +471,12 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 				if (err)
 					return fail(c, err);
 				c->body_have = 0;
+				/* tlsh_rec_header bounds body_len. */
+				c->body = malloc(c->body_len ? c->body_len : 1);
+				if (!c->body) {
+					c->body_len = 0;
+					return fail(c, TLSH_ERR_NOMEM);
+				}
 			}
 		} else {
 			n = c->body_len - c->body_have;
@@ -483,7 +497,7 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 			c->cur_msg = 0;
 			err = handle_record(c);
 			c->hdr_have = 0;
-			c->body_have = c->body_len = 0;
+			body_free(c);
 			if (err)
 				return fail(c, err);
 		}

@@ -6,11 +6,17 @@
  * independent of the engine being measured.
  *
  *   loadgen HOST:PORT [-c CONCURRENCY] [-n COUNT | -d SECONDS]
- *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-q]
+ *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-s HOLD_SECONDS] [-P] [-q]
  *
  * Each connection: TCP connect, handshake, optionally send REQUEST and read
  * the response until the server closes, then close. Prints one line of
  * key=value results: ok, failed, seconds, hs_per_s.
+ *
+ * -s: open COUNT connections at once, send each one's ClientHello and go
+ * no further; when all are sent print "stalled=N" (and flush), hold them
+ * HOLD_SECONDS, then close them all (the memory benchmark).
+ * -P: no TLS, the same shape in plain TCP against tcp-floor: send
+ * TCP_FLOOR_CH bytes, read TCP_FLOOR_SH, send TCP_FLOOR_FIN, close.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,17 +32,26 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <gnutls/gnutls.h>
 
-enum slot_state { IDLE, CONNECTING, HANDSHAKE, REQUEST, RESPONSE };
+#include "tcp-floor.h"
+
+/* What the -s hook returns to stop the handshake (an application code). */
+#define STALL_ERR GNUTLS_E_APPLICATION_ERROR_MIN
+
+enum slot_state { IDLE, CONNECTING, HANDSHAKE, REQUEST, RESPONSE, STALLED,
+		  PLAIN };
 
 struct slot {
 	enum slot_state state;
 	int fd;
 	gnutls_session_t s;
 	size_t req_off;
+	size_t plain_off;	/* -P: bytes of the current flight done */
+	int plain_stage;	/* -P: 0 send CH, 1 read SH, 2 send FIN */
 };
 
 static struct {
@@ -47,6 +62,8 @@ static struct {
 	size_t request_len;
 	long count;
 	double duration;
+	double hold;		/* -s */
+	bool plain;		/* -P */
 	bool quiet;
 } opt = {
 	.priority = "NORMAL",
@@ -54,7 +71,8 @@ static struct {
 };
 
 static gnutls_certificate_credentials_t creds;
-static long started, ok, failed;
+static gnutls_priority_t prio;
+static long started, ok, failed, stalled;
 static double t_start;
 
 static double now(void)
@@ -125,16 +143,58 @@ static void slot_start(int ep, struct slot *sl)
 	slot_watch(ep, sl, EPOLLOUT, EPOLL_CTL_ADD);
 }
 
+/* -s: stop right after the ClientHello is sent, whatever comes back. */
+static int stall_after_client_hello(gnutls_session_t s, unsigned int htype,
+				    unsigned int when, unsigned int incoming,
+				    const gnutls_datum_t *msg)
+{
+	(void)s; (void)htype; (void)when; (void)incoming; (void)msg;
+	return STALL_ERR;
+}
+
 static bool slot_tls_init(struct slot *sl)
 {
-	const char *err_pos;
-
 	if (gnutls_init(&sl->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) ||
-	    gnutls_priority_set_direct(sl->s, opt.priority, &err_pos) ||
+	    gnutls_priority_set(sl->s, prio) ||
 	    gnutls_credentials_set(sl->s, GNUTLS_CRD_CERTIFICATE, creds))
 		return false;
+	if (opt.hold > 0)
+		gnutls_handshake_set_hook_function(sl->s,
+						   GNUTLS_HANDSHAKE_CLIENT_HELLO,
+						   GNUTLS_HOOK_POST,
+						   stall_after_client_hello);
 	gnutls_transport_set_int(sl->s, sl->fd);
 	return true;
+}
+
+/* -P: the three flights of tcp-floor, in plain TCP. */
+static void slot_plain(int ep, struct slot *sl)
+{
+	static const size_t flight[] = { TCP_FLOOR_CH, TCP_FLOOR_SH,
+					 TCP_FLOOR_FIN };
+	static char buf[TCP_FLOOR_SH];
+	ssize_t r;
+
+	while (sl->plain_stage < 3) {
+		size_t left = flight[sl->plain_stage] - sl->plain_off;
+		bool reading = sl->plain_stage == 1;
+
+		r = reading ? recv(sl->fd, buf, left, 0) :
+			      send(sl->fd, buf, left, MSG_NOSIGNAL);
+		if (r < 0 && errno == EAGAIN) {
+			slot_watch(ep, sl, reading ? EPOLLIN : EPOLLOUT,
+				   EPOLL_CTL_MOD);
+			return;
+		}
+		if (r <= 0)
+			return slot_close(ep, sl, false);
+		sl->plain_off += (size_t)r;
+		if (sl->plain_off == flight[sl->plain_stage]) {
+			sl->plain_stage++;
+			sl->plain_off = 0;
+		}
+	}
+	slot_close(ep, sl, true);
 }
 
 /* Advance one slot as far as it goes without blocking. */
@@ -147,12 +207,27 @@ static void slot_step(int ep, struct slot *sl)
 	switch (sl->state) {
 	case CONNECTING:
 		if (getsockopt(sl->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) ||
-		    soerr || !slot_tls_init(sl))
+		    soerr)
+			return slot_close(ep, sl, false);
+		if (opt.plain) {
+			sl->state = PLAIN;
+			sl->plain_stage = 0;
+			sl->plain_off = 0;
+			return slot_plain(ep, sl);
+		}
+		if (!slot_tls_init(sl))
 			return slot_close(ep, sl, false);
 		sl->state = HANDSHAKE;
 		/* fall through */
 	case HANDSHAKE:
 		rc = gnutls_handshake(sl->s);
+		if (rc == STALL_ERR) {
+			/* The ClientHello is out: go no further. */
+			epoll_ctl(ep, EPOLL_CTL_DEL, sl->fd, NULL);
+			sl->state = STALLED;
+			stalled++;
+			return;
+		}
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			slot_watch(ep, sl, gnutls_record_get_direction(sl->s) ?
 				   EPOLLOUT : EPOLLIN, EPOLL_CTL_MOD);
@@ -194,6 +269,9 @@ static void slot_step(int ep, struct slot *sl)
 			if (rc < 0)
 				return slot_close(ep, sl, false);
 		}
+	case PLAIN:
+		return slot_plain(ep, sl);
+	case STALLED:
 	case IDLE:
 		break;
 	}
@@ -221,25 +299,36 @@ static void parse_addr(const char *hostport)
 int main(int argc, char **argv)
 {
 	int c, ep, conc = 16, i, n;
+	struct rlimit rl;
+	const char *err_pos = NULL;
 	struct epoll_event evs[64];
 	struct slot *slots;
 
-	while ((c = getopt(argc, argv, "c:n:d:p:r:q")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:d:p:r:s:Pq")) != -1) {
 		switch (c) {
 		case 'c': conc = atoi(optarg); break;
 		case 'n': opt.count = atol(optarg); break;
 		case 'd': opt.duration = atof(optarg); break;
 		case 'p': opt.priority = optarg; break;
 		case 'r': opt.request = optarg; break;
+		case 's': opt.hold = atof(optarg); break;
+		case 'P': opt.plain = true; break;
 		case 'q': opt.quiet = true; break;
 		default:
 			fprintf(stderr, "usage: loadgen HOST:PORT [-c CONCURRENCY] "
-				"[-n COUNT | -d SECONDS] [-p PRIORITY] [-r REQUEST] [-q]\n");
+				"[-n COUNT | -d SECONDS] [-p PRIORITY] [-r REQUEST] "
+				"[-s HOLD_SECONDS] [-P] [-q]\n");
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || conc < 1 || conc > 10000)
+	if (opt.hold > 0)	/* every connection at once */
+		conc = (int)opt.count;
+	if (optind != argc - 1 || conc < 1 || conc > 100000)
 		die("usage", "loadgen HOST:PORT [options]");
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	parse_addr(argv[optind]);
 	if (opt.request)
 		opt.request_len = strlen(opt.request);
@@ -247,6 +336,8 @@ int main(int argc, char **argv)
 	if (gnutls_global_init() ||
 	    gnutls_certificate_allocate_credentials(&creds))
 		die("gnutls", "initialisation failed");
+	if (gnutls_priority_init(&prio, opt.priority, &err_pos) < 0)
+		die("bad priority string at", err_pos);
 	slots = calloc(conc, sizeof(*slots));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!slots || ep < 0)
@@ -264,7 +355,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < conc; i++) {
 			if (slots[i].state == IDLE && want_more())
 				slot_start(ep, &slots[i]);
-			active += slots[i].state != IDLE;
+			active += slots[i].state != IDLE &&
+				  slots[i].state != STALLED;
 		}
 		if (!active)
 			break;
@@ -275,11 +367,26 @@ int main(int argc, char **argv)
 			slot_step(ep, evs[i].data.ptr);
 	}
 
+	if (opt.hold > 0) {
+		struct timespec ts = {
+			.tv_sec = (time_t)opt.hold,
+			.tv_nsec = (long)((opt.hold - (double)(time_t)opt.hold) * 1e9),
+		};
+
+		printf("stalled=%ld\n", stalled);
+		fflush(stdout);
+		nanosleep(&ts, NULL);
+		for (i = 0; i < conc; i++)
+			if (slots[i].state == STALLED)
+				slot_close(ep, &slots[i], true);
+	}
+
 	double secs = now() - t_start;
 
 	printf("ok=%ld failed=%ld seconds=%.3f hs_per_s=%.1f\n", ok, failed,
 	       secs, secs > 0 ? ok / secs : 0.0);
 	free(slots);
+	gnutls_priority_deinit(prio);
 	gnutls_certificate_free_credentials(creds);
 	gnutls_global_deinit();
 	return failed ? 1 : 0;

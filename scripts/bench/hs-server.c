@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hs-server: `tlshelper daemon`'s handshake path without tlsh.ko, for the
+ * handshake benchmark on a host that has no kTLS.
+ *
+ *   hs-server PORT --cert FILE --key FILE [--cert FILE --key FILE]...
+ *             [--workers N] [--count N]
+ *
+ * The connections come from accept() on 127.0.0.1:PORT instead of the
+ * module's ACCEPT; from there on everything is the daemon's own code
+ * (helper/daemon_worker.c): the same listener credentials, workers, epoll
+ * loop, exact-record reads, engine, key export and log line per
+ * handshake. What differs: no DONE (there is no module), and kTLS is
+ * installed only where the kernel has it. After the handshake the
+ * connection is closed, as the daemon closes its copy.
+ *
+ * Stops on SIGTERM / SIGINT, or after --count handshakes have finished
+ * (ok or failed), and prints "handshakes ok=N failed=N" on stdout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include "daemon_worker.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: hs-server PORT --cert FILE --key FILE "
+		"[--cert FILE --key FILE]... [--workers N] [--count N]\n");
+	exit(2);
+}
+
+static int listen_on(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int one = 1, fd;
+
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
+	    listen(fd, 4096)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool kernel_has_ktls(void)
+{
+	char buf[256] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "re");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	return strstr(buf, "tls") != NULL;
+}
+
+static struct {
+	struct listener *l;
+	int lfd, sig;
+	unsigned long count;
+} srv;
+
+/* Accept what is pending, up to the daemon's cap on claimed connections. */
+static void accept_all(struct daemon *d)
+{
+	while (atomic_load(&d->claimed) < d->max_claimed) {
+		struct dconn *c;
+		int fd = accept4(srv.lfd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		atomic_fetch_add(&srv.l->refs, 1);
+		c->l = srv.l;
+		c->fd = fd;
+		atomic_fetch_add(&d->claimed, 1);
+		tlshd_worker_give(tlshd_least_loaded(d), c);
+	}
+}
+
+enum { TAG_LISTENER, TAG_SIG, TAG_KICK };
+
+static void main_event(struct daemon *d, unsigned int tag)
+{
+	uint64_t v;
+
+	if (tag == TAG_SIG)
+		atomic_store(&d->stopping, true);
+	else if (tag == TAG_KICK && read(d->kick, &v, sizeof(v)) < 0)
+		v = 0;
+	accept_all(d);
+}
+
+static int main_tick(struct daemon *d)
+{
+	if (srv.count && atomic_load(&d->ok) + atomic_load(&d->failed) >=
+			 srv.count)
+		atomic_store(&d->stopping, true);
+	return srv.count ? 100 : -1;
+}
+
+static int watch(int ep, int fd, unsigned int tag)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
+	};
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int main(int argc, char **argv)
+{
+	struct tlsh_daemon_opts o = { 0 };
+	struct daemon dd = { 0 }, *d = &dd;
+	struct tlsh_spec spec;
+	struct rlimit rl;
+	char err[300];
+	sigset_t mask;
+	int port, i, ep;
+
+	tlsh_spec_init(&spec);
+	if (argc < 2 || (port = atoi(argv[1])) <= 0 || port > 65535)
+		usage();
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v)
+			usage();
+		if (!strcmp(a, "--cert") && spec.n_certs < TLSH_SPEC_MAX_CREDS)
+			spec.certs[spec.n_certs++] = strdup(v);
+		else if (!strcmp(a, "--key") && spec.n_keys < TLSH_SPEC_MAX_CREDS)
+			spec.keys[spec.n_keys++] = strdup(v);
+		else if (!strcmp(a, "--workers"))
+			o.workers = (unsigned int)atoi(v);
+		else if (!strcmp(a, "--count"))
+			srv.count = strtoul(v, NULL, 10);
+		else
+			usage();
+		i++;
+	}
+	srv.l = tlshd_listener_new(&spec, err, sizeof(err));
+	if (!srv.l) {
+		fprintf(stderr, "hs-server: %s\n", err);
+		return 4;
+	}
+	srv.l->id = 1;
+
+	/* One fd per connection in flight: up to the hard limit. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d->o = &o;
+	d->standalone = true;
+	d->have_ktls = kernel_has_ktls();
+	d->max_claimed = 4096;
+	d->main_event = main_event;
+	d->main_tick = main_tick;
+	d->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	srv.sig = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	srv.lfd = listen_on(port);
+	if (d->kick < 0 || srv.sig < 0 || srv.lfd < 0) {
+		fprintf(stderr, "hs-server: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	if (tlshd_workers_start(d, o.workers ? o.workers : 1))
+		return 1;
+	ep = d->workers[0].ep;
+	if (watch(ep, srv.lfd, TAG_LISTENER) || watch(ep, srv.sig, TAG_SIG) ||
+	    watch(ep, d->kick, TAG_KICK)) {
+		fprintf(stderr, "hs-server: setup: %s\n", strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "hs-server: listening on 127.0.0.1:%d, %u workers, "
+		"kTLS %s\n", port, d->n_workers,
+		d->have_ktls ? "installed" : "not available: keys exported only");
+	tlshd_run_main(d);
+	tlshd_workers_stop(d);
+	printf("handshakes ok=%lu failed=%lu\n", atomic_load(&d->ok),
+	       atomic_load(&d->failed));
+	tlshd_listener_put(srv.l);
+	close(srv.lfd);
+	return 0;
+}
