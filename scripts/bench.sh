@@ -18,12 +18,14 @@
 #
 # Prints a Markdown report on stdout (also build/bench/report.md).
 # Environment: BENCH_SECONDS (per measurement, default 2), BENCH_REPS
-# (default 3, the median is reported), BENCH_NO_VM=1, BENCH_NO_CALLGRIND=1.
+# (default 3, the median is reported), BENCH_NO_VM=1, BENCH_NO_CALLGRIND=1,
+# BENCH_OUT (raw outputs, default build/bench/out), BENCH_REPORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 B=build/bench
-OUT=$B/out
+OUT=${BENCH_OUT:-$B/out}
+REPORT=${BENCH_REPORT:-$B/report.md}
 SECONDS_EACH=${BENCH_SECONDS:-2}
 REPS=${BENCH_REPS:-3}
 PORT=19443
@@ -448,4 +450,4 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 	echo "- floors: \`build/bench/floor ecdsa|rsa N\`, \`build/bench/tcp-floor PORT\` with \`loadgen -P\`"
 	echo "- callgrind: \`valgrind --tool=callgrind SERVER...\`, \`callgrind_control -z\` / \`-d\`"
 	echo "- memory: \`build/bench/loadgen 127.0.0.1:PORT -n $STALL_N -s 4\`"
-} | tee "$B/report.md"
+} | tee "$REPORT"

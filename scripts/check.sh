@@ -50,6 +50,7 @@ if [ "$mode" != --vm-only ]; then
 	run_host_test fuzz-regress make -s fuzz-regress
 	# Real peers (openssl, gnutls) against tlshelper, userspace record layer.
 	run_host_test interop scripts/test-interop.sh
+	run_host_test bench scripts/test-bench.sh
 	run_host_test harness scripts/test-harness.sh
 fi
 
