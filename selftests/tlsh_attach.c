@@ -815,6 +815,71 @@ TEST_F(attach, killed_daemon_closes_the_connection)
 	expect_nothing_to_accept(_metadata, self->lfd);
 }
 
+/* ---- ACCEPT across listeners ---- */
+
+/*
+ * Listeners take turns: with connections pending on two listeners, those
+ * of the first all older, ACCEPTs without a listener id alternate between
+ * them, each listener giving its oldest.
+ */
+TEST_F(attach, accept_takes_listeners_in_turn)
+{
+	int c[6], fd[6], i, l2, idx;
+	struct sockaddr_in addr2;
+	uint32_t id2, from[6];
+
+	ATTACH(600000);
+	l2 = make_listener(&addr2, 8);
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, l2, 600000, 0, &id2))
+		TH_LOG("%s", self->nl.errmsg);
+	START_DAEMON(D_IGNORE);	/* joined; connections are claimed by hand */
+
+	/* Three on the first listener, then three on the second. */
+	for (i = 0; i < 6; i++) {
+		c[i] = client_connect(i < 3 ? &self->addr : &addr2);
+		ASSERT_LE(0, c[i]);
+		ASSERT_EQ((ssize_t)sizeof(i), send(c[i], &i, sizeof(i), 0));
+		ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, i + 1));
+	}
+
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, tlsh_nl_accept(&self->nl, 0, &fd[i], &from[i]))
+			TH_LOG("ACCEPT %d: %s", i, self->nl.errmsg);
+		set_timeouts(fd[i], IO_TIMEOUT_S);
+		ASSERT_EQ((ssize_t)sizeof(idx),
+			  recv(fd[i], &idx, sizeof(idx), MSG_WAITALL));
+		/* The first and second listener's k-th: 0 and 3, 1 and 4, ... */
+		EXPECT_EQ(from[i] == self->id ? i / 2 : 3 + i / 2, idx)
+			TH_LOG("ACCEPT %d: listener %u", i, from[i]);
+		if (i)
+			EXPECT_NE(from[i - 1], from[i]) TH_LOG("ACCEPT %d", i);
+	}
+	EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, 0, &fd[0], NULL));
+	/* Closed without DONE: the module resets them. */
+	for (i = 0; i < 6; i++) {
+		close(fd[i]);
+		close(c[i]);
+	}
+
+	/* A listener id still picks that listener only. */
+	c[0] = client_connect(&addr2);
+	ASSERT_LE(0, c[0]);
+	c[1] = client_connect(&self->addr);
+	ASSERT_LE(0, c[1]);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, id2, &fd[0], &from[0]));
+	EXPECT_EQ(id2, from[0]);
+	EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, id2, &fd[1], NULL));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, self->id, &fd[1], &from[1]));
+	EXPECT_EQ(self->id, from[1]);
+	for (i = 0; i < 2; i++) {
+		close(fd[i]);
+		close(c[i]);
+	}
+	close(l2);
+}
+
 /* ---- permissions ---- */
 
 static int unprivileged_commands(int lfd)
