@@ -79,9 +79,9 @@ int tlsh_nl_detach(struct tlsh_nl *nl, uint32_t listener_id)
 
 /*
  * TLSH_CMD_ACCEPT: claim a connection waiting for its handshake, of
- * listener_id or of any listener if 0. *fd is a new O_CLOEXEC socket fd in
- * this process; *from_listener (may be NULL) the listener's id. -EAGAIN
- * when none is waiting.
+ * listener_id or, if 0, of the listeners in turn. *fd is a new O_CLOEXEC
+ * socket fd in this process; *from_listener (may be NULL) the listener's
+ * id. -EAGAIN when none is waiting.
  */
 int tlsh_nl_accept(struct tlsh_nl *nl, uint32_t listener_id, int *fd,
 		   uint32_t *from_listener)

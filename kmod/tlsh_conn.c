@@ -223,35 +223,71 @@ void tlsh_conn_close(struct tlsh_conn *c, enum tlsh_conn_state was, int err)
 	tlsh_conn_put(c);
 }
 
-/* Take the oldest pending connection in net (of listener id if not 0). */
+/* Claim the oldest pending connection of l, if it has one. */
+static struct tlsh_conn *tlsh_conn_claim_from(struct tlsh_listener *l)
+{
+	struct tlsh_conn *c;
+
+	spin_lock(&l->lock);
+	c = list_first_entry_or_null(&l->pending, struct tlsh_conn, node);
+	if (c && !l->dead)
+		tlsh_conn_set_state(c, TLSH_CONN_CLAIMING);
+	else
+		c = NULL;
+	spin_unlock(&l->lock);
+	return c;
+}
+
+/*
+ * Take the oldest pending connection of listener id, or with id 0 of the
+ * listeners of net in turn: the search starts after the listener served
+ * last and wraps around, so one busy listener cannot starve the others.
+ * Concurrent callers may both start from the same listener: harmless.
+ */
 static struct tlsh_conn *tlsh_conn_claim(struct net *net, u32 id)
 {
 	struct tlsh_net *tn = tlsh_net(net);
 	struct tlsh_conn *c = NULL;
 	struct tlsh_listener *l;
-	bool found = false;
+	bool found = false, past = false;
+	u32 last;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(l, &tn->listeners, net_node) {
-		if (id && l->id != id)
-			continue;
-		found = true;
-		spin_lock(&l->lock);
-		c = list_first_entry_or_null(&l->pending, struct tlsh_conn,
-					     node);
-		if (c && !l->dead)
-			tlsh_conn_set_state(c, TLSH_CONN_CLAIMING);
-		else
-			c = NULL;
-		spin_unlock(&l->lock);
-		if (c)
-			break;
+	if (id) {
+		list_for_each_entry_rcu(l, &tn->listeners, net_node) {
+			if (l->id == id) {
+				found = true;
+				c = tlsh_conn_claim_from(l);
+				break;
+			}
+		}
+		rcu_read_unlock();
+		return c ?: ERR_PTR(found ? -EAGAIN : -ESRCH);
 	}
-	rcu_read_unlock();
 
+	/* Those after the last one served; none if it is gone. */
+	last = READ_ONCE(tn->last_served);
+	list_for_each_entry_rcu(l, &tn->listeners, net_node) {
+		if (past) {
+			c = tlsh_conn_claim_from(l);
+			if (c)
+				break;
+		} else {
+			past = l->id == last;
+		}
+	}
+	/* Then from the first one up to and including the last one served. */
+	if (!c) {
+		list_for_each_entry_rcu(l, &tn->listeners, net_node) {
+			c = tlsh_conn_claim_from(l);
+			if (c || l->id == last)
+				break;
+		}
+	}
 	if (c)
-		return c;
-	return ERR_PTR(id && !found ? -ESRCH : -EAGAIN);
+		WRITE_ONCE(tn->last_served, c->l->id);
+	rcu_read_unlock();
+	return c ?: ERR_PTR(-EAGAIN);
 }
 
 /* ACCEPT failed before grafting: back to PENDING, or closed. */

@@ -37,11 +37,14 @@
  * Per network namespace state. Listeners belong to the namespace of their
  * socket, so their counters do too: GET reports the caller's namespace.
  * Indexed by enum tlsh_counter; the UNSPEC and PAD slots stay unused.
- * listeners is written under tlsh_mutex and read under RCU.
+ * listeners is written under tlsh_mutex and read under RCU. last_served
+ * is the id of the listener an ACCEPT without an id took from last (0:
+ * none yet), where the next such ACCEPT starts looking.
  */
 struct tlsh_net {
 	atomic64_t counters[TLSH_COUNTER_MAX + 1];
 	struct list_head listeners;
+	u32 last_served;
 };
 
 extern unsigned int tlsh_net_id;

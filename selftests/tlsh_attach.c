@@ -16,15 +16,19 @@
 #include <grp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -127,20 +131,47 @@ static void daemon_error(struct daemon *d, const char *what, int err)
 	atomic_fetch_add(&d->errors, 1);
 }
 
+/* The stand-in handshake on claimed fd: server keys, then DONE 0. */
+static int fake_handshake(struct tlsh_nl *nl, int fd, const char **step)
+{
+	int err;
+
+	*step = "install";
+	err = install_keys(fd, TLSH_TLS13, true);
+	if (err)
+		return err;
+	*step = "DONE";
+	return tlsh_nl_done(nl, fd, 0);
+}
+
+/*
+ * The daemon's job for one connection, done by hand: claim one of listener
+ * id (any if 0), handshake, close. The hand-off has happened when this
+ * returns 0 (the final close runs before close() returns).
+ */
+static int hand_off_one(struct tlsh_nl *nl, uint32_t id, uint32_t *from)
+{
+	const char *step;
+	int fd, err;
+
+	err = tlsh_nl_accept(nl, id, &fd, from);
+	if (err)
+		return err;
+	err = fake_handshake(nl, fd, &step);
+	close(fd);
+	return err;
+}
+
 static void daemon_handle(struct daemon *d, int fd)
 {
+	const char *step;
 	int err;
 
 	switch (atomic_load(&d->mode)) {
 	case D_OK:
-		err = install_keys(fd, TLSH_TLS13, true);
-		if (err) {
-			daemon_error(d, "install", err);
-			break;
-		}
-		err = tlsh_nl_done(&d->cmd, fd, 0);
+		err = fake_handshake(&d->cmd, fd, &step);
 		if (err)
-			daemon_error(d, "DONE", err);
+			daemon_error(d, step, err);
 		break;
 	case D_DONE_ERR:
 		err = tlsh_nl_done(&d->cmd, fd, EPROTO);
@@ -675,6 +706,309 @@ TEST_F(attach, max_in_flight_bounds_what_is_held)
 	EXPECT_TRUE(counters_are(_metadata, after));
 }
 
+/* ---- epoll: edge-triggered and EPOLLEXCLUSIVE ---- */
+
+/* Wait until *v reaches value (10 s at most). */
+static bool wait_atomic(atomic_int *v, int value)
+{
+	int i;
+
+	for (i = 0; i < 200 && atomic_load(v) < value; i++)
+		sleep_ms(50);
+	return atomic_load(v) == value;
+}
+
+/* accept() on non-blocking lfd until EAGAIN, closing what it gets. */
+static int accept_all(int lfd)
+{
+	int n = 0, s;
+
+	while ((s = accept(lfd, NULL, NULL)) >= 0) {
+		close(s);
+		n++;
+	}
+	return errno == EAGAIN ? n : -errno;
+}
+
+/*
+ * As on a TCP listener: one event per hand-off whether or not the earlier
+ * ones were accepted yet, none for a connection still waiting for its
+ * handshake, and none again for what was reported already.
+ */
+TEST_F(attach, epollet_reports_each_hand_off)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out[4];
+	int c[3], ep, i, flags;
+
+	ATTACH(600000);
+	START_DAEMON(D_IGNORE);	/* joined; connections are claimed by hand */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ev.data.fd = self->lfd;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->lfd, &ev));
+	flags = fcntl(self->lfd, F_GETFL);
+	ASSERT_EQ(0, fcntl(self->lfd, F_SETFL, flags | O_NONBLOCK));
+
+	for (i = 0; i < 3; i++) {
+		c[i] = tls_client(_metadata, &self->addr);
+		ASSERT_LE(0, c[i]);
+	}
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 3));
+	/* The raw children woke the listener, but nothing is acceptable. */
+	EXPECT_EQ(0, epoll_wait(ep, out, 4, 200));
+
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, hand_off_one(&self->nl, self->id, NULL))
+			TH_LOG("%s", self->nl.errmsg);
+		EXPECT_EQ(1, epoll_wait(ep, out, 4, IO_TIMEOUT_S * 1000))
+			TH_LOG("hand-off %d", i);
+		EXPECT_EQ(self->lfd, out[0].data.fd);
+		EXPECT_NE(0U, out[0].events & EPOLLIN);
+		EXPECT_EQ(0, epoll_wait(ep, out, 4, 100)) TH_LOG("hand-off %d", i);
+	}
+	/* Both are there; once taken, no edge is left over. */
+	EXPECT_EQ(2, accept_all(self->lfd));
+	EXPECT_EQ(0, epoll_wait(ep, out, 4, 100));
+
+	/* The next one is a new edge. */
+	ASSERT_EQ(0, hand_off_one(&self->nl, self->id, NULL))
+		TH_LOG("%s", self->nl.errmsg);
+	EXPECT_EQ(1, epoll_wait(ep, out, 4, IO_TIMEOUT_S * 1000));
+	EXPECT_EQ(1, accept_all(self->lfd));
+	EXPECT_EQ(0, epoll_wait(ep, out, 4, 100));
+
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(ep);
+}
+
+/*
+ * Threads, each waiting in epoll_wait() on its own epoll instance that
+ * holds the listener with EPOLLEXCLUSIVE, and accepting (non-blocking)
+ * once accepting is set. A stop eventfd, level-triggered in every
+ * instance, ends them all.
+ */
+#define WAITERS		4
+
+struct excl_pool {
+	int lfd;
+	int stopfd;
+	atomic_bool accepting;
+	atomic_bool stop;
+	atomic_int woken;	/* waiters that had at least one event */
+	atomic_int accepted;
+	int fds[MANY];		/* the accepted sockets, in order */
+	struct excl_waiter {
+		struct excl_pool *pool;
+		pthread_t thread;
+		int ep;
+		atomic_int tid;
+		int events;
+	} w[WAITERS];
+	int n_started;
+};
+
+static void *excl_waiter_main(void *arg)
+{
+	struct excl_waiter *w = arg;
+	struct excl_pool *p = w->pool;
+	struct epoll_event ev;
+	int s, i;
+
+	atomic_store(&w->tid, gettid());
+	while (!atomic_load(&p->stop)) {
+		if (epoll_wait(w->ep, &ev, 1, -1) != 1 || ev.data.fd != p->lfd)
+			continue;
+		if (w->events++ == 0)
+			atomic_fetch_add(&p->woken, 1);
+		while (!atomic_load(&p->accepting) && !atomic_load(&p->stop))
+			sleep_ms(10);
+		while ((s = accept(p->lfd, NULL, NULL)) >= 0) {
+			i = atomic_fetch_add(&p->accepted, 1);
+			if (i < MANY)
+				p->fds[i] = s;
+			else
+				close(s);
+		}
+	}
+	return NULL;
+}
+
+/* Whether thread tid of this process is asleep (state S). */
+static bool thread_sleeping(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Start the waiters on lfd (made non-blocking); 0 once all sleep. */
+static int excl_pool_start(struct excl_pool *p, int lfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	struct epoll_event stop = { .events = EPOLLIN };
+	int i, asleep;
+
+	memset(p, 0, sizeof(*p));
+	p->lfd = lfd;
+	p->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (p->stopfd < 0 ||
+	    fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK))
+		return -1;
+	ev.data.fd = lfd;
+	stop.data.fd = p->stopfd;
+	for (i = 0; i < WAITERS; i++) {
+		struct excl_waiter *w = &p->w[i];
+
+		w->pool = p;
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (w->ep < 0 || epoll_ctl(w->ep, EPOLL_CTL_ADD, lfd, &ev) ||
+		    epoll_ctl(w->ep, EPOLL_CTL_ADD, p->stopfd, &stop) ||
+		    pthread_create(&w->thread, NULL, excl_waiter_main, w))
+			return -1;
+		p->n_started++;
+	}
+	for (i = 0; i < 200; i++) {
+		asleep = 0;
+		for (int j = 0; j < WAITERS; j++) {
+			pid_t tid = atomic_load(&p->w[j].tid);
+
+			asleep += tid && thread_sleeping(tid);
+		}
+		if (asleep == WAITERS)
+			return 0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+/* Stop and join the waiters; the accepted sockets stay in p->fds. */
+static void excl_pool_stop(struct excl_pool *p)
+{
+	uint64_t one = 1;
+	int i;
+
+	atomic_store(&p->stop, true);
+	if (p->stopfd >= 0 && write(p->stopfd, &one, sizeof(one)) < 0)
+		p->n_started = 0;	/* cannot wake them: leave them */
+	for (i = 0; i < p->n_started; i++)
+		pthread_join(p->w[i].thread, NULL);
+	for (i = 0; i < WAITERS; i++)
+		if (p->w[i].ep > 0)
+			close(p->w[i].ep);
+	if (p->stopfd >= 0)
+		close(p->stopfd);
+}
+
+static void excl_pool_close_accepted(struct excl_pool *p)
+{
+	int i, n = atomic_load(&p->accepted);
+
+	for (i = 0; i < n && i < MANY; i++)
+		close(p->fds[i]);
+}
+
+/*
+ * With every waiter asleep, a hand-off wakes exactly one of them, and the
+ * next one another: as on a TCP listener, EPOLLEXCLUSIVE waiters are woken
+ * one per event, not all at once.
+ */
+TEST_F(attach, epollexclusive_wakes_one_waiter_per_hand_off)
+{
+	struct excl_pool p;
+	int c[3], i;
+
+	ATTACH(600000);
+	START_DAEMON(D_IGNORE);	/* joined; connections are claimed by hand */
+	for (i = 0; i < 3; i++) {
+		c[i] = tls_client(_metadata, &self->addr);
+		ASSERT_LE(0, c[i]);
+	}
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 3));
+	EXPECT_EQ(0, excl_pool_start(&p, self->lfd));
+
+	/* Woken waiters hold on to the event without accepting. */
+	for (i = 1; i <= 2; i++) {
+		EXPECT_EQ(0, hand_off_one(&self->nl, self->id, NULL))
+			TH_LOG("%s", self->nl.errmsg);
+		EXPECT_TRUE(wait_atomic(&p.woken, i));
+		sleep_ms(300);
+		EXPECT_EQ(i, atomic_load(&p.woken)) TH_LOG("hand-off %d", i);
+	}
+
+	/* Those two are accepted, and the third by whoever it wakes. */
+	atomic_store(&p.accepting, true);
+	EXPECT_TRUE(wait_atomic(&p.accepted, 2));
+	EXPECT_EQ(0, hand_off_one(&self->nl, self->id, NULL))
+		TH_LOG("%s", self->nl.errmsg);
+	EXPECT_TRUE(wait_atomic(&p.accepted, 3));
+	EXPECT_GE(3, atomic_load(&p.woken));
+
+	excl_pool_stop(&p);
+	excl_pool_close_accepted(&p);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+}
+
+/*
+ * Waiters accepting as they are woken, the daemon handing off many
+ * connections meanwhile: every one is accepted, by exactly one waiter.
+ */
+TEST_F(attach, epollexclusive_waiters_accept_every_connection)
+{
+	static const uint64_t after[6] = { 0, 0, 0, MANY, 0, 0 };
+	int c[MANY], i, idx, n, seen[MANY] = { 0 };
+	struct excl_pool p;
+
+	ATTACH(0);
+	START_DAEMON(D_OK);
+	EXPECT_EQ(0, excl_pool_start(&p, self->lfd));
+	atomic_store(&p.accepting, true);
+
+	for (i = 0; i < MANY; i++) {
+		c[i] = tls_client(_metadata, &self->addr);
+		EXPECT_LE(0, c[i]);
+		if (c[i] >= 0)
+			EXPECT_EQ((ssize_t)sizeof(i), send(c[i], &i, sizeof(i), 0));
+	}
+	EXPECT_TRUE(wait_atomic(&p.accepted, MANY));
+	sleep_ms(200);
+	excl_pool_stop(&p);
+
+	n = atomic_load(&p.accepted);
+	EXPECT_EQ(MANY, n);
+	for (i = 0; i < n && i < MANY; i++) {
+		set_timeouts(p.fds[i], IO_TIMEOUT_S);
+		EXPECT_EQ((ssize_t)sizeof(idx),
+			  recv(p.fds[i], &idx, sizeof(idx), MSG_WAITALL));
+		if (idx >= 0 && idx < MANY)
+			seen[idx]++;
+	}
+	for (i = 0; i < MANY; i++)
+		EXPECT_EQ(1, seen[i]) TH_LOG("connection %d", i);
+	EXPECT_GE(WAITERS, atomic_load(&p.woken));
+	EXPECT_EQ(0, atomic_load(&self->d.errors)) TH_LOG("%s",
+							 self->d.errmsg);
+	EXPECT_TRUE(counters_are(_metadata, after));
+
+	excl_pool_close_accepted(&p);
+	for (i = 0; i < MANY; i++)
+		if (c[i] >= 0)
+			close(c[i]);
+}
+
 /* ---- failures: the server never sees the connection ---- */
 
 /* The listener has nothing to accept, now or after a while. */
@@ -815,6 +1149,71 @@ TEST_F(attach, killed_daemon_closes_the_connection)
 	expect_nothing_to_accept(_metadata, self->lfd);
 }
 
+/* ---- ACCEPT across listeners ---- */
+
+/*
+ * Listeners take turns: with connections pending on two listeners, those
+ * of the first all older, ACCEPTs without a listener id alternate between
+ * them, each listener giving its oldest.
+ */
+TEST_F(attach, accept_takes_listeners_in_turn)
+{
+	int c[6], fd[6], i, l2, idx;
+	struct sockaddr_in addr2;
+	uint32_t id2, from[6];
+
+	ATTACH(600000);
+	l2 = make_listener(&addr2, 8);
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, l2, 600000, 0, &id2))
+		TH_LOG("%s", self->nl.errmsg);
+	START_DAEMON(D_IGNORE);	/* joined; connections are claimed by hand */
+
+	/* Three on the first listener, then three on the second. */
+	for (i = 0; i < 6; i++) {
+		c[i] = client_connect(i < 3 ? &self->addr : &addr2);
+		ASSERT_LE(0, c[i]);
+		ASSERT_EQ((ssize_t)sizeof(i), send(c[i], &i, sizeof(i), 0));
+		ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, i + 1));
+	}
+
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, tlsh_nl_accept(&self->nl, 0, &fd[i], &from[i]))
+			TH_LOG("ACCEPT %d: %s", i, self->nl.errmsg);
+		set_timeouts(fd[i], IO_TIMEOUT_S);
+		ASSERT_EQ((ssize_t)sizeof(idx),
+			  recv(fd[i], &idx, sizeof(idx), MSG_WAITALL));
+		/* The first and second listener's k-th: 0 and 3, 1 and 4, ... */
+		EXPECT_EQ(from[i] == self->id ? i / 2 : 3 + i / 2, idx)
+			TH_LOG("ACCEPT %d: listener %u", i, from[i]);
+		if (i)
+			EXPECT_NE(from[i - 1], from[i]) TH_LOG("ACCEPT %d", i);
+	}
+	EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, 0, &fd[0], NULL));
+	/* Closed without DONE: the module resets them. */
+	for (i = 0; i < 6; i++) {
+		close(fd[i]);
+		close(c[i]);
+	}
+
+	/* A listener id still picks that listener only. */
+	c[0] = client_connect(&addr2);
+	ASSERT_LE(0, c[0]);
+	c[1] = client_connect(&self->addr);
+	ASSERT_LE(0, c[1]);
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, id2, &fd[0], &from[0]));
+	EXPECT_EQ(id2, from[0]);
+	EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, id2, &fd[1], NULL));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, self->id, &fd[1], &from[1]));
+	EXPECT_EQ(self->id, from[1]);
+	for (i = 0; i < 2; i++) {
+		close(fd[i]);
+		close(c[i]);
+	}
+	close(l2);
+}
+
 /* ---- permissions ---- */
 
 static int unprivileged_commands(int lfd)
@@ -873,6 +1272,308 @@ TEST_F(attach, unprivileged_user_gets_eperm)
 	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
 	close(c);
+}
+
+/* ---- network namespaces: each sees only its own listeners ---- */
+
+/* A new network namespace has lo down. */
+static int loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * A forked child running fn(arg, rx, tx), with a pipe each way: it reads
+ * the parent's messages on rx and writes its own to tx. The parent keeps
+ * the other ends only, so a child that stops early reads as EOF there.
+ */
+struct child {
+	pid_t pid;
+	int rx;		/* what the child writes */
+	int tx;		/* to the child */
+};
+
+static int child_start(struct child *ch, int (*fn)(void *, int, int),
+		       void *arg)
+{
+	int down[2], up[2];
+
+	if (pipe2(down, O_CLOEXEC))
+		return -1;
+	if (pipe2(up, O_CLOEXEC)) {
+		close(down[0]);
+		close(down[1]);
+		return -1;
+	}
+	ch->pid = fork();
+	if (ch->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		_exit(fn(arg, down[0], up[1]));
+	}
+	close(down[0]);
+	close(up[1]);
+	ch->rx = up[0];
+	ch->tx = down[1];
+	return ch->pid < 0 ? -1 : 0;
+}
+
+/* The child's exit status: 0 if it passed, else the check that failed. */
+static int child_wait(struct child *ch)
+{
+	int status;
+
+	close(ch->tx);
+	close(ch->rx);
+	if (ch->pid < 0 || waitpid(ch->pid, &status, 0) != ch->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* READY notifications read on nl, until n arrived or a while passed. */
+static int read_readies(struct tlsh_nl *nl, int n)
+{
+	struct pollfd p = { .fd = tlsh_nl_fd(nl), .events = POLLIN };
+	int got = 0, i;
+	uint32_t id;
+
+	for (i = 0; i < 100 && got < n; i++) {
+		while (got < n && tlsh_nl_read_ready(nl, &id) == 0)
+			got++;
+		if (got < n)
+			poll(&p, 1, 100);
+	}
+	return got;
+}
+
+/* No READY arrives on nl within ms. */
+static bool no_ready_within(struct tlsh_nl *nl, int ms)
+{
+	struct pollfd p = { .fd = tlsh_nl_fd(nl), .events = POLLIN };
+	uint32_t id;
+
+	poll(&p, 1, ms);
+	return tlsh_nl_read_ready(nl, &id) == -EAGAIN;
+}
+
+static bool nothing_attached(void)
+{
+	struct tlsh_status st;
+	unsigned int i;
+
+	if (get_status(&st) || st.n_listeners)
+		return false;
+	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++)
+		if (st.counters[i])
+			return false;
+	return true;
+}
+
+/* What the parent's netns holds, for a child that moves to a new one. */
+struct other_netns {
+	int lfd;		/* attached, with connections pending */
+	uint32_t id;
+	int unattached;		/* a listener of the parent's netns */
+	int claimed;		/* claimed there, keys installed, no DONE */
+};
+
+/* Says 'j' once it joined READY; checks READY on the parent's 'g'. */
+static int other_netns_checks(void *arg, int rx, int tx)
+{
+	struct other_netns *o = arg;
+	struct tlsh_nl nl, ready;
+	uint32_t id;
+	char ch;
+	int fd;
+
+	if (unshare(CLONE_NEWNET))
+		return 100;
+	if (tlsh_nl_open(&nl) || tlsh_nl_open(&ready))
+		return 101;
+	if (!nothing_attached())
+		return 1;
+	if (tlsh_nl_detach(&nl, o->id) != -ESRCH)
+		return 2;
+	if (tlsh_nl_accept(&nl, 0, &fd, NULL) != -EAGAIN)
+		return 3;
+	if (tlsh_nl_accept(&nl, o->id, &fd, NULL) != -ESRCH)
+		return 4;
+	/* Would succeed in the parent's netns: kTLS is on. */
+	if (tlsh_nl_done(&nl, o->claimed, 0) != -EINVAL)
+		return 5;
+	/* Sockets of another netns, attached there or not. */
+	if (tlsh_nl_attach(&nl, o->unattached, 0, 0, &id) != -EINVAL)
+		return 6;
+	if (tlsh_nl_attach(&nl, o->lfd, 0, 0, &id) != -EINVAL)
+		return 7;
+	if (tlsh_nl_join_ready(&ready))
+		return 102;
+	if (write(tx, "j", 1) != 1 || read(rx, &ch, 1) != 1)
+		return 103;
+	if (!no_ready_within(&ready, 300))
+		return 8;
+	if (!nothing_attached())
+		return 9;
+	tlsh_nl_close(&ready);
+	tlsh_nl_close(&nl);
+	return 0;
+}
+
+/*
+ * From another netns a listener is not listed by GET, cannot be detached
+ * or attached again, its connections cannot be claimed or finished with
+ * DONE, and its READY notifications are not seen.
+ */
+TEST_F(attach, another_netns_sees_none_of_this_netns)
+{
+	struct other_netns o = { .lfd = self->lfd };
+	struct sockaddr_in addr2;
+	struct tlsh_status st;
+	int c[3], i, s;
+	struct tlsh_nl ready;
+	struct child child;
+	char ch;
+
+	ATTACH(600000);
+	o.id = self->id;
+	/* No daemon thread: the child is forked from a single thread. */
+	ASSERT_EQ(0, tlsh_nl_open(&ready));
+	ASSERT_EQ(0, tlsh_nl_join_ready(&ready)) TH_LOG("%s", ready.errmsg);
+	o.unattached = make_listener(&addr2, 4);
+	ASSERT_LE(0, o.unattached);
+	for (i = 0; i < 3; i++) {
+		c[i] = client_connect(&self->addr);
+		ASSERT_LE(0, c[i]);
+	}
+	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 3));
+	ASSERT_EQ(0, tlsh_nl_accept(&self->nl, self->id, &o.claimed, NULL));
+	ASSERT_EQ(0, install_keys(o.claimed, TLSH_TLS13, true));
+	EXPECT_EQ(3, read_readies(&ready, 3));
+
+	ASSERT_EQ(0, child_start(&child, other_netns_checks, &o));
+	/* A new connection, announced here only, once the child listens. */
+	if (read(child.rx, &ch, 1) == 1) {
+		s = client_connect(&self->addr);
+		EXPECT_LE(0, s);
+		EXPECT_EQ(1, read_readies(&ready, 1));
+		EXPECT_EQ(1, write(child.tx, "g", 1));
+		close(s);
+	}
+	s = child_wait(&child);
+	EXPECT_EQ(0, s) TH_LOG("the child failed check %d", s);
+
+	/* Untouched here: the claimed one goes on, the others still wait. */
+	ASSERT_EQ(0, tlsh_nl_done(&self->nl, o.claimed, 0))
+		TH_LOG("%s", self->nl.errmsg);
+	close(o.claimed);
+	s = accept(self->lfd, NULL, NULL);
+	EXPECT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, get_status(&st));
+	EXPECT_EQ(1U, st.n_listeners);
+	EXPECT_EQ(1U, st.counters[TLSH_COUNTER_DELIVERED]);
+
+	close(s);
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(o.unattached);
+	tlsh_nl_close(&ready);
+}
+
+/*
+ * A child in a netns of its own, attaching and serving there. It sends
+ * its listener id with a connection pending, and goes on at the
+ * parent's 'g'.
+ */
+static int own_netns_serve(void *arg, int rx, int tx)
+{
+	struct sockaddr_in addr;
+	struct tlsh_status st;
+	struct tlsh_nl nl;
+	struct daemon d;
+	int lfd, c, s, ret;
+	uint32_t id;
+	char buf[8];
+
+	if (unshare(CLONE_NEWNET) || loopback_up())
+		return 100;
+	lfd = make_listener(&addr, 8);
+	if (lfd < 0 || tlsh_nl_open(&nl))
+		return 101;
+	if (tlsh_nl_attach(&nl, lfd, 600000, 0, &id))
+		return 1;
+	if (daemon_start(&d, D_IGNORE))
+		return 102;
+	c = client_connect(&addr);
+	if (c < 0 || install_keys(c, TLSH_TLS13, false) ||
+	    send(c, "ping", 4, 0) != 4)
+		return 2;
+	if (!wait_counter(TLSH_COUNTER_PENDING, 1))
+		return 3;
+	/* The parent looks from its netns meanwhile. */
+	if (write(tx, &id, sizeof(id)) != sizeof(id) || read(rx, buf, 1) != 1)
+		return 103;
+
+	atomic_store(&d.mode, D_OK);
+	s = accept(lfd, NULL, NULL);
+	ret = 4;
+	if (s >= 0 && recv(s, buf, sizeof(buf), 0) == 4 &&
+	    !memcmp(buf, "ping", 4) && send(s, "pong", 4, 0) == 4 &&
+	    recv(c, buf, sizeof(buf), 0) == 4 && !memcmp(buf, "pong", 4))
+		ret = 0;
+	if (!ret && (get_status(&st) || st.n_listeners != 1 ||
+		     st.listeners[0].id != id ||
+		     st.counters[TLSH_COUNTER_DELIVERED] != 1))
+		ret = 5;
+	if (!ret && (atomic_load(&d.readies) != 1 || atomic_load(&d.errors)))
+		ret = 6;
+	close(s);
+	close(c);
+	daemon_stop(&d);
+	close(lfd);
+	tlsh_nl_close(&nl);
+	return ret;
+}
+
+/*
+ * Attach works in a child netns and serves there, and the parent's netns
+ * sees none of it: not in GET, not to ACCEPT or DETACH, no READY.
+ */
+TEST_F(attach, attach_in_a_child_netns_stays_there)
+{
+	struct tlsh_nl ready;
+	struct child child;
+	uint32_t id;
+	int fd, s;
+
+	/* A daemon here, so that only isolation keeps READY away. */
+	ASSERT_EQ(0, tlsh_nl_open(&ready));
+	ASSERT_EQ(0, tlsh_nl_join_ready(&ready)) TH_LOG("%s", ready.errmsg);
+	ASSERT_EQ(0, child_start(&child, own_netns_serve, NULL));
+
+	if (read(child.rx, &id, sizeof(id)) == sizeof(id)) {
+		EXPECT_TRUE(nothing_attached());
+		EXPECT_EQ(-EAGAIN, tlsh_nl_accept(&self->nl, 0, &fd, NULL));
+		EXPECT_EQ(-ESRCH, tlsh_nl_accept(&self->nl, id, &fd, NULL));
+		EXPECT_EQ(-ESRCH, tlsh_nl_detach(&self->nl, id));
+		EXPECT_TRUE(no_ready_within(&ready, 300));
+		EXPECT_EQ(1, write(child.tx, "g", 1));
+	}
+	s = child_wait(&child);
+	EXPECT_EQ(0, s) TH_LOG("the child failed check %d", s);
+	EXPECT_TRUE(nothing_attached());
+	tlsh_nl_close(&ready);
 }
 
 /* ---- attach validation ---- */

@@ -52,11 +52,12 @@ enum tlsh_cmd {
 	TLSH_CMD_READY,
 
 	/*
-	 * Daemon claims one pending connection, of listener
+	 * Daemon claims the oldest pending connection of listener
 	 * TLSH_A_LISTENER_ID if given (ESRCH if there is no such listener),
-	 * else of any listener. The reply carries TLSH_A_FD (a new socket fd,
-	 * O_CLOEXEC, in the caller) and TLSH_A_LISTENER_ID; EAGAIN when
-	 * nothing is pending.
+	 * else of the next listener that has one: listeners take turns
+	 * (round robin), so a busy one cannot starve the others. The reply
+	 * carries TLSH_A_FD (a new socket fd, O_CLOEXEC, in the caller) and
+	 * TLSH_A_LISTENER_ID; EAGAIN when nothing is pending.
 	 */
 	TLSH_CMD_ACCEPT,
 
