@@ -11,14 +11,15 @@ int tlsh_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
 	char host[INET6_ADDRSTRLEN];
 	int port = -1;
 
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+	/* Long enough first: a short buffer may not even hold the family. */
+	if (len >= sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
 
 		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
 		port = ntohs(a->sin_port);
 		snprintf(buf, buflen, "%s:%d", host, port);
-	} else if (sa->sa_family == AF_INET6 &&
-		   len >= sizeof(struct sockaddr_in6)) {
+	} else if (len >= sizeof(struct sockaddr_in6) &&
+		   sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
 
 		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
