@@ -28,6 +28,7 @@ static void attach_usage(FILE *out)
 		"         --cert FILE --key FILE [--cert FILE --key FILE]...\n"
 		"         [--ca FILE [--verify-client]] [--alpn PROTO[,PROTO...]]\n"
 		"         [--timeout MS] [--max-in-flight N]\n"
+		"         [--close-notify | --no-close-notify]\n"
 		"  Give a running server's listening socket TLS: from now on every\n"
 		"  connection it accepts has been through a TLS handshake done by\n"
 		"  `tlshelper daemon`, with kTLS installed. Prints the listener id\n"
@@ -41,6 +42,10 @@ static void attach_usage(FILE *out)
 		"  --alpn LIST     protocols to select from, in preference order\n"
 		"  --timeout MS    handshake deadline (default 10000)\n"
 		"  --max-in-flight N  bound on held connections (default 1024)\n"
+		"  --no-close-notify  the server's close() ends a connection with\n"
+		"                  a bare FIN, no TLS close_notify; --close-notify\n"
+		"                  sends one (default: tlsh.ko's close_notify\n"
+		"                  parameter, on unless changed)\n"
 		"  Needs root (the daemon's socket is root-only; pidfd_getfd needs\n"
 		"  ptrace rights over the server). Attach while the server waits in\n"
 		"  poll/epoll/select, or before it accepts: a thread blocked in\n"
@@ -122,6 +127,8 @@ int tlsh_cmd_attach(int argc, char **argv)
 		{ "alpn", required_argument, NULL, 'A' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-in-flight", required_argument, NULL, 'm' },
+		{ "close-notify", no_argument, NULL, 'n' },
+		{ "no-close-notify", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,6 +201,10 @@ int tlsh_cmd_attach(int argc, char **argv)
 				      LONG_MAX : (long)UINT32_MAX, &v))
 				goto bad_value;
 			spec.max_in_flight = (uint32_t)v;
+			break;
+		case 'n':
+		case 'N':
+			spec.close_notify = c == 'n';
 			break;
 		case 'h':
 			attach_usage(stdout);

@@ -26,6 +26,7 @@ static void daemon_usage(FILE *out)
 		"                    listen port=P cert=F key=F [cert=F key=F]...\n"
 		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
 		"                      [timeout=MS] [max-in-flight=N]\n"
+		"                      [close-notify=on|off]\n"
 		"                  (pid=PID fd=N instead of port=P names one socket)\n"
 		"  --workers N     worker threads (default: one per online CPU)\n"
 		"\n"
@@ -33,7 +34,9 @@ static void daemon_usage(FILE *out)
 		"  through the control socket %s (root only).\n"
 		"  The daemon keeps its listeners in %s, so a restarted\n"
 		"  daemon serves them again and claims what waited meanwhile.\n"
-		"  One log line per handshake goes to standard error.\n"
+		"  One log line per handshake goes to standard error, and one per\n"
+		"  connection tlsh.ko ended after the hand-off (the peer's fatal\n"
+		"  alert, KeyUpdate, renegotiation attempt, unexpected message).\n"
 		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",
 		TLSH_DAEMON_SOCK, TLSH_DAEMON_STATE);
 }
@@ -126,6 +129,21 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 	return NULL;
 }
 
+/* " event-KIND N" for each post-handshake event the daemon counted. */
+static void print_events(const char *line, FILE *out)
+{
+	char key[64], v[32];
+	unsigned int i;
+
+	for (i = 0; i <= TLSH_EVENT_MAX; i++) {
+		const char *name = tlsh_event_name(i);
+
+		snprintf(key, sizeof(key), "ev-%s", name ? name : "other");
+		if (*kv(line, key, v, sizeof(v)))
+			fprintf(out, " event-%s %s", name ? name : "other", v);
+	}
+}
+
 void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 {
 	static char reply[64 * 1024];
@@ -143,8 +161,13 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		fprintf(out, " %s workers,", kv(reply, "workers", v, sizeof(v)));
 		fprintf(out, " handshakes ok %s,", kv(reply, "ok", v, sizeof(v)));
 		fprintf(out, " failed %s,", kv(reply, "failed", v, sizeof(v)));
-		fprintf(out, " in progress %s\n",
+		fprintf(out, " in progress %s",
 			kv(reply, "handshaking", v, sizeof(v)));
+		if (*kv(reply, "events", v, sizeof(v)))
+			fprintf(out, ", post-handshake events %s", v);
+		if (*kv(reply, "events-lost", v, sizeof(v)) && strcmp(v, "0"))
+			fprintf(out, " (%s lost)", v);
+		fputc('\n', out);
 	} else {
 		char path[512];
 
@@ -165,6 +188,9 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		}
 		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
 			ls->max_in_flight);
+		if (ls->close_notify >= 0)
+			fprintf(out, " close-notify %s",
+				ls->close_notify ? "on" : "off");
 		/* Some counters are per netns only: print what was sent. */
 		for (k = TLSH_COUNTER_PENDING; k <= TLSH_COUNTER_MAX; k++)
 			if (tlsh_counter_name(k) && (ls->reported & (1u << k)))
@@ -175,6 +201,7 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 				kv(dl, "ok", v, sizeof(v)));
 			fprintf(out, " handshakes-failed %s",
 				kv(dl, "failed", v, sizeof(v)));
+			print_events(dl, out);
 		} else {
 			fprintf(out, " (no daemon credentials)");
 		}

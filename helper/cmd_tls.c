@@ -6,7 +6,6 @@
  * (relay.h) between stdio or an exec'd program and the socket. Where the
  * kernel has no TLS ULP the relay does the record layer in userspace.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "addr.h"
 #include "cmd_tls.h"
 #include "cmd_tls_opts.h"
 #include "driver.h"
@@ -226,28 +226,6 @@ static bool ktls_available(void)
 	     errno != ENOENT;
 	close(s);
 	return ok;
-}
-
-static void peer_name(int fd, char *buf, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN];
-
-	snprintf(buf, len, "?");
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(a->sin_port));
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(a->sin6_port));
-	}
 }
 
 /* HOST:PORT or [HOST]:PORT, connected within the deadline; fd or -exit. */
@@ -625,7 +603,7 @@ static int run(struct tls_opts *o)
 		say(o, 2, "connected to %s in %lld ms", o->target,
 		    (long long)(tlsh_now_ms() - st.start_ms));
 	}
-	peer_name(st.fd, st.peer, sizeof(st.peer));
+	tlsh_peer_str(st.fd, st.peer, sizeof(st.peer));
 
 	if (tlsh_conn_new(&c, &st.cfg, o->server) || tlsh_conn_start(c)) {
 		say(o, 0, "cannot set up the handshake: %s",

@@ -3,8 +3,9 @@
  * `tlshelper daemon`: the handshake upcall loop for tlsh.ko; its main
  * thread (the workers are in daemon_worker.c).
  *
- * The main thread owns the netlink READY subscription, the control socket
- * and the table of listeners (id -> credentials, loaded once per listener).
+ * The main thread owns the netlink READY and EVENT subscriptions (EVENT:
+ * daemon_events.c), the control socket and the table of listeners (id ->
+ * credentials, loaded once per listener).
  * On every READY (and at startup: READY is not replayed) it claims
  * connections with ACCEPT until EAGAIN and hands each to the least loaded
  * worker (one per CPU), which runs many handshakes at once.
@@ -33,7 +34,7 @@
 
 /* ---- the main thread: listener table, state file, control ---- */
 
-static struct listener *find_listener(struct daemon *d, uint32_t id)
+struct listener *tlshd_find_listener(struct daemon *d, uint32_t id)
 {
 	struct listener *l;
 
@@ -130,7 +131,7 @@ static void drain(struct daemon *d)
 			tlshd_log("%s", d->cmd.errmsg);
 			return;
 		}
-		l = find_listener(d, id);
+		l = tlshd_find_listener(d, id);
 		c = l ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
 			tlshd_log("listener %u: %s: connection refused", id,
@@ -153,6 +154,7 @@ static void drain(struct daemon *d)
 static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
 		     uint32_t *id_out, char *err, size_t errlen)
 {
+	struct tlsh_attach_opts opts;
 	struct listener *l;
 	char addr[80];
 	uint32_t id;
@@ -162,8 +164,10 @@ static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
 	l = tlshd_listener_new(spec, err, errlen);
 	if (!l)
 		return -1;
-	if (tlsh_nl_attach(&d->cmd, fd, l->spec.timeout_ms,
-			   l->spec.max_in_flight, &id)) {
+	opts.timeout_ms = l->spec.timeout_ms;
+	opts.max_in_flight = l->spec.max_in_flight;
+	opts.close_notify = l->spec.close_notify;
+	if (tlsh_nl_attach_opts(&d->cmd, fd, &opts, &id)) {
 		snprintf(err, errlen, "%s", d->cmd.errmsg);
 		tlshd_listener_put(l);
 		return -1;
@@ -186,6 +190,7 @@ static void reply_status(struct daemon *d, char *out, size_t len)
 {
 	char line[TLSH_LINE_MAX];
 	struct listener *l;
+	unsigned long events = 0;
 	size_t used;
 	unsigned int i, load = 0;
 
@@ -193,18 +198,28 @@ static void reply_status(struct daemon *d, char *out, size_t len)
 		tlshd_log("%s", d->cmd.errmsg);
 	for (i = 0; i < d->n_workers; i++)
 		load += atomic_load(&d->workers[i].load);
+	for (i = 0; i <= TLSH_EVENT_MAX; i++)
+		events += d->events[i];
 	used = (size_t)snprintf(out, len,
-				"ok daemon pid=%d workers=%u handshaking=%u ok=%lu failed=%lu\n",
+				"ok daemon pid=%d workers=%u handshaking=%u ok=%lu failed=%lu events=%lu events-lost=%lu",
 				(int)getpid(), d->n_workers, load,
-				atomic_load(&d->ok), atomic_load(&d->failed));
+				atomic_load(&d->ok), atomic_load(&d->failed),
+				events, d->events_lost);
+	used += tlshd_events_format(d->events, out + used, len - used);
+	used += (size_t)snprintf(out + used, len - used, "\n");
 	for (l = d->listeners; l && used < len; l = l->next) {
 		if (tlsh_spec_format("listener", &l->spec, line,
 				     sizeof(line)) < 0)
 			continue;
 		used += (size_t)snprintf(out + used, len - used,
-					 "%s ok=%lu failed=%lu\n", line,
+					 "%s ok=%lu failed=%lu", line,
 					 atomic_load(&l->ok),
 					 atomic_load(&l->failed));
+		if (used < len)
+			used += tlshd_events_format(l->events, out + used,
+						    len - used);
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "\n");
 	}
 }
 
@@ -243,7 +258,7 @@ static void handle_request(struct daemon *d, int conn)
 	} else if (!strcmp(verb, "detach") && (spec.id || spec.port)) {
 		size_t used = (size_t)snprintf(reply, REPLY_MAX, "ok");
 
-		if (spec.id && !find_listener(d, spec.id) &&
+		if (spec.id && !tlshd_find_listener(d, spec.id) &&
 		    tlsh_nl_detach(&d->cmd, spec.id) == 0) {
 			n++;	/* attached by someone else */
 			used += (size_t)snprintf(reply + used, REPLY_MAX - used,
@@ -319,7 +334,7 @@ static void load_state(struct daemon *d)
 		for (i = 0; i < st.n_listeners &&
 			    i < TLSH_STATUS_MAX_LISTENERS; i++)
 			present |= st.listeners[i].id == spec.id;
-		if (!present || find_listener(d, spec.id)) {
+		if (!present || tlshd_find_listener(d, spec.id)) {
 			tlsh_spec_free(&spec);
 			continue;
 		}
@@ -452,7 +467,7 @@ static unsigned int fd_budget(unsigned int want)
 	return want;
 }
 
-enum { TAG_READY, TAG_CTL, TAG_SIG, TAG_KICK };
+enum { TAG_READY, TAG_EVENTS, TAG_CTL, TAG_SIG, TAG_KICK };
 
 static int watch(int ep, int fd, unsigned int tag)
 {
@@ -483,6 +498,9 @@ static void main_event(struct daemon *d, unsigned int tag)
 			r = tlsh_nl_read_ready(&d->ready, &id);
 		} while (r == 0 || r == -ENOBUFS || r == -EINTR);
 		drain(d);
+		break;
+	case TAG_EVENTS:
+		tlshd_events_read(d);
 		break;
 	case TAG_KICK:
 		if (read(d->kick, &v, sizeof(v)) < 0)
@@ -563,6 +581,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		tlsh_nl_close(&d->cmd);
 		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
 	}
+	tlshd_events_open(d);
 	d->ctl = tlsh_ctl_listen(err, sizeof(err));
 	if (d->ctl < 0) {
 		tlshd_log("%s", err);
@@ -581,7 +600,8 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	ep = d->workers[0].ep;
 	if (watch(ep, tlsh_nl_fd(&d->ready), TAG_READY) ||
 	    watch(ep, d->ctl, TAG_CTL) || watch(ep, d->sig, TAG_SIG) ||
-	    watch(ep, d->kick, TAG_KICK)) {
+	    watch(ep, d->kick, TAG_KICK) ||
+	    (d->evsub.sock && watch(ep, tlsh_nl_fd(&d->evsub), TAG_EVENTS))) {
 		tlshd_log("setup: %s", strerror(errno));
 		goto out;
 	}
@@ -610,6 +630,7 @@ out:
 		close(d->sig);
 	if (d->kick >= 0)
 		close(d->kick);
+	tlsh_nl_close(&d->evsub);
 	tlsh_nl_close(&d->ready);
 	tlsh_nl_close(&d->cmd);
 	return d->exit_status;

@@ -40,6 +40,7 @@ struct tlsh_spec {
 	char *alpn;		/* comma-separated, NULL: none */
 	uint32_t timeout_ms;	/* 0: the module's default */
 	uint32_t max_in_flight;	/* 0: the module's default */
+	int close_notify;	/* 0 (off), 1 (on); -1: the module's default */
 	/* Which socket (config file "listen" lines) or listener (state). */
 	int port;		/* 0: not given */
 	pid_t pid;

@@ -5,11 +5,9 @@
  * port, /proc/PID/fd/N links ("socket:[INODE]") the processes holding them,
  * pidfd_open + pidfd_getfd (Linux 5.6+) the copy.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "daemon.h"
 
 #ifndef SYS_pidfd_open
@@ -145,27 +144,13 @@ int tlsh_sock_port(int fd, char *addr, size_t addrlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port;
+	char buf[64];
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return -1;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		port = ntohs(sin->sin_port);
-		if (addr)
-			snprintf(addr, addrlen, "%s:%d", host, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		port = ntohs(sin6->sin6_port);
-		if (addr)
-			snprintf(addr, addrlen, "[%s]:%d", host, port);
-	} else {
-		return -1;
+	if (!addr) {
+		addr = buf;
+		addrlen = sizeof(buf);
 	}
-	return port;
+	return tlsh_addr_str((struct sockaddr *)&ss, len, addr, addrlen);
 }

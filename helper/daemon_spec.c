@@ -16,6 +16,7 @@ void tlsh_spec_init(struct tlsh_spec *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	s->close_notify = -1;
 }
 
 void tlsh_spec_free(struct tlsh_spec *s)
@@ -113,6 +114,13 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 			if (parse_u32(v, UINT32_MAX, &s->max_in_flight) ||
 			    !s->max_in_flight)
 				goto badval;
+		} else if (!strcmp(word, "close-notify")) {
+			if (!strcmp(v, "on"))
+				s->close_notify = 1;
+			else if (!strcmp(v, "off"))
+				s->close_notify = 0;
+			else
+				goto badval;
 		} else if (!strcmp(word, "port")) {
 			if (parse_u32(v, 65535, &n) || !n)
 				goto badval;
@@ -205,6 +213,8 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		put(&o, " timeout=%u", s->timeout_ms);
 	if (s->max_in_flight)
 		put(&o, " max-in-flight=%u", s->max_in_flight);
+	if (s->close_notify >= 0)
+		put(&o, " close-notify=%s", s->close_notify ? "on" : "off");
 	return o.overflow ? -1 : (int)(len - o.left);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "daemon_worker.h"
 #include "ktls.h"
 #include "random.h"
@@ -391,9 +392,6 @@ io_error:
 
 static void conn_start(struct worker *w, struct dconn *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
 	enum tlsh_err e;
 
 	c->prev = NULL;
@@ -403,22 +401,7 @@ static void conn_start(struct worker *w, struct dconn *c)
 	w->conns = c;
 	c->start_ms = tlshd_now_ms();
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
-	snprintf(c->peer, sizeof(c->peer), "?");
-	if (!getpeername(c->fd, (struct sockaddr *)&ss, &len)) {
-		if (ss.ss_family == AF_INET) {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-			snprintf(c->peer, sizeof(c->peer), "%s:%u", host,
-				 ntohs(a->sin_port));
-		} else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-			snprintf(c->peer, sizeof(c->peer), "[%s]:%u", host,
-				 ntohs(a->sin6_port));
-		}
-	}
+	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
 	e = tlsh_conn_new(&c->tls, &c->l->cfg, true);
 	if (e) {
 		c->tls = NULL;

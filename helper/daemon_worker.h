@@ -33,6 +33,8 @@ struct listener {
 	const char *alpn[MAX_ALPN];
 	struct tlsh_config cfg;
 	atomic_ulong ok, failed;
+	/* EVENT notifications by enum tlsh_event (0: newer kinds); main thread */
+	unsigned long events[TLSH_EVENT_MAX + 1];
 	struct listener *next;		/* the main thread's table */
 };
 
@@ -65,6 +67,7 @@ struct worker {
 struct daemon {
 	const struct tlsh_daemon_opts *o;
 	struct tlsh_nl ready, cmd;
+	struct tlsh_nl evsub;		/* EVENT; .sock NULL: not subscribed */
 	int ctl, sig, kick;
 	struct listener *listeners;
 	struct worker *workers;
@@ -73,6 +76,7 @@ struct daemon {
 	unsigned int max_claimed;
 	atomic_bool stopping;
 	atomic_ulong ok, failed;
+	unsigned long events[TLSH_EVENT_MAX + 1], events_lost;
 	int64_t next_reconcile;
 	/*
 	 * No tlsh.ko (the benchmark's server loop): the caller accepts the
@@ -98,6 +102,9 @@ extern char tlshd_main_tag[TLSHD_MAIN_TAGS];
 void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t tlshd_now_ms(void);
+
+/* The main thread's listener with that id, or NULL. */
+struct listener *tlshd_find_listener(struct daemon *d, uint32_t id);
 
 /* Takes over *spec (loads its credentials). NULL with a sentence in err. */
 struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
@@ -128,5 +135,16 @@ void tlshd_worker_give(struct worker *w, struct dconn *c);
  * connection's handshake timeout.
  */
 void tlshd_warm_ktls(void);
+
+/*
+ * Post-handshake events (daemon_events.c), on the main thread: subscribe
+ * d->evsub (a warning and no events if that fails), then, when its fd is
+ * readable, log and count every EVENT. tlshd_events_format() appends
+ * " ev-KIND=N" for each non-zero count to a control-socket reply line.
+ */
+void tlshd_events_open(struct daemon *d);
+void tlshd_events_read(struct daemon *d);
+size_t tlshd_events_format(const unsigned long *counts, char *out,
+			   size_t len);
 
 #endif

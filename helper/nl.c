@@ -18,6 +18,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
+#include "addr.h"
 #include "nl.h"
 
 static const char *const counter_names[TLSH_COUNTER_MAX + 1] = {
@@ -39,6 +40,16 @@ static const char *const cmd_names[TLSH_CMD_MAX + 1] = {
 	[TLSH_CMD_ATTACH]	= "ATTACH",
 	[TLSH_CMD_DETACH]	= "DETACH",
 	[TLSH_CMD_GET]		= "GET",
+	[TLSH_CMD_EVENT]	= "EVENT",
+};
+
+static const char *const event_names[TLSH_EVENT_MAX + 1] = {
+	[TLSH_EVENT_ALERT]		= "alert",
+	[TLSH_EVENT_BAD_ALERT]		= "bad-alert",
+	[TLSH_EVENT_KEY_UPDATE]		= "key-update",
+	[TLSH_EVENT_RENEGOTIATION]	= "renegotiation",
+	[TLSH_EVENT_UNEXPECTED_HANDSHAKE] = "unexpected-handshake",
+	[TLSH_EVENT_UNEXPECTED_RECORD]	= "unexpected-record",
 };
 
 const char *tlsh_counter_name(unsigned int counter)
@@ -51,6 +62,11 @@ const char *tlsh_cmd_name(unsigned int cmd)
 	if (cmd <= TLSH_CMD_MAX && cmd_names[cmd])
 		return cmd_names[cmd];
 	return "UNKNOWN";
+}
+
+const char *tlsh_event_name(unsigned int kind)
+{
+	return kind <= TLSH_EVENT_MAX ? event_names[kind] : NULL;
 }
 
 #define NOT_LOADED_MSG							\
@@ -310,6 +326,7 @@ static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
 		[TLSH_A_LISTENER_ID]	= { .type = NLA_U32 },
 		[TLSH_A_TIMEOUT_MS]	= { .type = NLA_U32 },
 		[TLSH_A_MAX_IN_FLIGHT]	= { .type = NLA_U32 },
+		[TLSH_A_CLOSE_NOTIFY]	= { .type = NLA_U8 },
 		[TLSH_A_COUNTERS]	= { .type = NLA_NESTED },
 	};
 	struct nlattr *tb[TLSH_A_MAX + 1];
@@ -317,6 +334,7 @@ static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
 	unsigned int i;
 
 	memset(ls, 0, sizeof(*ls));
+	ls->close_notify = -1;
 	if (nla_parse_nested(tb, TLSH_A_MAX, attr, policy) < 0 ||
 	    !tb[TLSH_A_LISTENER_ID])
 		return -EPROTO;
@@ -325,6 +343,8 @@ static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
 		ls->timeout_ms = nla_get_u32(tb[TLSH_A_TIMEOUT_MS]);
 	if (tb[TLSH_A_MAX_IN_FLIGHT])
 		ls->max_in_flight = nla_get_u32(tb[TLSH_A_MAX_IN_FLIGHT]);
+	if (tb[TLSH_A_CLOSE_NOTIFY])
+		ls->close_notify = nla_get_u8(tb[TLSH_A_CLOSE_NOTIFY]) != 0;
 	if (!tb[TLSH_A_COUNTERS])
 		return 0;
 	if (nla_parse_nested(ctb, TLSH_COUNTER_MAX, tb[TLSH_A_COUNTERS],
@@ -445,6 +465,19 @@ static int parse_listener_id(struct nl_msg *msg, void *arg)
 int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
 		   uint32_t max_in_flight, uint32_t *listener_id)
 {
+	struct tlsh_attach_opts o = {
+		.timeout_ms = timeout_ms,
+		.max_in_flight = max_in_flight,
+		.close_notify = -1,
+	};
+
+	return tlsh_nl_attach_opts(nl, fd, &o, listener_id);
+}
+
+int tlsh_nl_attach_opts(struct tlsh_nl *nl, int fd,
+			const struct tlsh_attach_opts *o,
+			uint32_t *listener_id)
+{
 	struct nl_msg *req = tlsh_nl_msg_new(nl, TLSH_CMD_ATTACH);
 	uint32_t id = 0;
 	int err;
@@ -452,10 +485,13 @@ int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
 	if (!req)
 		return set_error(nl, TLSH_CMD_ATTACH, -ENOMEM, NULL);
 	err = put_u32(req, TLSH_A_FD, (uint32_t)fd);
-	if (!err && timeout_ms)
-		err = put_u32(req, TLSH_A_TIMEOUT_MS, timeout_ms);
-	if (!err && max_in_flight)
-		err = put_u32(req, TLSH_A_MAX_IN_FLIGHT, max_in_flight);
+	if (!err && o->timeout_ms)
+		err = put_u32(req, TLSH_A_TIMEOUT_MS, o->timeout_ms);
+	if (!err && o->max_in_flight)
+		err = put_u32(req, TLSH_A_MAX_IN_FLIGHT, o->max_in_flight);
+	if (!err && o->close_notify >= 0 &&
+	    nla_put_u8(req, TLSH_A_CLOSE_NOTIFY, o->close_notify != 0) < 0)
+		err = -EMSGSIZE;
 	if (err) {
 		nlmsg_free(req);
 		return set_error(nl, TLSH_CMD_ATTACH, err, NULL);
@@ -534,26 +570,38 @@ int tlsh_nl_done(struct tlsh_nl *nl, int fd, uint32_t status)
 	return tlsh_nl_transact(nl, req, NULL, NULL);
 }
 
-int tlsh_nl_join_ready(struct tlsh_nl *nl)
+/* Join group name; missing: the error if tlsh.ko does not have it. */
+static int join_group(struct tlsh_nl *nl, const char *name, uint8_t cmd,
+		      int missing)
 {
 	int grp, ret;
 
-	grp = genl_ctrl_resolve_grp(nl->sock, TLSH_GENL_NAME,
-				    TLSH_MCGRP_READY);
+	grp = genl_ctrl_resolve_grp(nl->sock, TLSH_GENL_NAME, name);
 	if (grp < 0)
-		return set_error(nl, TLSH_CMD_READY,
-				 grp == -NLE_OBJ_NOTFOUND ? -ENOENT :
+		return set_error(nl, cmd,
+				 grp == -NLE_OBJ_NOTFOUND ? missing :
 				 nlerr_to_errno(grp), NULL);
 	ret = nl_socket_add_membership(nl->sock, grp);
 	if (ret < 0) {
 		ret = nlerr_to_errno(ret);
 		snprintf(nl->errmsg, sizeof(nl->errmsg),
-			 "cannot join tlsh group \"%s\": %s%s",
-			 TLSH_MCGRP_READY, strerror(-ret),
+			 "cannot join tlsh group \"%s\": %s%s", name,
+			 strerror(-ret),
 			 ret == -EPERM ? " (needs CAP_NET_ADMIN)" : "");
 		return ret;
 	}
 	return 0;
+}
+
+int tlsh_nl_join_ready(struct tlsh_nl *nl)
+{
+	return join_group(nl, TLSH_MCGRP_READY, TLSH_CMD_READY, -ENOENT);
+}
+
+int tlsh_nl_join_events(struct tlsh_nl *nl)
+{
+	/* The family resolved when nl was opened: an older module. */
+	return join_group(nl, TLSH_MCGRP_EVENTS, TLSH_CMD_EVENT, -EOPNOTSUPP);
 }
 
 int tlsh_nl_fd(const struct tlsh_nl *nl)
@@ -561,7 +609,16 @@ int tlsh_nl_fd(const struct tlsh_nl *nl)
 	return nl_socket_get_fd(nl->sock);
 }
 
-int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
+/* Takes one notification's attributes; 0 to return it, -1 to skip it. */
+typedef int (*notification_fn)(struct nlattr **tb, void *arg);
+
+/*
+ * The next notification cmd on nl, without blocking: 0 once fn took one,
+ * -EAGAIN when there is none, or -errno (-ENOBUFS: some were lost).
+ */
+static int read_notification(struct tlsh_nl *nl, uint8_t cmd,
+			     struct nla_policy *policy, notification_fn fn,
+			     void *arg)
 {
 	/* Aligned for struct nlmsghdr. */
 	uint32_t buf[1024];
@@ -580,14 +637,69 @@ int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
 			struct nlattr *tb[TLSH_A_MAX + 1];
 
 			if (nlh->nlmsg_type != nl->family_id ||
-			    !genlmsg_valid_hdr(nlh, 0) ||
-			    gh->cmd != TLSH_CMD_READY ||
-			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
-			    !tb[TLSH_A_LISTENER_ID])
+			    !genlmsg_valid_hdr(nlh, 0) || gh->cmd != cmd ||
+			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, policy) < 0 ||
+			    fn(tb, arg))
 				continue;
-			*listener_id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
 			return 0;
 		}
 		nlh = (struct nlmsghdr *)buf;
 	}
+}
+
+static int take_ready(struct nlattr **tb, void *arg)
+{
+	if (!tb[TLSH_A_LISTENER_ID])
+		return -1;
+	*(uint32_t *)arg = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+	return 0;
+}
+
+int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
+{
+	static struct nla_policy policy[TLSH_A_MAX + 1] = {
+		[TLSH_A_LISTENER_ID]	= { .type = NLA_U32 },
+	};
+
+	return read_notification(nl, TLSH_CMD_READY, policy, take_ready,
+				 listener_id);
+}
+
+static int u8_or_none(struct nlattr *attr)
+{
+	return attr ? nla_get_u8(attr) : -1;
+}
+
+static int take_event(struct nlattr **tb, void *arg)
+{
+	struct tlsh_nl_event *ev = arg;
+
+	if (!tb[TLSH_A_LISTENER_ID] || !tb[TLSH_A_EVENT])
+		return -1;
+	memset(ev, 0, sizeof(*ev));
+	ev->listener_id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
+	ev->kind = nla_get_u32(tb[TLSH_A_EVENT]);
+	ev->alert_desc = u8_or_none(tb[TLSH_A_ALERT_DESC]);
+	ev->hs_type = u8_or_none(tb[TLSH_A_HS_TYPE]);
+	ev->record_type = u8_or_none(tb[TLSH_A_RECORD_TYPE]);
+	if (tb[TLSH_A_PEER])
+		tlsh_addr_str(nla_data(tb[TLSH_A_PEER]),
+			      (socklen_t)nla_len(tb[TLSH_A_PEER]), ev->peer,
+			      sizeof(ev->peer));
+	else
+		snprintf(ev->peer, sizeof(ev->peer), "?");
+	return 0;
+}
+
+int tlsh_nl_read_event(struct tlsh_nl *nl, struct tlsh_nl_event *ev)
+{
+	static struct nla_policy policy[TLSH_A_MAX + 1] = {
+		[TLSH_A_LISTENER_ID]	= { .type = NLA_U32 },
+		[TLSH_A_EVENT]		= { .type = NLA_U32 },
+		[TLSH_A_ALERT_DESC]	= { .type = NLA_U8 },
+		[TLSH_A_HS_TYPE]	= { .type = NLA_U8 },
+		[TLSH_A_RECORD_TYPE]	= { .type = NLA_U8 },
+	};
+
+	return read_notification(nl, TLSH_CMD_EVENT, policy, take_event, ev);
 }

@@ -33,6 +33,7 @@ struct tlsh_listener_status {
 	uint32_t id;
 	uint32_t timeout_ms;
 	uint32_t max_in_flight;
+	int close_notify;	/* 0 or 1; -1 if not reported */
 	uint64_t counters[TLSH_COUNTER_MAX + 1];	/* 0 if not reported */
 	uint32_t reported;	/* bit N: the module sent counter N */
 };
@@ -73,6 +74,20 @@ int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
 		   uint32_t max_in_flight, uint32_t *listener_id)
 	__attribute__((warn_unused_result));
 
+/* ATTACH's optional settings; 0 (-1 for close_notify): the default. */
+struct tlsh_attach_opts {
+	uint32_t timeout_ms;
+	uint32_t max_in_flight;
+	/* close() sends close_notify: 0 or 1; -1 follows the module parameter */
+	int close_notify;
+};
+
+/* tlsh_nl_attach() with every setting. */
+int tlsh_nl_attach_opts(struct tlsh_nl *nl, int fd,
+			const struct tlsh_attach_opts *o,
+			uint32_t *listener_id)
+	__attribute__((warn_unused_result));
+
 /* TLSH_CMD_DETACH: -ESRCH if no such listener. */
 int tlsh_nl_detach(struct tlsh_nl *nl, uint32_t listener_id)
 	__attribute__((warn_unused_result));
@@ -108,6 +123,27 @@ int tlsh_nl_fd(const struct tlsh_nl *nl);
 int tlsh_nl_read_ready(struct tlsh_nl *nl, uint32_t *listener_id)
 	__attribute__((warn_unused_result));
 
+/* One TLSH_CMD_EVENT: a connection tlsh.ko ended after the hand-off. */
+struct tlsh_nl_event {
+	uint32_t listener_id;
+	uint32_t kind;		/* enum tlsh_event, maybe one newer than us */
+	int alert_desc;		/* TLSH_A_ALERT_DESC, -1 if absent */
+	int hs_type;		/* TLSH_A_HS_TYPE, -1 if absent */
+	int record_type;	/* TLSH_A_RECORD_TYPE, -1 if absent */
+	char peer[64];		/* "HOST:PORT", "[HOST]:PORT"; "?" if absent */
+};
+
+/*
+ * EVENT notifications, like READY: join TLSH_MCGRP_EVENTS (-EPERM without
+ * CAP_NET_ADMIN; -EOPNOTSUPP if tlsh.ko has no such group), then read
+ * them without blocking: 0 and *ev, -EAGAIN, or -ENOBUFS when some were
+ * lost (the module's counters still have them).
+ */
+int tlsh_nl_join_events(struct tlsh_nl *nl)
+	__attribute__((warn_unused_result));
+int tlsh_nl_read_event(struct tlsh_nl *nl, struct tlsh_nl_event *ev)
+	__attribute__((warn_unused_result));
+
 /*
  * Building blocks for further commands. tlsh_nl_msg_new() starts a request
  * for cmd (NULL on ENOMEM); add attributes with libnl's nla_put_*().
@@ -130,5 +166,8 @@ const char *tlsh_counter_name(unsigned int counter);
 
 /* "GET", "ATTACH", ...; "UNKNOWN" for values not in enum tlsh_cmd. */
 const char *tlsh_cmd_name(unsigned int cmd);
+
+/* "key-update", "alert", ...; NULL for UNSPEC and unknown values. */
+const char *tlsh_event_name(unsigned int kind);
 
 #endif /* TLSH_NL_H */

@@ -602,7 +602,7 @@ void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock)
 	tlsh_set_ops(park, NULL);
 	sock_graft(sk, newsock);
 	newsock->state = SS_CONNECTED;
-	tlsh_sock_attach(c->asock, newsock, c->tls_ops);
+	tlsh_sock_attach(c->asock, newsock, c->tls_ops, c->l);
 	c->asock = NULL;
 	release_sock(sk);
 	/* park is freed with c, now that it holds nothing. */

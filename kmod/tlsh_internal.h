@@ -120,6 +120,7 @@ struct tlsh_listener {
 	struct list_head net_node;	/* tlsh_net.listeners */
 	u32 timeout_ms;
 	u32 max_in_flight;
+	s8 close_notify;		/* 0, 1; -1: the module parameter */
 	struct work_struct accept_work;
 	struct delayed_work reap_work;
 	struct rcu_head rcu;
@@ -142,7 +143,7 @@ extern struct workqueue_struct *tlsh_wq;
 int tlsh_listener_init(void);
 void tlsh_listener_exit(void);
 int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
-			 u32 max_in_flight, u32 *id,
+			 u32 max_in_flight, int close_notify, u32 *id,
 			 struct netlink_ext_ack *extack);
 int tlsh_listener_detach(struct net *net, u32 id,
 			 struct netlink_ext_ack *extack);
@@ -167,13 +168,17 @@ void tlsh_conn_deliver(struct tlsh_conn *c, struct socket *newsock);
 struct tlsh_sock *tlsh_sock_alloc(void);
 void tlsh_sock_free(struct tlsh_sock *ts);
 void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
-		      const struct proto_ops *tls_ops);
+		      const struct proto_ops *tls_ops,
+		      const struct tlsh_listener *l);
+bool tlsh_listener_close_notify(const struct tlsh_listener *l);
 
 /* tlsh_netlink.c */
 int tlsh_netlink_init(void);
 void tlsh_netlink_exit(void);
 bool tlsh_nl_has_daemon(struct net *net);
 void tlsh_nl_notify_ready(struct net *net, u32 listener_id);
+void tlsh_nl_notify_event(struct sock *sk, u32 listener_id, u32 event,
+			  int attr, u8 value);
 int tlsh_nl_accept_reply(struct genl_info *info, int fd, u32 listener_id,
 			 struct sk_buff **msgp);
 

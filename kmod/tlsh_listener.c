@@ -510,7 +510,7 @@ static int tlsh_listener_check(struct socket *sock, struct net *net,
 }
 
 int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
-			 u32 max_in_flight, u32 *id,
+			 u32 max_in_flight, int close_notify, u32 *id,
 			 struct netlink_ext_ack *extack)
 {
 	const struct tlsh_family *fam = NULL;
@@ -533,6 +533,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 	l->net = net;
 	l->timeout_ms = timeout_ms;
 	l->max_in_flight = max_in_flight;
+	l->close_notify = close_notify;
 	spin_lock_init(&l->lock);
 	INIT_LIST_HEAD(&l->pending);
 	INIT_LIST_HEAD(&l->inflight);

@@ -6,15 +6,19 @@
  * tlsh_listener.c (ATTACH, DETACH) and tlsh_conn.c (ACCEPT, DONE). Every
  * command needs CAP_NET_ADMIN and acts on the caller's network namespace.
  */
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <net/inet_sock.h>
 #include <net/netlink.h>
 
 #include "tlsh_internal.h"
 
 enum tlsh_mcgrp {
 	TLSH_MCGRP_READY_ID,
+	TLSH_MCGRP_EVENTS_ID,
 };
 
 /*
@@ -39,6 +43,7 @@ static const struct nla_policy tlsh_attach_policy[TLSH_A_MAX + 1] = {
 						    &tlsh_timeout_range),
 	[TLSH_A_MAX_IN_FLIGHT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &tlsh_max_in_flight_range),
+	[TLSH_A_CLOSE_NOTIFY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy tlsh_detach_policy[TLSH_A_MAX + 1] = {
@@ -91,7 +96,7 @@ static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn,
 static size_t tlsh_listener_size(void)
 {
 	return nla_total_size(0) + 3 * nla_total_size(sizeof(u32)) +
-	       tlsh_counters_size();
+	       nla_total_size(sizeof(u8)) + tlsh_counters_size();
 }
 
 /* One TLSH_A_LISTENER nest. Under tlsh_mutex. */
@@ -105,7 +110,8 @@ static int tlsh_put_listener(struct sk_buff *msg, struct tlsh_listener *l)
 		return err;
 	if (nla_put_u32(msg, TLSH_A_LISTENER_ID, l->id) ||
 	    nla_put_u32(msg, TLSH_A_TIMEOUT_MS, l->timeout_ms) ||
-	    nla_put_u32(msg, TLSH_A_MAX_IN_FLIGHT, l->max_in_flight))
+	    nla_put_u32(msg, TLSH_A_MAX_IN_FLIGHT, l->max_in_flight) ||
+	    nla_put_u8(msg, TLSH_A_CLOSE_NOTIFY, tlsh_listener_close_notify(l)))
 		goto cancel;
 	spin_lock(&l->lock);
 	err = tlsh_put_counters(msg, NULL, l);
@@ -174,6 +180,7 @@ static int tlsh_nl_attach_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u32 timeout_ms = TLSH_DEFAULT_TIMEOUT_MS;
 	u32 max_in_flight = TLSH_DEFAULT_MAX_IN_FLIGHT;
+	int close_notify = -1;
 	struct sk_buff *msg;
 	void *hdr;
 	u32 id;
@@ -185,6 +192,8 @@ static int tlsh_nl_attach_doit(struct sk_buff *skb, struct genl_info *info)
 		timeout_ms = nla_get_u32(info->attrs[TLSH_A_TIMEOUT_MS]);
 	if (info->attrs[TLSH_A_MAX_IN_FLIGHT])
 		max_in_flight = nla_get_u32(info->attrs[TLSH_A_MAX_IN_FLIGHT]);
+	if (info->attrs[TLSH_A_CLOSE_NOTIFY])
+		close_notify = nla_get_u8(info->attrs[TLSH_A_CLOSE_NOTIFY]);
 
 	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
 	if (!msg)
@@ -198,7 +207,7 @@ static int tlsh_nl_attach_doit(struct sk_buff *skb, struct genl_info *info)
 
 	err = tlsh_listener_attach(genl_info_net(info),
 				   nla_get_s32(info->attrs[TLSH_A_FD]),
-				   timeout_ms, max_in_flight, &id,
+				   timeout_ms, max_in_flight, close_notify, &id,
 				   info->extack);
 	if (err) {
 		nlmsg_free(msg);
@@ -289,6 +298,67 @@ void tlsh_nl_notify_ready(struct net *net, u32 listener_id)
 				TLSH_MCGRP_READY_ID, GFP_KERNEL);
 }
 
+/* TLSH_A_PEER: the remote address of a connected inet socket. */
+static int tlsh_put_peer(struct sk_buff *msg, const struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (sk->sk_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = inet->inet_dport;
+		sin.sin_addr.s_addr = inet->inet_daddr;
+		return nla_put(msg, TLSH_A_PEER, sizeof(sin), &sin);
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = inet->inet_dport;
+		sin6.sin6_addr = sk->sk_v6_daddr;
+		return nla_put(msg, TLSH_A_PEER, sizeof(sin6), &sin6);
+	}
+#endif
+	return 0;
+}
+
+/*
+ * Multicast EVENT: tlsh.ko ended sk, accepted from listener_id, because
+ * of what its peer sent; attr (0: none) carries value, the detail. Called
+ * by the application's socket calls, in process context; costs nothing
+ * but this check while nobody subscribes.
+ */
+void tlsh_nl_notify_event(struct sock *sk, u32 listener_id, u32 event,
+			  int attr, u8 value)
+{
+	struct net *net = sock_net(sk);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&tlsh_genl_family, net, TLSH_MCGRP_EVENTS_ID))
+		return;
+	msg = genlmsg_new(2 * nla_total_size(sizeof(u32)) +
+			  nla_total_size(sizeof(u8)) +
+			  nla_total_size(sizeof(struct sockaddr_in6)),
+			  GFP_KERNEL);
+	if (!msg)
+		return;	/* the counters still have it */
+	hdr = genlmsg_put(msg, 0, 0, &tlsh_genl_family, 0, TLSH_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, TLSH_A_LISTENER_ID, listener_id) ||
+	    nla_put_u32(msg, TLSH_A_EVENT, event) ||
+	    (attr && nla_put_u8(msg, attr, value)) || tlsh_put_peer(msg, sk)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&tlsh_genl_family, net, msg, 0,
+				TLSH_MCGRP_EVENTS_ID, GFP_KERNEL);
+}
+
 static const struct genl_ops tlsh_genl_ops[] = {
 	{
 		.cmd = TLSH_CMD_GET,
@@ -331,6 +401,11 @@ static const struct genl_multicast_group tlsh_genl_mcgrps[] = {
 	[TLSH_MCGRP_READY_ID] = {
 		.name = TLSH_MCGRP_READY,
 		/* READY will announce other processes' connections. */
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[TLSH_MCGRP_EVENTS_ID] = {
+		.name = TLSH_MCGRP_EVENTS,
+		/* EVENT names other processes' peers. */
 		.flags = GENL_MCAST_CAP_NET_ADMIN,
 	},
 };

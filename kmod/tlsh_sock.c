@@ -13,8 +13,16 @@
  *   renegotiation) or any other   close_notify or an alert to the peer,
  *   type                          FIN, ECONNRESET to the application
  *
- * and closing (or shutdown for writing) sends a close_notify before the
- * FIN, unless the close_notify module parameter is off.
+ * A fatal alert and every connection ended here (the last row) are also
+ * announced on TLSH_MCGRP_EVENTS (tlsh_nl_notify_event()), with the
+ * listener the connection came from and its peer. A close_notify, the
+ * normal end of a connection, is only counted: a notification per
+ * connection would cost every connection an skb and a daemon wake-up, and
+ * could crowd the rare events out of the subscribers' buffers.
+ *
+ * Closing (or shutdown for writing) sends a close_notify before the FIN,
+ * unless the listener's ATTACH said not to (TLSH_A_CLOSE_NOTIFY 0), or
+ * said nothing while the close_notify module parameter is off.
  *
  * The fast path is the tls recvmsg itself, with the caller's control
  * buffer hidden (tls would copy a control record into the caller's data
@@ -50,7 +58,7 @@
 static bool close_notify = true;
 module_param(close_notify, bool, 0644);
 MODULE_PARM_DESC(close_notify,
-		 "Send a TLS close_notify when the application closes or shuts down for writing (default on)");
+		 "Send a TLS close_notify when the application closes or shuts down for writing (default on; a listener attached with its own setting keeps it)");
 
 #define TLSH_RECORD_ALERT		21
 #define TLSH_RECORD_HANDSHAKE		22
@@ -65,6 +73,7 @@ MODULE_PARM_DESC(close_notify,
 #define TLSH_NO_RENEGOTIATION		100
 
 #define TLSH_HS_CLIENT_HELLO		1
+#define TLSH_HS_KEY_UPDATE		24
 
 /* The tls_ops call may be repeated, not an error. */
 #define TLSH_RETRY			1
@@ -82,6 +91,7 @@ struct tlsh_sock {
 	u8 rx;				/* enum tlsh_rx_state, READ_ONCE */
 	bool tx_done;			/* close_notify or alert sent */
 	bool close_notify;		/* send one at shutdown/close */
+	u32 listener_id;		/* where it was accepted, for events */
 	struct rcu_head rcu;
 };
 
@@ -217,9 +227,12 @@ static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
 	u8 type;
 	bool skip;
 
-	if (len != 2)
+	if (len != 2) {
+		tlsh_nl_notify_event(sk, ts->listener_id, TLSH_EVENT_BAD_ALERT,
+				     0, 0);
 		return tlsh_end(ts, sock, TLSH_COUNTER_ALERT,
 				TLSH_ALERT_FATAL, TLSH_DECODE_ERROR, false);
+	}
 
 	if (buf[1] == TLSH_CLOSE_NOTIFY) {
 		tlsh_sock_count(sk, TLSH_COUNTER_CLOSE_NOTIFY);
@@ -242,6 +255,8 @@ static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
 	}
 
 	/* The peer is gone: reset, as TCP does for an RST. */
+	tlsh_nl_notify_event(sk, ts->listener_id, TLSH_EVENT_ALERT,
+			     TLSH_A_ALERT_DESC, buf[1]);
 	tlsh_sock_count(sk, TLSH_COUNTER_ALERT);
 	ts->tx_done = true;
 	WRITE_ONCE(ts->rx, TLSH_RX_RESET);
@@ -260,16 +275,27 @@ static int tlsh_on_handshake(struct tlsh_sock *ts, struct socket *sock,
 			     const u8 *buf, int len)
 {
 	u16 version = tls_get_ctx(sock->sk)->prot_info.version;
+	u32 event = TLSH_EVENT_UNEXPECTED_HANDSHAKE;
+	u8 level = TLSH_ALERT_FATAL, desc = TLSH_UNEXPECTED_MESSAGE;
+	bool then_close_notify = false;
 
-	if (len >= 1 && version == TLS_1_3_VERSION && buf[0] == 24)
-		return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, 0, 0, true);
-	if (len >= 1 && version == TLS_1_2_VERSION &&
-	    buf[0] == TLSH_HS_CLIENT_HELLO)
-		return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS,
-				TLSH_ALERT_WARNING, TLSH_NO_RENEGOTIATION,
-				true);
-	return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, TLSH_ALERT_FATAL,
-			TLSH_UNEXPECTED_MESSAGE, false);
+	if (len >= 1 && version == TLS_1_3_VERSION &&
+	    buf[0] == TLSH_HS_KEY_UPDATE) {
+		event = TLSH_EVENT_KEY_UPDATE;
+		level = 0;
+		then_close_notify = true;
+	} else if (len >= 1 && version == TLS_1_2_VERSION &&
+		   buf[0] == TLSH_HS_CLIENT_HELLO) {
+		event = TLSH_EVENT_RENEGOTIATION;
+		level = TLSH_ALERT_WARNING;
+		desc = TLSH_NO_RENEGOTIATION;
+		then_close_notify = true;
+	}
+	tlsh_nl_notify_event(sock->sk, ts->listener_id, event,
+			     len >= 1 ? TLSH_A_HS_TYPE : 0,
+			     len >= 1 ? buf[0] : 0);
+	return tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, level, desc,
+			then_close_notify);
 }
 
 /*
@@ -310,6 +336,9 @@ static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
 		ret = tlsh_on_handshake(ts, sock, buf, n);
 		break;
 	default:
+		tlsh_nl_notify_event(sock->sk, ts->listener_id,
+				     TLSH_EVENT_UNEXPECTED_RECORD,
+				     TLSH_A_RECORD_TYPE, type);
 		ret = tlsh_end(ts, sock, TLSH_COUNTER_POSTHS, TLSH_ALERT_FATAL,
 			       TLSH_UNEXPECTED_MESSAGE, false);
 		break;
@@ -468,16 +497,24 @@ void tlsh_sock_free(struct tlsh_sock *ts)
 	kfree(ts);
 }
 
+/* Whether a connection that l's accept() returns now sends close_notify. */
+bool tlsh_listener_close_notify(const struct tlsh_listener *l)
+{
+	return l->close_notify >= 0 ? l->close_notify : READ_ONCE(close_notify);
+}
+
 /*
- * Give sock, which the application's accept() returns with sk grafted and
- * kTLS TX and RX on, our ops wrapping tls_ops. Under lock_sock(sk); ts is
- * owned by sock from here and freed by its release.
+ * Give sock, which the application's accept() on l returns with sk grafted
+ * and kTLS TX and RX on, our ops wrapping tls_ops. Under lock_sock(sk); ts
+ * is owned by sock from here and freed by its release.
  */
 void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
-		      const struct proto_ops *tls_ops)
+		      const struct proto_ops *tls_ops,
+		      const struct tlsh_listener *l)
 {
 	ts->tls_ops = tls_ops;
-	ts->close_notify = READ_ONCE(close_notify);
+	ts->close_notify = tlsh_listener_close_notify(l);
+	ts->listener_id = l->id;
 	ts->ops = *tls_ops;
 	ts->ops.owner = THIS_MODULE;
 	ts->ops.release = tlsh_sock_release;

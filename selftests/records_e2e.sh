@@ -8,14 +8,17 @@
 # close_notify (EOF), fatal alert (ECONNRESET) and KeyUpdate / renegotiation
 # (ECONNRESET, the peer gets close_notify), what the peer sees of the
 # application's close (close_notify), and the module's counters. Plain kTLS
-# would fail those reads with EIO. TAP output.
+# would fail those reads with EIO. The daemon's log line for each
+# connection the module ended (KeyUpdate, renegotiation, fatal alert; none
+# for a close_notify) and its counts in `tlshelper status`; a listener
+# attached with --no-close-notify. TAP output.
 #
 #   scripts/vm-run.sh -t 600 -- selftests/records_e2e.sh
 # TLSHELPER=path picks another build of tlshelper, TLSH_KO another tlsh.ko.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-PLAN=16
+PLAN=22
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 T=$(mktemp -d /tmp/tlsh-rec.XXXXXX)
@@ -290,6 +293,46 @@ check "s_client sent a fatal alert" grep -qE '^>>> .*Alert.*fatal' "$T/s6.out"
 check "...the server's recv() raised ConnectionResetError, alert counter rose ($al0 -> $(counter alert))" \
 	eval 'reset_after "$c" "data b'"'PROVOKE\\\\\\\\n'"'|provoked|" &&
 	      [ "$(counter alert)" = $((al0 + 1)) ]'
+
+note "[${SECONDS}s]"
+# ---- 7: the daemon's line for each connection the module ended ----
+ev_lines() { grep -E '^tlshelper daemon: listener [0-9]+ peer ' "$T/daemon.log"; }
+ev_logged() {	# WHAT (ERE): a line for listener $rid, peer 127.0.0.1
+	ev_lines | grep -qE "^tlshelper daemon: listener $rid peer 127\.0\.0\.1:[0-9]+: $1"
+}
+ev_count_is() { [ "$(ev_lines | wc -l)" -ge "$1" ]; }
+wait_for 100 ev_count_is 3	# the daemon reads them asynchronously
+ev_lines | show "daemon: "
+check "daemon logged the KeyUpdate: 'listener $rid peer 127.0.0.1:PORT: key update: connection ended'" \
+	ev_logged 'key update: connection ended'
+check "...the renegotiation attempt" \
+	ev_logged 'renegotiation attempt: refused with no_renegotiation, connection ended'
+check "...the fatal alert, and nothing for the peers' close_notify (3 lines in all)" \
+	eval 'ev_logged "fatal alert [a-z_]+ \([0-9]+\): connection reset" &&
+	      [ "$(ev_lines | wc -l)" = 3 ]'
+"$TH" status | grep -E "^(daemon|listener $rid:)" | show "status: "
+check "tlshelper status counts them for the listener and the daemon" \
+	eval '"$TH" status | grep -E "^listener $rid:" |
+	      grep -q "event-alert 1 event-key-update 1 event-renegotiation 1" &&
+	      "$TH" status | grep -q "^daemon running: .*, post-handshake events 3$"'
+
+note "[${SECONDS}s]"
+# ---- 8: attach --no-close-notify: the application's close is a bare FIN ----
+NCN_PORT=9444
+"$PY" "$T/rec.py" "$NCN_PORT" "$T/rec2.log" 2>>"$T/rec.err" &
+pids+=($!)
+wait_listen "$NCN_PORT"
+nid=$("$TH" attach --port "$NCN_PORT" --cert "$CERT" --key "$KEY" --timeout 60000 \
+	--no-close-notify 2>&1)
+note "line server attached with --no-close-notify: listener $nid"
+converse "$T/s8.out" "printf 'CLOSE\n'" openssl s_client -connect "127.0.0.1:$NCN_PORT" \
+	-CAfile "$CA" -servername localhost -ign_eof -msg
+grep -E '^<<< .*Alert|^bye|closed|eof' "$T/s8.out" | show "s_client: "
+check "--no-close-notify: s_client gets the reply, then no close_notify (EOF alone)" \
+	eval 'grep -qx bye "$T/s8.out" && ! grep -qE "^<<< .*Alert" "$T/s8.out"'
+check "...status: close-notify off for that listener, on for the others" \
+	eval '"$TH" status | grep -E "^listener $nid:" | grep -q " close-notify off " &&
+	      "$TH" status | grep -E "^listener $rid:" | grep -q " close-notify on "'
 
 note "[${SECONDS}s]"
 # ---- the kernel stayed quiet ----

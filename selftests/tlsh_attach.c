@@ -609,27 +609,19 @@ TEST_F(attach, blocked_accept_is_woken_by_the_hand_off)
 
 TEST_F(attach, ipv6_listener_handed_off)
 {
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	socklen_t len = sizeof(a6);
+	struct sockaddr_in6 a6;
 	char buf[8], ulp[16];
 	int l6, c, s;
 	uint32_t id;
 
-	l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l6 < 0 || bind(l6, (struct sockaddr *)&a6, sizeof(a6)))
+	l6 = attached_listener6(&self->nl, &a6, &id);
+	if (l6 == -1)
 		SKIP(return, "no IPv6 loopback");
-	ASSERT_EQ(0, listen(l6, 8));
-	ASSERT_EQ(0, getsockname(l6, (struct sockaddr *)&a6, &len));
-	set_timeouts(l6, IO_TIMEOUT_S);
-	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, l6, 0, 0, &id))
-		TH_LOG("%s", self->nl.errmsg);
+	ASSERT_LE(0, l6) TH_LOG("%s", self->nl.errmsg);
 	START_DAEMON(D_OK);
 
-	c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c = client_connect_sa((struct sockaddr *)&a6, sizeof(a6));
 	ASSERT_LE(0, c);
-	set_timeouts(c, IO_TIMEOUT_S);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&a6, sizeof(a6)));
 	ASSERT_EQ(0, install_keys(c, TLSH_TLS13, false));
 	ASSERT_EQ(2, send(c, "v6", 2, 0));
 
@@ -1236,6 +1228,8 @@ static int unprivileged_commands(int lfd)
 		return 4;
 	if (tlsh_nl_join_ready(&grp) != -EPERM)
 		return 5;
+	if (tlsh_nl_join_events(&grp) != -EPERM)
+		return 6;
 	tlsh_nl_close(&grp);
 	tlsh_nl_close(&nl);
 	return 0;
@@ -1809,6 +1803,20 @@ TEST_F(attach, commands_check_their_attributes)
 	nla_put_u32(msg, TLSH_A_FD, self->lfd);
 	nla_put_u32(msg, TLSH_A_TIMEOUT_MS, 0);
 	EXPECT_EQ(-ERANGE, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	/* close_notify is 0 or 1. */
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_ATTACH);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, TLSH_A_FD, self->lfd);
+	nla_put_u8(msg, TLSH_A_CLOSE_NOTIFY, 2);
+	EXPECT_EQ(-ERANGE, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	/* An EVENT attribute means nothing to ATTACH. */
+	msg = tlsh_nl_msg_new(&self->nl, TLSH_CMD_ATTACH);
+	ASSERT_NE(NULL, msg);
+	nla_put_u32(msg, TLSH_A_FD, self->lfd);
+	nla_put_u32(msg, TLSH_A_EVENT, TLSH_EVENT_ALERT);
+	EXPECT_EQ(-EINVAL, tlsh_nl_transact(&self->nl, msg, NULL, NULL));
+	/* Nothing was attached by any of these. */
+	ATTACH(0);
 }
 
 TEST_HARNESS_MAIN

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include "ktls.h"
+#include "nl.h"
 
 #define IO_TIMEOUT_S	30	/* never hit unless something hangs */
 
@@ -56,20 +57,68 @@ static inline void set_timeouts(int fd, int seconds)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* A loopback listener on an ephemeral port; *addr gets its address. */
-static inline int make_listener(struct sockaddr_in *addr, int backlog)
+/* Listen on addr (its port 0: an ephemeral one, written back); fd or -1. */
+static inline int make_listener_sa(struct sockaddr *addr, socklen_t len,
+				   int backlog)
 {
-	socklen_t len = sizeof(*addr);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
+	if (bind(fd, addr, len) || listen(fd, backlog) ||
+	    getsockname(fd, addr, &len)) {
+		close(fd);
+		return -1;
+	}
+	set_timeouts(fd, IO_TIMEOUT_S);
+	return fd;
+}
+
+/* A loopback listener on an ephemeral port; *addr gets its address. */
+static inline int make_listener(struct sockaddr_in *addr, int backlog)
+{
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    listen(fd, backlog) ||
-	    getsockname(fd, (struct sockaddr *)addr, &len)) {
+	return make_listener_sa((struct sockaddr *)addr, sizeof(*addr),
+				backlog);
+}
+
+/* An IPv6 loopback listener likewise; -1 where there is no IPv6. */
+static inline int make_listener6(struct sockaddr_in6 *addr, int backlog)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->sin6_family = AF_INET6;
+	addr->sin6_addr = in6addr_loopback;
+	return make_listener_sa((struct sockaddr *)addr, sizeof(*addr),
+				backlog);
+}
+
+/*
+ * make_listener6(), attached through nl (its id in *id): the fd, -1 where
+ * there is no IPv6, -2 if ATTACH failed (nl->errmsg says why).
+ */
+static inline int attached_listener6(struct tlsh_nl *nl,
+				     struct sockaddr_in6 *addr, uint32_t *id)
+{
+	int fd = make_listener6(addr, 8);
+
+	if (fd >= 0 && tlsh_nl_attach(nl, fd, 0, 0, id)) {
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+/* A client connected to addr, of either family. */
+static inline int client_connect_sa(const struct sockaddr *addr,
+				    socklen_t len)
+{
+	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, addr, len)) {
 		close(fd);
 		return -1;
 	}
@@ -79,16 +128,8 @@ static inline int make_listener(struct sockaddr_in *addr, int backlog)
 
 static inline int client_connect(const struct sockaddr_in *addr)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)addr, sizeof(*addr))) {
-		close(fd);
-		return -1;
-	}
-	set_timeouts(fd, IO_TIMEOUT_S);
-	return fd;
+	return client_connect_sa((const struct sockaddr *)addr,
+				 sizeof(*addr));
 }
 
 #endif

@@ -333,11 +333,12 @@ TEST_F(tlsh, get_rejects_attributes)
 	tlsh_nl_close(&nl);
 }
 
-/* READY goes from the kernel to the daemon only. */
+/* READY and EVENT go from the kernel to the daemon only. */
 TEST_F(tlsh, non_request_commands_are_not_supported)
 {
 	static const uint8_t cmds[] = {
-		TLSH_CMD_UNSPEC, TLSH_CMD_READY, TLSH_CMD_MAX + 1,
+		TLSH_CMD_UNSPEC, TLSH_CMD_READY, TLSH_CMD_EVENT,
+		TLSH_CMD_MAX + 1,
 	};
 	struct tlsh_nl nl;
 	size_t i;
@@ -369,7 +370,10 @@ TEST_F(tlsh, get_works_in_another_netns)
 	EXPECT_EQ(0, in_child(get_in_new_netns));
 }
 
-static int join_ready_group(bool as_nobody)
+/* Set before in_child(join_as_...): the multicast group to join. */
+static const char *group_to_join;
+
+static int join_group(bool as_nobody)
 {
 	struct nl_sock *sk;
 	int grp, ret;
@@ -379,7 +383,7 @@ static int join_ready_group(bool as_nobody)
 	sk = nl_socket_alloc();
 	if (!sk || genl_connect(sk))
 		return 10;
-	grp = genl_ctrl_resolve_grp(sk, TLSH_GENL_NAME, TLSH_MCGRP_READY);
+	grp = genl_ctrl_resolve_grp(sk, TLSH_GENL_NAME, group_to_join);
 	if (grp < 0)
 		return 11;
 	ret = nl_socket_add_membership(sk, grp);
@@ -389,20 +393,29 @@ static int join_ready_group(bool as_nobody)
 	return ret == -NLE_PERM ? 1 : 12;
 }
 
-static int join_ready_as_root(void)
+static int join_as_root(void)
 {
-	return join_ready_group(false);
+	return join_group(false);
 }
 
-static int join_ready_as_nobody(void)
+static int join_as_nobody(void)
 {
-	return join_ready_group(true);
+	return join_group(true);
 }
 
 TEST_F(tlsh, ready_group_needs_cap_net_admin)
 {
-	EXPECT_EQ(0, in_child(join_ready_as_root));
-	EXPECT_EQ(1, in_child(join_ready_as_nobody));
+	group_to_join = TLSH_MCGRP_READY;
+	EXPECT_EQ(0, in_child(join_as_root));
+	EXPECT_EQ(1, in_child(join_as_nobody));
+}
+
+/* EVENT names other processes' peers: admin only, like READY. */
+TEST_F(tlsh, events_group_needs_cap_net_admin)
+{
+	group_to_join = TLSH_MCGRP_EVENTS;
+	EXPECT_EQ(0, in_child(join_as_root));
+	EXPECT_EQ(1, in_child(join_as_nobody));
 }
 
 TEST_F(tlsh, unload_with_client_socket_open)

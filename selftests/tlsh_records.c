@@ -11,7 +11,10 @@
  *
  * The application must see what a plain TCP server would: EOF for a
  * close_notify, ECONNRESET for a fatal alert or a connection the module
- * had to end, never EIO.
+ * had to end, never EIO. Each such end but the close_notify reaches a
+ * subscriber of the events group, exactly once: the fixture subscribes
+ * before the connection and checks at teardown that no event is left
+ * unread.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -28,6 +31,7 @@
 #include <netinet/tcp.h>
 
 #include "kselftest_harness.h"
+#include "addr.h"
 #include "ktls.h"
 #include "nl.h"
 #include "recordcrypto.h"
@@ -50,6 +54,7 @@
 #define HS_CLIENT_HELLO		1
 #define HS_NEW_SESSION_TICKET	4
 #define HS_KEY_UPDATE		24
+#define T_HEARTBEAT		24
 
 static const char *const param_path =
 	"/sys/module/tlsh/parameters/close_notify";
@@ -274,6 +279,7 @@ FIXTURE(records) {
 	int lfd;
 	struct sockaddr_in addr;
 	struct tlsh_nl nl;
+	struct tlsh_nl events;	/* subscribed to TLSH_MCGRP_EVENTS */
 	uint32_t id;
 	struct daemon d;
 	bool daemon_running;
@@ -293,19 +299,19 @@ FIXTURE_VARIANT_ADD(records, tls12) {
 	.version = TLSH_TLS12,
 };
 
-/* Connect a raw client and accept its handed-off connection. */
-static int handed_off(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(records) *self, uint16_t version,
+/* Connect a raw client to lfd and accept its handed-off connection. */
+static int handed_off(struct __test_metadata *_metadata, int lfd,
+		      const struct sockaddr_in *addr, uint16_t version,
 		      struct peer *p)
 {
 	int c, s;
 
-	c = client_connect(&self->addr);
+	c = client_connect(addr);
 	EXPECT_LE(0, c);
 	if (c < 0)
 		return -1;
 	peer_init(p, c, version);
-	s = accept(self->lfd, NULL, NULL);
+	s = accept(lfd, NULL, NULL);
 	EXPECT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
 	if (s >= 0)
 		set_timeouts(s, IO_TIMEOUT_S);
@@ -328,13 +334,17 @@ FIXTURE_SETUP(records)
 	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
 				 strerror(-err));
 	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
+	ASSERT_EQ(0, tlsh_nl_open(&self->events));
+	ASSERT_EQ(0, tlsh_nl_join_events(&self->events))
+		TH_LOG("%s", self->events.errmsg);
 	self->lfd = make_listener(&self->addr, 16);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 0, 0, &self->id))
 		TH_LOG("%s", self->nl.errmsg);
 	ASSERT_EQ(0, daemon_start(&self->d, variant->version));
 	self->daemon_running = true;
-	self->s = handed_off(_metadata, self, variant->version, &self->peer);
+	self->s = handed_off(_metadata, self->lfd, &self->addr,
+			     variant->version, &self->peer);
 	ASSERT_LE(0, self->s);
 }
 
@@ -351,11 +361,65 @@ FIXTURE_TEARDOWN(records)
 	if (self->lfd >= 0)
 		close(self->lfd);
 	tlsh_nl_close(&self->nl);
+	/* Every event was expected, and read, by the test. */
+	if (self->events.sock) {
+		struct tlsh_nl_event ev;
+
+		EXPECT_EQ(-EAGAIN, tlsh_nl_read_event(&self->events, &ev))
+			TH_LOG("unread event %u of listener %u, peer %s",
+			       ev.kind, ev.listener_id, ev.peer);
+		tlsh_nl_close(&self->events);
+	}
 	/* Nothing may keep module code pinned once everything is closed. */
 	if (kmod_loaded())
 		EXPECT_EQ(0, kmod_unload_settled());
 	EXPECT_EQ(0, kmsg_count_bad(_metadata, self->kmsg));
 	close(self->kmsg);
+}
+
+/* ---- events ---- */
+
+/*
+ * The next event subscriber sub gets is kind, for listener id and the peer
+ * p; *ev has it. The module sends it before the application's read
+ * returns, so it is there already.
+ */
+static bool expect_event_on(struct __test_metadata *_metadata,
+			    struct tlsh_nl *sub, uint32_t id, struct peer *p,
+			    uint32_t kind, struct tlsh_nl_event *ev)
+{
+	struct pollfd pfd = { .fd = tlsh_nl_fd(sub), .events = POLLIN };
+	struct sockaddr_storage local;
+	socklen_t len = sizeof(local);
+	char want_peer[64];
+	int err;
+
+	memset(ev, 0, sizeof(*ev));
+	if (getsockname(p->fd, (struct sockaddr *)&local, &len))
+		return false;
+	tlsh_addr_str((struct sockaddr *)&local, len, want_peer,
+		      sizeof(want_peer));
+	poll(&pfd, 1, 1000);
+	err = tlsh_nl_read_event(sub, ev);
+	if (err) {
+		TH_LOG("want event %u: read: %s", kind, strerror(-err));
+		return false;
+	}
+	if (ev->kind == kind && ev->listener_id == id &&
+	    !strcmp(ev->peer, want_peer))
+		return true;
+	TH_LOG("want event %u for listener %u peer %s: got %u for %u peer %s",
+	       kind, id, want_peer, ev->kind, ev->listener_id, ev->peer);
+	return false;
+}
+
+/* The same for the fixture's subscriber and listener. */
+static bool expect_event(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(records) *self, struct peer *p,
+			 uint32_t kind, struct tlsh_nl_event *ev)
+{
+	return expect_event_on(_metadata, &self->events, self->id, p, kind,
+			       ev);
 }
 
 /* ---- close_notify: EOF ---- */
@@ -683,6 +747,7 @@ static void expect_reset(struct __test_metadata *_metadata, int s,
 
 TEST_F(records, fatal_alert_resets_the_connection)
 {
+	struct tlsh_nl_event ev;
 	char buf[64];
 	ssize_t n;
 
@@ -694,6 +759,11 @@ TEST_F(records, fatal_alert_resets_the_connection)
 	expect_reset(_metadata, self->s, true);
 	EXPECT_EQ(1U, counter(TLSH_COUNTER_ALERT));
 	EXPECT_EQ(0U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
+	ASSERT_TRUE(expect_event(_metadata, self, &self->peer,
+				 TLSH_EVENT_ALERT, &ev));
+	EXPECT_EQ(40, ev.alert_desc);
+	EXPECT_EQ(-1, ev.hs_type);
+	EXPECT_EQ(-1, ev.record_type);
 
 	/* The connection is gone: reset, no close_notify ever. */
 	n = recv(self->peer.fd, buf, sizeof(buf), 0);
@@ -703,6 +773,7 @@ TEST_F(records, fatal_alert_resets_the_connection)
 
 TEST_F(records, warning_alert_skipped_or_fatal_by_version)
 {
+	struct tlsh_nl_event ev;
 	char buf[64];
 	size_t total = 0;
 	ssize_t n;
@@ -730,6 +801,10 @@ TEST_F(records, warning_alert_skipped_or_fatal_by_version)
 	/* Then a fatal one. */
 	expect_reset(_metadata, self->s, false);
 	EXPECT_EQ(1U, counter(TLSH_COUNTER_ALERT));
+	/* Only it is reported. */
+	ASSERT_TRUE(expect_event(_metadata, self, &self->peer,
+				 TLSH_EVENT_ALERT, &ev));
+	EXPECT_EQ(100, ev.alert_desc);
 }
 
 TEST_F(records, warning_alert_then_conversation_goes_on)
@@ -753,25 +828,41 @@ TEST_F(records, warning_alert_then_conversation_goes_on)
 
 /* ---- post-handshake messages ---- */
 
-TEST_F(records, key_update_or_renegotiation_ends_the_connection)
+/*
+ * Queue what the kernel cannot follow at p's version: a KeyUpdate (TLS
+ * 1.3) or a renegotiating ClientHello (TLS 1.2). Returns the event kind.
+ */
+static uint32_t add_key_update_or_renegotiation(struct peer *p)
 {
 	static const uint8_t hello[8] = { 3, 3 };
 	uint8_t update_requested = 1;
+
+	if (p->version == TLSH_TLS13) {
+		peer_add_handshake(p, HS_KEY_UPDATE, &update_requested, 1);
+		return TLSH_EVENT_KEY_UPDATE;
+	}
+	peer_add_handshake(p, HS_CLIENT_HELLO, hello, sizeof(hello));
+	return TLSH_EVENT_RENEGOTIATION;
+}
+
+TEST_F(records, key_update_or_renegotiation_ends_the_connection)
+{
+	struct tlsh_nl_event ev;
+	uint32_t kind;
 	uint8_t type;
 	char buf[64];
 
 	peer_add(&self->peer, RC_TYPE_APPDATA, "data", 4);
-	if (variant->version == TLSH_TLS13)
-		peer_add_handshake(&self->peer, HS_KEY_UPDATE,
-				   &update_requested, 1);
-	else
-		peer_add_handshake(&self->peer, HS_CLIENT_HELLO, hello,
-				   sizeof(hello));
+	kind = add_key_update_or_renegotiation(&self->peer);
 	ASSERT_EQ(0, peer_flush(&self->peer));
 
 	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
 	expect_reset(_metadata, self->s, false);
 	EXPECT_EQ(1U, counter(TLSH_COUNTER_POSTHS));
+	ASSERT_TRUE(expect_event(_metadata, self, &self->peer, kind, &ev));
+	EXPECT_EQ(variant->version == TLSH_TLS13 ? HS_KEY_UPDATE :
+		  HS_CLIENT_HELLO, ev.hs_type);
+	EXPECT_EQ(-1, ev.alert_desc);
 
 	/* The peer is told, then gets FIN. */
 	if (variant->version == TLSH_TLS12)
@@ -781,10 +872,31 @@ TEST_F(records, key_update_or_renegotiation_ends_the_connection)
 	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, (uint8_t *)buf));
 }
 
+/*
+ * What is queued on the fixture's peer makes the module end the
+ * connection with a fatal alert desc: the application reads ECONNRESET,
+ * counter and the subscriber see it (*ev), the peer gets the alert, EOF.
+ */
+static void ended_with_alert(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(records) *self, int counter_id,
+			     uint32_t kind, uint8_t desc,
+			     struct tlsh_nl_event *ev)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	expect_reset(_metadata, self->s, false);
+	EXPECT_EQ(1U, counter(counter_id));
+	ASSERT_TRUE(expect_event(_metadata, self, &self->peer, kind, ev));
+	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_FATAL, desc));
+	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
 TEST_F(records, unexpected_handshake_message_gets_an_alert)
 {
 	static const uint8_t ticket[13] = { 0, 0, 0, 60 };
 	uint8_t out[RC_MAX_PLAIN + 256], type;
+	struct tlsh_nl_event ev;
 
 	/* A server never gets a NewSessionTicket, nor a HelloRequest. */
 	if (variant->version == TLSH_TLS13)
@@ -792,16 +904,93 @@ TEST_F(records, unexpected_handshake_message_gets_an_alert)
 				   sizeof(ticket));
 	else
 		peer_add_handshake(&self->peer, HS_HELLO_REQUEST, NULL, 0);
-	ASSERT_EQ(0, peer_flush(&self->peer));
-
-	expect_reset(_metadata, self->s, false);
-	EXPECT_EQ(1U, counter(TLSH_COUNTER_POSTHS));
-	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_FATAL, 10));
-	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+	ended_with_alert(_metadata, self, TLSH_COUNTER_POSTHS,
+			 TLSH_EVENT_UNEXPECTED_HANDSHAKE, 10, &ev);
+	EXPECT_EQ(variant->version == TLSH_TLS13 ? HS_NEW_SESSION_TICKET :
+		  HS_HELLO_REQUEST, ev.hs_type);
 	/* And nothing more at close. */
 	close(self->s);
 	self->s = -1;
 	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
+}
+
+TEST_F(records, malformed_alert_gets_decode_error)
+{
+	static const uint8_t alert[3] = { A_FATAL, 40, 0 };
+	struct tlsh_nl_event ev;
+
+	peer_add(&self->peer, RC_TYPE_ALERT, alert, sizeof(alert));
+	ended_with_alert(_metadata, self, TLSH_COUNTER_ALERT,
+			 TLSH_EVENT_BAD_ALERT, 50, &ev);
+	EXPECT_EQ(-1, ev.alert_desc);
+}
+
+TEST_F(records, unknown_record_type_gets_unexpected_message)
+{
+	static const uint8_t beat[3] = { 1, 0, 0 };
+	struct tlsh_nl_event ev;
+
+	peer_add(&self->peer, T_HEARTBEAT, beat, sizeof(beat));
+	ended_with_alert(_metadata, self, TLSH_COUNTER_POSTHS,
+			 TLSH_EVENT_UNEXPECTED_RECORD, 10, &ev);
+	EXPECT_EQ(T_HEARTBEAT, ev.record_type);
+}
+
+/* A second subscriber gets the same event; one without the group none. */
+TEST_F(records, every_subscriber_gets_the_event)
+{
+	struct tlsh_nl second, none;
+	struct tlsh_nl_event ev;
+	uint32_t kind;
+
+	ASSERT_EQ(0, tlsh_nl_open(&second));
+	ASSERT_EQ(0, tlsh_nl_join_events(&second));
+	ASSERT_EQ(0, tlsh_nl_open(&none));
+	ASSERT_EQ(0, tlsh_nl_join_ready(&none));
+	kind = add_key_update_or_renegotiation(&self->peer);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	expect_reset(_metadata, self->s, false);
+
+	ASSERT_TRUE(expect_event(_metadata, self, &self->peer, kind, &ev));
+	EXPECT_TRUE(expect_event_on(_metadata, &second, self->id, &self->peer,
+				    kind, &ev));
+	EXPECT_EQ(-EAGAIN, tlsh_nl_read_event(&second, &ev));
+	/* READY's subscribers hear nothing of it. */
+	EXPECT_EQ(-EAGAIN, tlsh_nl_read_event(&none, &ev));
+	tlsh_nl_close(&none);
+	tlsh_nl_close(&second);
+}
+
+/* An IPv6 connection's event names its peer as [ADDR]:PORT. */
+TEST_F(records, ipv6_peer_in_the_event)
+{
+	struct sockaddr_in6 a6;
+	struct tlsh_nl_event ev;
+	struct peer p6;
+	int l6, c, s;
+	uint32_t id;
+
+	l6 = attached_listener6(&self->nl, &a6, &id);
+	if (l6 == -1)
+		SKIP(return, "no IPv6 loopback");
+	ASSERT_LE(0, l6) TH_LOG("%s", self->nl.errmsg);
+	c = client_connect_sa((struct sockaddr *)&a6, sizeof(a6));
+	ASSERT_LE(0, c);
+	peer_init(&p6, c, variant->version);
+	s = accept(l6, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	set_timeouts(s, IO_TIMEOUT_S);
+
+	peer_add_alert(&p6, A_FATAL, 40);
+	ASSERT_EQ(0, peer_flush(&p6));
+	expect_reset(_metadata, s, false);
+	ASSERT_TRUE(expect_event_on(_metadata, &self->events, id, &p6,
+				    TLSH_EVENT_ALERT, &ev));
+	EXPECT_EQ(0, strncmp(ev.peer, "[::1]:", 6)) TH_LOG("%s", ev.peer);
+	EXPECT_EQ(40, ev.alert_desc);
+	close(s);
+	close(c);
+	close(l6);
 }
 
 /* ---- the application closing ---- */
@@ -860,7 +1049,8 @@ TEST_F(records, close_notify_parameter_off_closes_with_fin_only)
 	int s2;
 
 	ASSERT_EQ(0, write_param("0"));
-	s2 = handed_off(_metadata, self, variant->version, &p2);
+	s2 = handed_off(_metadata, self->lfd, &self->addr, variant->version,
+			&p2);
 	ASSERT_EQ(0, write_param("1"));
 	ASSERT_LE(0, s2);
 	ASSERT_EQ(3, send(s2, "bye", 3, 0));
@@ -868,6 +1058,82 @@ TEST_F(records, close_notify_parameter_off_closes_with_fin_only)
 	EXPECT_TRUE(peer_expect_data(_metadata, &p2, "bye"));
 	EXPECT_EQ(PEER_EOF, peer_read(&p2, &type, out));
 	close(p2.fd);
+}
+
+/* A listener's close_notify from ATTACH, and GET's report of it. */
+static int attach_with_close_notify(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(records) *self,
+				    int close_notify, struct sockaddr_in *addr,
+				    uint32_t *id)
+{
+	struct tlsh_attach_opts o = { .close_notify = close_notify };
+	int lfd = make_listener(addr, 16);
+
+	EXPECT_LE(0, lfd);
+	if (lfd < 0)
+		return -1;
+	EXPECT_EQ(0, tlsh_nl_attach_opts(&self->nl, lfd, &o, id))
+		TH_LOG("%s", self->nl.errmsg);
+	return lfd;
+}
+
+/* GET's close_notify for listener id; -2 if it is not there. */
+static int reported_close_notify(uint32_t id)
+{
+	struct tlsh_status st;
+	char msg[256];
+	unsigned int i;
+
+	if (tlsh_nl_get_status(&st, msg, sizeof(msg)))
+		return -2;
+	for (i = 0; i < st.n_listeners && i < TLSH_STATUS_MAX_LISTENERS; i++)
+		if (st.listeners[i].id == id)
+			return st.listeners[i].close_notify;
+	return -2;
+}
+
+/*
+ * The application closes a connection of a listener attached with
+ * close_notify set to want (the parameter being the opposite): the peer
+ * gets "bye", then close_notify if want, then EOF.
+ */
+static void close_on_listener(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(records) *self, uint16_t version,
+			      int want)
+{
+	uint8_t out[RC_MAX_PLAIN + 256], type;
+	struct sockaddr_in addr;
+	struct peer p2;
+	uint32_t id = 0;
+	int lfd, s2;
+
+	ASSERT_EQ(0, write_param(want ? "0" : "1"));
+	lfd = attach_with_close_notify(_metadata, self, want, &addr, &id);
+	ASSERT_LE(0, lfd);
+	EXPECT_EQ(want, reported_close_notify(id));
+	/* The fixture's listener follows the parameter. */
+	EXPECT_EQ(!want, reported_close_notify(self->id));
+	s2 = handed_off(_metadata, lfd, &addr, version, &p2);
+	ASSERT_EQ(0, write_param("1"));
+	ASSERT_LE(0, s2);
+	ASSERT_EQ(3, send(s2, "bye", 3, 0));
+	close(s2);
+	EXPECT_TRUE(peer_expect_data(_metadata, &p2, "bye"));
+	if (want)
+		EXPECT_TRUE(peer_expect_alert(_metadata, &p2, A_WARNING, 0));
+	EXPECT_EQ(PEER_EOF, peer_read(&p2, &type, out));
+	close(p2.fd);
+	close(lfd);
+}
+
+TEST_F(records, listener_without_close_notify_closes_with_fin_only)
+{
+	close_on_listener(_metadata, self, variant->version, 0);
+}
+
+TEST_F(records, listener_with_close_notify_sends_it_despite_parameter)
+{
+	close_on_listener(_metadata, self, variant->version, 1);
 }
 
 /* ---- module lifetime ---- */

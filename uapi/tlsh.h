@@ -22,15 +22,19 @@
  * never EIO: the peer's close_notify is EOF, a fatal alert ECONNRESET, a
  * post-handshake message the kernel cannot follow (KeyUpdate,
  * renegotiation) ends the connection (close_notify or an alert to the
- * peer, then ECONNRESET). close() and shutdown(SHUT_WR) send a
- * close_notify before the FIN unless the module parameter close_notify
- * is 0 (read when accept() returns the socket).
+ * peer, then ECONNRESET). Each such end, and each fatal alert, is
+ * announced with EVENT on TLSH_MCGRP_EVENTS; the peer's close_notify is
+ * only counted. close() and shutdown(SHUT_WR) send a close_notify before
+ * the FIN unless the listener was attached with TLSH_A_CLOSE_NOTIFY 0, or
+ * without TLSH_A_CLOSE_NOTIFY while the module parameter close_notify is
+ * 0 (both read when accept() returns the socket).
  *
- * Every command, and joining TLSH_MCGRP_READY, requires CAP_NET_ADMIN. The
- * family is netns-aware: every command acts on the caller's network
- * namespace. Attribute validation is strict: an attribute a command does
- * not take is rejected with EINVAL, a missing required one with EINVAL, an
- * out-of-range value with ERANGE.
+ * Every command, and joining either multicast group, requires
+ * CAP_NET_ADMIN. The family is netns-aware: every command acts on the
+ * caller's network namespace, and notifications go to subscribers in the
+ * namespace of the connection they are about. Attribute validation is
+ * strict: an attribute a command does not take is rejected with EINVAL, a
+ * missing required one with EINVAL, an out-of-range value with ERANGE.
  */
 #ifndef _UAPI_LINUX_TLSH_H
 #define _UAPI_LINUX_TLSH_H
@@ -40,6 +44,9 @@
 
 /* Multicast group carrying TLSH_CMD_READY notifications. */
 #define TLSH_MCGRP_READY	"ready"
+
+/* Multicast group carrying TLSH_CMD_EVENT notifications. */
+#define TLSH_MCGRP_EVENTS	"events"
 
 enum tlsh_cmd {
 	TLSH_CMD_UNSPEC,
@@ -76,7 +83,8 @@ enum tlsh_cmd {
 	 * Attach the listening socket TLSH_A_FD (an fd of the caller: a plain
 	 * TCP/IPv4 or TCP/IPv6 listener of the caller's netns, without ULP,
 	 * sk_user_data or SO_REUSEPORT), optionally with TLSH_A_TIMEOUT_MS
-	 * (default 10000) and TLSH_A_MAX_IN_FLIGHT (default 1024). The reply
+	 * (default 10000), TLSH_A_MAX_IN_FLIGHT (default 1024) and
+	 * TLSH_A_CLOSE_NOTIFY (default: the module parameter). The reply
 	 * carries the new TLSH_A_LISTENER_ID. EBUSY if it is attached
 	 * already or a thread is blocked in accept() on it: attach before the
 	 * server accepts, or while it waits in poll/epoll. An attached
@@ -99,6 +107,20 @@ enum tlsh_cmd {
 	 */
 	TLSH_CMD_GET,
 
+	/*
+	 * Kernel to subscribers of TLSH_MCGRP_EVENTS: a connection that the
+	 * application accepted from listener TLSH_A_LISTENER_ID (which may
+	 * be detached or closed by now) was ended by tlsh.ko because of a
+	 * record its peer sent. Carries TLSH_A_EVENT, TLSH_A_PEER (when the
+	 * socket is IPv4 or IPv6) and the detail enum tlsh_event names. Not
+	 * sent for the peer's close_notify, the normal end of a connection
+	 * (TLSH_COUNTER_CLOSE_NOTIFY counts those). Best effort: lost when
+	 * memory or the subscriber's receive buffer runs out (ENOBUFS on its
+	 * socket); the counters always have it. Not a request: sending it
+	 * gives EOPNOTSUPP.
+	 */
+	TLSH_CMD_EVENT,
+
 	__TLSH_CMD_MAX,
 };
 
@@ -116,7 +138,8 @@ enum tlsh_attr {
 
 	/*
 	 * nest, repeated, one per attached listener; inside:
-	 * TLSH_A_LISTENER_ID, TLSH_A_TIMEOUT_MS, TLSH_A_MAX_IN_FLIGHT and
+	 * TLSH_A_LISTENER_ID, TLSH_A_TIMEOUT_MS, TLSH_A_MAX_IN_FLIGHT,
+	 * TLSH_A_CLOSE_NOTIFY (what accept() would give now) and
 	 * TLSH_A_COUNTERS for that listener alone.
 	 */
 	TLSH_A_LISTENER,
@@ -135,6 +158,30 @@ enum tlsh_attr {
 
 	/* u32: bound on pending + in-flight + ready connections */
 	TLSH_A_MAX_IN_FLIGHT,
+
+	/*
+	 * u8, 0 or 1: whether the application's close() and shutdown(SHUT_WR)
+	 * send a close_notify before the FIN
+	 */
+	TLSH_A_CLOSE_NOTIFY,
+
+	/* u32: enum tlsh_event */
+	TLSH_A_EVENT,
+
+	/* u8: the alert description the peer sent */
+	TLSH_A_ALERT_DESC,
+
+	/* u8: the type of the handshake message the peer sent */
+	TLSH_A_HS_TYPE,
+
+	/* u8: the content type of the record the peer sent */
+	TLSH_A_RECORD_TYPE,
+
+	/*
+	 * binary: the peer's address, a struct sockaddr_in or struct
+	 * sockaddr_in6 (told apart by its family field)
+	 */
+	TLSH_A_PEER,
 
 	__TLSH_A_MAX,
 };
@@ -166,5 +213,38 @@ enum tlsh_counter {
 };
 
 #define TLSH_COUNTER_MAX (__TLSH_COUNTER_MAX - 1)
+
+/*
+ * TLSH_A_EVENT: why tlsh.ko ended a connection after the hand-off, what
+ * it sent the peer, and the attribute with the detail. The application
+ * reads ECONNRESET in every case. A reader must accept kinds it does not
+ * know.
+ */
+enum tlsh_event {
+	TLSH_EVENT_UNSPEC,
+	/* a fatal alert (TLSH_A_ALERT_DESC): reset, nothing sent */
+	TLSH_EVENT_ALERT,
+	/* an alert record that is not two bytes: decode_error */
+	TLSH_EVENT_BAD_ALERT,
+	/* a TLS 1.3 KeyUpdate (TLSH_A_HS_TYPE): close_notify (no rekeying) */
+	TLSH_EVENT_KEY_UPDATE,
+	/* a TLS 1.2 ClientHello (TLSH_A_HS_TYPE): no_renegotiation alert */
+	TLSH_EVENT_RENEGOTIATION,
+	/*
+	 * any other handshake message (TLSH_A_HS_TYPE, absent if the record
+	 * is empty), e.g. a NewSessionTicket or HelloRequest sent to a
+	 * server: unexpected_message
+	 */
+	TLSH_EVENT_UNEXPECTED_HANDSHAKE,
+	/*
+	 * a record neither data, alert nor handshake (TLSH_A_RECORD_TYPE):
+	 * unexpected_message
+	 */
+	TLSH_EVENT_UNEXPECTED_RECORD,
+
+	__TLSH_EVENT_MAX,
+};
+
+#define TLSH_EVENT_MAX (__TLSH_EVENT_MAX - 1)
 
 #endif /* _UAPI_LINUX_TLSH_H */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "daemon.h"
 #include "nl.h"
 
 #define TLSHELPER "build/tlshelper"
@@ -191,6 +192,51 @@ TEST(names_cover_the_protocol)
 	EXPECT_EQ(NULL, tlsh_counter_name(TLSH_COUNTER_MAX + 1));
 	for (i = TLSH_CMD_READY; i <= TLSH_CMD_MAX; i++)
 		EXPECT_STRNE("UNKNOWN", tlsh_cmd_name(i));
+	for (i = TLSH_EVENT_ALERT; i <= TLSH_EVENT_MAX; i++)
+		EXPECT_NE(NULL, tlsh_event_name(i));
+	EXPECT_EQ(NULL, tlsh_event_name(TLSH_EVENT_UNSPEC));
+	EXPECT_EQ(NULL, tlsh_event_name(TLSH_EVENT_MAX + 1));
+}
+
+TEST(attach_help_names_close_notify)
+{
+	struct run r;
+
+	RUN(&r, "attach", "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "--no-close-notify"));
+}
+
+/* The close-notify= setting of attach requests, config and state files. */
+TEST(close_notify_setting_round_trip)
+{
+	char line[256], out[256], err[128];
+	struct tlsh_spec s;
+	const char *verb;
+
+	snprintf(line, sizeof(line), "listen port=1 cert=/c key=/k");
+	ASSERT_EQ(0, tlsh_spec_parse(line, &verb, &s, err, sizeof(err)));
+	EXPECT_EQ(-1, s.close_notify);
+	ASSERT_LT(0, tlsh_spec_format("listen", &s, out, sizeof(out)));
+	EXPECT_EQ(NULL, strstr(out, "close-notify"));
+	tlsh_spec_free(&s);
+
+	snprintf(line, sizeof(line), "attach cert=/c key=/k close-notify=off");
+	ASSERT_EQ(0, tlsh_spec_parse(line, &verb, &s, err, sizeof(err)));
+	EXPECT_EQ(0, s.close_notify);
+	ASSERT_LT(0, tlsh_spec_format("attach", &s, out, sizeof(out)));
+	EXPECT_STREQ("attach cert=/c key=/k close-notify=off", out);
+	tlsh_spec_free(&s);
+
+	snprintf(line, sizeof(line), "attach cert=/c key=/k close-notify=on");
+	ASSERT_EQ(0, tlsh_spec_parse(line, &verb, &s, err, sizeof(err)));
+	EXPECT_EQ(1, s.close_notify);
+	tlsh_spec_free(&s);
+
+	snprintf(line, sizeof(line), "attach close-notify=maybe");
+	EXPECT_EQ(-1, tlsh_spec_parse(line, &verb, &s, err, sizeof(err)));
+	EXPECT_STREQ("bad value for close-notify: 'maybe'", err);
+	tlsh_spec_free(&s);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "addr.h"
+
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+int tlsh_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
+		  size_t buflen)
+{
+	char host[INET6_ADDRSTRLEN];
+	int port = -1;
+
+	/* Long enough first: a short buffer may not even hold the family. */
+	if (len >= sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+		snprintf(buf, buflen, "%s:%d", host, port);
+	} else if (len >= sizeof(struct sockaddr_in6) &&
+		   sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(buf, buflen, "[%s]:%d", host, port);
+	} else {
+		snprintf(buf, buflen, "?");
+	}
+	return port;
+}
+
+void tlsh_peer_str(int fd, char *buf, size_t buflen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len))
+		snprintf(buf, buflen, "?");
+	else
+		tlsh_addr_str((struct sockaddr *)&ss, len, buf, buflen);
+}

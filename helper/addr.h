@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Socket addresses as text, for log lines. */
+#ifndef TLSH_ADDR_H
+#define TLSH_ADDR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * "192.0.2.1:443" or "[2001:db8::1]:443" for an AF_INET or AF_INET6
+ * address of len bytes, "?" for anything else. Returns the port, or -1.
+ */
+int tlsh_addr_str(const struct sockaddr *sa, socklen_t len, char *buf,
+		  size_t buflen);
+
+/* The peer of socket fd (getpeername), like tlsh_addr_str(). */
+void tlsh_peer_str(int fd, char *buf, size_t buflen);
+
+#endif
