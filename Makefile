@@ -31,11 +31,11 @@ SELFTESTS := $(ST_SRCS:selftests/%.c=$(B)/selftests/%)
 KTOOLS    := build
 KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 
-.PHONY: all deps helper kmod tests tests-asan selftests check check-host check-vm \
-	checkpatch demo bench clean distclean
+.PHONY: all deps helper kmod tests tests-asan selftests bench-progs check \
+	check-host check-vm checkpatch demo bench clean distclean
 .DELETE_ON_ERROR:
 
-all: deps helper kmod tests selftests $(B)/loadgen
+all: deps helper kmod tests selftests bench-progs
 
 deps:
 	@scripts/deps.sh
@@ -57,10 +57,15 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 $(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The benchmark's load generator (GnuTLS client, independent of the engine).
-$(B)/loadgen: scripts/bench/loadgen.c
+# The benchmark's own programs (scripts/bench/): the handshake load generator
+# and the bulk-transfer client (GnuTLS, independent of the engine) and the
+# plaintext bulk server.
+BENCH_PROGS := $(B)/loadgen $(B)/bulkclient $(B)/bulkserv
+bench-progs: $(BENCH_PROGS)
+# --as-needed: bulkserv, run once per connection, loads no library it does not use.
+$(BENCH_PROGS): $(B)/%: scripts/bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--as-needed $(PKG_LIBS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
