@@ -57,17 +57,20 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 $(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The benchmark's programs (scripts/bench/): the load generator (a GnuTLS
-# client, independent of the engine), the daemon's handshake loop as a
-# server on a port (no tlsh.ko), and the floors: nettle's public-key work
-# and the kernel's TCP work of one handshake.
+# The benchmark's programs (scripts/bench/): the load generator and the
+# bulk-transfer client (GnuTLS clients, independent of the engine), the
+# plaintext bulk server, the daemon's handshake loop as a server on a port
+# (no tlsh.ko), and the floors: nettle's public-key work and the kernel's
+# TCP work of one handshake.
 BENCH_PROGS := $(B)/bench/loadgen $(B)/bench/hs-server $(B)/bench/floor \
-	$(B)/bench/tcp-floor
+	$(B)/bench/tcp-floor $(B)/bench/bulkclient $(B)/bench/bulkserv
 bench-progs: $(BENCH_PROGS)
 
-$(B)/bench/loadgen $(B)/bench/tcp-floor: $(B)/bench/%: scripts/bench/%.c | deps
+# --as-needed: bulkserv, run once per connection, loads no library it does not use.
+$(B)/bench/loadgen $(B)/bench/tcp-floor $(B)/bench/bulkclient $(B)/bench/bulkserv: \
+		$(B)/bench/%: scripts/bench/%.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -Wl,--as-needed $(PKG_LIBS)
 
 $(B)/bench/floor: scripts/bench/floor.c | deps
 	@mkdir -p $(dir $@)

@@ -204,29 +204,6 @@ elif cmd == "partial": partial(int(a[0]), a[1])
 elif cmd == "coalesced": coalesced(int(a[0]), a[1], a[2], a[3])
 PYEOF
 
-wait_listen() {	# PORT: until something listens on 127.0.0.1:PORT
-	local hex
-	hex=$(printf '%04X' "$1")
-	for _ in $(seq 300); do
-		grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-start_daemon() {	# [ARGS...]: start the daemon, wait for its socket
-	"$TH" daemon "$@" >>"$T/daemon.log" 2>&1 &
-	dpid=$!
-	for _ in $(seq 100); do
-		[ -S "$TLSH_DAEMON_DIR/daemon.sock" ] &&
-			"$TH" status >/dev/null 2>&1 &&
-			grep -q "running: pid $dpid" "$T/daemon.log" && return 0
-		kill -0 "$dpid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 stop_daemon() {	# SIGNAL
 	kill "-$1" "$dpid" 2>/dev/null
 	wait "$dpid" 2>/dev/null
@@ -241,14 +218,6 @@ listener_counter() {	# ID NAME
 }
 global_counter() {	# NAME
 	"$TH" status 2>/dev/null | awk -v k="$1" '$1 == k && NF == 2 { print $2 }'
-}
-wait_for() {	# TENTHS COMMAND...: until COMMAND succeeds
-	local i
-	for ((i = 0; i < $1; i++)); do
-		"${@:2}" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 counter_is() { [ "$(listener_counter "$1" "$2")" = "$3" ]; }
 global_is() { [ "$(global_counter "$1")" = "$2" ]; }

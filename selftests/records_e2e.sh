@@ -85,23 +85,6 @@ while True:
     threading.Thread(target=handle, args=(c, i), daemon=True).start()
 PYEOF
 
-wait_listen() {	# PORT
-	local hex
-	hex=$(printf '%04X' "$1")
-	for _ in $(seq 300); do
-		grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0
-		sleep 0.1
-	done
-	return 1
-}
-wait_for() {	# TENTHS COMMAND...
-	local i
-	for ((i = 0; i < $1; i++)); do
-		"${@:2}" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 counter() {	# NAME: the module's global counter
 	"$TH" status 2>/dev/null | awk -v k="$1" '$1 == k && NF == 2 { print $2 }'
 }
@@ -130,13 +113,7 @@ head -c 200000 /dev/urandom >"$T/www/file.bin"
 rm -rf "$TLSH_DAEMON_DIR"
 dmesg_before=$(dmesg | wc -l)
 
-"$TH" daemon --workers 1 >>"$T/daemon.log" 2>&1 &
-dpid=$!
-started() {
-	[ -S "$TLSH_DAEMON_DIR/daemon.sock" ] && "$TH" status >/dev/null 2>&1 &&
-		grep -q "running: pid $dpid" "$T/daemon.log"
-}
-wait_for 100 started || { show "daemon: " "$T/daemon.log"; echo "Bail out! daemon did not start"; exit 1; }
+start_daemon --workers 1 || { show "daemon: " "$T/daemon.log"; echo "Bail out! daemon did not start"; exit 1; }
 
 note "[${SECONDS}s]"
 # ---- 1: python -m http.server (HTTP/1.1 keep-alive), curl ----

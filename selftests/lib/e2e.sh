@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the end-to-end VM scripts (selftests/daemon_e2e.sh,
-# selftests/records_e2e.sh) after they set T (their temp dir) and
-# TLSH_DAEMON_DIR: TAP helpers, cleanup of what they started, and a test
-# CA with a localhost certificate. Not a test itself (selftest-list.sh
-# lists only selftests/*.sh).
+# selftests/records_e2e.sh, scripts/bench/vm-bulk.sh) after they set T
+# (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR: TAP
+# helpers, waiting for listeners and the daemon, cleanup of what they
+# started, and a test CA with a localhost certificate. Not a test itself
+# (selftest-list.sh lists only selftests/*.sh). Safe under set -e.
 
 n=0
 failures=0
@@ -27,10 +28,10 @@ dpid=
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null
+		kill -9 "$p" 2>/dev/null || true
 	done
-	[ -n "$dpid" ] && kill -9 "$dpid" 2>/dev/null
-	wait 2>/dev/null
+	[ -z "$dpid" ] || kill -9 "$dpid" 2>/dev/null || true
+	wait 2>/dev/null || true
 	# Sockets on module ops pin it: unload once they are all closed.
 	for _ in $(seq 50); do
 		rmmod tlsh 2>/dev/null && break
@@ -40,6 +41,38 @@ cleanup() {
 	rm -rf "$T" "$TLSH_DAEMON_DIR"
 }
 trap cleanup EXIT
+
+wait_for() {	# TENTHS COMMAND...: until COMMAND succeeds
+	local i
+	for ((i = 0; i < $1; i++)); do
+		"${@:2}" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_listen() {	# PORT: until something listens on 127.0.0.1:PORT
+	local hex
+	hex=$(printf '%04X' "$1")
+	for _ in $(seq 300); do
+		grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_daemon() {	# [ARGS...]: start "$TH daemon" (log $T/daemon.log), wait for its socket
+	"$TH" daemon "$@" >>"$T/daemon.log" 2>&1 &
+	dpid=$!
+	for _ in $(seq 100); do
+		[ -S "$TLSH_DAEMON_DIR/daemon.sock" ] &&
+			"$TH" status >/dev/null 2>&1 &&
+			grep -q "running: pid $dpid" "$T/daemon.log" && return 0
+		kill -0 "$dpid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
 
 # $CA signs $CERT (localhost, 127.0.0.1) for $KEY; all ECDSA P-256.
 gen_certs() {
