@@ -63,7 +63,7 @@ chmod +x /sbin/modprobe
 # A Debian host's udev loads the CPU's crypto drivers at boot (by CPU
 # modalias); this init has no udev. Without them kTLS would run the
 # kernel's generic C AES and ChaCha20 while userspace peers use AES-NI.
-for m in aesni_intel ghash_clmulni_intel chacha20_x86_64 poly1305_x86_64; do
+for m in aesni_intel ghash_clmulni_intel chacha_x86_64 poly1305_x86_64; do
 	/sbin/modprobe -q "$m" || echo "vm-init: cannot load $m"
 done
 
