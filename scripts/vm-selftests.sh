@@ -17,9 +17,11 @@ for t in "$@"; do
 	name=$(basename "$t")
 	name=${name%.sh}
 	echo "# vm: running $t"
+	t0=$SECONDS
 	timeout -k 5 "$per_test_timeout" "$t" </dev/null >"$outdir/$name.log" 2>&1
 	rc=$?
 	cat "$outdir/$name.log"
+	echo "# vm: $t took $((SECONDS - t0)) s (limit ${per_test_timeout} s)"
 	[ $rc -eq 124 ] && echo "# vm: $t timed out after ${per_test_timeout}s" |
 		tee -a "$outdir/$name.log"
 	echo $rc >"$outdir/$name.rc"
