@@ -316,6 +316,7 @@ bulk_report() {	# FILE
 	function per_mib(x, mib) { return x == "-" || x == "" || mib <= 0 ? -1 : x * 1000 / mib }
 	function fmt(x) { return x < 0 ? "-" : sprintf("%.1f ms", x) }
 	function rat(a, b) { return a < 0 || b <= 0 ? "-" : sprintf("%.2f", a / b) }
+	{ sub(/\r$/, "") }	# the VM console ends lines with CR LF
 	/^bulk / {
 		c = kv($0, "case"); d = kv($0, "dir")
 		mib = kv($0, "bytes") / 1048576
