@@ -120,7 +120,6 @@ static void drain(struct daemon *d)
 {
 	while (atomic_load(&d->claimed) < d->max_claimed) {
 		struct listener *l;
-		struct dconn *c;
 		uint32_t id = 0;
 		int fd, err;
 
@@ -132,21 +131,14 @@ static void drain(struct daemon *d)
 			return;
 		}
 		l = tlshd_find_listener(d, id);
-		c = l ? calloc(1, sizeof(*c)) : NULL;
-		if (!c) {
+		if (!l || tlshd_claimed(d, l, fd)) {
 			tlshd_log("listener %u: %s: connection refused", id,
 				l ? "out of memory" :
 				    "no credentials for this listener");
 			if (tlsh_nl_done(&d->cmd, fd, l ? ENOMEM : ENOKEY))
 				tlshd_log("%s", d->cmd.errmsg);
 			close(fd);
-			continue;
 		}
-		atomic_fetch_add(&l->refs, 1);
-		c->l = l;
-		c->fd = fd;
-		atomic_fetch_add(&d->claimed, 1);
-		tlshd_worker_give(tlshd_least_loaded(d), c);
 	}
 }
 
@@ -469,15 +461,6 @@ static unsigned int fd_budget(unsigned int want)
 
 enum { TAG_READY, TAG_EVENTS, TAG_CTL, TAG_SIG, TAG_KICK };
 
-static int watch(int ep, int fd, unsigned int tag)
-{
-	struct epoll_event ev = {
-		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
-	};
-
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static void stop(struct daemon *d, int status)
 {
 	d->exit_status = status;
@@ -545,7 +528,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	char err[300], sockpath[512];
 	sigset_t mask;
 	long ncpu;
-	int e, ep;
+	int e;
 
 	memset(d, 0, sizeof(*d));
 	d->o = o;
@@ -597,11 +580,12 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	if (tlshd_workers_start(d, o->workers ? o->workers : (unsigned int)ncpu))
 		goto out;
 	/* The main thread's fds go into worker 0's epoll: it runs here. */
-	ep = d->workers[0].ep;
-	if (watch(ep, tlsh_nl_fd(&d->ready), TAG_READY) ||
-	    watch(ep, d->ctl, TAG_CTL) || watch(ep, d->sig, TAG_SIG) ||
-	    watch(ep, d->kick, TAG_KICK) ||
-	    (d->evsub.sock && watch(ep, tlsh_nl_fd(&d->evsub), TAG_EVENTS))) {
+	if (tlshd_watch_main(d, tlsh_nl_fd(&d->ready), TAG_READY) ||
+	    tlshd_watch_main(d, d->ctl, TAG_CTL) ||
+	    tlshd_watch_main(d, d->sig, TAG_SIG) ||
+	    tlshd_watch_main(d, d->kick, TAG_KICK) ||
+	    (d->evsub.sock &&
+	     tlshd_watch_main(d, tlsh_nl_fd(&d->evsub), TAG_EVENTS))) {
 		tlshd_log("setup: %s", strerror(errno));
 		goto out;
 	}

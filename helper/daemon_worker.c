@@ -2,9 +2,9 @@
 /*
  * `tlshelper daemon`: listeners' credentials and the handshake workers.
  *
- * A worker runs many handshakes at once on its own epoll: non-blocking
- * reads of exactly what tlsh_conn_want() asks for (a record header, then
- * exactly its body), so nothing past the handshake leaves the socket; then
+ * A worker runs many handshakes at once on its own epoll: it peeks at what
+ * a socket holds and takes off it exactly the records the engine wants
+ * (conn_read), so nothing past the handshake leaves the socket; then
  * kTLS, DONE 0, close. On failure the engine's alert is sent, DONE carries
  * an errno and the fd is closed: the module resets the connection unseen.
  * One log line per handshake.
@@ -142,7 +142,6 @@ fail:
 }
 
 /* ---- workers ---- */
-
 
 
 
@@ -424,13 +423,28 @@ static void worker_scan_timeouts(struct worker *w, int64_t now)
 
 char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
+int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
+	};
+
+	return epoll_ctl(d->workers[0].ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Worker 0 is the main thread's: it also serves the main thread's fds. */
+static bool is_main_worker(const struct worker *w)
+{
+	return w == &w->d->workers[0];
+}
+
 /*
  * One worker's loop. Worker 0 runs it in the main thread, where its epoll
  * also carries the main thread's own fds (tagged &tlshd_main_tag[i]): a
  * connection claimed there starts at once, with no hand-off to another
  * thread.
  */
-static void worker_loop(struct worker *w, bool is_main)
+static void worker_loop(struct worker *w)
 {
 	struct daemon *d = w->d;
 	struct epoll_event evs[64];
@@ -441,7 +455,7 @@ static void worker_loop(struct worker *w, bool is_main)
 		int64_t now;
 		int i, n;
 
-		if (is_main && d->main_tick) {
+		if (is_main_worker(w)) {
 			int t = d->main_tick(d);
 
 			if (t >= 0 && (timeout < 0 || t < timeout))
@@ -492,21 +506,22 @@ static void worker_loop(struct worker *w, bool is_main)
 
 static void *worker_thread(void *arg)
 {
-	worker_loop(arg, false);
+	worker_loop(arg);
 	return NULL;
 }
 
 void tlshd_run_main(struct daemon *d)
 {
-	worker_loop(&d->workers[0], true);
+	worker_loop(&d->workers[0]);
 }
 
-void tlshd_worker_give(struct worker *w, struct dconn *c)
+/* Hand c to worker w; worker 0's (the caller's own) starts at once. */
+static void worker_give(struct worker *w, struct dconn *c)
 {
 	uint64_t one = 1;
 
 	atomic_fetch_add(&w->load, 1);
-	if (w == &w->d->workers[0]) {	/* the caller's own: start now */
+	if (is_main_worker(w)) {	/* the caller's own: start now */
 		conn_start(w, c);
 		return;
 	}
@@ -516,6 +531,31 @@ void tlshd_worker_give(struct worker *w, struct dconn *c)
 	pthread_mutex_unlock(&w->lock);
 	if (write(w->ev, &one, sizeof(one)) < 0)
 		tlshd_log("cannot wake a worker: %s", strerror(errno));
+}
+
+static struct worker *least_loaded(struct daemon *d)
+{
+	struct worker *best = &d->workers[0];
+	unsigned int i;
+
+	for (i = 1; i < d->n_workers; i++)
+		if (atomic_load(&d->workers[i].load) < atomic_load(&best->load))
+			best = &d->workers[i];
+	return best;
+}
+
+int tlshd_claimed(struct daemon *d, struct listener *l, int fd)
+{
+	struct dconn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	atomic_fetch_add(&l->refs, 1);
+	c->l = l;
+	c->fd = fd;
+	atomic_fetch_add(&d->claimed, 1);
+	worker_give(least_loaded(d), c);
+	return 0;
 }
 
 int tlshd_workers_start(struct daemon *d, unsigned int n)
@@ -582,17 +622,6 @@ void tlshd_workers_stop(struct daemon *d)
 		close(w->ev);
 	}
 	free(d->workers);
-}
-
-struct worker *tlshd_least_loaded(struct daemon *d)
-{
-	struct worker *best = &d->workers[0];
-	unsigned int i;
-
-	for (i = 1; i < d->n_workers; i++)
-		if (atomic_load(&d->workers[i].load) < atomic_load(&best->load))
-			best = &d->workers[i];
-	return best;
 }
 
 /* ---- kTLS warm-up ---- */

@@ -98,6 +98,9 @@ struct daemon {
 #define TLSHD_MAIN_TAGS		8
 extern char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
+/* Watch fd (EPOLLIN) in worker 0's loop: main_event(d, tag) when readable. */
+int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag);
+
 /* One line on stderr, written at once (threads share it). */
 void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* CLOCK_MONOTONIC in milliseconds. */
@@ -118,15 +121,16 @@ void tlshd_listener_put(struct listener *l);
  */
 int tlshd_workers_start(struct daemon *d, unsigned int n);
 void tlshd_workers_stop(struct daemon *d);
-struct worker *tlshd_least_loaded(struct daemon *d);
 
-/*
- * Worker 0's loop, in the calling (main) thread, until d->stopping.
- * tlshd_worker_give() hands a worker a claimed fd (worker 0's starts at
- * once: give it only from the main thread).
- */
+/* Worker 0's loop, in the calling (main) thread, until d->stopping. */
 void tlshd_run_main(struct daemon *d);
-void tlshd_worker_give(struct worker *w, struct dconn *c);
+/*
+ * A connection claimed for listener l, from the main thread: counted
+ * against max_claimed and given to the least loaded worker (worker 0's
+ * starts at once), which owns fd from here. -ENOMEM, fd still the
+ * caller's, if it could not be.
+ */
+int tlshd_claimed(struct daemon *d, struct listener *l, int fd);
 
 /*
  * In the background, install kTLS once on a loopback pair: the kernel loads

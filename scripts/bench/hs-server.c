@@ -82,22 +82,13 @@ static struct {
 static void accept_all(struct daemon *d)
 {
 	while (atomic_load(&d->claimed) < d->max_claimed) {
-		struct dconn *c;
 		int fd = accept4(srv.lfd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return;
-		c = calloc(1, sizeof(*c));
-		if (!c) {
+		if (tlshd_claimed(d, srv.l, fd))
 			close(fd);
-			continue;
-		}
-		atomic_fetch_add(&srv.l->refs, 1);
-		c->l = srv.l;
-		c->fd = fd;
-		atomic_fetch_add(&d->claimed, 1);
-		tlshd_worker_give(tlshd_least_loaded(d), c);
 	}
 }
 
@@ -107,9 +98,12 @@ static void main_event(struct daemon *d, unsigned int tag)
 {
 	uint64_t v;
 
-	if (tag == TAG_SIG)
+	if (tag == TAG_SIG) {
 		atomic_store(&d->stopping, true);
-	else if (tag == TAG_KICK && read(d->kick, &v, sizeof(v)) < 0)
+		return;
+	}
+	/* A new connection, or room again below the cap. */
+	if (tag == TAG_KICK && read(d->kick, &v, sizeof(v)) < 0)
 		v = 0;
 	accept_all(d);
 }
@@ -122,15 +116,6 @@ static int main_tick(struct daemon *d)
 	return srv.count ? 100 : -1;
 }
 
-static int watch(int ep, int fd, unsigned int tag)
-{
-	struct epoll_event ev = {
-		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
-	};
-
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-}
-
 int main(int argc, char **argv)
 {
 	struct tlsh_daemon_opts o = { 0 };
@@ -139,7 +124,7 @@ int main(int argc, char **argv)
 	struct rlimit rl;
 	char err[300];
 	sigset_t mask;
-	int port, i, ep;
+	int port, i;
 
 	tlsh_spec_init(&spec);
 	if (argc < 2 || (port = atoi(argv[1])) <= 0 || port > 65535)
@@ -194,9 +179,9 @@ int main(int argc, char **argv)
 	}
 	if (tlshd_workers_start(d, o.workers ? o.workers : 1))
 		return 1;
-	ep = d->workers[0].ep;
-	if (watch(ep, srv.lfd, TAG_LISTENER) || watch(ep, srv.sig, TAG_SIG) ||
-	    watch(ep, d->kick, TAG_KICK)) {
+	if (tlshd_watch_main(d, srv.lfd, TAG_LISTENER) ||
+	    tlshd_watch_main(d, srv.sig, TAG_SIG) ||
+	    tlshd_watch_main(d, d->kick, TAG_KICK)) {
 		fprintf(stderr, "hs-server: setup: %s\n", strerror(errno));
 		return 1;
 	}
