@@ -25,6 +25,8 @@
 
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -90,6 +92,30 @@ void tlsh_conn_count(struct tlsh_listener *l, int counter)
 	atomic64_inc(&tlsh_net(l->net)->counters[counter]);
 }
 
+/*
+ * Whether c may still go on towards the application: its listener is
+ * attached and has listened without a break since c was taken. Under l->lock.
+ */
+bool tlsh_conn_live(const struct tlsh_conn *c)
+{
+	lockdep_assert_held(&c->l->lock);
+	return !c->l->dead && c->gen == c->l->gen;
+}
+
+/* Drop c's share of its client address's count. Under l->lock. */
+static void tlsh_conn_unpeer(struct tlsh_conn *c)
+{
+	struct tlsh_peer *p = c->peer;
+
+	if (!p)
+		return;
+	c->peer = NULL;
+	if (--p->count)
+		return;
+	hash_del(&p->node);
+	kfree(p);
+}
+
 /* Move c to state: its list, the gauges and the DONE hash follow. */
 void tlsh_conn_set_state(struct tlsh_conn *c, enum tlsh_conn_state state)
 {
@@ -117,6 +143,8 @@ void tlsh_conn_set_state(struct tlsh_conn *c, enum tlsh_conn_state state)
 	tlsh_gauge_add(l, tlsh_gauge(c->state), -1);
 	tlsh_gauge_add(l, tlsh_gauge(state), 1);
 	c->state = state;
+	if (state == TLSH_CONN_GONE)
+		tlsh_conn_unpeer(c);
 }
 
 static struct tlsh_conn *tlsh_conn_find(struct sock *sk)
@@ -141,10 +169,18 @@ static struct tlsh_conn *tlsh_conn_find(struct sock *sk)
  */
 struct tlsh_conn *tlsh_conn_new(struct tlsh_listener *l, struct sock *sk)
 {
-	struct tlsh_conn *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	struct mem_cgroup *old = NULL;
+	struct tlsh_conn *c;
 
+	/* Charged to the server's memory cgroup, not the kworker's. */
+	if (l->sk->sk_memcg)
+		old = set_active_memcg(l->sk->sk_memcg);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (l->sk->sk_memcg)
+		set_active_memcg(old);
 	if (!c)
 		return NULL;
+	atomic_inc(&tlsh_net(l->net)->held);
 	INIT_LIST_HEAD(&c->node);
 	refcount_set(&c->refcnt, 1);
 	refcount_inc(&l->refcnt);
@@ -153,6 +189,10 @@ struct tlsh_conn *tlsh_conn_new(struct tlsh_listener *l, struct sock *sk)
 	c->sk = sk;
 	c->state = TLSH_CONN_GONE;
 	c->deadline = jiffies + msecs_to_jiffies(l->timeout_ms);
+	c->silent_deadline = jiffies +
+		msecs_to_jiffies(READ_ONCE(tlsh_silent_timeout_ms) ?: l->timeout_ms);
+	if (time_after(c->silent_deadline, c->deadline))
+		c->silent_deadline = c->deadline;
 	c->rcvtimeo = sk->sk_rcvtimeo;
 	c->sndtimeo = sk->sk_sndtimeo;
 	c->rcvlowat = sk->sk_rcvlowat;
@@ -169,6 +209,7 @@ void tlsh_conn_put(struct tlsh_conn *c)
 		sock_release(c->park);
 	tlsh_sock_free(c->asock);
 	sock_put(c->sk);
+	atomic_dec(&tlsh_net(c->l->net)->held);
 	tlsh_listener_put(c->l);
 	kfree(c);
 }
@@ -230,7 +271,7 @@ static struct tlsh_conn *tlsh_conn_claim_from(struct tlsh_listener *l)
 
 	spin_lock(&l->lock);
 	c = list_first_entry_or_null(&l->pending, struct tlsh_conn, node);
-	if (c && !l->dead)
+	if (c && tlsh_conn_live(c))
 		tlsh_conn_set_state(c, TLSH_CONN_CLAIMING);
 	else
 		c = NULL;
@@ -290,14 +331,17 @@ static struct tlsh_conn *tlsh_conn_claim(struct net *net, u32 id)
 	return c ?: ERR_PTR(-EAGAIN);
 }
 
-/* ACCEPT failed before grafting: back to PENDING, or closed. */
+/*
+ * ACCEPT failed before grafting (no fd, no memory, an LSM said no): back
+ * to PENDING with its deadline still armed, or closed.
+ */
 static void tlsh_conn_unclaim(struct tlsh_conn *c)
 {
 	struct tlsh_listener *l = c->l;
 	bool dead;
 
 	spin_lock(&l->lock);
-	dead = l->dead;
+	dead = !tlsh_conn_live(c);
 	if (dead) {
 		tlsh_conn_set_state(c, TLSH_CONN_GONE);
 		tlsh_conn_count(l, TLSH_COUNTER_FAILED);
@@ -305,8 +349,13 @@ static void tlsh_conn_unclaim(struct tlsh_conn *c)
 		tlsh_conn_set_state(c, TLSH_CONN_PENDING);
 	}
 	spin_unlock(&l->lock);
-	if (dead)
+	if (dead) {
 		tlsh_conn_close(c, TLSH_CONN_PENDING, ECONNABORTED);
+		tlsh_listener_kick(l);
+	} else {
+		/* The reaper may have run while c was on no list. */
+		tlsh_listener_arm_reap(l, min(c->deadline, c->silent_deadline));
+	}
 }
 
 /*
@@ -330,6 +379,8 @@ static void tlsh_conn_unclaim_grafted(struct tlsh_conn *c, struct file *file)
 		tlsh_conn_put(c);
 	}
 	fput(file);
+	if (ours)
+		tlsh_listener_kick(l);	/* its slot is free */
 }
 
 /*
@@ -389,7 +440,7 @@ int tlsh_conn_accept(struct genl_info *info, u32 listener_id)
 	c->park = park;
 
 	spin_lock(&l->lock);
-	dead = l->dead;
+	dead = !tlsh_conn_live(c);
 	if (!dead)
 		tlsh_conn_set_state(c, TLSH_CONN_CLAIMED);
 	spin_unlock(&l->lock);
@@ -542,7 +593,7 @@ static int tlsh_dsock_release(struct socket *sock)
 	int err;
 
 	spin_lock(&l->lock);
-	handback = c->state == TLSH_CONN_HANDOFF && !l->dead;
+	handback = c->state == TLSH_CONN_HANDOFF && tlsh_conn_live(c);
 	if (handback)
 		tlsh_conn_set_state(c, TLSH_CONN_PARKING);
 	spin_unlock(&l->lock);
@@ -570,7 +621,7 @@ static int tlsh_dsock_release(struct socket *sock)
 	release_sock(sk);
 
 	spin_lock(&l->lock);
-	handback = !l->dead;
+	handback = tlsh_conn_live(c);
 	if (handback) {
 		tlsh_conn_set_state(c, TLSH_CONN_READY);
 	} else {

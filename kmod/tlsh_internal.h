@@ -6,6 +6,8 @@
 #define _TLSH_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
+#include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
@@ -14,6 +16,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -21,6 +24,24 @@
 
 /* From the top-level VERSION file, through Kbuild. */
 #define TLSH_MODULE_VERSION TLSH_VERSION
+
+/*
+ * Lock order, outermost first (nothing is taken in the other direction):
+ *
+ *   tlsh_mutex                 attach, detach, listener release, GET
+ *     lock_sock(listener sk)   attach's checks
+ *   ts->lock (tlsh_sock.c)     control records of one handed-off socket
+ *     lock_sock(child sk)      taken inside the tls ops we call
+ *   lock_sock(child sk)        ACCEPT's graft, DONE, the hand-back
+ *     l->lock                  a listener's lists, counters, peers
+ *       tlsh_conn_hash_lock    claimed connections, for DONE
+ *   tn->daemons_lock           the netns's known daemon sockets (leaf)
+ *
+ * l->lock is a plain spinlock taken only in process context: the
+ * listener's wake-up callback (softirq) only queues work. No lock here is
+ * held across anything that waits for a peer: a send that could block on
+ * tls's tx_lock is skipped while a writer is inside tls (tlsh_sock.c).
+ */
 
 #define TLSH_DEFAULT_TIMEOUT_MS		10000
 #define TLSH_MAX_TIMEOUT_MS		3600000
@@ -45,6 +66,14 @@ struct tlsh_net {
 	atomic64_t counters[TLSH_COUNTER_MAX + 1];
 	struct list_head listeners;
 	u32 last_served;
+	atomic_t held;			/* connections held, all listeners */
+	/*
+	 * Netlink sockets of this netns that have used ACCEPT (which needs
+	 * CAP_NET_ADMIN in the initial namespace), by portid; dropped when
+	 * the socket is released. Only with one of them does a READY
+	 * subscriber count as a daemon.
+	 */
+	struct xarray daemons;
 };
 
 extern unsigned int tlsh_net_id;
@@ -82,6 +111,16 @@ enum tlsh_conn_state {
 	TLSH_CONN_READY,	/* l->ready: grafted on park, the entry owns it */
 };
 
+/*
+ * Connections a listener holds from one client address (an IPv4 address,
+ * or an IPv6 /64), for max_per_addr. Under l->lock.
+ */
+struct tlsh_peer {
+	struct hlist_node node;
+	struct in6_addr addr;
+	u32 count;
+};
+
 struct genl_info;
 struct sk_buff;
 struct tlsh_listener;
@@ -95,7 +134,10 @@ struct tlsh_conn {
 	struct sock *sk;		/* holds a reference (sock_hold) */
 	enum tlsh_conn_state state;
 	enum tlsh_conn_state was;	/* before GONE, for a batched closer */
+	u32 gen;			/* l->gen when it was taken */
 	unsigned long deadline;		/* jiffies */
+	unsigned long silent_deadline;	/* reset then if it sent nothing */
+	struct tlsh_peer *peer;		/* its client address's count */
 	struct socket *park;		/* holds sk from hand-back to accept */
 	const struct proto_ops *tls_ops; /* the daemon socket's ops at DONE */
 	struct proto_ops dops;		/* tls_ops with our release */
@@ -127,6 +169,13 @@ struct tlsh_listener {
 
 	spinlock_t lock;		/* everything below */
 	bool dead;			/* detached or closed: holds nothing */
+	/*
+	 * Bumped when the listener stops listening (shutdown, connect
+	 * AF_UNSPEC): entries of an older generation, even those on no list
+	 * at that moment (CLAIMING, PARKING), are closed, never delivered.
+	 */
+	u32 gen;
+	DECLARE_HASHTABLE(peers, 6);	/* struct tlsh_peer, by address */
 	bool reap_armed;
 	unsigned long reap_at;
 	struct list_head pending;
@@ -151,7 +200,13 @@ void tlsh_listener_put(struct tlsh_listener *l);
 void tlsh_listener_kick(struct tlsh_listener *l);
 void tlsh_listener_arm_reap(struct tlsh_listener *l, unsigned long when);
 
+/* Module parameters (tlsh_listener.c): the per-netns and per-peer bounds. */
+extern unsigned int tlsh_max_held;
+extern unsigned int tlsh_max_per_addr;
+extern unsigned int tlsh_silent_timeout_ms;
+
 /* tlsh_conn.c */
+bool tlsh_conn_live(const struct tlsh_conn *c);
 void tlsh_conn_set_state(struct tlsh_conn *c, enum tlsh_conn_state state);
 void tlsh_conn_count(struct tlsh_listener *l, int counter);
 struct tlsh_conn *tlsh_conn_new(struct tlsh_listener *l, struct sock *sk);
@@ -176,6 +231,7 @@ bool tlsh_listener_close_notify(const struct tlsh_listener *l);
 int tlsh_netlink_init(void);
 void tlsh_netlink_exit(void);
 bool tlsh_nl_has_daemon(struct net *net);
+void tlsh_nl_daemon_seen(struct net *net, u32 portid);
 void tlsh_nl_notify_ready(struct net *net, u32 listener_id);
 void tlsh_nl_notify_event(struct sock *sk, u32 listener_id, u32 event,
 			  int attr, u8 value);

@@ -13,6 +13,7 @@
 
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/jhash.h>
 #include <linux/module.h>
 #include <linux/net.h>
 #include <linux/poll.h>
@@ -39,6 +40,21 @@ static struct tlsh_family tlsh_fams[TLSH_NUM_FAMS] __ro_after_init;
 static DEFINE_HASHTABLE(tlsh_listener_hash, 6);
 static DEFINE_XARRAY_ALLOC1(tlsh_listener_ids);
 static u32 tlsh_next_id;
+
+unsigned int tlsh_max_held = 16384;
+module_param_named(max_held, tlsh_max_held, uint, 0644);
+MODULE_PARM_DESC(max_held,
+		 "Connections held (waiting for or in their handshake, or for accept()) per network namespace, all listeners together (default 16384); past it the kernel backlog applies");
+
+unsigned int tlsh_max_per_addr = 64;
+module_param_named(max_per_addr, tlsh_max_per_addr, uint, 0644);
+MODULE_PARM_DESC(max_per_addr,
+		 "Connections one listener holds from one client address (IPv4 address or IPv6 /64); more from it are reset at once (default 64, 0: no limit)");
+
+unsigned int tlsh_silent_timeout_ms = 5000;
+module_param_named(silent_timeout_ms, tlsh_silent_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(silent_timeout_ms,
+		 "A held connection whose client has sent nothing is reset after this many ms (default 5000; 0: the listener's timeout)");
 
 static const struct tlsh_family *tlsh_fam_of(const struct socket *sock)
 {
@@ -111,33 +127,122 @@ static u64 tlsh_held(const struct tlsh_listener *l)
 }
 
 /*
- * Take children off the kernel accept queue while below max_in_flight;
- * past it the kernel backlog applies backpressure. Runs in a kworker, so
- * children are not charged to the server's memory cgroup.
+ * SO_REUSEPORT set on an attached listener would let a plain socket of the
+ * same user join a reuseport group with it and take a share of its TLS
+ * clients. Linux 6.1 sends SOL_SOCKET options past the socket's ops, so
+ * the option cannot be refused: it is turned off again whenever the
+ * module next runs for the listener (each new connection, each reaper
+ * pass, each accept()), and said so. Process context.
+ */
+static void tlsh_listener_check_reuseport(struct tlsh_listener *l)
+{
+	struct sock *sk = l->sk;
+	bool was = false, grouped = false;
+
+	/* A bit-field, set under lock_sock(): looked at again under it. */
+	if (likely(!data_race(sk->sk_reuseport)))
+		return;
+	lock_sock(sk);
+	if (sk->sk_reuseport && sk->sk_state == TCP_LISTEN) {
+		sk->sk_reuseport = 0;
+		was = true;
+		grouped = rcu_access_pointer(sk->sk_reuseport_cb);
+	}
+	release_sock(sk);
+	if (was && grouped)
+		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off; a socket that joined its group meanwhile gets connections without TLS\n",
+				    l->id);
+	else if (was)
+		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off\n",
+				    l->id);
+}
+
+/* The key of sk's client address: IPv4 as v4-mapped, IPv6 its /64. */
+static void tlsh_peer_key(const struct sock *sk, struct in6_addr *key)
+{
+	memset(key, 0, sizeof(*key));
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		memcpy(key, &sk->sk_v6_daddr, 8);
+		return;
+	}
+#endif
+	key->s6_addr32[2] = htonl(0xffff);
+	key->s6_addr32[3] = inet_sk(sk)->inet_daddr;
+}
+
+/*
+ * Count c against its client address; false if that address already has
+ * max_per_addr connections held by l. Under l->lock; *spare is used (and
+ * cleared) for an address seen for the first time.
+ */
+static bool tlsh_peer_add(struct tlsh_listener *l, struct tlsh_conn *c,
+			  struct tlsh_peer **spare)
+{
+	unsigned int limit = READ_ONCE(tlsh_max_per_addr);
+	struct tlsh_peer *p;
+	struct in6_addr key;
+	u32 hash;
+
+	lockdep_assert_held(&l->lock);
+	tlsh_peer_key(c->sk, &key);
+	hash = jhash(&key, sizeof(key), 0);
+	hash_for_each_possible(l->peers, p, node, hash) {
+		if (ipv6_addr_equal(&p->addr, &key)) {
+			if (limit && p->count >= limit)
+				return false;
+			p->count++;
+			c->peer = p;
+			return true;
+		}
+	}
+	p = *spare;
+	*spare = NULL;
+	p->addr = key;
+	p->count = 1;
+	hash_add(l->peers, &p->node, hash);
+	c->peer = p;
+	return true;
+}
+
+/*
+ * Take children off the kernel accept queue while below max_in_flight
+ * (and the netns below max_held); past it the kernel backlog applies
+ * backpressure. Runs in a kworker: the entries are charged to the
+ * listener's memory cgroup (tlsh_conn_new()), the children's socket
+ * memory is not (the kernel does not export that charge).
  */
 static void tlsh_accept_work(struct work_struct *work)
 {
 	struct tlsh_listener *l = container_of(work, struct tlsh_listener,
 					       accept_work);
+	struct tlsh_net *tn = tlsh_net(l->net);
+	struct tlsh_peer *spare = NULL;
 	struct sock *lsk = l->sk;
 	int budget = 64;
 
+	tlsh_listener_check_reuseport(l);
 	while (budget--) {
 		struct tlsh_conn *c;
 		struct sock *sk;
+		int counter = 0;
 		bool full;
 		int err;
 
+		if (!spare)
+			spare = kzalloc(sizeof(*spare), GFP_KERNEL);
 		spin_lock(&l->lock);
-		full = l->dead || tlsh_held(l) >= l->max_in_flight;
+		full = l->dead || !spare || tlsh_held(l) >= l->max_in_flight ||
+		       atomic_read(&tn->held) >= READ_ONCE(tlsh_max_held);
 		spin_unlock(&l->lock);
 		if (full)
-			return;
+			break;
 
 		sk = READ_ONCE(lsk->sk_prot)->accept(lsk, O_NONBLOCK, &err,
 						     false);
 		if (!sk)
-			return;
+			break;
 
 		c = tlsh_conn_new(l, sk);
 		if (!c) {
@@ -149,22 +254,29 @@ static void tlsh_accept_work(struct work_struct *work)
 		}
 
 		spin_lock(&l->lock);
+		c->gen = l->gen;
 		/* Fail fast: nobody would ever claim it. */
-		full = l->dead || !tlsh_nl_has_daemon(l->net);
-		if (full) {
-			tlsh_conn_count(l, TLSH_COUNTER_FAILED);
+		if (l->dead || !tlsh_nl_has_daemon(l->net))
+			counter = TLSH_COUNTER_FAILED;
+		else if (!tlsh_peer_add(l, c, &spare))
+			counter = TLSH_COUNTER_REFUSED;
+		if (counter) {
+			tlsh_conn_count(l, counter);
 		} else {
 			tlsh_conn_set_state(c, TLSH_CONN_PENDING);
-			__tlsh_arm_reap(l, c->deadline);
+			__tlsh_arm_reap(l, min(c->deadline, c->silent_deadline));
 		}
 		spin_unlock(&l->lock);
 
-		if (full) {
+		if (counter) {
 			tlsh_conn_close(c, TLSH_CONN_PENDING, ECONNREFUSED);
 			continue;
 		}
 		tlsh_nl_notify_ready(l->net, l->id);
 	}
+	kfree(spare);
+	if (budget >= 0)
+		return;
 	/* More may be queued: let other work run first. */
 	tlsh_listener_kick(l);
 }
@@ -189,9 +301,22 @@ static void tlsh_close_taken(struct list_head *taken, int err)
 }
 
 /*
- * Expire connections past their deadline, and drop claimed ones whose
- * daemon closed the socket without DONE. READY ones wait for accept() with
- * no deadline, like the kernel accept queue.
+ * When c, PENDING or in flight, must be gone: its deadline, or earlier
+ * while its client has sent nothing at all.
+ */
+static unsigned long tlsh_conn_expiry(const struct tlsh_conn *c)
+{
+	if (!READ_ONCE(tcp_sk(c->sk)->bytes_received) &&
+	    time_before(c->silent_deadline, c->deadline))
+		return c->silent_deadline;
+	return c->deadline;
+}
+
+/*
+ * Expire connections past their deadline (or their silent deadline, if
+ * the client sent nothing), and drop claimed ones whose daemon closed the
+ * socket without DONE. READY ones wait for accept() with no deadline,
+ * like the kernel accept queue.
  */
 static void tlsh_reap_work(struct work_struct *work)
 {
@@ -207,26 +332,34 @@ static void tlsh_reap_work(struct work_struct *work)
 	spin_lock(&l->lock);
 	l->reap_armed = false;
 	list_for_each_entry_safe(c, tmp, &l->pending, node) {
-		if (time_after_eq(now, c->deadline)) {
+		unsigned long expiry = tlsh_conn_expiry(c);
+
+		if (time_after_eq(now, expiry)) {
 			tlsh_take(c, TLSH_COUNTER_TIMED_OUT, &expired);
-		} else if (time_before(c->deadline, next)) {
-			next = c->deadline;
-			armed = true;
+			continue;
 		}
+		if (time_before(expiry, next))
+			next = expiry;
+		/* Silent now: it may speak before its silent deadline. */
+		if (time_before(c->silent_deadline, next))
+			next = c->silent_deadline;
+		armed = true;
 	}
 	list_for_each_entry_safe(c, tmp, &l->inflight, node) {
 		bool claimed = c->state == TLSH_CONN_CLAIMED;
+		unsigned long expiry = claimed ? tlsh_conn_expiry(c) :
+						 c->deadline;
 
 		if (claimed && sock_flag(c->sk, SOCK_DEAD)) {
 			tlsh_take(c, TLSH_COUNTER_FAILED, &dead);
 			continue;
 		}
-		if (time_after_eq(now, c->deadline)) {
+		if (time_after_eq(now, expiry)) {
 			tlsh_take(c, TLSH_COUNTER_TIMED_OUT, &expired);
 			continue;
 		}
-		if (time_before(c->deadline, next))
-			next = c->deadline;
+		if (time_before(expiry, next))
+			next = expiry;
 		if (claimed && time_before(now + TLSH_REAP_INTERVAL, next))
 			next = now + TLSH_REAP_INTERVAL;
 		armed = true;
@@ -235,6 +368,7 @@ static void tlsh_reap_work(struct work_struct *work)
 		__tlsh_arm_reap(l, next);
 	spin_unlock(&l->lock);
 
+	tlsh_listener_check_reuseport(l);
 	freed = !list_empty(&expired) || !list_empty(&dead);
 	tlsh_close_taken(&expired, ETIMEDOUT);
 	tlsh_close_taken(&dead, ECONNABORTED);
@@ -244,7 +378,9 @@ static void tlsh_reap_work(struct work_struct *work)
 
 /*
  * Reset every connection l holds. Entries the daemon still has are reset
- * through their sk; its late DONE then fails.
+ * through their sk; its late DONE then fails. Entries on no list right now
+ * (CLAIMING, PARKING) are of the old generation: whoever moves them next
+ * closes them.
  */
 static void tlsh_listener_flush(struct tlsh_listener *l, int err)
 {
@@ -254,6 +390,7 @@ static void tlsh_listener_flush(struct tlsh_listener *l, int err)
 	int i;
 
 	spin_lock(&l->lock);
+	l->gen++;
 	for (i = 0; i < ARRAY_SIZE(lists); i++)
 		list_for_each_entry_safe(c, tmp, lists[i], node)
 			tlsh_take(c, TLSH_COUNTER_FAILED, &taken);
@@ -266,20 +403,22 @@ static void tlsh_listener_flush(struct tlsh_listener *l, int err)
  * Detach l: stop taking children, reset the ones held, wake threads in
  * accept() (they fall back to the genuine accept). The listener keeps the
  * module's ops, which now only pass through, until it is closed.
+ *
+ * Under tlsh_mutex, which the listener's release takes too, whether or
+ * not it still finds l: l->wqh lives in the listener's socket, freed after
+ * its release, so nothing may touch it once the release has gone on.
  */
-static void tlsh_listener_stop(struct tlsh_listener *l)
+static void __tlsh_listener_stop(struct tlsh_listener *l)
 {
-	mutex_lock(&tlsh_mutex);
+	lockdep_assert_held(&tlsh_mutex);
 	spin_lock(&l->lock);
 	if (l->dead) {
 		spin_unlock(&l->lock);
-		mutex_unlock(&tlsh_mutex);
 		return;
 	}
 	l->dead = true;
 	spin_unlock(&l->lock);
 
-	/* Under tlsh_mutex: the listener's release waits for us. */
 	remove_wait_queue(l->wqh, &l->wait);
 	hash_del_rcu(&l->hnode);
 	list_del_rcu(&l->net_node);
@@ -288,7 +427,6 @@ static void tlsh_listener_stop(struct tlsh_listener *l)
 	cancel_delayed_work_sync(&l->reap_work);
 	tlsh_listener_flush(l, ECONNABORTED);
 	wake_up_interruptible_all(l->wqh);
-	mutex_unlock(&tlsh_mutex);
 
 	tlsh_listener_put(l);	/* the registry's reference */
 }
@@ -348,6 +486,7 @@ static int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
 	int err;
 
 	if (l) {
+		tlsh_listener_check_reuseport(l);
 		c = tlsh_wait_ready(l, sock->sk, flags);
 		tlsh_listener_put(l);
 		if (!IS_ERR(c)) {
@@ -387,29 +526,51 @@ static __poll_t tlsh_listener_poll(struct file *file, struct socket *sock,
 static int tlsh_listener_release(struct socket *sock)
 {
 	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	struct tlsh_listener *l;
+
+	/* Also waits for a DETACH that already unhashed l (see stop). */
+	mutex_lock(&tlsh_mutex);
+	l = tlsh_listener_get(sock->sk);
+	if (l)
+		__tlsh_listener_stop(l);
+	mutex_unlock(&tlsh_mutex);
+	if (l)
+		tlsh_listener_put(l);
+	return fam->genuine->release(sock);
+}
+
+/* After a call that may have ended listening: drop what was held. */
+static void tlsh_listener_after_stop_listening(struct socket *sock)
+{
 	struct tlsh_listener *l = tlsh_listener_get(sock->sk);
 
-	if (l) {
-		tlsh_listener_stop(l);
-		tlsh_listener_put(l);
-	}
-	return fam->genuine->release(sock);
+	if (!l)
+		return;
+	/* No longer listening: nothing held can ever be accepted. */
+	if (inet_sk_state_load(sock->sk) != TCP_LISTEN)
+		tlsh_listener_flush(l, ECONNABORTED);
+	tlsh_listener_put(l);
 }
 
 static int tlsh_listener_shutdown(struct socket *sock, int how)
 {
 	const struct tlsh_family *fam = tlsh_fam_of(sock);
-	struct tlsh_listener *l;
 	int err;
 
 	err = fam->genuine->shutdown(sock, how);
-	l = tlsh_listener_get(sock->sk);
-	if (l) {
-		/* No longer listening: nothing held can ever be accepted. */
-		if (inet_sk_state_load(sock->sk) != TCP_LISTEN)
-			tlsh_listener_flush(l, ECONNABORTED);
-		tlsh_listener_put(l);
-	}
+	tlsh_listener_after_stop_listening(sock);
+	return err;
+}
+
+/* connect(AF_UNSPEC) on a listener stops it listening, like shutdown. */
+static int tlsh_listener_connect(struct socket *sock, struct sockaddr *uaddr,
+				 int addr_len, int flags)
+{
+	const struct tlsh_family *fam = tlsh_fam_of(sock);
+	int err;
+
+	err = fam->genuine->connect(sock, uaddr, addr_len, flags);
+	tlsh_listener_after_stop_listening(sock);
 	return err;
 }
 
@@ -539,6 +700,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 	INIT_LIST_HEAD(&l->inflight);
 	INIT_LIST_HEAD(&l->ready);
 	INIT_LIST_HEAD(&l->net_node);
+	hash_init(l->peers);
 	INIT_WORK(&l->accept_work, tlsh_accept_work);
 	INIT_DELAYED_WORK(&l->reap_work, tlsh_reap_work);
 	init_waitqueue_func_entry(&l->wait, tlsh_listener_wake);
@@ -591,17 +753,17 @@ int tlsh_listener_detach(struct net *net, u32 id,
 {
 	struct tlsh_listener *l;
 
-	rcu_read_lock();
+	mutex_lock(&tlsh_mutex);
 	l = xa_load(&tlsh_listener_ids, id);
-	if (l && (!net_eq(l->net, net) || !refcount_inc_not_zero(&l->refcnt)))
+	if (l && !net_eq(l->net, net))
 		l = NULL;
-	rcu_read_unlock();
+	if (l)
+		__tlsh_listener_stop(l);
+	mutex_unlock(&tlsh_mutex);
 	if (!l) {
 		NL_SET_ERR_MSG(extack, "no attached listener with that id");
 		return -ESRCH;
 	}
-	tlsh_listener_stop(l);
-	tlsh_listener_put(l);
 	return 0;
 }
 
@@ -624,6 +786,7 @@ static int __init tlsh_family_init(struct tlsh_family *fam, int family)
 	fam->ops.poll = tlsh_listener_poll;
 	fam->ops.release = tlsh_listener_release;
 	fam->ops.shutdown = tlsh_listener_shutdown;
+	fam->ops.connect = tlsh_listener_connect;
 	fam->ops.setsockopt = tlsh_listener_setsockopt;
 	return 0;
 }

@@ -24,11 +24,18 @@ unsigned int tlsh_net_id __read_mostly;
 static int __net_init tlsh_net_init(struct net *net)
 {
 	INIT_LIST_HEAD(&tlsh_net(net)->listeners);
+	xa_init(&tlsh_net(net)->daemons);
 	return 0;
+}
+
+static void __net_exit tlsh_net_exit(struct net *net)
+{
+	xa_destroy(&tlsh_net(net)->daemons);
 }
 
 static struct pernet_operations tlsh_net_ops = {
 	.init = tlsh_net_init,
+	.exit = tlsh_net_exit,
 	.id = &tlsh_net_id,
 	.size = sizeof(struct tlsh_net),
 };

@@ -72,16 +72,18 @@ static int tlsh_put_counters(struct sk_buff *msg, struct tlsh_net *tn,
 			     const struct tlsh_listener *l)
 {
 	struct nlattr *nest;
-	int i, last;
 	u64 value;
+	int i;
 
 	nest = nla_nest_start(msg, TLSH_A_COUNTERS);
 	if (!nest)
 		return -EMSGSIZE;
 
-	/* After-accept counters are kept per netns only. */
-	last = l ? TLSH_COUNTER_TIMED_OUT : TLSH_COUNTER_MAX;
-	for (i = TLSH_COUNTER_PENDING; i <= last; i++) {
+	for (i = TLSH_COUNTER_PENDING; i <= TLSH_COUNTER_MAX; i++) {
+		/* After-accept counters are kept per netns only. */
+		if (l && i >= TLSH_COUNTER_CLOSE_NOTIFY &&
+		    i <= TLSH_COUNTER_POSTHS)
+			continue;
 		value = l ? l->counters[i] : atomic64_read(&tn->counters[i]);
 		if (nla_put_u64_64bit(msg, i, value, TLSH_COUNTER_PAD)) {
 			nla_nest_cancel(msg, nest);
@@ -235,6 +237,7 @@ static int tlsh_nl_accept_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u32 id = 0;
 
+	tlsh_nl_daemon_seen(genl_info_net(info), info->snd_portid);
 	if (info->attrs[TLSH_A_LISTENER_ID])
 		id = nla_get_u32(info->attrs[TLSH_A_LISTENER_ID]);
 	return tlsh_conn_accept(info, id);
@@ -273,11 +276,44 @@ int tlsh_nl_accept_reply(struct genl_info *info, int fd, u32 listener_id,
 	return 0;
 }
 
+/*
+ * Joining READY takes CAP_NET_ADMIN in the netns's own user namespace (the
+ * only check a 6.1 multicast group can have), every command CAP_NET_ADMIN
+ * in the initial one. So that a root of a user namespace cannot pass for
+ * a daemon by subscribing (connections would then wait for their timeout
+ * instead of failing fast), a daemon is a READY subscriber plus at least
+ * one netlink socket of the netns that has used ACCEPT and is still open.
+ */
 bool tlsh_nl_has_daemon(struct net *net)
 {
-	return genl_has_listeners(&tlsh_genl_family, net,
+	return !xa_empty(&tlsh_net(net)->daemons) &&
+	       genl_has_listeners(&tlsh_genl_family, net,
 				  TLSH_MCGRP_READY_ID) > 0;
 }
+
+/* portid of net used ACCEPT: remember it until its socket is released. */
+void tlsh_nl_daemon_seen(struct net *net, u32 portid)
+{
+	struct xarray *daemons = &tlsh_net(net)->daemons;
+
+	if (portid && !xa_load(daemons, portid))
+		xa_store(daemons, portid, xa_mk_value(1), GFP_KERNEL);
+}
+
+static int tlsh_nl_release_notify(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    n->portid)
+		xa_erase(&tlsh_net(n->net)->daemons, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block tlsh_nl_notifier = {
+	.notifier_call = tlsh_nl_release_notify,
+};
 
 /* Multicast READY: a connection on listener_id waits for a daemon. */
 void tlsh_nl_notify_ready(struct net *net, u32 listener_id)
@@ -414,6 +450,8 @@ static struct genl_family tlsh_genl_family __ro_after_init = {
 	.name = TLSH_GENL_NAME,
 	.version = TLSH_GENL_VERSION,
 	.netnsok = true,
+	/* ACCEPT and DONE of many daemon threads must not queue on genl_mutex. */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = tlsh_genl_ops,
 	.n_ops = ARRAY_SIZE(tlsh_genl_ops),
@@ -423,10 +461,19 @@ static struct genl_family tlsh_genl_family __ro_after_init = {
 
 int __init tlsh_netlink_init(void)
 {
-	return genl_register_family(&tlsh_genl_family);
+	int err;
+
+	err = netlink_register_notifier(&tlsh_nl_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&tlsh_genl_family);
+	if (err)
+		netlink_unregister_notifier(&tlsh_nl_notifier);
+	return err;
 }
 
 void tlsh_netlink_exit(void)
 {
 	genl_unregister_family(&tlsh_genl_family);
+	netlink_unregister_notifier(&tlsh_nl_notifier);
 }

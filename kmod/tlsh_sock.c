@@ -7,8 +7,8 @@
  *
  *   close_notify                  EOF, for good (poll: IN | RDHUP)
  *   fatal alert                   ECONNRESET, connection reset
- *   TLS 1.2 warning alert,        skipped
- *   TLS 1.3 user_canceled
+ *   TLS 1.2 warning alert,        skipped (more than TLSH_MAX_WARNINGS in a
+ *   TLS 1.3 user_canceled         row: unexpected_message, as below)
  *   handshake message (KeyUpdate, which 6.1 cannot follow, a ticket, a
  *   renegotiation) or any other   close_notify or an alert to the peer,
  *   type                          FIN, ECONNRESET to the application
@@ -23,6 +23,21 @@
  * Closing (or shutdown for writing) sends a close_notify before the FIN,
  * unless the listener's ATTACH said not to (TLSH_A_CLOSE_NOTIFY 0), or
  * said nothing while the close_notify module parameter is off.
+ *
+ * Never waiting for the peer: tls's sendmsg takes its tx_lock whatever
+ * MSG_DONTWAIT says, and a writer blocked on a peer that reads nothing
+ * holds it. So every sender here is counted (ts->writers) and an alert or
+ * close_notify is sent only while no writer is inside tls; once a closing
+ * sender has looked (ts->tx_closing), new writers fail with EPIPE, as
+ * after shutdown(SHUT_WR). When a writer is inside, the alert is skipped
+ * and the shutdown that follows wakes the writer. ->poll never sends: a
+ * control record that needs an answer is left for the next reader.
+ *
+ * The traffic keys stay in the kernel: getsockopt(SOL_TLS, TLS_TX/TLS_RX)
+ * reports the version and cipher (struct tls_crypto_info) and refuses
+ * (EPERM) a buffer large enough for the keys. Reading and writing need
+ * no key; a compromised application could otherwise hand them out, to
+ * decrypt a recording of the connection or forge records on it.
  *
  * The fast path is the tls recvmsg itself, with the caller's control
  * buffer hidden (tls would copy a control record into the caller's data
@@ -78,6 +93,12 @@ MODULE_PARM_DESC(close_notify,
 /* The tls_ops call may be repeated, not an error. */
 #define TLSH_RETRY			1
 
+/* Warning alerts in a row before the peer is cut off (CVE-2016-8610). */
+#define TLSH_MAX_WARNINGS		16
+
+/* Repeats of one read call, each after a control record was dealt with. */
+#define TLSH_MAX_RETRIES		(TLSH_MAX_WARNINGS + 8)
+
 enum tlsh_rx_state {
 	TLSH_RX_OPEN,
 	TLSH_RX_EOF,		/* close_notify read */
@@ -89,7 +110,10 @@ struct tlsh_sock {
 	const struct proto_ops *tls_ops;
 	struct mutex lock;		/* control records, sending alerts */
 	u8 rx;				/* enum tlsh_rx_state, READ_ONCE */
+	u8 warnings;			/* skipped in a row, under lock */
 	bool tx_done;			/* close_notify or alert sent */
+	bool tx_closing;		/* no new writer may enter tls */
+	atomic_t writers;		/* inside tls's sendmsg/sendpage */
 	bool close_notify;		/* send one at shutdown/close */
 	u32 listener_id;		/* where it was accepted, for events */
 	struct rcu_head rcu;
@@ -149,6 +173,34 @@ static int tlsh_recv_record(struct tlsh_sock *ts, struct socket *sock,
 	return n;
 }
 
+/* A writer enters tls; false (EPIPE for it) once a closer has looked. */
+static bool tlsh_tx_enter(struct tlsh_sock *ts)
+{
+	atomic_inc(&ts->writers);
+	smp_mb__after_atomic();	/* pairs with smp_mb() in tlsh_tx_close() */
+	if (likely(!READ_ONCE(ts->tx_closing)))
+		return true;
+	atomic_dec(&ts->writers);
+	return false;
+}
+
+static void tlsh_tx_exit(struct tlsh_sock *ts)
+{
+	atomic_dec(&ts->writers);
+}
+
+/*
+ * Close the write side to writers; true if none is inside tls, so that a
+ * send now cannot wait on tx_lock behind a writer stuck on the peer.
+ * Under ts->lock.
+ */
+static bool tlsh_tx_close(struct tlsh_sock *ts)
+{
+	WRITE_ONCE(ts->tx_closing, true);
+	smp_mb();	/* pairs with smp_mb__after_atomic() in tlsh_tx_enter() */
+	return !atomic_read(&ts->writers);
+}
+
 /* Send one alert record through kTLS TX, without blocking. Under ts->lock. */
 static int tlsh_send_alert(struct tlsh_sock *ts, struct socket *sock,
 			   u8 level, u8 desc)
@@ -188,7 +240,9 @@ static void tlsh_send_close_notify(struct tlsh_sock *ts, struct socket *sock)
 	/* An abortive close (linger 0) resets: nothing would be read. */
 	if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)
 		return;
-	tlsh_send_alert(ts, sock, TLSH_ALERT_WARNING, TLSH_CLOSE_NOTIFY);
+	if (tlsh_tx_close(ts))
+		tlsh_send_alert(ts, sock, TLSH_ALERT_WARNING,
+				TLSH_CLOSE_NOTIFY);
 }
 
 /*
@@ -203,6 +257,11 @@ static int tlsh_end(struct tlsh_sock *ts, struct socket *sock, int counter,
 	tlsh_sock_count(sk, counter);
 	if (!ts->tx_done) {
 		ts->tx_done = true;
+		/* A writer stuck in tls: no alert; the shutdown frees it. */
+		if (!tlsh_tx_close(ts)) {
+			level = 0;
+			then_close_notify = false;
+		}
 		if (level)
 			tlsh_send_alert(ts, sock, level, desc);
 		if (then_close_notify)
@@ -220,7 +279,7 @@ static int tlsh_end(struct tlsh_sock *ts, struct socket *sock, int counter,
 }
 
 static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
-			 const u8 *buf, int len)
+			 const u8 *buf, int len, bool may_send)
 {
 	struct sock *sk = sock->sk;
 	u16 version = tls_get_ctx(sk)->prot_info.version;
@@ -228,6 +287,8 @@ static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
 	bool skip;
 
 	if (len != 2) {
+		if (!may_send)
+			return 0;
 		tlsh_nl_notify_event(sk, ts->listener_id, TLSH_EVENT_BAD_ALERT,
 				     0, 0);
 		return tlsh_end(ts, sock, TLSH_COUNTER_ALERT,
@@ -248,6 +309,17 @@ static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
 	if (skip) {
 		u8 alert[2];
 
+		if (ts->warnings >= TLSH_MAX_WARNINGS) {
+			if (!may_send)
+				return 0;
+			tlsh_nl_notify_event(sk, ts->listener_id,
+					     TLSH_EVENT_BAD_ALERT,
+					     TLSH_A_ALERT_DESC, buf[1]);
+			return tlsh_end(ts, sock, TLSH_COUNTER_ALERT,
+					TLSH_ALERT_FATAL,
+					TLSH_UNEXPECTED_MESSAGE, false);
+		}
+		ts->warnings++;
 		if (tlsh_recv_record(ts, sock, alert, sizeof(alert), 0,
 				     &type) != 2 || type != TLSH_RECORD_ALERT)
 			return -EIO;
@@ -300,11 +372,14 @@ static int tlsh_on_handshake(struct tlsh_sock *ts, struct socket *sock,
 
 /*
  * The tls call failed with err: act on the control record at the head, if
- * that is why. TLSH_RETRY to repeat the call, else what to return.
+ * that is why. TLSH_RETRY to repeat the call, else what to return. A
+ * poller (from_poll) only tries the lock, and acts only where nothing is
+ * sent: what needs an answer is left for the next reader.
  */
 static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
-			bool try)
+			bool from_poll)
 {
+	bool try = from_poll;
 	u8 buf[3], type;
 	int n, ret;
 
@@ -320,6 +395,11 @@ static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
 		goto out;
 	}
 	n = tlsh_recv_record(ts, sock, buf, sizeof(buf), MSG_PEEK, &type);
+	if (n == -EAGAIN) {
+		/* Another reader took what failed us: read again. */
+		ret = from_poll ? 0 : TLSH_RETRY;
+		goto out;
+	}
 	if (n < 0) {
 		ret = n;
 		goto out;
@@ -327,15 +407,27 @@ static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
 	switch (type) {
 	case 0:
 	case TLS_RECORD_TYPE_DATA:
-		ret = err;	/* not ours */
+		/*
+		 * tls fails a read with EIO only for a control record at the
+		 * head; another reader dealt with it meanwhile.
+		 */
+		ret = from_poll ? 0 : TLSH_RETRY;
 		break;
 	case TLSH_RECORD_ALERT:
-		ret = tlsh_on_alert(ts, sock, buf, n);
+		ret = tlsh_on_alert(ts, sock, buf, n, !from_poll);
 		break;
 	case TLSH_RECORD_HANDSHAKE:
+		if (from_poll) {
+			ret = 0;
+			break;
+		}
 		ret = tlsh_on_handshake(ts, sock, buf, n);
 		break;
 	default:
+		if (from_poll) {
+			ret = 0;
+			break;
+		}
 		tlsh_nl_notify_event(sock->sk, ts->listener_id,
 				     TLSH_EVENT_UNEXPECTED_RECORD,
 				     TLSH_A_RECORD_TYPE, type);
@@ -360,7 +452,7 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 	size_t controllen = msg->msg_controllen;
 	bool control_is_user = msg->msg_control_is_user;
 	void *control = msg->msg_control;
-	int busy = 0, ret;
+	int busy = 0, retries = 0, ret;
 	u8 rx;
 
 	if (flags & MSG_ERRQUEUE)
@@ -383,7 +475,7 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 			break;
 
 		ret = tlsh_control(ts, sock, -EIO, false);
-		if (ret == TLSH_RETRY)
+		if (ret == TLSH_RETRY && ++retries < TLSH_MAX_RETRIES)
 			continue;
 		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
 			cond_resched();
@@ -392,6 +484,8 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 		return ret == -EAGAIN ? -EIO : ret;
 	}
 
+	if (ret > 0 && unlikely(READ_ONCE(ts->warnings)))
+		WRITE_ONCE(ts->warnings, 0);
 	/* What kTLS tells a caller with a control buffer: data. */
 	if (ret > 0 && control) {
 		u8 type = TLS_RECORD_TYPE_DATA;
@@ -407,7 +501,7 @@ static ssize_t tlsh_sock_splice_read(struct socket *sock, loff_t *ppos,
 				     unsigned int flags)
 {
 	struct tlsh_sock *ts = tlsh_sock_of(sock);
-	int busy = 0;
+	int busy = 0, retries = 0;
 	ssize_t ret;
 	u8 rx;
 
@@ -418,11 +512,14 @@ static ssize_t tlsh_sock_splice_read(struct socket *sock, loff_t *ppos,
 
 		/* tls refuses to splice a control record with EINVAL. */
 		ret = ts->tls_ops->splice_read(sock, ppos, pipe, len, flags);
-		if (ret != -EINVAL)
+		if (ret != -EINVAL) {
+			if (ret > 0 && unlikely(READ_ONCE(ts->warnings)))
+				WRITE_ONCE(ts->warnings, 0);
 			return ret;
+		}
 
 		ret = tlsh_control(ts, sock, -EINVAL, false);
-		if (ret == TLSH_RETRY)
+		if (ret == TLSH_RETRY && ++retries < TLSH_MAX_RETRIES)
 			continue;
 		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
 			cond_resched();
@@ -450,6 +547,48 @@ static __poll_t tlsh_sock_poll(struct file *file, struct socket *sock,
 	if (READ_ONCE(ts->rx) != TLSH_RX_OPEN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	return mask;
+}
+
+static int tlsh_sock_sendmsg(struct socket *sock, struct msghdr *msg,
+			     size_t size)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	int ret;
+
+	if (!tlsh_tx_enter(ts))
+		return sk_stream_error(sock->sk, msg->msg_flags, -EPIPE);
+	ret = ts->tls_ops->sendmsg(sock, msg, size);
+	tlsh_tx_exit(ts);
+	return ret;
+}
+
+static ssize_t tlsh_sock_sendpage(struct socket *sock, struct page *page,
+				  int offset, size_t size, int flags)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	ssize_t ret;
+
+	if (!tlsh_tx_enter(ts))
+		return sk_stream_error(sock->sk, flags, -EPIPE);
+	ret = ts->tls_ops->sendpage(sock, page, offset, size, flags);
+	tlsh_tx_exit(ts);
+	return ret;
+}
+
+/* Version and cipher, yes; the keys, no (see the top of this file). */
+static int tlsh_sock_getsockopt(struct socket *sock, int level, int optname,
+				char __user *optval, int __user *optlen)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+	int len;
+
+	if (level == SOL_TLS && (optname == TLS_TX || optname == TLS_RX)) {
+		if (get_user(len, optlen))
+			return -EFAULT;
+		if (len > (int)sizeof(struct tls_crypto_info))
+			return -EPERM;
+	}
+	return ts->tls_ops->getsockopt(sock, level, optname, optval, optlen);
 }
 
 static int tlsh_sock_shutdown(struct socket *sock, int how)
@@ -487,8 +626,10 @@ struct tlsh_sock *tlsh_sock_alloc(void)
 {
 	struct tlsh_sock *ts = kzalloc(sizeof(*ts), GFP_KERNEL);
 
-	if (ts)
+	if (ts) {
 		mutex_init(&ts->lock);
+		atomic_set(&ts->writers, 0);
+	}
 	return ts;
 }
 
@@ -522,5 +663,8 @@ void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
 	ts->ops.poll = tlsh_sock_poll;
 	ts->ops.recvmsg = tlsh_sock_recvmsg;
 	ts->ops.splice_read = tlsh_sock_splice_read;
+	ts->ops.sendmsg = tlsh_sock_sendmsg;
+	ts->ops.sendpage = tlsh_sock_sendpage;
+	ts->ops.getsockopt = tlsh_sock_getsockopt;
 	tlsh_set_ops(sock, &ts->ops);
 }

@@ -132,4 +132,25 @@ static inline int client_connect(const struct sockaddr_in *addr)
 				 sizeof(*addr));
 }
 
+/*
+ * What a daemon does first: join READY on ready, then one ACCEPT on cmd,
+ * which makes it count as a daemon (a READY subscriber alone does not).
+ * Nothing may be pending yet: 0, or an error.
+ */
+static inline int daemon_join(struct tlsh_nl *ready, struct tlsh_nl *cmd)
+{
+	int fd, err = tlsh_nl_join_ready(ready);
+
+	if (err)
+		return err;
+	err = tlsh_nl_accept(cmd, 0, &fd, NULL);
+	if (err == -EAGAIN)
+		return 0;
+	if (!err) {
+		close(fd);
+		err = -EEXIST;
+	}
+	return err;
+}
+
 #endif

@@ -191,7 +191,7 @@ enum tlsh_attr {
 /*
  * Attributes inside TLSH_A_COUNTERS, each a u64. The first three are gauges
  * (connections in that state now), the others running totals since the
- * module was loaded. Those from CLOSE_NOTIFY on count what happened on
+ * module was loaded. CLOSE_NOTIFY, ALERT and POSTHS count what happened on
  * connections after the application accepted them, and are reported for
  * the netns only, not per listener. A reader must ignore counters it does
  * not know.
@@ -208,6 +208,7 @@ enum tlsh_counter {
 	TLSH_COUNTER_CLOSE_NOTIFY, /* peer's close_notify, read as EOF */
 	TLSH_COUNTER_ALERT,	/* peer's fatal alert: ECONNRESET */
 	TLSH_COUNTER_POSTHS,	/* ended: KeyUpdate, renegotiation, ... */
+	TLSH_COUNTER_REFUSED,	/* reset at once: its address holds too many */
 
 	__TLSH_COUNTER_MAX,
 };
