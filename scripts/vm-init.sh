@@ -2,8 +2,8 @@
 # PID 1 of the test VM (see scripts/vm-image.sh, scripts/vm-run.sh).
 # Mounts the host root read-only over 9p with a tmpfs overlay on top, binds
 # the test kernel's modules over /lib/modules/KVER, mounts the writable job
-# share at /tlsh-job and runs /tlsh-job/job.sh chrooted. Always powers off:
-# an init that exits would panic the guest.
+# share at /tlsh-job, moves the overlay to / and runs /tlsh-job/job.sh there.
+# Always powers off: an init that exits would panic the guest.
 /bin/busybox --install -s /bin
 export PATH=/bin
 
@@ -54,10 +54,19 @@ mount --bind "/newroot$TLSH_MODULES" "/newroot/lib/modules/$TLSH_KVER"
 mount --bind /job /newroot/tlsh-job
 
 # The kernel's module autoloader (crypto algorithms for kTLS, genl
-# families) runs /sbin/modprobe relative to this initramfs root, outside the
-# chroot: forward it to the real modprobe inside.
+# families) runs /sbin/modprobe relative to this initramfs root: forward it
+# to the real modprobe in the job's root (PID 1's, once the job runs).
 mkdir -p /sbin
-printf '#!/bin/busybox sh\nexec /bin/busybox chroot /newroot /sbin/modprobe "$@"\n' >/sbin/modprobe
+cat >/sbin/modprobe <<'EOF'
+#!/bin/busybox sh
+for r in /newroot /proc/1/root; do
+	# The job's root, not this one (its modprobe is an absolute link).
+	if [ -d "$r/usr/sbin" ]; then
+		exec /bin/busybox chroot "$r" /sbin/modprobe "$@"
+	fi
+done
+exit 1
+EOF
 chmod +x /sbin/modprobe
 
 # A Debian host's udev loads the CPU's crypto drivers at boot (by CPU
@@ -67,9 +76,10 @@ for m in aesni_intel ghash_clmulni_intel chacha_x86_64 poly1305_x86_64; do
 	/sbin/modprobe -q "$m" || echo "vm-init: cannot load $m"
 done
 
-chroot /newroot /bin/bash /tlsh-job/job.sh
-
-sync
-umount /newroot/tlsh-job 2>/dev/null
-umount /job 2>/dev/null
-poweroff -f
+# Like switch_root: the overlay becomes the root of the mount namespace
+# and PID 1 runs the job there. A mere chroot would leave the job
+# "chrooted", and the kernel refuses user namespaces to a chrooted process.
+cd /newroot || die "cannot enter the overlay"
+mount --move . / || die "cannot move the overlay to /"
+exec /bin/busybox chroot . /bin/bash -c \
+	'/bin/bash /tlsh-job/job.sh; sync; umount /tlsh-job 2>/dev/null; exec /bin/busybox poweroff -f'
