@@ -906,24 +906,6 @@ TEST_F(attach, unprivileged_user_gets_eperm)
 
 /* ---- network namespaces: each sees only its own listeners ---- */
 
-/* A new network namespace has lo down. */
-static int loopback_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int err;
-
-	if (fd < 0)
-		return -1;
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!err) {
-		ifr.ifr_flags |= IFF_UP;
-		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return err;
-}
-
 /*
  * A forked child running fn(arg, rx, tx), with a pipe each way: it reads
  * the parent's messages on rx and writes its own to tx. The parent keeps

@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 
 #include "ktls.h"
 #include "nl.h"
@@ -392,6 +394,24 @@ static inline bool recv_close_notify(int fd)
 	return cm && cm->cmsg_level == SOL_TLS &&
 	       cm->cmsg_type == TLS_GET_RECORD_TYPE &&
 	       *(unsigned char *)CMSG_DATA(cm) == 21;
+}
+
+/* A new network namespace has lo down. */
+static inline int loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	err = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		err = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return err;
 }
 
 #endif

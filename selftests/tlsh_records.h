@@ -29,75 +29,9 @@
 
 #ifndef TCP_ULP
 #define TCP_ULP 31
-static inline void expect_reset(struct __test_metadata *_metadata, int s,
-			 bool with_cmsg)
-{
-	char buf[64], cbuf[CMSG_SPACE(1)];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (with_cmsg) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-	}
-	EXPECT_EQ(-1, recvmsg(s, &msg, 0));
-	EXPECT_EQ(ECONNRESET, errno);
-	EXPECT_EQ(0, read(s, buf, sizeof(buf)));
-}
-
-/*
- * Queue what the kernel cannot follow at p's version: a KeyUpdate (TLS
- * 1.3) or a renegotiating ClientHello (TLS 1.2). Returns the event kind.
- */
-static inline uint32_t add_key_update_or_renegotiation(struct peer *p)
-{
-	static const uint8_t hello[8] = { 3, 3 };
-	uint8_t update_requested = 1;
-
-	if (p->version == TLSH_TLS13) {
-		peer_add_handshake(p, HS_KEY_UPDATE, &update_requested, 1);
-		return TLSH_EVENT_KEY_UPDATE;
-	}
-	peer_add_handshake(p, HS_CLIENT_HELLO, hello, sizeof(hello));
-	return TLSH_EVENT_RENEGOTIATION;
-}
-
 #endif
 #ifndef SOL_TLS
 #define SOL_TLS 282
-static inline void expect_reset(struct __test_metadata *_metadata, int s,
-			 bool with_cmsg)
-{
-	char buf[64], cbuf[CMSG_SPACE(1)];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (with_cmsg) {
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-	}
-	EXPECT_EQ(-1, recvmsg(s, &msg, 0));
-	EXPECT_EQ(ECONNRESET, errno);
-	EXPECT_EQ(0, read(s, buf, sizeof(buf)));
-}
-
-/*
- * Queue what the kernel cannot follow at p's version: a KeyUpdate (TLS
- * 1.3) or a renegotiating ClientHello (TLS 1.2). Returns the event kind.
- */
-static inline uint32_t add_key_update_or_renegotiation(struct peer *p)
-{
-	static const uint8_t hello[8] = { 3, 3 };
-	uint8_t update_requested = 1;
-
-	if (p->version == TLSH_TLS13) {
-		peer_add_handshake(p, HS_KEY_UPDATE, &update_requested, 1);
-		return TLSH_EVENT_KEY_UPDATE;
-	}
-	peer_add_handshake(p, HS_CLIENT_HELLO, hello, sizeof(hello));
-	return TLSH_EVENT_RENEGOTIATION;
-}
-
 #endif
 
 #define T_HANDSHAKE	22
