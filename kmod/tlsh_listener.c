@@ -340,9 +340,6 @@ static void tlsh_reap_work(struct work_struct *work)
 		}
 		if (time_before(expiry, next))
 			next = expiry;
-		/* Silent now: it may speak before its silent deadline. */
-		if (time_before(c->silent_deadline, next))
-			next = c->silent_deadline;
 		armed = true;
 	}
 	list_for_each_entry_safe(c, tmp, &l->inflight, node) {
