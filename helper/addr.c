@@ -2,6 +2,7 @@
 #include "addr.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -40,4 +41,47 @@ void tlsh_peer_str(int fd, char *buf, size_t buflen)
 		snprintf(buf, buflen, "?");
 	else
 		tlsh_addr_str((struct sockaddr *)&ss, len, buf, buflen);
+}
+
+static const char *escape(const char *s, size_t len, char *buf, size_t buflen,
+			  unsigned char lowest)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, used = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t need = ch >= lowest && ch < 0x7f && ch != '"' ?
+			      (ch == '\\' ? 2 : 1) : 4;
+		/* Room for this byte, then "..." if more follow, then NUL. */
+		size_t reserve = i + 1 < len ? 3 : 0;
+
+		if (used + need + reserve + 1 > buflen) {
+			snprintf(buf + used, buflen - used, "...");
+			return buf;
+		}
+		if (need == 1) {
+			buf[used++] = (char)ch;
+		} else if (need == 2) {
+			buf[used++] = '\\';
+			buf[used++] = '\\';
+		} else {
+			buf[used++] = '\\';
+			buf[used++] = 'x';
+			buf[used++] = hex[ch >> 4];
+			buf[used++] = hex[ch & 15];
+		}
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+const char *tlsh_log_str(const char *s, size_t len, char *buf, size_t buflen)
+{
+	return escape(s, len, buf, buflen, '!');
+}
+
+const char *tlsh_log_text(const char *s, char *buf, size_t buflen)
+{
+	return escape(s, strlen(s), buf, buflen, ' ');
 }

@@ -30,6 +30,8 @@
 #include "tls/suite.h"
 
 #define SCAN_MS			100
+/* Room for a peer-chosen string in a log line, escaped and cut. */
+#define LOG_PEER_STR		96
 
 /* ---- logging: one write per line, several threads share stderr ---- */
 
@@ -216,24 +218,34 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 			tlsh_suite_by_id(tlsh_conn_suite(c->tls));
 		const char *alpn = tlsh_conn_alpn(c->tls);
 		const char *sni = tlsh_conn_sni(c->tls);
+		uint16_t v = tlsh_conn_version(c->tls);
+		char sni_buf[LOG_PEER_STR], alpn_buf[LOG_PEER_STR];
 
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
-		uint16_t v = tlsh_conn_version(c->tls);
-
+		/* The client chose the SNI (and offered the ALPN): escaped. */
 		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
 			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group_name(tlsh_conn_group(c->tls)),
-			sni ? " sni=" : "", sni ? sni : "",
-			alpn ? " alpn=" : "", alpn ? alpn : "",
+			sni ? " sni=" : "",
+			sni ? tlsh_log_str(sni, strlen(sni), sni_buf,
+					   sizeof(sni_buf)) : "",
+			alpn ? " alpn=" : "",
+			alpn ? tlsh_log_str(alpn, strlen(alpn), alpn_buf,
+					    sizeof(alpn_buf)) : "",
 			(long long)ms);
 	} else {
+		char why_buf[2 * LOG_PEER_STR];
+
+		if (!why)
+			why = strerror(status);
 		atomic_fetch_add(&c->l->failed, 1);
 		atomic_fetch_add(&w->d->failed, 1);
+		/* A reason may quote the peer's certificate names. */
 		tlshd_log("listener %u %s: failed: %s%s, %lld ms", c->l->id,
-			c->peer, why ? why : strerror(status), extra,
-			(long long)ms);
+			c->peer, tlsh_log_text(why, why_buf, sizeof(why_buf)),
+			extra, (long long)ms);
 	}
 	conn_free(w, c);
 }
@@ -423,6 +435,21 @@ static void worker_scan_timeouts(struct worker *w, int64_t now)
 
 char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
+/* The queue is pushed at its head: newest first. */
+static struct dconn *reverse(struct dconn *q)
+{
+	struct dconn *r = NULL;
+
+	while (q) {
+		struct dconn *next = q->next;
+
+		q->next = r;
+		r = q;
+		q = next;
+	}
+	return r;
+}
+
 int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag)
 {
 	struct epoll_event ev = {
@@ -485,6 +512,7 @@ static void worker_loop(struct worker *w)
 				q = w->queue;
 				w->queue = NULL;
 				pthread_mutex_unlock(&w->lock);
+				q = reverse(q);	/* oldest claimed first */
 				while (q) {
 					struct dconn *next = q->next;
 

@@ -73,7 +73,9 @@ struct daemon {
 	struct worker *workers;
 	unsigned int n_workers;
 	atomic_uint claimed;
+	/* Bound on claimed: max_active per worker, and the fd budget. */
 	unsigned int max_claimed;
+	unsigned int max_active;
 	atomic_bool stopping;
 	atomic_ulong ok, failed;
 	unsigned long events[TLSH_EVENT_MAX + 1], events_lost;
