@@ -7,11 +7,16 @@
  * daemon_events.c), the control socket and the table of listeners (id ->
  * credentials, loaded once per listener).
  * On every READY (and at startup: READY is not replayed) it claims
- * connections with ACCEPT until EAGAIN and hands each to the least loaded
- * worker (one per CPU), which runs many handshakes at once.
+ * connections with ACCEPT until EAGAIN, or until --max-active handshakes
+ * per worker run, and hands each to the least loaded worker (one per
+ * CPU), which runs those handshakes at once. What is not claimed waits in
+ * the module, oldest first, until a handshake ends or its deadline passes:
+ * under overload the oldest finish instead of all of them together
+ * missing the deadline.
  *
  * The table is kept in TLSH_DAEMON_DIR/listeners, so a restarted daemon
- * serves the listeners that are still attached and drains what is pending.
+ * serves the listeners that are still attached and drains what is pending;
+ * a line is restored only under the load of tlsh.ko that gave its id.
  */
 #include <errno.h>
 #include <pthread.h>

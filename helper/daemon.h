@@ -155,7 +155,7 @@ int tlsh_ctl_recv(int conn, char *line, size_t len, int *fd);
 /* ---- the daemon (daemon.c) ---- */
 
 /* Handshakes a worker advances at once, unless --max-active says. */
-#define TLSH_DAEMON_DEFAULT_MAX_ACTIVE	16
+#define TLSH_DAEMON_DEFAULT_MAX_ACTIVE	1024
 
 struct tlsh_daemon_opts {
 	const char *config;	/* NULL: none */

@@ -171,6 +171,8 @@ static void conn_free(struct worker *w, struct dconn *c)
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		w->conns_tail = c->prev;
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->tls)
@@ -401,15 +403,22 @@ io_error:
 	conn_finish(w, c, err, why);
 }
 
+/*
+ * Take c on, at the young end of the list: its first step waits its turn
+ * like any other (worker_run_ready), behind every older handshake that has
+ * something to do.
+ */
 static void conn_start(struct worker *w, struct dconn *c)
 {
 	enum tlsh_err e;
 
-	c->prev = NULL;
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	c->next = NULL;
+	c->prev = w->conns_tail;
+	if (w->conns_tail)
+		w->conns_tail->next = c;
+	else
+		w->conns = c;
+	w->conns_tail = c;
 	c->start_ms = tlshd_now_ms();
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
@@ -419,7 +428,7 @@ static void conn_start(struct worker *w, struct dconn *c)
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
 		return;
 	}
-	conn_step(w, c);
+	c->runnable = true;	/* the ClientHello may be there already */
 }
 
 static void worker_scan_timeouts(struct worker *w, int64_t now)
@@ -465,22 +474,98 @@ static bool is_main_worker(const struct worker *w)
 	return w == &w->d->workers[0];
 }
 
+/* Start what the main thread handed over, in the order it was claimed. */
+static void worker_take_queue(struct worker *w)
+{
+	struct dconn *q;
+	uint64_t v;
+
+	if (read(w->ev, &v, sizeof(v)) < 0)
+		v = 0;
+	pthread_mutex_lock(&w->lock);
+	q = w->queue;
+	w->queue = NULL;
+	pthread_mutex_unlock(&w->lock);
+	q = reverse(q);		/* oldest claimed first */
+	while (q) {
+		struct dconn *next = q->next;
+
+		conn_start(w, q);
+		q = next;
+	}
+}
+
+/*
+ * Wait at most timeout ms for events (0: only look) and mark what they
+ * concern: a handshake becomes runnable, the main thread's fds are served
+ * at once (a claim only adds a runnable handshake), the queue is taken.
+ */
+static void worker_poll(struct worker *w, int timeout)
+{
+	struct daemon *d = w->d;
+	struct epoll_event evs[64];
+	int i, n;
+
+	n = epoll_wait(w->ep, evs, 64, timeout);
+	for (i = 0; i < n && !atomic_load(&d->stopping); i++) {
+		char *tag = evs[i].data.ptr;
+
+		if (tag >= tlshd_main_tag &&
+		    tag < tlshd_main_tag + TLSHD_MAIN_TAGS)
+			d->main_event(d, (unsigned int)(tag - tlshd_main_tag));
+		else if (tag)
+			((struct dconn *)tag)->runnable = true;
+		else
+			worker_take_queue(w);
+	}
+}
+
+/*
+ * Advance runnable handshakes one step at a time, always the oldest one
+ * (w->conns runs from the oldest claim to the youngest), and look for new
+ * events after each step. A step is where the CPU goes (a ClientHello
+ * costs a key exchange and a signature), so the client whose Finished just
+ * arrived completes before a younger ClientHello is worked on: under
+ * overload handshakes complete in the order they came, at the rate the
+ * CPU allows, instead of all progressing together and all missing their
+ * deadline. Waiting for a peer costs nothing: any number may wait.
+ */
+static void worker_run_ready(struct worker *w, int64_t *next_scan)
+{
+	struct daemon *d = w->d;
+
+	while (!atomic_load(&d->stopping)) {
+		struct dconn *c;
+		int64_t now;
+
+		for (c = w->conns; c && !c->runnable; c = c->next)
+			;
+		if (!c)
+			return;
+		c->runnable = false;
+		conn_step(w, c);	/* may free c */
+		now = tlshd_now_ms();
+		if (now >= *next_scan) {
+			worker_scan_timeouts(w, now);
+			*next_scan = now + SCAN_MS;
+		}
+		worker_poll(w, 0);
+	}
+}
+
 /*
  * One worker's loop. Worker 0 runs it in the main thread, where its epoll
  * also carries the main thread's own fds (tagged &tlshd_main_tag[i]): a
- * connection claimed there starts at once, with no hand-off to another
- * thread.
+ * connection claimed there starts with no hand-off to another thread.
  */
 static void worker_loop(struct worker *w)
 {
 	struct daemon *d = w->d;
-	struct epoll_event evs[64];
 	int64_t next_scan = tlshd_now_ms() + SCAN_MS;
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = w->conns ? SCAN_MS : -1;
 		int64_t now;
-		int i, n;
 
 		if (is_main_worker(w)) {
 			int t = d->main_tick(d);
@@ -488,39 +573,8 @@ static void worker_loop(struct worker *w)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
-		n = epoll_wait(w->ep, evs, 64, timeout);
-		for (i = 0; i < n && !atomic_load(&d->stopping); i++) {
-			char *tag = evs[i].data.ptr;
-
-			if (tag >= tlshd_main_tag &&
-			    tag < tlshd_main_tag + TLSHD_MAIN_TAGS) {
-				d->main_event(d, (unsigned int)(tag -
-								tlshd_main_tag));
-				continue;
-			}
-			if (tag) {
-				conn_step(w, (struct dconn *)tag);
-				continue;
-			}
-			{
-				uint64_t v;
-				struct dconn *q;
-
-				if (read(w->ev, &v, sizeof(v)) < 0)
-					v = 0;
-				pthread_mutex_lock(&w->lock);
-				q = w->queue;
-				w->queue = NULL;
-				pthread_mutex_unlock(&w->lock);
-				q = reverse(q);	/* oldest claimed first */
-				while (q) {
-					struct dconn *next = q->next;
-
-					conn_start(w, q);
-					q = next;
-				}
-			}
-		}
+		worker_poll(w, timeout);
+		worker_run_ready(w, &next_scan);
 		now = tlshd_now_ms();
 		if (now >= next_scan) {
 			worker_scan_timeouts(w, now);

@@ -202,6 +202,7 @@ struct nl_msg *tlsh_nl_msg_new(struct tlsh_nl *nl, uint8_t cmd)
 
 struct transaction {
 	uint8_t cmd;
+	uint32_t seq;		/* the request's */
 	tlsh_nl_reply_fn reply_fn;
 	void *arg;
 	int err;		/* 0 or negative errno */
@@ -229,6 +230,20 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_STOP;
 	}
 	return NL_OK;
+}
+
+/*
+ * Only what answers this request counts. libnl's own check expects the
+ * sequence numbers of acks in strict order, so one ack lost (ENOBUFS)
+ * would fail every later transaction on the socket; anything else (a
+ * notification on a socket that also joined a group, what a failed
+ * transaction left) is skipped.
+ */
+static int on_seq_check(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == t->seq ? NL_OK : NL_SKIP;
 }
 
 static int on_ack(struct nl_msg *msg, void *arg)
@@ -295,9 +310,11 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &t);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 
 	ret = nl_send_auto(nl->sock, req);
+	t.seq = nlmsg_hdr(req)->nlmsg_seq;	/* filled in by the send */
 	nlmsg_free(req);
 	if (ret < 0) {
 		t.err = nlerr_to_errno(ret);

@@ -12,7 +12,7 @@
 #
 #   scripts/vm-run.sh -t 600 -- selftests/daemon_overload.sh
 # TLSHELPER=path picks another build of tlshelper (e.g. an older one);
-# OVERLOAD_CLIENTS=N the number of clients (default 40);
+# OVERLOAD_CLIENTS=N the number of clients (default: three deadlines' worth);
 # OVERLOAD_DAEMON_ARGS more daemon options (e.g. --max-active N).
 set -u
 cd "$(dirname "$0")/.."
@@ -29,41 +29,93 @@ echo "TAP version 13"
 echo "1..4"
 
 PORT=9443
-DEADLINE_MS=5000
-CLIENTS=${OVERLOAD_CLIENTS:-40}
+DEADLINE_MS=4000
 
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
 fi
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
+# An RSA-3072 key: the daemon's signature is by far the costliest part of
+# a handshake (a client only verifies), so the daemon is the bottleneck.
+openssl req -x509 -newkey rsa:3072 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+	-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+CERT=$T/cert.pem KEY=$T/key.pem CA=$T/cert.pem
 
-# A small HTTP server that waits in select(), never blocked in accept().
-cat >"$T/server.py" <<'PYEOF'
-import select, socket, sys, threading
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(1024)
-def handle(c):
+# A small HTTP server that waits in select(), never blocked in accept(),
+# and the clients: one process (a process per client would make the
+# clients, not the daemon, the bottleneck of the emulated VM), one thread
+# per connection, all connecting at once.
+cat >"$T/tool.py" <<'PYEOF'
+import select, socket, ssl, sys, threading, time
+
+def server(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(1024)
+    def handle(c):
+        try:
+            c.settimeout(30)
+            req = b""
+            while b"\r\n\r\n" not in req:
+                d = c.recv(4096)
+                if not d:
+                    return
+                req += d
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+        except Exception:
+            pass
+        finally:
+            c.close()
+    while True:
+        select.select([s], [], [])
+        c, _ = s.accept()
+        threading.Thread(target=handle, args=(c,), daemon=True).start()
+
+def fetch(port, ctx):
+    # One handshake and request; True if the answer came.
     try:
-        c.settimeout(30)
-        req = b""
-        while b"\r\n\r\n" not in req:
-            d = c.recv(4096)
-            if not d:
-                return
-            req += d
-        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
-    except Exception:
-        pass
-    finally:
-        c.close()
-while True:
-    select.select([s], [], [])
-    c, _ = s.accept()
-    threading.Thread(target=handle, args=(c,), daemon=True).start()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                t.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                data = b""
+                while True:
+                    d = t.recv(4096)
+                    if not d:
+                        break
+                    data += d
+                return data.endswith(b"\r\n\r\nok\n")
+    except (OSError, ssl.SSLError):
+        return False
+
+def clients(port, ca, n, sequential):
+    ctx = ssl.create_default_context(cafile=ca)
+    if sequential:
+        fetch(port, ctx)    # the first one loads kTLS's crypto
+        t0 = time.monotonic()
+        good = sum(fetch(port, ctx) for _ in range(n))
+        print(good, int((time.monotonic() - t0) * 1000 / n))
+        return
+    results = [False] * n
+    go = threading.Barrier(n)
+    def one(i):
+        go.wait()
+        results[i] = fetch(port, ctx)
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    t0 = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print(sum(results), int((time.monotonic() - t0) * 1000))
+
+if sys.argv[1] == "server":
+    server(int(sys.argv[2]))
+else:
+    clients(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
+            sys.argv[1] == "sequential")
 PYEOF
-"$PY" "$T/server.py" "$PORT" >"$T/server.log" 2>&1 &
+"$PY" "$T/tool.py" server "$PORT" >"$T/server.log" 2>&1 &
 pids+=($!)
 wait_listen "$PORT" || { echo "Bail out! the server does not listen"; exit 1; }
 
@@ -72,48 +124,27 @@ id=$("$TH" attach --port "$PORT" --cert "$CERT" --key "$KEY" \
 	--timeout "$DEADLINE_MS" 2>"$T/attach.err")
 check "attach with a ${DEADLINE_MS} ms handshake deadline" match "$id" "[1-9]*([0-9])"
 
-fetch() {	# OUT: one HTTPS request, body to OUT
-	curl -sS --cacert "$CA" --max-time 30 "https://localhost:$PORT/" \
-		-o "$1" 2>"$1.err"
-}
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
-
 # The sequential rate: handshakes (+ a request) one after another.
-fetch "$T/warm" # the first one loads kTLS's crypto
-start=$(ms_now)
-seq_ok=0
-for i in 1 2 3 4; do
-	fetch "$T/seq$i" && [ "$(cat "$T/seq$i")" = ok ] && seq_ok=$((seq_ok + 1))
-done
-per=$((($(ms_now) - start) / 4))
+read -r seq_ok per < <(timeout 120 "$PY" "$T/tool.py" sequential "$PORT" "$CA" 4)
+per=${per:-0}
 [ "$per" -gt 0 ] || per=1
-check "4 sequential clients succeed ($per ms each)" [ "$seq_ok" = 4 ]
+check "4 sequential clients succeed (${per} ms each)" [ "${seq_ok:-0}" = 4 ]
 
 # What the daemon can finish within one deadline at that rate.
 capacity=$((DEADLINE_MS / per))
-note "capacity within ${DEADLINE_MS} ms: about $capacity handshakes; starting $CLIENTS clients"
-start=$(ms_now)
-cpids=()
-for ((i = 0; i < CLIENTS; i++)); do
-	fetch "$T/c$i" &
-	cpids+=($!)
-done
-for p in "${cpids[@]}"; do
-	wait "$p"
-done
-elapsed=$(($(ms_now) - start))
-good=0
-for ((i = 0; i < CLIENTS; i++)); do
-	[ "$(cat "$T/c$i" 2>/dev/null)" = ok ] && good=$((good + 1))
-done
+CLIENTS=${OVERLOAD_CLIENTS:-$((capacity * 3))}
+[ "$CLIENTS" -ge 24 ] || CLIENTS=24
+[ "$CLIENTS" -le 200 ] || CLIENTS=200
+note "capacity within ${DEADLINE_MS} ms: about $capacity handshakes; $CLIENTS clients at once"
+read -r good elapsed < <(timeout 120 "$PY" "$T/tool.py" parallel "$PORT" "$CA" "$CLIENTS")
+good=${good:-0}
 want=$capacity
 [ "$want" -le "$CLIENTS" ] || want=$CLIENTS
 want=$(((want + 1) / 2))
-[ "$want" -ge 2 ] || want=2
-note "$good of $CLIENTS clients succeeded in $elapsed ms (want >= $want)"
+[ "$want" -ge 3 ] || want=3
+note "$good of $CLIENTS clients succeeded in ${elapsed:-?} ms (want >= $want)"
 note "daemon: $(grep -c ': ok TLS' "$T/daemon.log") ok, $(grep -c 'handshake timeout' "$T/daemon.log") timed out in the daemon"
-"$TH" status 2>/dev/null | grep -E '^(listener|timed-out|failed)' | sed 's/^/# /'
-grep -m3 ': failed: ' "$T/daemon.log" | sed 's/^/# /'
+"$TH" status 2>/dev/null | grep -E '^listener' | sed 's/^/# /'
 check "overloaded: at least half of what fits in one deadline completes, not ~0" \
 	[ "$good" -ge "$want" ]
 
