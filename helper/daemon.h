@@ -154,8 +154,14 @@ int tlsh_ctl_recv(int conn, char *line, size_t len, int *fd);
 
 /* ---- the daemon (daemon.c) ---- */
 
-/* Handshakes a worker advances at once, unless --max-active says. */
-#define TLSH_DAEMON_DEFAULT_MAX_ACTIVE	1024
+/*
+ * Handshakes a worker holds at once, unless --max-active says: few fds and
+ * little memory per worker, yet room for handshakes waiting one round trip
+ * on slow clients (64 at 100 ms: 640 a second). Under CPU overload what
+ * keeps handshakes completing is the oldest-first order of the steps
+ * (daemon_worker.c), which works with any bound.
+ */
+#define TLSH_DAEMON_DEFAULT_MAX_ACTIVE	64
 
 struct tlsh_daemon_opts {
 	const char *config;	/* NULL: none */

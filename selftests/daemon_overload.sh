@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `tlshelper daemon` under overload, in the test VM: one worker, a short
-# handshake deadline, and many more curl clients started at once than it
+# handshake deadline, and three times more clients started at once than it
 # can finish in time. A daemon that advances every claimed handshake
-# together lets nearly all of them miss the deadline (throughput collapses
-# to ~0); one that advances a bounded number at a time, oldest first, keeps
-# finishing handshakes at its sequential rate while the module times out
-# the rest. The test measures that rate first, so it holds on a slow or a
-# fast VM. TAP output.
+# together lets all of them miss the deadline (throughput collapses to
+# ~0); one that claims a bounded number and advances the oldest first
+# keeps finishing handshakes at about its sequential rate while the module
+# times out the rest. The test measures that rate first, so it holds on a slow or a
+# fast VM, and takes about a minute. TAP output.
 #
 #   scripts/vm-run.sh -t 600 -- selftests/daemon_overload.sh
 # TLSHELPER=path picks another build of tlshelper (e.g. an older one);
@@ -29,7 +29,7 @@ echo "TAP version 13"
 echo "1..4"
 
 PORT=9443
-DEADLINE_MS=4000
+DEADLINE_MS=8000
 
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
@@ -138,14 +138,15 @@ CLIENTS=${OVERLOAD_CLIENTS:-$((capacity * 3))}
 note "capacity within ${DEADLINE_MS} ms: about $capacity handshakes; $CLIENTS clients at once"
 read -r good elapsed < <(timeout 120 "$PY" "$T/tool.py" parallel "$PORT" "$CA" "$CLIENTS")
 good=${good:-0}
-want=$capacity
-[ "$want" -le "$CLIENTS" ] || want=$CLIENTS
-want=$(((want + 1) / 2))
+# A quarter of it: the emulated VM shares its host, and its speed moves.
+# Advancing everything together gives ~0.
+want=$((capacity / 4))
 [ "$want" -ge 3 ] || want=3
 note "$good of $CLIENTS clients succeeded in ${elapsed:-?} ms (want >= $want)"
 note "daemon: $(grep -c ': ok TLS' "$T/daemon.log") ok, $(grep -c 'handshake timeout' "$T/daemon.log") timed out in the daemon"
 "$TH" status 2>/dev/null | grep -E '^listener' | sed 's/^/# /'
-check "overloaded: at least half of what fits in one deadline completes, not ~0" \
+grep ': ok TLS' "$T/daemon.log" | tail -n +6 | head -3 | sed 's/^/# /'
+check "overloaded: a quarter of what fits in one deadline completes, not ~0" \
 	[ "$good" -ge "$want" ]
 
 [ "$failures" = 0 ]
