@@ -41,36 +41,22 @@ openssl req -x509 -newkey rsa:3072 -nodes -keyout "$T/key.pem" -out "$T/cert.pem
 	{ echo "Bail out! cannot make a certificate"; exit 1; }
 CERT=$T/cert.pem KEY=$T/key.pem CA=$T/cert.pem
 
-# A small HTTP server that waits in select(), never blocked in accept(),
-# and the clients: one process (a process per client would make the
-# clients, not the daemon, the bottleneck of the emulated VM), one thread
-# per connection, all connecting at once.
+# A small HTTP server, and the clients: one process (a process per client
+# would make the clients, not the daemon, the bottleneck of the emulated
+# VM), one thread per connection, all connecting at once.
 cat >"$T/tool.py" <<'PYEOF'
-import select, socket, ssl, sys, threading, time
+import socket, socketserver, ssl, sys, threading, time
 
 def server(port):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
-    s.listen(1024)
-    def handle(c):
-        try:
-            c.settimeout(30)
-            req = b""
-            while b"\r\n\r\n" not in req:
-                d = c.recv(4096)
-                if not d:
-                    return
-                req += d
-            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
-        except Exception:
-            pass
-        finally:
-            c.close()
-    while True:
-        select.select([s], [], [])
-        c, _ = s.accept()
-        threading.Thread(target=handle, args=(c,), daemon=True).start()
+    # serve_forever() waits in select(), never blocked in accept().
+    class Reply(socketserver.StreamRequestHandler):
+        def handle(self):
+            while self.rfile.readline() not in (b"\r\n", b""):
+                pass
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    socketserver.ThreadingTCPServer.request_queue_size = 1024
+    socketserver.ThreadingTCPServer(("127.0.0.1", port), Reply).serve_forever()
 
 def fetch(port, ctx):
     # One handshake and request; True if the answer came.
