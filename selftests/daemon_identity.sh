@@ -22,7 +22,7 @@ KO=${TLSH_KO:-kmod/tlsh.ko}
 
 . selftests/lib/e2e.sh
 echo "TAP version 13"
-echo "1..7"
+echo "1..6"
 
 PORT_A=9551
 PORT_B=9552
