@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "addr.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -40,4 +42,57 @@ void tlsh_peer_str(int fd, char *buf, size_t buflen)
 		snprintf(buf, buflen, "?");
 	else
 		tlsh_addr_str((struct sockaddr *)&ss, len, buf, buflen);
+}
+
+/* How many bytes byte ch takes escaped. */
+static size_t escaped_len(unsigned char ch, unsigned char lowest)
+{
+	if (ch < lowest || ch >= 0x7f || ch == '"')
+		return 4;	/* \xNN */
+	return ch == '\\' ? 2 : 1;
+}
+
+static const char *escape(const char *s, size_t len, char *buf, size_t buflen,
+			  unsigned char lowest)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, used = 0, total = 0;
+	bool cut;
+
+	for (i = 0; i < len; i++)
+		total += escaped_len((unsigned char)s[i], lowest);
+	/* Cut: keep room for "..." after the last byte that fits. */
+	cut = total + 1 > buflen;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		size_t need = escaped_len(ch, lowest);
+
+		if (cut && used + need + 3 + 1 > buflen) {
+			snprintf(buf + used, buflen - used, "...");
+			return buf;
+		}
+		if (need == 1) {
+			buf[used++] = (char)ch;
+		} else if (need == 2) {
+			buf[used++] = '\\';
+			buf[used++] = '\\';
+		} else {
+			buf[used++] = '\\';
+			buf[used++] = 'x';
+			buf[used++] = hex[ch >> 4];
+			buf[used++] = hex[ch & 15];
+		}
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+const char *tlsh_log_str(const char *s, size_t len, char *buf, size_t buflen)
+{
+	return escape(s, len, buf, buflen, '!');
+}
+
+const char *tlsh_log_text(const char *s, char *buf, size_t buflen)
+{
+	return escape(s, strlen(s), buf, buflen, ' ');
 }

@@ -135,7 +135,7 @@ int tlsh_cmd_attach(int argc, char **argv)
 	struct tlsh_sock_owner own[8];
 	struct tlsh_spec spec;
 	char line[TLSH_LINE_MAX], reply[512], err[256];
-	int ret = EXIT_USAGE, c, n, i, failed = 0;
+	int ret = EXIT_USAGE, c, n, i, port, failed = 0;
 	long v;
 
 	tlsh_spec_init(&spec);
@@ -256,8 +256,10 @@ int tlsh_cmd_attach(int argc, char **argv)
 	} else {
 		own[0].pid = spec.pid;
 		own[0].fd = spec.fd;
+		own[0].inode = 0;	/* named, not found: any listener */
 		n = 1;
 	}
+	port = spec.port;
 	/* The daemon learns the socket itself; it records the port. */
 	spec.port = 0;
 	spec.pid = 0;
@@ -267,14 +269,13 @@ int tlsh_cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		int fd = tlsh_grab_fd(own[i].pid, own[i].fd);
+		/* Checked against what the scan found: fds and pids move. */
+		int fd = tlsh_grab_listener(&own[i], port, err, sizeof(err));
 		int e;
 
 		if (fd < 0) {
-			fprintf(stderr,
-				"tlshelper: attach: cannot take fd %d of process %d: %s%s\n",
-				own[i].fd, (int)own[i].pid, strerror(-fd),
-				fd == -EPERM ? " (needs root, or ptrace rights over it)" : "");
+			fprintf(stderr, "tlshelper: attach: %s; not attached\n",
+				err);
 			failed++;
 			continue;
 		}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `tlshelper daemon [--config FILE] [--workers N]`, and the listener lines
- * of `tlshelper status`.
+ * `tlshelper daemon [--config FILE] [--workers N] [--max-active N]`, and
+ * the listener lines of `tlshelper status`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +17,7 @@
 static void daemon_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: tlshelper daemon [--config FILE] [--workers N]\n"
+		"Usage: tlshelper daemon [--config FILE] [--workers N] [--max-active N]\n"
 		"  The TLS handshake daemon for tlsh.ko: claims the connections of\n"
 		"  attached listeners, does their handshakes (many at once, one\n"
 		"  worker thread per CPU) and hands them back with kTLS installed.\n"
@@ -29,6 +29,12 @@ static void daemon_usage(FILE *out)
 		"                      [close-notify=on|off]\n"
 		"                  (pid=PID fd=N instead of port=P names one socket)\n"
 		"  --workers N     worker threads (default: one per online CPU)\n"
+		"  --max-active N  handshakes each worker advances at once\n"
+		"                  (default %u); the module keeps the others\n"
+		"                  pending, and they are claimed oldest first as\n"
+		"                  handshakes finish. Under overload the oldest\n"
+		"                  finish in time and the newest time out, instead\n"
+		"                  of all of them slowing down together\n"
 		"\n"
 		"  Listeners are attached at run time with `tlshelper attach`,\n"
 		"  through the control socket %s (root only).\n"
@@ -38,7 +44,8 @@ static void daemon_usage(FILE *out)
 		"  connection tlsh.ko ended after the hand-off (the peer's fatal\n"
 		"  alert, KeyUpdate, renegotiation attempt, unexpected message).\n"
 		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",
-		TLSH_DAEMON_SOCK, TLSH_DAEMON_STATE);
+		TLSH_DAEMON_DEFAULT_MAX_ACTIVE, TLSH_DAEMON_SOCK,
+		TLSH_DAEMON_STATE);
 }
 
 int tlsh_cmd_daemon(int argc, char **argv)
@@ -46,6 +53,7 @@ int tlsh_cmd_daemon(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "max-active", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -56,7 +64,7 @@ int tlsh_cmd_daemon(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:w:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -69,6 +77,15 @@ int tlsh_cmd_daemon(int argc, char **argv)
 				return 2;
 			}
 			o.workers = (unsigned int)n;
+			break;
+		case 'a':
+			n = strtol(optarg, &end, 10);
+			if (!*optarg || *end || n < 1 || n > 65536) {
+				fprintf(stderr,
+					"tlshelper: daemon: --max-active takes 1..65536\n");
+				return 2;
+			}
+			o.max_active = (unsigned int)n;
 			break;
 		case 'h':
 			daemon_usage(stdout);

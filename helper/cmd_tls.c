@@ -418,10 +418,13 @@ static void log_handshake(struct tls_state *st, struct tlsh_conn *c,
 	const char *sni = st->o->server ? tlsh_conn_sni(c) : st->cfg.server_name;
 	const char *alpn = tlsh_conn_alpn(c);
 	uint16_t ver = tlsh_conn_version(c);
+	char sni_buf[96];
 
+	/* A server logs the SNI its client chose: escaped. */
 	say(st->o, failed ? 0 : 1,
 	    "peer=%s sni=%s version=%s suite=%s group=%s alpn=%s ms=%lld "
-	    "result=%s", st->peer, sni ? sni : "-",
+	    "result=%s", st->peer,
+	    sni ? tlsh_log_str(sni, strlen(sni), sni_buf, sizeof(sni_buf)) : "-",
 	    ver == TLSH_TLS13 ? "TLSv1.3" : ver == TLSH_TLS12 ? "TLSv1.2" : "-",
 	    suite ? suite->name : "-",
 	    group_name(tlsh_conn_group(c)), alpn ? alpn : "-",
@@ -615,11 +618,12 @@ static int run(struct tls_opts *o)
 	cap = (o->max_handshake ? o->max_handshake :
 	       TLSH_DEFAULT_MAX_HANDSHAKE_BYTES) + TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT;
 	if (tlsh_drive_handshake(c, st.fd, deadline, cap, &dr)) {
-		char line[400];
+		char line[400], why[300];
 
 		rc = failure(c, &dr, reason, sizeof(reason));
+		/* The reason may quote the peer's certificate names. */
 		snprintf(line, sizeof(line), "fail status=%d reason=\"%s\"", rc,
-			 reason);
+			 tlsh_log_text(reason, why, sizeof(why)));
 		log_handshake(&st, c, line, true);
 		goto fail_early;
 	}

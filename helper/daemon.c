@@ -7,11 +7,16 @@
  * daemon_events.c), the control socket and the table of listeners (id ->
  * credentials, loaded once per listener).
  * On every READY (and at startup: READY is not replayed) it claims
- * connections with ACCEPT until EAGAIN and hands each to the least loaded
- * worker (one per CPU), which runs many handshakes at once.
+ * connections with ACCEPT until EAGAIN, or until --max-active handshakes
+ * per worker run, and hands each to the least loaded worker (one per
+ * CPU), which runs those handshakes at once. What is not claimed waits in
+ * the module, oldest first, until a handshake ends or its deadline passes:
+ * under overload the oldest finish instead of all of them together
+ * missing the deadline.
  *
  * The table is kept in TLSH_DAEMON_DIR/listeners, so a restarted daemon
- * serves the listeners that are still attached and drains what is pending.
+ * serves the listeners that are still attached and drains what is pending;
+ * a line is restored only under the load of tlsh.ko that gave its id.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -115,7 +120,11 @@ static int reconcile(struct daemon *d)
 	return 0;
 }
 
-/* Claim everything pending; each ACCEPT gives one connection's fd. */
+/*
+ * Claim what is pending, oldest first (the module's order), while below
+ * max_claimed: max_active per worker. Each ACCEPT gives one connection's
+ * fd; a worker that finishes one kicks us to claim the next.
+ */
 static void drain(struct daemon *d)
 {
 	while (atomic_load(&d->claimed) < d->max_claimed) {
@@ -148,7 +157,7 @@ static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
 {
 	struct tlsh_attach_opts opts;
 	struct listener *l;
-	char addr[80];
+	char addr[80], module[128];
 	uint32_t id;
 	int port;
 
@@ -169,6 +178,15 @@ static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
 	l->spec.port = port > 0 ? port : 0;
 	l->spec.pid = 0;
 	l->spec.fd = -1;
+	/* What makes the id mean this listener, for a restart (load_state). */
+	free(l->spec.module);
+	l->spec.module = NULL;
+	if (tlsh_module_instance(module, sizeof(module)) == 0)
+		l->spec.module = strdup(module);
+	if (!l->spec.module)
+		tlshd_log("listener %u: cannot tell which load of tlsh.ko this is: a restarted daemon will not restore it",
+			  id);
+	l->spec.netns = tlsh_netns_id();
 	l->next = d->listeners;
 	d->listeners = l;
 	save_state(d);
@@ -294,21 +312,34 @@ send:
 	drain(d);
 }
 
-/* Restore the listeners of a previous run that the module still has. */
+/*
+ * Restore the listeners of a previous run that the module still has: same
+ * id, under the same load of the module, in the same netns (ids start
+ * again after a reload, so an id alone may name another listener).
+ */
 static void load_state(struct daemon *d)
 {
 	char path[512], line[TLSH_LINE_MAX], err[300];
+	char module[128], again[128];
+	const char *instance = module;
 	struct tlsh_status st;
+	uint32_t netns = tlsh_netns_id();
 	FILE *f;
 
 	tlsh_daemon_path("listeners", path, sizeof(path));
 	f = fopen(path, "re");
 	if (!f)
 		return;
+	if (tlsh_module_instance(module, sizeof(module)))
+		instance = NULL;
 	if (tlsh_nl_get(&d->cmd, &st)) {
 		fclose(f);
 		return;
 	}
+	/* Reloaded between the two: the ids GET gave are not comparable. */
+	if (instance && (tlsh_module_instance(again, sizeof(again)) ||
+			 strcmp(again, module)))
+		instance = NULL;
 	while (fgets(line, sizeof(line), f)) {
 		struct tlsh_spec spec;
 		struct listener *l;
@@ -327,6 +358,14 @@ static void load_state(struct daemon *d)
 			    i < TLSH_STATUS_MAX_LISTENERS; i++)
 			present |= st.listeners[i].id == spec.id;
 		if (!present || tlshd_find_listener(d, spec.id)) {
+			tlsh_spec_free(&spec);
+			continue;
+		}
+		if (tlsh_spec_same_instance(&spec, instance, netns, err,
+					    sizeof(err))) {
+			tlshd_log("listener %u (port %d, certificate %s) not restored: %s",
+				  spec.id, spec.port,
+				  spec.n_certs ? spec.certs[0] : "?", err);
 			tlsh_spec_free(&spec);
 			continue;
 		}
@@ -368,6 +407,7 @@ static int config_listen(struct daemon *d, struct tlsh_spec *spec,
 	} else {
 		own[0].pid = spec->pid;
 		own[0].fd = spec->fd;
+		own[0].inode = 0;	/* named, not found: any listener */
 		n = 1;
 	}
 	if (n <= 0) {
@@ -382,11 +422,9 @@ static int config_listen(struct daemon *d, struct tlsh_spec *spec,
 		const char *verb;
 		uint32_t id;
 
-		fd = tlsh_grab_fd(own[i].pid, own[i].fd);
+		/* Checked against what the scan found: fds and pids move. */
+		fd = tlsh_grab_listener(&own[i], spec->port, err, errlen);
 		if (fd < 0) {
-			snprintf(err, errlen,
-				 "cannot take fd %d of process %d: %s",
-				 own[i].fd, (int)own[i].pid, strerror(-fd));
 			bad = -1;
 			continue;
 		}
@@ -579,6 +617,10 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	}
 	if (tlshd_workers_start(d, o->workers ? o->workers : (unsigned int)ncpu))
 		goto out;
+	d->max_active = o->max_active ? o->max_active :
+					 TLSH_DAEMON_DEFAULT_MAX_ACTIVE;
+	if (d->max_claimed / d->n_workers > d->max_active)
+		d->max_claimed = d->max_active * d->n_workers;
 	/* The main thread's fds go into worker 0's epoll: it runs here. */
 	if (tlshd_watch_main(d, tlsh_nl_fd(&d->ready), TAG_READY) ||
 	    tlshd_watch_main(d, d->ctl, TAG_CTL) ||
@@ -594,8 +636,8 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	load_state(d);
 	if (o->config && load_config(d, o->config))
 		tlshd_log("%s: some entries were not attached", o->config);
-	tlshd_log("running: pid %d, %u workers, control socket %s",
-		(int)getpid(), d->n_workers,
+	tlshd_log("running: pid %d, %u workers, at most %u handshakes at once, control socket %s",
+		(int)getpid(), d->n_workers, d->max_claimed,
 		tlsh_daemon_path("daemon.sock", sockpath, sizeof(sockpath)));
 	drain(d);	/* what waited while no daemon ran */
 	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;

@@ -46,6 +46,12 @@ struct tlsh_spec {
 	pid_t pid;
 	int fd;			/* -1: not given */
 	uint32_t id;		/* 0: not given */
+	/*
+	 * State file: which load of tlsh.ko, in which netns, gave the id
+	 * (listener ids start again at 1 when the module is reloaded).
+	 */
+	char *module;		/* tlsh_module_instance(); NULL: unknown */
+	uint32_t netns;		/* inode of the netns; 0: unknown */
 };
 
 void tlsh_spec_init(struct tlsh_spec *s);
@@ -62,6 +68,24 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		     size_t len);
 /* Completeness checks shared by attach and the config file; -1 and err. */
 int tlsh_spec_check(const struct tlsh_spec *s, char *err, size_t errlen);
+
+/*
+ * This load of tlsh.ko, "BOOT-ID.INODE": the boot id and the inode of
+ * /sys/module/tlsh, which sysfs numbers afresh (never reused during a
+ * boot) each time the module is loaded. 0, or -errno (-ENOENT: not loaded).
+ */
+int tlsh_module_instance(char *buf, size_t len);
+/* The inode of this process's network namespace, or 0. */
+uint32_t tlsh_netns_id(void);
+
+/*
+ * Whether a state-file line saved may be restored: it names the listener
+ * by id, and that id means the same listener only under the same load of
+ * the module (module) in the same netns (netns). 0, or -1 with the
+ * reason in why.
+ */
+int tlsh_spec_same_instance(const struct tlsh_spec *saved, const char *module,
+			    uint32_t netns, char *why, size_t whylen);
 
 /* The daemon's directory: $TLSH_DAEMON_DIR or TLSH_DAEMON_DIR. */
 const char *tlsh_daemon_dir(void);
@@ -86,6 +110,24 @@ int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max);
 
 /* A copy of fd `fd` of process pid (pidfd_open + pidfd_getfd), or -errno. */
 int tlsh_grab_fd(pid_t pid, int fd);
+
+/*
+ * Whether fd is the socket a scan found: a listening TCP socket, with
+ * inode `inode` (when not 0) and bound to port (when > 0). Between the scan
+ * of /proc and pidfd_getfd the process may have closed the fd and opened
+ * another in its place, or exited and its pid been reused. 0, or -ESTALE
+ * with a sentence in err.
+ */
+int tlsh_check_listener(int fd, unsigned long inode, int port, char *err,
+			size_t errlen);
+
+/*
+ * tlsh_grab_fd() of own->pid's own->fd, then tlsh_check_listener() against
+ * own->inode and port: the fd, or -errno (the copy closed) with a sentence
+ * in err.
+ */
+int tlsh_grab_listener(const struct tlsh_sock_owner *own, int port,
+		       char *err, size_t errlen);
 
 /* The TCP port a socket is bound to, or -1. */
 int tlsh_sock_port(int fd, char *addr, size_t addrlen);
@@ -112,10 +154,24 @@ int tlsh_ctl_recv(int conn, char *line, size_t len, int *fd);
 
 /* ---- the daemon (daemon.c) ---- */
 
+/*
+ * Handshakes a worker holds at once, unless --max-active says: few fds and
+ * little memory per worker, yet room for handshakes waiting one round trip
+ * on slow clients (64 at 100 ms: 640 a second). Under CPU overload what
+ * keeps handshakes completing is the oldest-first order of the steps
+ * (daemon_worker.c), which works with any bound.
+ */
+#define TLSH_DAEMON_DEFAULT_MAX_ACTIVE	64
+
 struct tlsh_daemon_opts {
 	const char *config;	/* NULL: none */
 	unsigned int workers;	/* 0: one per online CPU */
 	unsigned int max_claimed;	/* 0: default */
+	/*
+	 * Handshakes each worker advances at once (0: the default); the
+	 * module keeps the rest pending, oldest claimed first.
+	 */
+	unsigned int max_active;
 };
 
 /* Runs until SIGTERM / SIGINT; returns the exit status. */

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,6 +140,64 @@ int tlsh_grab_fd(pid_t pid, int fd)
 	err = errno;
 	close(pidfd);
 	return copy < 0 ? -err : copy;
+}
+
+int tlsh_check_listener(int fd, unsigned long inode, int port, char *err,
+			size_t errlen)
+{
+	int type = 0, proto = 0, listening = 0, got;
+	socklen_t len = sizeof(int);
+	char addr[80];
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "the fd taken is not a socket");
+		return -ESTALE;
+	}
+	if (inode && st.st_ino != inode) {
+		snprintf(err, errlen,
+			 "the fd taken is socket %lu, not the listening socket %lu found (the process closed or replaced it meanwhile)",
+			 (unsigned long)st.st_ino, inode);
+		return -ESTALE;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) ||
+	    (len = sizeof(int),
+	     getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len)) ||
+	    (len = sizeof(int),
+	     getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len)) ||
+	    type != SOCK_STREAM || proto != IPPROTO_TCP || !listening) {
+		snprintf(err, errlen, "the fd taken is not a listening TCP socket");
+		return -ESTALE;
+	}
+	got = tlsh_sock_port(fd, addr, sizeof(addr));
+	if (port > 0 && got != port) {
+		snprintf(err, errlen,
+			 "the fd taken listens on %s, not on port %d", addr,
+			 port);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+int tlsh_grab_listener(const struct tlsh_sock_owner *own, int port,
+		       char *err, size_t errlen)
+{
+	int fd = tlsh_grab_fd(own->pid, own->fd);
+	int e;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot take fd %d of process %d: %s%s",
+			 own->fd, (int)own->pid, strerror(-fd),
+			 fd == -EPERM ? " (needs root, or ptrace rights over it)" :
+					"");
+		return fd;
+	}
+	e = tlsh_check_listener(fd, own->inode, port, err, errlen);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
 int tlsh_sock_port(int fd, char *addr, size_t addrlen)

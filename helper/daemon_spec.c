@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "daemon.h"
 
@@ -29,6 +31,7 @@ void tlsh_spec_free(struct tlsh_spec *s)
 		free(s->keys[i]);
 	free(s->ca);
 	free(s->alpn);
+	free(s->module);
 	tlsh_spec_init(s);
 }
 
@@ -136,6 +139,12 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 		} else if (!strcmp(word, "id")) {
 			if (parse_u32(v, UINT32_MAX, &s->id) || !s->id)
 				goto badval;
+		} else if (!strcmp(word, "module")) {
+			if (set_str(&s->module, v))
+				goto nomem;
+		} else if (!strcmp(word, "netns")) {
+			if (parse_u32(v, UINT32_MAX, &s->netns) || !s->netns)
+				goto badval;
 		} else {
 			goto bad;
 		}
@@ -195,6 +204,10 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 	put(&o, "%s", verb);
 	if (s->id)
 		put(&o, " id=%u", s->id);
+	if (s->module)
+		put(&o, " module=%s", s->module);
+	if (s->netns)
+		put(&o, " netns=%u", s->netns);
 	if (s->port)
 		put(&o, " port=%d", s->port);
 	if (s->pid)
@@ -216,6 +229,56 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 	if (s->close_notify >= 0)
 		put(&o, " close-notify=%s", s->close_notify ? "on" : "off");
 	return o.overflow ? -1 : (int)(len - o.left);
+}
+
+int tlsh_module_instance(char *buf, size_t len)
+{
+	char boot[64] = "";
+	struct stat st;
+	FILE *f;
+
+	if (stat("/sys/module/tlsh", &st))
+		return -errno;
+	f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	if (!f)
+		return -errno;
+	if (!fgets(boot, sizeof(boot), f))
+		boot[0] = '\0';
+	fclose(f);
+	boot[strcspn(boot, " \t\r\n")] = '\0';
+	if (!boot[0])
+		return -EIO;
+	if ((size_t)snprintf(buf, len, "%s.%llu", boot,
+			     (unsigned long long)st.st_ino) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+uint32_t tlsh_netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
+int tlsh_spec_same_instance(const struct tlsh_spec *saved, const char *module,
+			    uint32_t netns, char *why, size_t whylen)
+{
+	if (!module)
+		return fail(why, whylen,
+			    "cannot tell which load of tlsh.ko this is");
+	if (!saved->module)
+		return fail(why, whylen,
+			    "saved without the module instance (an older daemon)");
+	if (strcmp(saved->module, module))
+		return fail(why, whylen,
+			    "saved under an earlier load of tlsh.ko (module %s, now %s): its id may name another listener now",
+			    saved->module, module);
+	if (!saved->netns || saved->netns != netns)
+		return fail(why, whylen,
+			    "saved in another network namespace (netns %u, now %u)",
+			    saved->netns, netns);
+	return 0;
 }
 
 const char *tlsh_daemon_dir(void)

@@ -30,6 +30,8 @@
 #include "tls/suite.h"
 
 #define SCAN_MS			100
+/* Room for a peer-chosen string in a log line, escaped and cut. */
+#define LOG_PEER_STR		96
 
 /* ---- logging: one write per line, several threads share stderr ---- */
 
@@ -169,6 +171,8 @@ static void conn_free(struct worker *w, struct dconn *c)
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		w->conns_tail = c->prev;
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->tls)
@@ -216,24 +220,34 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 			tlsh_suite_by_id(tlsh_conn_suite(c->tls));
 		const char *alpn = tlsh_conn_alpn(c->tls);
 		const char *sni = tlsh_conn_sni(c->tls);
+		uint16_t v = tlsh_conn_version(c->tls);
+		char sni_buf[LOG_PEER_STR], alpn_buf[LOG_PEER_STR];
 
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
-		uint16_t v = tlsh_conn_version(c->tls);
-
+		/* The client chose the SNI (and offered the ALPN): escaped. */
 		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
 			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group_name(tlsh_conn_group(c->tls)),
-			sni ? " sni=" : "", sni ? sni : "",
-			alpn ? " alpn=" : "", alpn ? alpn : "",
+			sni ? " sni=" : "",
+			sni ? tlsh_log_str(sni, strlen(sni), sni_buf,
+					   sizeof(sni_buf)) : "",
+			alpn ? " alpn=" : "",
+			alpn ? tlsh_log_str(alpn, strlen(alpn), alpn_buf,
+					    sizeof(alpn_buf)) : "",
 			(long long)ms);
 	} else {
+		char why_buf[2 * LOG_PEER_STR];
+
+		if (!why)
+			why = strerror(status);
 		atomic_fetch_add(&c->l->failed, 1);
 		atomic_fetch_add(&w->d->failed, 1);
+		/* A reason may quote the peer's certificate names. */
 		tlshd_log("listener %u %s: failed: %s%s, %lld ms", c->l->id,
-			c->peer, why ? why : strerror(status), extra,
-			(long long)ms);
+			c->peer, tlsh_log_text(why, why_buf, sizeof(why_buf)),
+			extra, (long long)ms);
 	}
 	conn_free(w, c);
 }
@@ -389,15 +403,22 @@ io_error:
 	conn_finish(w, c, err, why);
 }
 
+/*
+ * Take c on, at the young end of the list: its first step waits its turn
+ * like any other (worker_run_ready), behind every older handshake that has
+ * something to do.
+ */
 static void conn_start(struct worker *w, struct dconn *c)
 {
 	enum tlsh_err e;
 
-	c->prev = NULL;
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	c->next = NULL;
+	c->prev = w->conns_tail;
+	if (w->conns_tail)
+		w->conns_tail->next = c;
+	else
+		w->conns = c;
+	w->conns_tail = c;
 	c->start_ms = tlshd_now_ms();
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
@@ -407,7 +428,7 @@ static void conn_start(struct worker *w, struct dconn *c)
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
 		return;
 	}
-	conn_step(w, c);
+	c->runnable = true;	/* the ClientHello may be there already */
 }
 
 static void worker_scan_timeouts(struct worker *w, int64_t now)
@@ -422,6 +443,21 @@ static void worker_scan_timeouts(struct worker *w, int64_t now)
 }
 
 char tlshd_main_tag[TLSHD_MAIN_TAGS];
+
+/* The queue is pushed at its head: newest first. */
+static struct dconn *reverse(struct dconn *q)
+{
+	struct dconn *r = NULL;
+
+	while (q) {
+		struct dconn *next = q->next;
+
+		q->next = r;
+		r = q;
+		q = next;
+	}
+	return r;
+}
 
 int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag)
 {
@@ -438,22 +474,98 @@ static bool is_main_worker(const struct worker *w)
 	return w == &w->d->workers[0];
 }
 
+/* Start what the main thread handed over, in the order it was claimed. */
+static void worker_take_queue(struct worker *w)
+{
+	struct dconn *q;
+	uint64_t v;
+
+	if (read(w->ev, &v, sizeof(v)) < 0)
+		v = 0;
+	pthread_mutex_lock(&w->lock);
+	q = w->queue;
+	w->queue = NULL;
+	pthread_mutex_unlock(&w->lock);
+	q = reverse(q);		/* oldest claimed first */
+	while (q) {
+		struct dconn *next = q->next;
+
+		conn_start(w, q);
+		q = next;
+	}
+}
+
+/*
+ * Wait at most timeout ms for events (0: only look) and mark what they
+ * concern: a handshake becomes runnable, the main thread's fds are served
+ * at once (a claim only adds a runnable handshake), the queue is taken.
+ */
+static void worker_poll(struct worker *w, int timeout)
+{
+	struct daemon *d = w->d;
+	struct epoll_event evs[64];
+	int i, n;
+
+	n = epoll_wait(w->ep, evs, 64, timeout);
+	for (i = 0; i < n && !atomic_load(&d->stopping); i++) {
+		char *tag = evs[i].data.ptr;
+
+		if (tag >= tlshd_main_tag &&
+		    tag < tlshd_main_tag + TLSHD_MAIN_TAGS)
+			d->main_event(d, (unsigned int)(tag - tlshd_main_tag));
+		else if (tag)
+			((struct dconn *)tag)->runnable = true;
+		else
+			worker_take_queue(w);
+	}
+}
+
+/*
+ * Advance runnable handshakes one step at a time, always the oldest one
+ * (w->conns runs from the oldest claim to the youngest), and look for new
+ * events after each step. A step is where the CPU goes (a ClientHello
+ * costs a key exchange and a signature), so the client whose Finished just
+ * arrived completes before a younger ClientHello is worked on: under
+ * overload handshakes complete in the order they came, at the rate the
+ * CPU allows, instead of all progressing together and all missing their
+ * deadline. Waiting for a peer costs nothing: any number may wait.
+ */
+static void worker_run_ready(struct worker *w, int64_t *next_scan)
+{
+	struct daemon *d = w->d;
+
+	while (!atomic_load(&d->stopping)) {
+		struct dconn *c;
+		int64_t now;
+
+		for (c = w->conns; c && !c->runnable; c = c->next)
+			;
+		if (!c)
+			return;
+		c->runnable = false;
+		conn_step(w, c);	/* may free c */
+		now = tlshd_now_ms();
+		if (now >= *next_scan) {
+			worker_scan_timeouts(w, now);
+			*next_scan = now + SCAN_MS;
+		}
+		worker_poll(w, 0);
+	}
+}
+
 /*
  * One worker's loop. Worker 0 runs it in the main thread, where its epoll
  * also carries the main thread's own fds (tagged &tlshd_main_tag[i]): a
- * connection claimed there starts at once, with no hand-off to another
- * thread.
+ * connection claimed there starts with no hand-off to another thread.
  */
 static void worker_loop(struct worker *w)
 {
 	struct daemon *d = w->d;
-	struct epoll_event evs[64];
 	int64_t next_scan = tlshd_now_ms() + SCAN_MS;
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = w->conns ? SCAN_MS : -1;
 		int64_t now;
-		int i, n;
 
 		if (is_main_worker(w)) {
 			int t = d->main_tick(d);
@@ -461,38 +573,8 @@ static void worker_loop(struct worker *w)
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
-		n = epoll_wait(w->ep, evs, 64, timeout);
-		for (i = 0; i < n && !atomic_load(&d->stopping); i++) {
-			char *tag = evs[i].data.ptr;
-
-			if (tag >= tlshd_main_tag &&
-			    tag < tlshd_main_tag + TLSHD_MAIN_TAGS) {
-				d->main_event(d, (unsigned int)(tag -
-								tlshd_main_tag));
-				continue;
-			}
-			if (tag) {
-				conn_step(w, (struct dconn *)tag);
-				continue;
-			}
-			{
-				uint64_t v;
-				struct dconn *q;
-
-				if (read(w->ev, &v, sizeof(v)) < 0)
-					v = 0;
-				pthread_mutex_lock(&w->lock);
-				q = w->queue;
-				w->queue = NULL;
-				pthread_mutex_unlock(&w->lock);
-				while (q) {
-					struct dconn *next = q->next;
-
-					conn_start(w, q);
-					q = next;
-				}
-			}
-		}
+		worker_poll(w, timeout);
+		worker_run_ready(w, &next_scan);
 		now = tlshd_now_ms();
 		if (now >= next_scan) {
 			worker_scan_timeouts(w, now);

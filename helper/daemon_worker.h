@@ -45,6 +45,7 @@ struct dconn {
 	struct listener *l;
 	struct tlsh_conn *tls;
 	uint32_t events;		/* registered with epoll */
+	bool runnable;			/* an event came: step it */
 	int64_t start_ms, deadline_ms;
 	char peer[64];
 };
@@ -58,7 +59,8 @@ struct worker {
 	struct tlsh_nl nl;		/* DONE */
 	pthread_mutex_t lock;
 	struct dconn *queue;		/* handed over by the main thread */
-	struct dconn *conns;		/* running handshakes */
+	/* Running handshakes, oldest claim first (their turn order). */
+	struct dconn *conns, *conns_tail;
 	atomic_uint load;
 	/* Wire bytes on their way into the engine (records as sent). */
 	uint8_t scratch[TLSH_MAX_CIPHERTEXT + TLSH_REC_HDR];
@@ -73,7 +75,9 @@ struct daemon {
 	struct worker *workers;
 	unsigned int n_workers;
 	atomic_uint claimed;
+	/* Bound on claimed: max_active per worker, and the fd budget. */
 	unsigned int max_claimed;
+	unsigned int max_active;
 	atomic_bool stopping;
 	atomic_ulong ok, failed;
 	unsigned long events[TLSH_EVENT_MAX + 1], events_lost;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include <linux/netlink.h>
@@ -202,6 +203,7 @@ struct nl_msg *tlsh_nl_msg_new(struct tlsh_nl *nl, uint8_t cmd)
 
 struct transaction {
 	uint8_t cmd;
+	uint32_t seq;		/* the request's */
 	tlsh_nl_reply_fn reply_fn;
 	void *arg;
 	int err;		/* 0 or negative errno */
@@ -229,6 +231,20 @@ static int on_valid(struct nl_msg *msg, void *arg)
 		return NL_STOP;
 	}
 	return NL_OK;
+}
+
+/*
+ * Only what answers this request counts. libnl's own check expects the
+ * sequence numbers of acks in strict order, so one ack lost (ENOBUFS)
+ * would fail every later transaction on the socket; anything else (a
+ * notification on a socket that also joined a group, what a failed
+ * transaction left) is skipped.
+ */
+static int on_seq_check(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == t->seq ? NL_OK : NL_SKIP;
 }
 
 static int on_ack(struct nl_msg *msg, void *arg)
@@ -295,9 +311,11 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &t);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 
 	ret = nl_send_auto(nl->sock, req);
+	t.seq = nlmsg_hdr(req)->nlmsg_seq;	/* filled in by the send */
 	nlmsg_free(req);
 	if (ret < 0) {
 		t.err = nlerr_to_errno(ret);
@@ -521,19 +539,61 @@ struct accept_reply {
 	uint32_t listener_id;
 };
 
+/*
+ * The kernel installed the fd before we read its reply: once TLSH_A_FD is
+ * read, the fd is ours to close whatever else goes wrong.
+ */
 static int parse_accept_reply(struct nl_msg *msg, void *arg)
 {
 	struct accept_reply *r = arg;
 	struct nlattr *tb[TLSH_A_MAX + 1];
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, TLSH_A_MAX, NULL) < 0 ||
-	    !tb[TLSH_A_FD] || nla_len(tb[TLSH_A_FD]) != sizeof(int32_t) ||
-	    !tb[TLSH_A_LISTENER_ID] ||
-	    nla_len(tb[TLSH_A_LISTENER_ID]) != sizeof(uint32_t))
+	    !tb[TLSH_A_FD] || nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
+		return -EPROTO;
+	if (r->fd >= 0)		/* a second reply: keep the first */
 		return -EPROTO;
 	r->fd = (int32_t)nla_get_u32(tb[TLSH_A_FD]);
+	if (!tb[TLSH_A_LISTENER_ID] ||
+	    nla_len(tb[TLSH_A_LISTENER_ID]) != sizeof(uint32_t))
+		return -EPROTO;
 	r->listener_id = nla_get_u32(tb[TLSH_A_LISTENER_ID]);
 	return 0;
+}
+
+/*
+ * After a failed ACCEPT, replies still queued on the socket (the
+ * transaction stopped at an error, e.g. ENOBUFS when the ack did not fit,
+ * before it read them): each carries an fd the kernel installed. Read
+ * them without blocking and close those fds. Returns how many.
+ */
+static int accept_close_queued(struct tlsh_nl *nl)
+{
+	uint32_t buf[1024];	/* aligned for struct nlmsghdr */
+	int closed = 0;
+	ssize_t n;
+
+	while ((n = recv(nl_socket_get_fd(nl->sock), buf, sizeof(buf),
+			 MSG_DONTWAIT)) > 0) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
+			struct genlmsghdr *gh = nlmsg_data(nlh);
+			struct nlattr *tb[TLSH_A_MAX + 1];
+
+			if (nlh->nlmsg_type != nl->family_id ||
+			    !genlmsg_valid_hdr(nlh, 0) ||
+			    gh->cmd != TLSH_CMD_ACCEPT ||
+			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
+			    !tb[TLSH_A_FD] ||
+			    nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
+				continue;
+			if (close((int32_t)nla_get_u32(tb[TLSH_A_FD])) == 0)
+				closed++;
+		}
+	}
+	return closed;
 }
 
 int tlsh_nl_accept(struct tlsh_nl *nl, uint32_t listener_id, int *fd,
@@ -549,8 +609,18 @@ int tlsh_nl_accept(struct tlsh_nl *nl, uint32_t listener_id, int *fd,
 		return set_error(nl, TLSH_CMD_ACCEPT, -ENOMEM, NULL);
 	}
 	err = tlsh_nl_transact(nl, req, parse_accept_reply, &r);
-	if (err)
+	if (err) {
+		/*
+		 * The kernel may have installed an fd and failed after (or
+		 * we did, reading the ack): the connection is the module's
+		 * again when its fd is closed, and it resets it.
+		 */
+		if (r.fd >= 0)
+			close(r.fd);
+		else if (err != -EAGAIN && err != -ENOENT && err != -ESRCH)
+			accept_close_queued(nl);
 		return err;
+	}
 	if (r.fd < 0)
 		return set_error(nl, TLSH_CMD_ACCEPT, -EPROTO, "no fd");
 	*fd = r.fd;
