@@ -394,24 +394,13 @@ static void local_read(struct relay *R)
 		R->tn_off = 0;
 		R->tn_len = (size_t)n;
 	} else {
-		const uint8_t *out;
-		size_t len;
-
 		if (tlsh_conn_write_app(R->conn, plain, (size_t)n)) {
 			explicit_bzero(plain, (size_t)n);
 			fail(R, "record protection failed");
 			return;
 		}
 		explicit_bzero(plain, (size_t)n);
-		out = tlsh_conn_output(R->conn, &len);
-		if (len > sizeof(R->tonet)) {
-			fail(R, "record protection failed");
-			return;
-		}
-		memcpy(R->tonet, out, len);
-		tlsh_conn_output_done(R->conn, len);
-		R->tn_off = 0;
-		R->tn_len = len;
+		conn_pending(R);
 	}
 }
 

@@ -223,10 +223,23 @@ static void close_both(struct __test_metadata *_metadata, struct rig *r)
 	EXPECT_EQ(0, rig_exit(r));
 }
 
-/* RFC 8446 4.6.3 on the userspace relay: new keys both ways, data goes on. */
-TEST(tls13_key_update_followed)
+/* A handshake record from the client under its current key. */
+static int send_handshake(struct rig *r, const uint8_t *m, size_t len)
 {
-	static const uint8_t ku[] = { TLSH_HS_KEY_UPDATE, 0, 0, 1, 1 };
+	if (tlsh_rec_seal(&r->p.c->tx, TLSH_CT_HANDSHAKE, m, len, 0,
+			  &r->p.c->out))
+		return -1;
+	return flush(r);
+}
+
+/*
+ * RFC 8446 4.6.3 on the userspace relay: KeyUpdate(update_requested)
+ * gets the answer and new keys both ways, data goes on; request_update 7
+ * gets a fatal illegal_parameter.
+ */
+static void key_update(struct __test_metadata *_metadata, uint8_t request)
+{
+	const uint8_t ku[] = { TLSH_HS_KEY_UPDATE, 0, 0, 1, request };
 	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type;
 	const uint8_t *data;
 	size_t dlen;
@@ -234,9 +247,13 @@ TEST(tls13_key_update_followed)
 
 	ASSERT_EQ(0, rig_start(&r, NULL));
 	round_trip(_metadata, &r);
-	ASSERT_EQ(0, tlsh_rec_seal(&r.p.c->tx, TLSH_CT_HANDSHAKE, ku,
-				   sizeof(ku), 0, &r.p.c->out));
-	ASSERT_EQ(0, flush(&r));
+	ASSERT_EQ(0, send_handshake(&r, ku, sizeof(ku)));
+	if (request > 1) {
+		EXPECT_EQ(tlsh_err_peer_alert(TLSH_ALERT_ILLEGAL_PARAMETER),
+			  get_record(&r, rec, &type, &data, &dlen));
+		EXPECT_EQ(1, rig_exit(&r));
+		return;
+	}
 	tlsh_next_traffic_secret(r.p.c->suite->hash, r.p.c->c_ap);
 	tlsh_set_tx(r.p.c, r.p.c->c_ap);
 	/* The answer: update_not_requested, which the client follows. */
@@ -246,22 +263,8 @@ TEST(tls13_key_update_followed)
 	close_both(_metadata, &r);
 }
 
-TEST(tls13_bad_key_update_alert)
-{
-	static const uint8_t ku[] = { TLSH_HS_KEY_UPDATE, 0, 0, 1, 7 };
-	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type;
-	const uint8_t *data;
-	size_t dlen;
-	struct rig r;
-
-	ASSERT_EQ(0, rig_start(&r, NULL));
-	ASSERT_EQ(0, tlsh_rec_seal(&r.p.c->tx, TLSH_CT_HANDSHAKE, ku,
-				   sizeof(ku), 0, &r.p.c->out));
-	ASSERT_EQ(0, flush(&r));
-	EXPECT_EQ(tlsh_err_peer_alert(TLSH_ALERT_ILLEGAL_PARAMETER),
-		  get_record(&r, rec, &type, &data, &dlen));
-	EXPECT_EQ(1, rig_exit(&r));
-}
+TEST(tls13_key_update_followed) { key_update(_metadata, 1); }
+TEST(tls13_bad_key_update_alert) { key_update(_metadata, 7); }
 
 /* RFC 5246 7.2.2: a no_renegotiation warning, and the data goes on. */
 TEST(tls12_renegotiation_refused)
@@ -273,9 +276,7 @@ TEST(tls12_renegotiation_refused)
 	struct rig r;
 
 	ASSERT_EQ(0, rig_start(&r, gcm12));
-	ASSERT_EQ(0, tlsh_rec_seal(&r.p.c->tx, TLSH_CT_HANDSHAKE, ch,
-				   sizeof(ch), 0, &r.p.c->out));
-	ASSERT_EQ(0, flush(&r));
+	ASSERT_EQ(0, send_handshake(&r, ch, sizeof(ch)));
 	ASSERT_EQ(TLSH_OK, get_record(&r, rec, &type, &data, &dlen));
 	EXPECT_EQ(TLSH_CT_ALERT, type);
 	/* Opened in place: a warning, no_renegotiation. */
