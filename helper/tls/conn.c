@@ -329,14 +329,14 @@ enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
 		if (mlen != fin)
 			goto never;
 		break;
-	case TLSH_HS_KEY_UPDATE:
-		if (mlen != 1)
+	case TLSH_HS_KEY_UPDATE:	/* TLS 1.3 only */
+	case TLSH_HS_END_OF_EARLY_DATA:
+		if (!c->tls12 && mlen != (type == TLSH_HS_KEY_UPDATE))
 			goto never;
 		break;
-	case TLSH_HS_HELLO_REQUEST:
-	case TLSH_HS_END_OF_EARLY_DATA:
+	case TLSH_HS_HELLO_REQUEST:	/* TLS 1.2 only */
 	case TLSH_HS_SERVER_HELLO_DONE:
-		if (mlen)
+		if ((c->tls12 || !c->version_agreed) && mlen)
 			goto never;
 		break;
 	default:
