@@ -264,22 +264,20 @@ static void nin_pump(struct relay *R)
 		e = tlsh_conn_read_record(R->conn, R->nin, total, &type, &data,
 					  &len);
 		if (e == TLSH_OK) {
-			/* A post-handshake message was handled (ignored). */
+			/*
+			 * Post-handshake messages (a KeyUpdate followed, a
+			 * renegotiation refused) and TLS 1.2 warnings were
+			 * handled by the engine; its answer goes out next.
+			 */
 			if (type == TLSH_CT_APPLICATION_DATA)
 				net_record(R, type, data, len);
+			else if (type == TLSH_CT_HANDSHAKE &&
+				 data[0] == HS_KEY_UPDATE)
+				R->res->key_update = true;
 		} else if (tlsh_err_class(e) == TLSH_ECLASS_PEER &&
 			   type == TLSH_CT_ALERT) {
 			/* close_notify or the peer's fatal alert. */
 			net_record(R, type, data, 2);
-		} else if (type == TLSH_CT_HANDSHAKE && data &&
-			   data[0] == HS_KEY_UPDATE) {
-			/* As with kTLS, which cannot take a second RX key. */
-			R->res->key_update = true;
-			fail(R, "the peer sent KeyUpdate; kTLS cannot rekey, "
-			     "closing the connection");
-			send_alert(R, 1, TLSH_ALERT_CLOSE_NOTIFY);
-			R->net_eof = true;
-			return;
 		} else {
 			fail(R, "record from the peer: %s", tlsh_err_str(e));
 			send_alert(R, 2, (uint8_t)tlsh_err_alert(e));
@@ -289,6 +287,31 @@ static void nin_pump(struct relay *R)
 		memmove(R->nin, R->nin + total, R->nin_len - total);
 		R->nin_len -= total;
 	}
+}
+
+/*
+ * Fallback: records the engine queued while reading (a KeyUpdate answer, a
+ * no_renegotiation warning) go out once nothing else is waiting, in the
+ * order the engine protected them.
+ */
+static void conn_pending(struct relay *R)
+{
+	const uint8_t *out;
+	size_t len;
+
+	if (R->tn_len || R->l2n_closed)
+		return;
+	out = tlsh_conn_output(R->conn, &len);
+	if (!len)
+		return;
+	if (len > sizeof(R->tonet)) {
+		fail(R, "record protection failed");
+		return;
+	}
+	memcpy(R->tonet, out, len);
+	tlsh_conn_output_done(R->conn, len);
+	R->tn_off = 0;
+	R->tn_len = len;
 }
 
 static void net_read(struct relay *R)
@@ -371,24 +394,13 @@ static void local_read(struct relay *R)
 		R->tn_off = 0;
 		R->tn_len = (size_t)n;
 	} else {
-		const uint8_t *out;
-		size_t len;
-
 		if (tlsh_conn_write_app(R->conn, plain, (size_t)n)) {
 			explicit_bzero(plain, (size_t)n);
 			fail(R, "record protection failed");
 			return;
 		}
 		explicit_bzero(plain, (size_t)n);
-		out = tlsh_conn_output(R->conn, &len);
-		if (len > sizeof(R->tonet)) {
-			fail(R, "record protection failed");
-			return;
-		}
-		memcpy(R->tonet, out, len);
-		tlsh_conn_output_done(R->conn, len);
-		R->tn_off = 0;
-		R->tn_len = len;
+		conn_pending(R);
 	}
 }
 
@@ -434,8 +446,11 @@ static void relay_loop(struct relay *R)
 		short ev;
 		int n;
 
-		if (!cfg->ktls)
+		if (!cfg->ktls) {
 			nin_pump(R);
+			if (!R->failed)
+				conn_pending(R);
+		}
 		if (R->failed)
 			break;
 		if (!R->n2l_closed && R->net_eof && !R->tl_len) {

@@ -17,8 +17,12 @@
  * Half-close: local EOF sends close_notify and shuts the socket's write side;
  * the peer's close_notify (or a bare TCP EOF) shuts the local write side.
  * The relay ends when both directions are closed, on a fatal alert, or when
- * the local side is gone. A peer KeyUpdate ends the connection (kTLS on 6.1
- * cannot rekey RX; the fallback keeps the same behaviour).
+ * the local side is gone. A peer KeyUpdate ends the kTLS connection with
+ * close_notify (6.1 cannot rekey RX); the fallback follows it (RFC 8446
+ * 4.6.3: new read key, update_requested answered) and answers a TLS 1.2
+ * renegotiation with a no_renegotiation warning, as the engine's record
+ * layer does. Whenever the relay gives up on the peer it sends a fatal
+ * alert first.
  */
 #ifndef TLSH_RELAY_H
 #define TLSH_RELAY_H

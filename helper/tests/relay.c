@@ -5,7 +5,9 @@
  * to tlsh_relay_run() in a child, between a local socketpair and a "net"
  * socketpair; the test plays the client with the other engine. Data both
  * ways, close_notify each way on EOF, and a damaged record answered with a
- * protected bad_record_mac alert.
+ * protected bad_record_mac alert; a KeyUpdate followed (TLS 1.3) and a
+ * renegotiation refused with a warning (TLS 1.2), the connection going on;
+ * a malformed KeyUpdate answered with its fatal alert.
  */
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,6 +19,8 @@
 #include "kselftest_harness.h"
 #include "tls12_pair.h"
 #include "relay.h"
+#include "tls/conn.h"
+#include "tls/msg.h"
 
 static const uint16_t gcm12[] = {
 	TLSH_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -185,5 +189,101 @@ static void bad_record(struct __test_metadata *_metadata,
 
 TEST(tls13_bad_record) { bad_record(_metadata, NULL); }
 TEST(tls12_bad_record) { bad_record(_metadata, gcm12); }
+
+/* Data up through the relay and back down, after whatever happened. */
+static void round_trip(struct __test_metadata *_metadata, struct rig *r)
+{
+	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type, got[8];
+	const uint8_t *data;
+	size_t dlen;
+
+	ASSERT_EQ(TLSH_OK, tlsh_conn_write_app(r->p.c, (const uint8_t *)"up", 2));
+	ASSERT_EQ(0, flush(r));
+	ASSERT_EQ(2, recv(r->local, got, 2, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(got, "up", 2));
+	ASSERT_EQ(4, write(r->local, "down", 4));
+	ASSERT_EQ(TLSH_OK, get_record(r, rec, &type, &data, &dlen));
+	ASSERT_EQ(TLSH_CT_APPLICATION_DATA, type);
+	ASSERT_EQ(4, dlen);
+	EXPECT_EQ(0, memcmp(data, "down", 4));
+}
+
+/* Close from both sides; the relay exits 0 after the peer's close_notify. */
+static void close_both(struct __test_metadata *_metadata, struct rig *r)
+{
+	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type;
+	const uint8_t *data;
+	size_t dlen;
+
+	shutdown(r->local, SHUT_WR);
+	EXPECT_EQ(TLSH_ERR_PEER_CLOSED, get_record(r, rec, &type, &data, &dlen));
+	ASSERT_EQ(TLSH_OK, tlsh_conn_close_notify(r->p.c));
+	ASSERT_EQ(0, flush(r));
+	EXPECT_EQ(0, recv(r->local, rec, 1, 0));	/* EOF: close_notify taken */
+	EXPECT_EQ(0, rig_exit(r));
+}
+
+/* A handshake record from the client under its current key. */
+static int send_handshake(struct rig *r, const uint8_t *m, size_t len)
+{
+	if (tlsh_rec_seal(&r->p.c->tx, TLSH_CT_HANDSHAKE, m, len, 0,
+			  &r->p.c->out))
+		return -1;
+	return flush(r);
+}
+
+/*
+ * RFC 8446 4.6.3 on the userspace relay: KeyUpdate(update_requested)
+ * gets the answer and new keys both ways, data goes on; request_update 7
+ * gets a fatal illegal_parameter.
+ */
+static void key_update(struct __test_metadata *_metadata, uint8_t request)
+{
+	const uint8_t ku[] = { TLSH_HS_KEY_UPDATE, 0, 0, 1, request };
+	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type;
+	const uint8_t *data;
+	size_t dlen;
+	struct rig r;
+
+	ASSERT_EQ(0, rig_start(&r, NULL));
+	round_trip(_metadata, &r);
+	ASSERT_EQ(0, send_handshake(&r, ku, sizeof(ku)));
+	if (request > 1) {
+		EXPECT_EQ(tlsh_err_peer_alert(TLSH_ALERT_ILLEGAL_PARAMETER),
+			  get_record(&r, rec, &type, &data, &dlen));
+		EXPECT_EQ(1, rig_exit(&r));
+		return;
+	}
+	tlsh_next_traffic_secret(r.p.c->suite->hash, r.p.c->c_ap);
+	tlsh_set_tx(r.p.c, r.p.c->c_ap);
+	/* The answer: update_not_requested, which the client follows. */
+	ASSERT_EQ(TLSH_OK, get_record(&r, rec, &type, &data, &dlen));
+	EXPECT_EQ(TLSH_CT_HANDSHAKE, type);
+	round_trip(_metadata, &r);
+	close_both(_metadata, &r);
+}
+
+TEST(tls13_key_update_followed) { key_update(_metadata, 1); }
+TEST(tls13_bad_key_update_alert) { key_update(_metadata, 7); }
+
+/* RFC 5246 7.2.2: a no_renegotiation warning, and the data goes on. */
+TEST(tls12_renegotiation_refused)
+{
+	static const uint8_t ch[] = { TLSH_HS_CLIENT_HELLO, 0, 0, 2, 3, 3 };
+	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT], type;
+	const uint8_t *data;
+	size_t dlen;
+	struct rig r;
+
+	ASSERT_EQ(0, rig_start(&r, gcm12));
+	ASSERT_EQ(0, send_handshake(&r, ch, sizeof(ch)));
+	ASSERT_EQ(TLSH_OK, get_record(&r, rec, &type, &data, &dlen));
+	EXPECT_EQ(TLSH_CT_ALERT, type);
+	/* Opened in place: a warning, no_renegotiation. */
+	EXPECT_EQ(1, data[0]);
+	EXPECT_EQ(TLSH_ALERT_NO_RENEGOTIATION, data[1]);
+	round_trip(_metadata, &r);
+	close_both(_metadata, &r);
+}
 
 TEST_HARNESS_MAIN

@@ -316,6 +316,14 @@ static void then_key_update(struct tlsh_wbuf *w, size_t mark)
 	tlsh_put_bytes(w, ku, sizeof(ku));
 }
 
+/* request_update 2 (RFC 8446 4.6.3: illegal_parameter). */
+static void then_bad_key_update(struct tlsh_wbuf *w, size_t mark)
+{
+	static const uint8_t ku[] = { 24, 0, 0, 1, 2 };
+
+	tlsh_put_bytes(w, ku, sizeof(ku));
+}
+
 static void then_unknown_message(struct tlsh_wbuf *w, size_t mark)
 {
 	static const uint8_t m[] = { 99, 0, 0, 0 };
@@ -413,7 +421,7 @@ struct neg_case {
 	X(nst_truncated, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, truncate_last, TLSH_ERR_DECODE) \
 	X(nst_trailing_byte, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, trailing_byte, TLSH_ERR_DECODE) \
 	X(nst_duplicate_extension, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, dup_early_data, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(nst_then_key_update, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, then_key_update, TLSH_ERR_UNEXPECTED_MESSAGE)
+	X(nst_then_bad_key_update, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, then_bad_key_update, TLSH_ERR_ILLEGAL_PARAMETER)
 
 struct mutation {
 	const struct neg_case *nc;

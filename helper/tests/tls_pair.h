@@ -159,10 +159,9 @@ static inline int pair_start(struct pair *p)
 	return 0;
 }
 
-/* Run the started handshake; 0 when both sides completed. */
-static inline int pair_run(struct pair *p)
+/* Move records both ways until both are done; 0 when they are. */
+static inline int pair_pump(struct pair *p)
 {
-	p->cerr = tlsh_conn_start(p->c);
 	for (int round = 0; round < 20 && !p->cerr && !p->serr; round++) {
 		size_t a = 0, b = 0;
 
@@ -186,6 +185,13 @@ static inline int pair_run(struct pair *p)
 		p->serr = pump(p->c, p->s, &n);
 	}
 	return -1;
+}
+
+/* Run the started handshake; 0 when both sides completed. */
+static inline int pair_run(struct pair *p)
+{
+	p->cerr = tlsh_conn_start(p->c);
+	return pair_pump(p);
 }
 
 static inline int run(struct pair *p)

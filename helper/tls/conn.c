@@ -163,12 +163,14 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 static void finish(struct tlsh_conn *c)
 {
 	c->done = true;
-	/* Only the application secrets (inside rx/tx) are needed from now. */
+	/*
+	 * Only the application traffic secrets are needed from now: their
+	 * keys in rx/tx, and the secrets themselves for a KeyUpdate on the
+	 * userspace record layer (wiped on failure and by tlsh_conn_free).
+	 */
 	tlsh_ks_wipe(&c->ks);
 	explicit_bzero(c->c_hs, sizeof(c->c_hs));
 	explicit_bzero(c->s_hs, sizeof(c->s_hs));
-	explicit_bzero(c->c_ap, sizeof(c->c_ap));
-	explicit_bzero(c->s_ap, sizeof(c->s_ap));
 	explicit_bzero(c->ms, sizeof(c->ms));
 	explicit_bzero(&c->kb, sizeof(c->kb));
 	tlsh_kex_wipe(&c->kex);
@@ -291,6 +293,68 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	return tlsh_run_sends(c);
 }
 
+/* The next step receives this message (no shape switching, unlike expect). */
+static bool expecting(const struct tlsh_conn *c, uint16_t type)
+{
+	size_t i = c->step;
+
+	while (i < c->shape->n && !cond_holds(c, c->shape->steps[i].cond))
+		i++;
+	return i < c->shape->n && !c->shape->steps[i].send &&
+	       c->shape->steps[i].msg == type;
+}
+
+enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
+				 size_t mlen)
+{
+	size_t fin;
+
+	switch (type) {
+	case TLSH_HS_CLIENT_HELLO:
+		if (mlen > TLSH_MAX_CH_BODY)
+			goto never;
+		break;
+	case TLSH_HS_SERVER_HELLO:
+		if (mlen > TLSH_MAX_SH_BODY)
+			goto never;
+		break;
+	case TLSH_HS_FINISHED:
+		/*
+		 * RFC 8446 4.4.4 (RFC 5246 7.4.9): verify_data is exactly
+		 * Hash.length (12) long. Out of place it is unexpected.
+		 */
+		if (!c->suite || c->done || !expecting(c, TLSH_HS_FINISHED))
+			break;
+		fin = c->tls12 ? TLSH_VERIFY_DATA : c->suite->hash->len;
+		if (mlen != fin)
+			goto never;
+		break;
+	case TLSH_HS_KEY_UPDATE:	/* TLS 1.3 only */
+	case TLSH_HS_END_OF_EARLY_DATA:
+		if (!c->tls12 && mlen != (type == TLSH_HS_KEY_UPDATE))
+			goto never;
+		break;
+	case TLSH_HS_HELLO_REQUEST:	/* TLS 1.2 only */
+	case TLSH_HS_SERVER_HELLO_DONE:
+		if ((c->tls12 || !c->version_agreed) && mlen)
+			goto never;
+		break;
+	default:
+		break;
+	}
+	if (mlen > TLSH_MAX_HS_MSG || mlen > tlsh_cfg_max_hs(c->cfg)) {
+		tlsh_set_reason(c, "handshake message of %zu bytes is over the limit",
+				mlen);
+		return TLSH_ERR_HANDSHAKE_FAILURE;
+	}
+	return TLSH_OK;
+never:
+	c->cur_msg = type;
+	tlsh_set_reason(c, "%s of %zu bytes cannot be valid", tlsh_msg_name(type),
+			mlen);
+	return TLSH_ERR_DECODE;
+}
+
 static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 				      size_t len)
 {
@@ -298,6 +362,9 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	/* Early data is only ever skipped before the next handshake record. */
+	if (c->early == EARLY_SKIP_APPDATA)
+		c->early = EARLY_NONE;
 	tlsh_put_bytes(&c->hs_in, p, len);
 	TRY(tlsh_wbuf_err(&c->hs_in));
 	for (;;) {
@@ -307,13 +374,7 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 		if (have < TLSH_HS_HDR)
 			break;
 		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-		if (mlen > TLSH_MAX_HS_MSG ||
-		    mlen > tlsh_cfg_max_hs(c->cfg)) {
-			tlsh_set_reason(c,
-					"handshake message of %zu bytes is over the limit",
-					mlen);
-			return TLSH_ERR_HANDSHAKE_FAILURE;
-		}
+		TRY(tlsh_check_msg_len(c, m[0], mlen));
 		if (have < TLSH_HS_HDR + mlen)
 			break;
 		c->rx_key_changed = false;
@@ -331,8 +392,23 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
 				size_t len)
 {
+	/* RFC 8446 5.1: no zero-length alert fragments. */
+	if (len == 0)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	if (len != 2)
 		return TLSH_ERR_DECODE;
+	/*
+	 * RFC 5246 7.2: a TLS 1.2 warning does not end the connection; a
+	 * few are tolerated (TLS 1.3 treats every alert but close_notify as
+	 * fatal, RFC 8446 6).
+	 */
+	if (c->tls12 && p[0] == 1 && p[1] != TLSH_ALERT_CLOSE_NOTIFY) {
+		if (++c->warnings <= TLSH_MAX_WARNINGS)
+			return TLSH_OK;
+		tlsh_set_reason(c, "more than %d warning alerts (last: %s)",
+				TLSH_MAX_WARNINGS, tlsh_alert_name(p[1]));
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	}
 	if (p[1] == TLSH_ALERT_CLOSE_NOTIFY)
 		tlsh_set_reason(c, "peer closed the connection");
 	else
@@ -340,8 +416,25 @@ enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
 	return tlsh_err_peer_alert(p[1]);
 }
 
+/*
+ * RFC 8446 4.2.10, a server that does not accept the client's early data:
+ * after a HelloRetryRequest it skips application_data records (before the
+ * second ClientHello), otherwise records that do not decrypt under the
+ * handshake key; at most TLSH_MAX_EARLY_SKIP bytes either way.
+ */
+static bool skip_early(struct tlsh_conn *c, bool undecryptable)
+{
+	if (c->early != (undecryptable ? EARLY_SKIP_UNDECRYPTABLE :
+			 EARLY_SKIP_APPDATA) ||
+	    c->body_len > TLSH_MAX_EARLY_SKIP - c->early_skipped)
+		return false;
+	c->early_skipped += c->body_len;
+	return true;
+}
+
 static enum tlsh_err handle_record(struct tlsh_conn *c)
 {
+	enum tlsh_err err;
 	uint8_t type;
 	size_t len;
 
@@ -361,9 +454,18 @@ static enum tlsh_err handle_record(struct tlsh_conn *c)
 	 */
 	if (c->hdr[0] == TLSH_CT_ALERT && c->rx.suite && !c->peer_protected)
 		return tlsh_handle_alert(c, c->body, c->body_len);
+	if (c->hdr[0] == TLSH_CT_APPLICATION_DATA && !c->rx.suite &&
+	    skip_early(c, false))
+		return TLSH_OK;
 	if (c->rx.suite)
 		c->peer_protected = true;
-	TRY(tlsh_rec_open(&c->rx, c->hdr, c->body, c->body_len, &type, &len));
+	err = tlsh_rec_open(&c->rx, c->hdr, c->body, c->body_len, &type, &len);
+	if (err == TLSH_ERR_BAD_RECORD_MAC && skip_early(c, true))
+		return TLSH_OK;
+	if (err)
+		return err;
+	if (c->early == EARLY_SKIP_UNDECRYPTABLE)
+		c->early = EARLY_NONE;	/* the client's next flight is here */
 	switch (type) {
 	case TLSH_CT_HANDSHAKE:
 		return handle_handshake(c, c->body, len);
@@ -386,7 +488,7 @@ static void queue_alert(struct tlsh_conn *c, enum tlsh_err err)
 		c->out.overflow = false;
 }
 
-static enum tlsh_err fail(struct tlsh_conn *c, enum tlsh_err err)
+enum tlsh_err tlsh_fail(struct tlsh_conn *c, enum tlsh_err err)
 {
 	if (!c->err) {
 		if (c->cur_msg)
@@ -397,6 +499,8 @@ static enum tlsh_err fail(struct tlsh_conn *c, enum tlsh_err err)
 		c->err = err;
 		queue_alert(c, err);
 		finish(c);
+		explicit_bzero(c->c_ap, sizeof(c->c_ap));
+		explicit_bzero(c->s_ap, sizeof(c->s_ap));
 		c->done = false;
 	}
 	return c->err;
@@ -413,7 +517,7 @@ enum tlsh_err tlsh_conn_abort(struct tlsh_conn *c, enum tlsh_err err)
 		return err;
 	}
 	c->cur_msg = 0;	/* our decision, not a message's fault */
-	return fail(c, err);
+	return tlsh_fail(c, err);
 }
 
 enum tlsh_err tlsh_conn_close_notify(struct tlsh_conn *c)
@@ -447,7 +551,7 @@ enum tlsh_err tlsh_conn_start(struct tlsh_conn *c)
 	if (c->step != 0)
 		return TLSH_ERR_STATE;
 	err = tlsh_run_sends(c);
-	return err ? fail(c, err) : TLSH_OK;
+	return err ? tlsh_fail(c, err) : TLSH_OK;
 }
 
 enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
@@ -469,13 +573,13 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 			if (c->hdr_have == TLSH_REC_HDR) {
 				err = tlsh_rec_header(c->hdr, &c->body_len);
 				if (err)
-					return fail(c, err);
+					return tlsh_fail(c, err);
 				c->body_have = 0;
 				/* tlsh_rec_header bounds body_len. */
 				c->body = malloc(c->body_len ? c->body_len : 1);
 				if (!c->body) {
 					c->body_len = 0;
-					return fail(c, TLSH_ERR_NOMEM);
+					return tlsh_fail(c, TLSH_ERR_NOMEM);
 				}
 			}
 		} else {
@@ -491,7 +595,7 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 		if (c->hs_bytes_in > tlsh_cfg_max_hs(c->cfg)) {
 			tlsh_set_reason(c, "handshake over %zu bytes",
 					tlsh_cfg_max_hs(c->cfg));
-			return fail(c, TLSH_ERR_HANDSHAKE_FAILURE);
+			return tlsh_fail(c, TLSH_ERR_HANDSHAKE_FAILURE);
 		}
 		if (c->hdr_have == TLSH_REC_HDR && c->body_have == c->body_len) {
 			c->cur_msg = 0;
@@ -499,7 +603,7 @@ enum tlsh_err tlsh_conn_feed(struct tlsh_conn *c, const uint8_t *in,
 			c->hdr_have = 0;
 			body_free(c);
 			if (err)
-				return fail(c, err);
+				return tlsh_fail(c, err);
 		}
 	}
 	return TLSH_OK;

@@ -15,6 +15,18 @@
 
 /* Largest handshake message accepted (a long certificate chain). */
 #define TLSH_MAX_HS_MSG (1u << 18)
+/*
+ * The largest ClientHello body its vectors allow (RFC 8446 4.1.2): version,
+ * random, session id <0..32>, cipher suites <2..2^16-2>, compression
+ * <1..2^8-1>, extensions <8..2^16-1>.
+ */
+#define TLSH_MAX_CH_BODY (2 + 32 + 1 + 32 + 2 + 65534 + 1 + 255 + 2 + 65535)
+/* ServerHello: the same without the suite and compression lists. */
+#define TLSH_MAX_SH_BODY (2 + 32 + 1 + 32 + 2 + 1 + 2 + 65535)
+/* Early data a server skips when it does not accept 0-RTT (4.2.10). */
+#define TLSH_MAX_EARLY_SKIP (1u << 16)
+/* TLS 1.2 warning alerts (and refused renegotiations) tolerated. */
+#define TLSH_MAX_WARNINGS 4
 
 struct tlsh_conn;
 
@@ -72,6 +84,14 @@ struct tlsh_conn {
 	size_t body_len, body_have;
 	bool rx_key_changed;	/* a message just switched the read key */
 	bool peer_protected;	/* a protected record has been received */
+	/*
+	 * Server, the client offered early_data (never accepted here): skip
+	 * what RFC 8446 4.2.10 says, at most TLSH_MAX_EARLY_SKIP bytes.
+	 */
+	enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE, EARLY_SKIP_APPDATA } early;
+	size_t early_skipped;
+	unsigned int warnings;	/* TLS 1.2 warnings / renegotiations seen */
+	size_t post_skip;	/* rest of a refused renegotiation hello */
 
 	struct tlsh_wbuf hs_in;		/* handshake bytes not yet a message */
 	struct tlsh_wbuf hs_out;	/* handshake messages to be sealed */
@@ -206,13 +226,30 @@ const uint16_t *tlsh_cfg_groups(const struct tlsh_config *cfg, size_t *n);
 const uint16_t *tlsh_cfg_sig_schemes(const struct tlsh_config *cfg,
 				     size_t *n);
 
+/* An alert record's content: OK for a tolerated TLS 1.2 warning. */
 enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
 				size_t len);
+/*
+ * A handshake message header's length: decode_error when the message can
+ * never be that long (or short), handshake_failure over our own limit.
+ */
+TLSH_MUST_CHECK enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c,
+						 uint8_t type, size_t mlen);
+/* Make err sticky, queue its alert and wipe the secrets (first one wins). */
+enum tlsh_err tlsh_fail(struct tlsh_conn *c, enum tlsh_err err);
 /* Time for certificate checks. */
 time_t tlsh_now(const struct tlsh_conn *c);
 
 /* ticket.c */
 enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c);
+/*
+ * Handshake bytes after the handshake. userspace: on the engine's record
+ * layer, which can follow KeyUpdate and answer TLS 1.2 renegotiation with
+ * a no_renegotiation warning; otherwise (kTLS) both end the connection.
+ */
+TLSH_MUST_CHECK enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c,
+						  const uint8_t *data,
+						  size_t len, bool userspace);
 
 /* Handlers shared by both roles. */
 enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c);

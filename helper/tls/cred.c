@@ -156,6 +156,18 @@ void tlsh_cred_free(struct tlsh_cred *cred)
 	memset(cred, 0, sizeof(*cred));
 }
 
+bool tlsh_cred_can_sign12(const struct tlsh_cred *cred, uint16_t scheme)
+{
+	switch (scheme) {
+	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
+	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
+	case TLSH_SIG_ECDSA_SECP521R1_SHA512:
+		return cred->pk == GNUTLS_PK_ECDSA;
+	default:
+		return tlsh_cred_can_sign(cred, scheme);
+	}
+}
+
 bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme)
 {
 	switch (scheme) {

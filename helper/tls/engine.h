@@ -116,8 +116,11 @@ struct tlsh_config {
 	/*
 	 * Limit on everything received before the handshake completes
 	 * (record headers included), which also bounds any one handshake
-	 * message. 0: TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (64 KiB). Exceeding it
-	 * fails the handshake with handshake_failure.
+	 * message. 0: TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (384 KiB: a ClientHello
+	 * as long as its vectors allow, about 2^17 bytes, twice with a
+	 * HelloRetryRequest, and a client certificate chain). Exceeding it
+	 * fails the handshake with handshake_failure; a message whose header
+	 * announces a length it can never have fails with decode_error.
 	 */
 	size_t max_handshake_bytes;
 
@@ -145,7 +148,7 @@ struct tlsh_config {
 	bool allow_no_ems;
 };
 
-#define TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (64u * 1024)
+#define TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (384u * 1024)
 
 struct tlsh_conn;
 
@@ -210,8 +213,17 @@ tlsh_conn_export_ktls(const struct tlsh_conn *c, struct tlsh_ktls_params *p);
 /*
  * Userspace record layer after the handshake (fallback relay, tests):
  * protect application data into the output, or unprotect one whole record
- * in place (*type: 23 data, 21 alert, 22 a post-handshake message that was
- * handled as by tlsh_conn_post_handshake, with *data_len 0).
+ * in place (*type: 23 data, 21 alert, 22 post-handshake messages that were
+ * handled, with *data_len 0). Unlike tlsh_conn_post_handshake this layer
+ * follows a TLS 1.3 KeyUpdate (RFC 8446 4.6.3: the answer to
+ * update_requested is queued in the output under the old key, both keys
+ * move on) and answers TLS 1.2 renegotiation with a no_renegotiation
+ * warning; a TLS 1.2 peer's warning alerts are ignored (returned as type 21
+ * with *data_len 0). Each refused renegotiation and ignored warning counts;
+ * the fifth ends the connection (unexpected_message). The output may thus
+ * hold records after a read: send it. Errors of our own (class
+ * TLSH_ECLASS_LOCAL) are sticky with their alert queued, as in the
+ * handshake; a peer's alert is returned as its error and is not sticky.
  */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data, size_t len);

@@ -21,6 +21,7 @@ const char *tlsh_alert_name(unsigned int a)
 	case TLSH_ALERT_DECRYPT_ERROR: return "decrypt_error";
 	case TLSH_ALERT_PROTOCOL_VERSION: return "protocol_version";
 	case TLSH_ALERT_INSUFFICIENT_SECURITY: return "insufficient_security";
+	case TLSH_ALERT_INAPPROPRIATE_FALLBACK: return "inappropriate_fallback";
 	case TLSH_ALERT_INTERNAL_ERROR: return "internal_error";
 	case TLSH_ALERT_NO_RENEGOTIATION: return "no_renegotiation";
 	case TLSH_ALERT_MISSING_EXTENSION: return "missing_extension";

@@ -37,14 +37,12 @@ enum tlsh_err tlsh_conn_write_app(struct tlsh_conn *c, const uint8_t *data,
 	return TLSH_OK;
 }
 
-enum tlsh_err tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec,
-				    size_t len, uint8_t *type,
-				    const uint8_t **data, size_t *data_len)
+static enum tlsh_err read_record(struct tlsh_conn *c, uint8_t *rec,
+				 size_t len, uint8_t *type,
+				 const uint8_t **data, size_t *data_len)
 {
 	size_t body;
 
-	if (!c->done || c->err)
-		return TLSH_ERR_STATE;
 	if (len < TLSH_REC_HDR)
 		return TLSH_ERR_DECODE;
 	TRY(tlsh_rec_header(rec, &body));
@@ -53,15 +51,36 @@ enum tlsh_err tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec,
 	TRY(tlsh_rec_open(&c->rx, rec, rec + TLSH_REC_HDR, body, type,
 			  data_len));
 	*data = rec + TLSH_REC_HDR;
-	if (*type == TLSH_CT_ALERT)
-		return tlsh_handle_alert(c, *data, *data_len);
+	if (*type == TLSH_CT_ALERT) {
+		enum tlsh_err err = tlsh_handle_alert(c, *data, *data_len);
+
+		if (!err)
+			*data_len = 0;	/* a tolerated TLS 1.2 warning */
+		return err;
+	}
 	if (*type == TLSH_CT_HANDSHAKE) {
 		size_t n = *data_len;
 
 		*data_len = 0;
-		return tlsh_conn_post_handshake(c, *data, n);
+		return tlsh_post_handshake(c, *data, n, true);
 	}
 	if (*type != TLSH_CT_APPLICATION_DATA)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	return TLSH_OK;
+}
+
+enum tlsh_err tlsh_conn_read_record(struct tlsh_conn *c, uint8_t *rec,
+				    size_t len, uint8_t *type,
+				    const uint8_t **data, size_t *data_len)
+{
+	enum tlsh_err err;
+
+	if (!c->done || c->err)
+		return TLSH_ERR_STATE;
+	c->cur_msg = 0;
+	err = read_record(c, rec, len, type, data, data_len);
+	/* Our own verdict ends the connection with its alert queued. */
+	if (err && tlsh_err_class(err) == TLSH_ECLASS_LOCAL)
+		return tlsh_fail(c, err);
+	return err;
 }

@@ -299,6 +299,9 @@ enum tlsh_err tlsh_rec_open(struct tlsh_rec_dir *d,
 	if (d->seq == UINT64_MAX)
 		return TLSH_ERR_STATE;
 	n = body_len - TLSH_REC_TAG;
+	/* RFC 8446 5.4: TLSInnerPlaintext, padding included, <= 2^14 + 1. */
+	if (n > TLSH_MAX_PLAINTEXT + 1)
+		return TLSH_ERR_RECORD_OVERFLOW;
 	if (!aead(d, false, hdr, body, n, body + n)) {
 		explicit_bzero(body, n);
 		return TLSH_ERR_BAD_RECORD_MAC;
@@ -309,8 +312,6 @@ enum tlsh_err tlsh_rec_open(struct tlsh_rec_dir *d,
 		n--;
 	if (n == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
-	if (n - 1 > TLSH_MAX_PLAINTEXT)
-		return TLSH_ERR_RECORD_OVERFLOW;
 	*type = body[n - 1];
 	*len = n - 1;
 	return TLSH_OK;

@@ -387,6 +387,21 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 
 	c->first_hello_seen = true;
 	TRY(tlsh_parse_client_hello(b, len, &ch));
+	/* RFC 8446 D.5 (and RFC 7568): never SSL 3.0 or below. */
+	if (ch.legacy_version <= 0x0300) {
+		tlsh_set_reason(c, "ClientHello legacy_version %04x",
+				ch.legacy_version);
+		return TLSH_ERR_PROTOCOL_VERSION;
+	}
+	/*
+	 * RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than
+	 * the best version we speak is a downgrade.
+	 */
+	if (!ch.tls13 && tlsh_cfg_speaks(cfg, TLSH_TLS13) &&
+	    tlsh_u16_list_has(ch.suites, 0x5600)) {
+		tlsh_set_reason(c, "TLS_FALLBACK_SCSV below our highest version");
+		return TLSH_ERR_INAPPROPRIATE_FALLBACK;
+	}
 	if (!ch.tls13 || !tlsh_cfg_speaks(cfg, TLSH_TLS13)) {
 		/* TLS 1.2 has no client authentication in this engine. */
 		if (second || !ch.tls12 || cfg->verify_client ||
@@ -428,6 +443,10 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		TRY(choose_suite(c, &ch));
 		tlsh_transcript_select(&c->tr, c->suite->hash);
 		TRY(choose_group(c, &ch, &have_share));
+		/* We never accept early data (RFC 8446 4.2.10): skip it. */
+		if (tlsh_ext_has(&ch.x, TLSH_X_EARLY_DATA))
+			c->early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
+				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
 			c->shape = &tlsh_server_shapes[cfg->verify_client ?
 						       SRV_HRR_CA : SRV_HRR];

@@ -87,7 +87,8 @@ enum tlsh_err tlsh_sig_sign(const struct tlsh_cred *cred, uint16_t scheme,
 			    void *random_ctx, nettle_random_func *random,
 			    struct tlsh_wbuf *w)
 {
-	if (!tlsh_cred_can_sign(cred, scheme) || !cred->sk)
+	/* The TLS 1.3 choice is stricter: made with tlsh_cred_can_sign. */
+	if (!tlsh_cred_can_sign12(cred, scheme) || !cred->sk)
 		return TLSH_ERR_STATE;
 	return tlsh_sign(cred->sk, scheme, content, len, random_ctx, random,
 			 w);
@@ -138,7 +139,7 @@ enum tlsh_err tlsh_sig_verify12(const struct tlsh_peer_chain *pc,
 				uint16_t scheme, const uint8_t *content,
 				size_t len, const uint8_t *sig, size_t sig_len)
 {
-	bool known = false;
+	bool known = scheme == TLSH_SIG_ECDSA_SECP521R1_SHA512;
 
 	for (size_t i = 0; i < tlsh_sig12_schemes_n; i++)
 		known |= tlsh_sig12_schemes[i] == scheme;
@@ -153,6 +154,9 @@ enum tlsh_err tlsh_sig_verify12(const struct tlsh_peer_chain *pc,
 			      sig_len);
 	if (scheme == TLSH_SIG_ECDSA_SECP384R1_SHA384)
 		return verify(pc, GNUTLS_SIGN_ECDSA_SHA384, content, len, sig,
+			      sig_len);
+	if (scheme == TLSH_SIG_ECDSA_SECP521R1_SHA512)
+		return verify(pc, GNUTLS_SIGN_ECDSA_SHA512, content, len, sig,
 			      sig_len);
 	return verify(pc, tlsh_sig_gnutls(scheme), content, len, sig, sig_len);
 }

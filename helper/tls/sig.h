@@ -23,6 +23,8 @@
 
 #define TLSH_SIG_ECDSA_SECP256R1_SHA256	0x0403
 #define TLSH_SIG_ECDSA_SECP384R1_SHA384	0x0503
+/* Signed with, in TLS 1.2 only, as ECDSA with SHA-512 on any curve. */
+#define TLSH_SIG_ECDSA_SECP521R1_SHA512	0x0603
 #define TLSH_SIG_RSA_PSS_RSAE_SHA256	0x0804
 #define TLSH_SIG_RSA_PSS_RSAE_SHA384	0x0805
 #define TLSH_SIG_RSA_PSS_RSAE_SHA512	0x0806
@@ -62,6 +64,11 @@ void tlsh_cred_free(struct tlsh_cred *cred);
 
 /* Whether the scheme can be made with this credential's key. */
 bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme);
+/*
+ * The same in TLS 1.2, where an ECDSA scheme names only the hash (RFC 5246
+ * 7.4.1.4.1, RFC 8422 5.1.1): 0x0403, 0x0503 and 0x0603 with any ECDSA key.
+ */
+bool tlsh_cred_can_sign12(const struct tlsh_cred *cred, uint16_t scheme);
 /* Whether the leaf certificate is valid for a DNS name (SNI). */
 bool tlsh_cred_matches_name(const struct tlsh_cred *cred, const char *name);
 

@@ -197,6 +197,7 @@ static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 		sha384_update(&s512, len, msg);
 		sha384_digest(&s512, SHA384_DIGEST_SIZE, out);
 		return SHA384_DIGEST_SIZE;
+	case TLSH_SIG_ECDSA_SECP521R1_SHA512:	/* TLS 1.2: SHA-512 */
 	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
 	case TLSH_SIG_RSA_PSS_PSS_SHA512:
 	case TLSH_SIG_RSA_PKCS1_SHA512:

@@ -51,8 +51,60 @@ enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
+/*
+ * RFC 8446 4.6.3 on the userspace record layer: answer update_requested
+ * with a KeyUpdate under the old key (unless we closed), then move both
+ * directions on. The message must end its record (RFC 8446 5.1).
+ */
+static enum tlsh_err key_update(struct tlsh_conn *c, uint8_t request,
+				bool last)
+{
+	static const uint8_t ku[TLSH_HS_HDR + 1] = { TLSH_HS_KEY_UPDATE, 0, 0,
+						     1, 0 };
+	const struct tlsh_hash *h = c->suite->hash;
+	uint8_t *peer = c->server ? c->c_ap : c->s_ap;
+	uint8_t *own = c->server ? c->s_ap : c->c_ap;
+
+	if (!last)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	if (request == 1 && !c->closed) {
+		TRY(tlsh_rec_seal(&c->tx, TLSH_CT_HANDSHAKE, ku, sizeof(ku), 0,
+				  &c->out));
+		tlsh_next_traffic_secret(h, own);
+		tlsh_set_tx(c, own);
+	}
+	tlsh_next_traffic_secret(h, peer);
+	tlsh_set_rx(c, peer);
+	return TLSH_OK;
+}
+
+/*
+ * TLS 1.2 renegotiation on the userspace record layer: a no_renegotiation
+ * warning (RFC 5246 7.2.2), counted with the peer's warnings.
+ */
+static enum tlsh_err refuse_renegotiation(struct tlsh_conn *c)
+{
+	static const uint8_t alert[2] = { 1, TLSH_ALERT_NO_RENEGOTIATION };
+
+	if (++c->warnings > TLSH_MAX_WARNINGS) {
+		tlsh_set_reason(c, "peer asked to renegotiate %u times",
+				c->warnings);
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	}
+	if (c->closed)
+		return TLSH_OK;
+	return tlsh_rec_seal(&c->tx, TLSH_CT_ALERT, alert, sizeof(alert), 0,
+			     &c->out);
+}
+
+static bool renegotiation(const struct tlsh_conn *c, uint8_t type)
+{
+	return c->tls12 && ((type == TLSH_HS_HELLO_REQUEST && !c->server) ||
+			    (type == TLSH_HS_CLIENT_HELLO && c->server));
+}
+
 static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
-				  size_t len)
+				  size_t len, bool userspace, bool last)
 {
 	struct tlsh_new_session_ticket nst;
 	const uint8_t *body = m + TLSH_HS_HDR;
@@ -67,10 +119,11 @@ static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
 		return tlsh_parse_new_session_ticket(body, len - TLSH_HS_HDR,
 						     &nst);
 	case TLSH_HS_KEY_UPDATE:
-		if (len != TLSH_HS_HDR + 1)
-			return TLSH_ERR_DECODE;
+		/* The length is checked from the header. */
 		if (body[0] > 1)
 			return TLSH_ERR_ILLEGAL_PARAMETER;
+		if (userspace)
+			return key_update(c, body[0], last);
 		tlsh_set_reason(c, "peer sent KeyUpdate; the kernel cannot rekey");
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	default:
@@ -78,13 +131,20 @@ static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
 	}
 }
 
-static enum tlsh_err post_handshake(struct tlsh_conn *c, const uint8_t *data,
-				    size_t len)
+enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c, const uint8_t *data,
+				  size_t len, bool userspace)
 {
 	size_t off = 0;
 
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	if (c->post_skip) {
+		size_t n = len < c->post_skip ? len : c->post_skip;
+
+		c->post_skip -= n;
+		data += n;
+		len -= n;
+	}
 	tlsh_put_bytes(&c->hs_in, data, len);
 	TRY(tlsh_wbuf_err(&c->hs_in));
 	for (;;) {
@@ -94,11 +154,25 @@ static enum tlsh_err post_handshake(struct tlsh_conn *c, const uint8_t *data,
 		if (have < TLSH_HS_HDR)
 			break;
 		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		if (userspace && renegotiation(c, m[0])) {
+			/* Refused from its header; the rest is skipped. */
+			c->cur_msg = m[0];
+			TRY(refuse_renegotiation(c));
+			if (have < TLSH_HS_HDR + mlen) {
+				c->post_skip = TLSH_HS_HDR + mlen - have;
+				off = c->hs_in.len;
+				break;
+			}
+			off += TLSH_HS_HDR + mlen;
+			continue;
+		}
+		TRY(tlsh_check_msg_len(c, m[0], mlen));
 		if (mlen > TLSH_MAX_PLAINTEXT)
 			return TLSH_ERR_HANDSHAKE_FAILURE;
 		if (have < TLSH_HS_HDR + mlen)
 			break;
-		TRY(post_message(c, m, TLSH_HS_HDR + mlen));
+		TRY(post_message(c, m, TLSH_HS_HDR + mlen, userspace,
+				 off + TLSH_HS_HDR + mlen == c->hs_in.len));
 		off += TLSH_HS_HDR + mlen;
 	}
 	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
@@ -106,6 +180,7 @@ static enum tlsh_err post_handshake(struct tlsh_conn *c, const uint8_t *data,
 	return TLSH_OK;
 }
 
+/* Through kTLS, which cannot rekey: the TLS 1.2 refusals are fatal too. */
 enum tlsh_err tlsh_conn_post_handshake(struct tlsh_conn *c,
 				       const uint8_t *data, size_t len)
 {
@@ -115,7 +190,7 @@ enum tlsh_err tlsh_conn_post_handshake(struct tlsh_conn *c,
 		return c->err;
 	if (!c->done)
 		return TLSH_ERR_STATE;
-	err = post_handshake(c, data, len);
+	err = tlsh_post_handshake(c, data, len, false);
 	if (err) {
 		tlsh_set_reason(c, "%s (in %s after the handshake)",
 				tlsh_err_str(err), tlsh_msg_name(c->cur_msg));

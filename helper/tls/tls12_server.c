@@ -98,8 +98,11 @@ static const uint16_t *schemes12(const struct tlsh_config *cfg, size_t *n)
 
 /*
  * Our first scheme the client lists in signature_algorithms that the key
- * can make. Without the extension RFC 5246 7.4.1.4.1 means SHA-1, which
- * this engine does not sign with: no scheme.
+ * can make, one naming the key's curve first; then, as an ECDSA scheme
+ * names only the hash in TLS 1.2 (RFC 5246 7.4.1.4.1), any ECDSA one
+ * (also {sha512,ecdsa}, which we do not offer ourselves). Without the
+ * extension RFC 5246 7.4.1.4.1 means SHA-1, which this engine does not
+ * sign with: no scheme.
  */
 static uint16_t scheme_for(const struct tlsh_conn *c,
 			   const struct tlsh_cred *cred,
@@ -112,6 +115,15 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
 		    tlsh_cred_can_sign(cred, s[i]))
 			return s[i];
+	if (cred->pk != GNUTLS_PK_ECDSA)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
+		    tlsh_cred_can_sign12(cred, s[i]))
+			return s[i];
+	if (s == tlsh_sig12_schemes &&
+	    tlsh_u16_list_has(ch->sigalgs, TLSH_SIG_ECDSA_SECP521R1_SHA512))
+		return TLSH_SIG_ECDSA_SECP521R1_SHA512;
 	return 0;
 }
 
