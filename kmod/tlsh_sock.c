@@ -278,7 +278,11 @@ static int tlsh_end(struct tlsh_sock *ts, struct socket *sock, int counter,
 	smp_wmb();
 	sk_error_report(sk);
 	tlsh_rx_set(ts, sock, TLSH_RX_RESET);
-	return TLSH_RETRY;
+	/*
+	 * The reset is reported once (sock_error()), and to this reader
+	 * even if a writer woken above took it from sk_err first.
+	 */
+	return sock_error(sk) ?: -ECONNRESET;
 }
 
 static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
