@@ -101,8 +101,21 @@ $(KSFT): | deps
 	scripts/kernel-tools.sh $(KTOOLS)
 
 # Built against the VM kernel's headers (scripts/kver.sh), never `uname -r`.
+# KERNEL=6.1 (the default: Debian's linux-image-amd64) builds kmod/tlsh.ko;
+# KERNEL=6.12 (Debian 12's newest 6.12) builds build/kmod-6.12/tlsh.ko from
+# the same sources, through symlinks (6.12's Kbuild cannot put an external
+# module's output elsewhere).
+KERNEL   ?= 6.1
+KMOD_OUT := $(if $(filter 6.1,$(KERNEL)),$(CURDIR)/kmod,$(CURDIR)/build/kmod-$(KERNEL))
 kmod: | deps
-	$(MAKE) -C /lib/modules/$$(scripts/kver.sh)/build M=$(CURDIR)/kmod modules
+	@scripts/kver.sh $(KERNEL) >/dev/null
+ifneq ($(KMOD_OUT),$(CURDIR)/kmod)
+	@mkdir -p $(KMOD_OUT)
+	@find $(KMOD_OUT) -maxdepth 1 -type l -delete
+	@ln -s $(CURDIR)/kmod/Kbuild $(CURDIR)/kmod/tlsh_*.[ch] $(KMOD_OUT)/
+endif
+	kver=$$(scripts/kver.sh $(KERNEL)) && \
+		$(MAKE) -C /lib/modules/$$kver/build M=$(KMOD_OUT) modules
 
 # CONST_STRUCT is ignored: tlsh.ko builds writable proto_ops copies at run
 # time (listener ops, hand-off ops), as net/tls does with tls_proto_ops.

@@ -26,6 +26,7 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
+#include "tlsh_compat.h"
 #include "tlsh_internal.h"
 
 /* Serialises attach, detach and listener close; guards the registry. */
@@ -129,10 +130,13 @@ static u64 tlsh_held(const struct tlsh_listener *l)
 /*
  * SO_REUSEPORT set on an attached listener would let a plain socket of the
  * same user join a reuseport group with it and take a share of its TLS
- * clients. Linux 6.1 sends SOL_SOCKET options past the socket's ops, so
- * the option cannot be refused: it is turned off again whenever the
- * module next runs for the listener (each new connection, each reaper
- * pass, each accept()), and said so. Process context.
+ * clients. Where the kernel lets the listener's setsockopt see SOL_SOCKET
+ * options (6.12), tlsh_listener_setsockopt() refuses it; 6.1 sends them
+ * past the socket's ops, so there it cannot be refused. Either way it is
+ * turned off again whenever the module next runs for the listener (each
+ * new connection, each reaper pass, each accept()), and said so: on 6.1
+ * for every setsockopt, on 6.12 for one that raced with attach. Process
+ * context.
  */
 static void tlsh_listener_check_reuseport(struct tlsh_listener *l)
 {
@@ -140,7 +144,7 @@ static void tlsh_listener_check_reuseport(struct tlsh_listener *l)
 	bool was = false, grouped = false;
 
 	/* A bit-field, set under lock_sock(): looked at again under it. */
-	if (likely(!data_race(sk->sk_reuseport)))
+	if (likely(data_race(!sk->sk_reuseport)))
 		return;
 	lock_sock(sk);
 	if (sk->sk_reuseport && sk->sk_state == TCP_LISTEN) {
@@ -240,8 +244,7 @@ static void tlsh_accept_work(struct work_struct *work)
 		if (full)
 			break;
 
-		sk = READ_ONCE(lsk->sk_prot)->accept(lsk, O_NONBLOCK, &err,
-						     false);
+		sk = tlsh_sk_accept(lsk, O_NONBLOCK, &err);
 		if (!sk)
 			break;
 
@@ -418,6 +421,8 @@ static void __tlsh_listener_stop(struct tlsh_listener *l)
 	spin_unlock(&l->lock);
 
 	remove_wait_queue(l->wqh, &l->wait);
+	/* Still the listener's socket: its release is ours or waits for us. */
+	tlsh_set_sol_socket_via_ops(l->sk->sk_socket, false);
 	hash_del_rcu(&l->hnode);
 	list_del_rcu(&l->net_node);
 	xa_erase(&tlsh_listener_ids, l->id);
@@ -475,8 +480,9 @@ static struct tlsh_conn *tlsh_wait_ready(struct tlsh_listener *l,
 	return ERR_PTR(err);
 }
 
-static int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
-				int flags, bool kern)
+/* Through tlsh_listener_accept_op() (tlsh_compat.h). */
+int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
+			 struct tlsh_accept_arg *arg)
 {
 	const struct tlsh_family *fam = tlsh_fam_of(sock);
 	struct tlsh_listener *l = tlsh_listener_get(sock->sk);
@@ -485,7 +491,7 @@ static int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
 
 	if (l) {
 		tlsh_listener_check_reuseport(l);
-		c = tlsh_wait_ready(l, sock->sk, flags);
+		c = tlsh_wait_ready(l, sock->sk, tlsh_accept_flags(arg));
 		tlsh_listener_put(l);
 		if (!IS_ERR(c)) {
 			tlsh_conn_deliver(c, newsock);
@@ -495,7 +501,7 @@ static int tlsh_listener_accept(struct socket *sock, struct socket *newsock,
 			return PTR_ERR(c);
 	}
 
-	err = fam->genuine->accept(sock, newsock, flags, kern);
+	err = tlsh_ops_accept(fam->genuine, sock, newsock, arg);
 	/* do_accept() gave newsock our ops: a plain child gets genuine ones. */
 	if (!err && newsock->ops == &fam->ops)
 		tlsh_set_ops(newsock, fam->genuine);
@@ -573,6 +579,29 @@ static int tlsh_listener_connect(struct socket *sock, struct sockaddr *uaddr,
 }
 
 /*
+ * A SOL_SOCKET option, which reaches the listener's ops only while it is
+ * attached, and only on a kernel that lets them (tlsh_compat.h): all but
+ * turning SO_REUSEPORT on are the kernel's (see
+ * tlsh_listener_check_reuseport()).
+ */
+static int tlsh_listener_sol_socket(struct socket *sock, int optname,
+				    sockptr_t optval, unsigned int optlen)
+{
+	struct tlsh_listener *l;
+	int val;
+
+	if (optname == SO_REUSEPORT && optlen >= sizeof(val) &&
+	    !copy_from_sockptr(&val, optval, sizeof(val)) && val) {
+		l = tlsh_listener_get(sock->sk);
+		if (l) {
+			tlsh_listener_put(l);
+			return -EBUSY;
+		}
+	}
+	return sock_setsockopt(sock, SOL_SOCKET, optname, optval, optlen);
+}
+
+/*
  * tls copies a socket's ops into its global tables at TCP_ULP time, so a
  * socket carrying these ops must never get a ULP.
  */
@@ -582,6 +611,8 @@ static int tlsh_listener_setsockopt(struct socket *sock, int level,
 {
 	const struct tlsh_family *fam = tlsh_fam_of(sock);
 
+	if (level == SOL_SOCKET)
+		return tlsh_listener_sol_socket(sock, optname, optval, optlen);
 	if (level == SOL_TCP && optname == TCP_ULP)
 		return -EBUSY;
 	return fam->genuine->setsockopt(sock, level, optname, optval, optlen);
@@ -733,6 +764,8 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 		/* A listener detached earlier still has our ops. */
 		if (sock->ops != &fam->ops)
 			tlsh_set_ops(sock, &fam->ops);
+		/* SO_REUSEPORT is off (checked): keep it so, where we can. */
+		tlsh_set_sol_socket_via_ops(sock, true);
 		*id = l->id;
 	}
 	release_sock(sk);
@@ -780,7 +813,7 @@ static int __init tlsh_family_init(struct tlsh_family *fam, int family)
 
 	fam->ops = *fam->genuine;
 	fam->ops.owner = THIS_MODULE;
-	fam->ops.accept = tlsh_listener_accept;
+	fam->ops.accept = tlsh_listener_accept_op;
 	fam->ops.poll = tlsh_listener_poll;
 	fam->ops.release = tlsh_listener_release;
 	fam->ops.shutdown = tlsh_listener_shutdown;

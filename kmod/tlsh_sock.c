@@ -68,6 +68,7 @@
 #include <net/tcp.h>
 #include <net/tls.h>
 
+#include "tlsh_compat.h"
 #include "tlsh_internal.h"
 
 static bool close_notify = true;
@@ -75,8 +76,10 @@ module_param(close_notify, bool, 0644);
 MODULE_PARM_DESC(close_notify,
 		 "Send a TLS close_notify when the application closes or shuts down for writing (default on; a listener attached with its own setting keeps it)");
 
+/* TLS record content types (RFC 8446, 5.1). */
 #define TLSH_RECORD_ALERT		21
 #define TLSH_RECORD_HANDSHAKE		22
+#define TLSH_RECORD_DATA		23
 
 #define TLSH_ALERT_WARNING		1
 #define TLSH_ALERT_FATAL		2
@@ -113,7 +116,7 @@ struct tlsh_sock {
 	u8 warnings;			/* skipped in a row, under lock */
 	bool tx_done;			/* close_notify or alert sent */
 	bool tx_closing;		/* no new writer may enter tls */
-	atomic_t writers;		/* inside tls's sendmsg/sendpage */
+	atomic_t writers;		/* in tls's sendmsg/sendpage/splice_eof */
 	bool close_notify;		/* send one at shutdown/close */
 	u32 listener_id;		/* where it was accepted, for events */
 	struct rcu_head rcu;
@@ -275,7 +278,11 @@ static int tlsh_end(struct tlsh_sock *ts, struct socket *sock, int counter,
 	smp_wmb();
 	sk_error_report(sk);
 	tlsh_rx_set(ts, sock, TLSH_RX_RESET);
-	return TLSH_RETRY;
+	/*
+	 * The reset is reported once (sock_error()), and to this reader
+	 * even if a writer woken above took it from sk_err first.
+	 */
+	return sock_error(sk) ?: -ECONNRESET;
 }
 
 static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
@@ -338,10 +345,11 @@ static int tlsh_on_alert(struct tlsh_sock *ts, struct socket *sock,
 }
 
 /*
- * A handshake message after the handshake. 6.1 kTLS cannot take new keys,
- * so a KeyUpdate ends the connection with a close_notify; a renegotiating
- * ClientHello gets no_renegotiation, then close_notify; anything else (a
- * NewSessionTicket or HelloRequest sent to a server...) unexpected_message.
+ * A handshake message after the handshake. kTLS (in 6.1 and 6.12) cannot
+ * take new keys, so a KeyUpdate ends the connection with a close_notify; a
+ * renegotiating ClientHello gets no_renegotiation, then close_notify;
+ * anything else (a NewSessionTicket or HelloRequest sent to a server...)
+ * unexpected_message.
  */
 static int tlsh_on_handshake(struct tlsh_sock *ts, struct socket *sock,
 			     const u8 *buf, int len)
@@ -406,7 +414,7 @@ static int tlsh_control(struct tlsh_sock *ts, struct socket *sock, int err,
 	}
 	switch (type) {
 	case 0:
-	case TLS_RECORD_TYPE_DATA:
+	case TLSH_RECORD_DATA:
 		/*
 		 * tls fails a read with EIO only for a control record at the
 		 * head; another reader dealt with it meanwhile.
@@ -488,7 +496,7 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 		WRITE_ONCE(ts->warnings, 0);
 	/* What kTLS tells a caller with a control buffer: data. */
 	if (ret > 0 && control) {
-		u8 type = TLS_RECORD_TYPE_DATA;
+		u8 type = TLSH_RECORD_DATA;
 
 		put_cmsg(msg, SOL_TLS, TLS_GET_RECORD_TYPE, sizeof(type),
 			 &type);
@@ -562,6 +570,7 @@ static int tlsh_sock_sendmsg(struct socket *sock, struct msghdr *msg,
 	return ret;
 }
 
+/* sendfile() on 6.1; 6.12 has no sendpage (tlsh_compat.h). */
 static ssize_t tlsh_sock_sendpage(struct socket *sock, struct page *page,
 				  int offset, size_t size, int flags)
 {
@@ -570,9 +579,24 @@ static ssize_t tlsh_sock_sendpage(struct socket *sock, struct page *page,
 
 	if (!tlsh_tx_enter(ts))
 		return sk_stream_error(sock->sk, flags, -EPIPE);
-	ret = ts->tls_ops->sendpage(sock, page, offset, size, flags);
+	ret = tlsh_ops_sendpage(ts->tls_ops, sock, page, offset, size, flags);
 	tlsh_tx_exit(ts);
 	return ret;
+}
+
+/*
+ * The end of a splice or sendfile(): tls pushes the record left open,
+ * under its tx_lock, and may wait for the peer doing so. Nothing to push
+ * once a closer has looked: its close_notify pushes the record first.
+ */
+static void tlsh_sock_splice_eof(struct socket *sock)
+{
+	struct tlsh_sock *ts = tlsh_sock_of(sock);
+
+	if (!tlsh_tx_enter(ts))
+		return;
+	ts->tls_ops->splice_eof(sock);
+	tlsh_tx_exit(ts);
 }
 
 /* Version and cipher, yes; the keys, no (see the top of this file). */
@@ -664,7 +688,9 @@ void tlsh_sock_attach(struct tlsh_sock *ts, struct socket *sock,
 	ts->ops.recvmsg = tlsh_sock_recvmsg;
 	ts->ops.splice_read = tlsh_sock_splice_read;
 	ts->ops.sendmsg = tlsh_sock_sendmsg;
-	ts->ops.sendpage = tlsh_sock_sendpage;
+	tlsh_ops_set_sendpage(&ts->ops, tlsh_sock_sendpage);
+	if (tls_ops->splice_eof)
+		ts->ops.splice_eof = tlsh_sock_splice_eof;
 	ts->ops.getsockopt = tlsh_sock_getsockopt;
 	tlsh_set_ops(sock, &ts->ops);
 }

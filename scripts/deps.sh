@@ -13,6 +13,9 @@ need=(gcc make pkg-config git
 
 kver=$(scripts/kver.sh 2>/dev/null || true)
 [ -n "$kver" ] && need+=("linux-headers-$kver")
+# make kmod KERNEL=6.12: Debian 12's newest 6.12 headers.
+kver612=$(scripts/kver.sh 6.12 2>/dev/null || true)
+[ -n "$kver612" ] && need+=("linux-headers-$kver612")
 
 missing=()
 for p in "${need[@]}"; do
@@ -28,6 +31,10 @@ $SUDO apt-get update -qq
 if [ -z "$kver" ]; then
 	kver=$(scripts/kver.sh)
 	missing+=("linux-headers-$kver")
+fi
+if [ -z "$kver612" ]; then
+	kver612=$(scripts/kver.sh 6.12)
+	missing+=("linux-headers-$kver612")
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
 	"${missing[@]}" >/dev/null
