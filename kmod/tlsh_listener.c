@@ -50,7 +50,7 @@ MODULE_PARM_DESC(max_held,
 unsigned int tlsh_max_per_addr;
 module_param_named(max_per_addr, tlsh_max_per_addr, uint, 0644);
 MODULE_PARM_DESC(max_per_addr,
-		 "Connections one listener holds from one client address (IPv4 address or IPv6 /64); more from it are reset at once (default 0: a quarter of the listener's max-in-flight)");
+		 "Connections one listener holds from one client address (IPv4 address or IPv6 /64); more from it are reset at once (default 0: a quarter of the listener's max-in-flight, at least 8)");
 
 unsigned int tlsh_silent_timeout_ms = 5000;
 module_param_named(silent_timeout_ms, tlsh_silent_timeout_ms, uint, 0644);
@@ -185,7 +185,7 @@ static bool tlsh_peer_add(struct tlsh_listener *l, struct tlsh_conn *c,
 			  struct tlsh_peer **spare)
 {
 	unsigned int limit = READ_ONCE(tlsh_max_per_addr) ?:
-			     max(l->max_in_flight / 4, 1U);
+			     max(l->max_in_flight / 4, TLSH_MIN_PER_ADDR);
 	struct tlsh_peer *p;
 	struct in6_addr key;
 	u32 hash;
