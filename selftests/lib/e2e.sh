@@ -92,3 +92,17 @@ gen_certs() {
 }
 # shellcheck disable=SC2034 # used by the scripts that source this
 CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
+
+module_counter() {	# NAME: a module-wide counter from "$TH status" (pending, in-flight, ...)
+	"$TH" status 2>/dev/null | awk -v k="$1" '$1 == k && NF == 2 { print $2 }'
+}
+
+daemon_rss_kib() {	# VmRSS of the daemon ($dpid), in KiB
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status" 2>/dev/null
+}
+
+# Kernel log lines that mean a kernel bug, printed since line $1 of dmesg.
+kernel_reports() {	# FROM-LINE
+	dmesg | tail -n +"$(($1 + 1))" |
+		grep -E 'BUG:|KASAN|WARNING:|general protection|Oops|refcount_t:|UBSAN|possible (recursive|circular)|INFO: task .* blocked|list_(add|del) corruption|stack-protector'
+}
