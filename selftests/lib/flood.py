@@ -10,8 +10,9 @@ selftests/slowloris.sh). Not a test itself.
                             until MIN connections ran, at most HARD s
   slowloris SRC PORT SECS CONC RATE
                             idle / stalled connections from SRC
-  fetch PORT CA COUNT TIMEOUT
-                            COUNT sequential TLS fetches, each timed
+  fetch PORT CA COUNT TIMEOUT BUDGET
+                            COUNT sequential TLS fetches, each timed, all
+                            within BUDGET seconds
 
 The protocol makes every byte checkable: a client sends "T<hex>\\n" (over
 TLS) or "P<hex>\\n" (plain); the server answers "S<sha256(token)>\\n" and
@@ -348,11 +349,15 @@ def slowloris(src, port, secs, conc, rate):
         ent[0].close()
 
 
-def fetch(port, ca, count, timeout):
+def fetch(port, ca, count, timeout, budget):
     ctx = ssl.create_default_context(cafile=ca)
     ok = 0
     worst = 0.0
+    end = time.time() + budget
     for i in range(count):
+        if time.time() > end:
+            print("fetch: out of time after %d" % i, flush=True)
+            break
         token = b"%032x" % random.getrandbits(128)
         t0 = time.time()
         res = "ok"
@@ -370,7 +375,7 @@ def fetch(port, ca, count, timeout):
         worst = max(worst, dt)
         ok += res == "ok"
         print("fetch %d: %.2f s %s" % (i + 1, dt, res), flush=True)
-        time.sleep(0.3)
+        time.sleep(0.1)
     print("fetched %d of %d, slowest %.2f s" % (ok, count, worst), flush=True)
 
 
@@ -383,6 +388,6 @@ elif cmd == "clients":
 elif cmd == "slowloris":
     slowloris(a[0], int(a[1]), float(a[2]), int(a[3]), float(a[4]))
 elif cmd == "fetch":
-    fetch(int(a[0]), a[1], int(a[2]), float(a[3]))
+    fetch(int(a[0]), a[1], int(a[2]), float(a[3]), float(a[4]))
 else:
     sys.exit("flood.py: unknown command " + cmd)
