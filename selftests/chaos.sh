@@ -18,8 +18,8 @@
 # kmemleak clean (when the kernel has it), no kernel report, rmmod works.
 #
 #   TLSH_VM_TESTS=selftests/chaos.sh make check-vm
-# CHAOS_SEED=N replays a run's choices; the clients run CHAOS_SECS (45), longer
-# (up to 30 s) until 1000 connections have run.
+# CHAOS_SEED=N replays a run's choices; the clients run CHAOS_SECS (40), longer
+# (up to 25 s) until 1000 connections have run.
 set -u
 [ -z "${CHAOS_TRACE:-}" ] || { PS4='+${SECONDS}s '; set -x; }
 cd "$(dirname "$0")/.."
@@ -30,14 +30,12 @@ T=$(mktemp -d /tmp/tlsh-chaos.XXXXXX)
 export TLSH_DAEMON_DIR=/run/tlsh
 cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 TH=$T/tlshelper
-FLOOD=$PWD/selftests/lib/flood.py
 
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..15"
+flood_setup 15
 
 SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
-SECS=${CHAOS_SECS:-45}
+SECS=${CHAOS_SECS:-40}
 RANDOM=$SEED
 note "seed $SEED (CHAOS_SEED=$SEED replays the chaos actions), $SECS s"
 
@@ -79,11 +77,6 @@ gauges_zero() { [ "$(gauges)" = "pending 0 in-flight 0 ready 0 listeners 0" ]; }
 
 # ---- setup and baseline ----
 
-if [ ! -e /sys/module/tlsh ]; then
-	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
-fi
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
-rm -rf "$TLSH_DAEMON_DIR"
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 LEAK=/sys/kernel/debug/kmemleak
 [ -e "$LEAK" ] && echo clear >"$LEAK"
@@ -92,14 +85,7 @@ base_sock=$(sockstat)
 base_slab=$(slabs)
 note "baseline: sockstat inuse/orphan/alloc/used $base_sock; slabs $base_slab"
 
-mkdir -p "$T/ctl"
-"$PY" "$FLOOD" server "$T/ctl" "$P1" "$P2" "$PLAIN" \
-	>"$T/server.out" 2>"$T/server.err" &
-spid=$!
-pids+=("$spid")
-# its listeners are up when the last one's generation file is there
-wait_for 600 test -e "$T/ctl/gen.$PLAIN" ||
-	{ echo "Bail out! token server did not start"; exit 1; }
+start_flood_server "$P1" "$P2" "$PLAIN"
 start_daemon || { echo "Bail out! daemon did not start"; exit 1; }
 
 declare -A attached=([$P1]= [$P2]=)
@@ -127,7 +113,7 @@ check "both token-server ports attached" \
 # ---- chaos ----
 
 note "t=${SECONDS}s: clients start"
-nice -n 10 "$PY" "$FLOOD" clients "$SEED" "$SECS" 1000 $((SECS + 30)) "$P1,$P2" "$PLAIN" "$CA" \
+nice -n 10 "$PY" "$FLOOD" clients "$SEED" "$SECS" 1000 $((SECS + 25)) "$P1,$P2" "$PLAIN" "$CA" \
 	"${CHAOS_WORKERS:-6}" \
 	>"$T/clients.out" 2>&1 &
 cpid=$!
@@ -144,6 +130,7 @@ rearm() {	# attach every port that is not, retrying a little
 			attach_fail=$((attach_fail + 1))
 	done
 }
+kill_daemon() { kill -9 "$dpid"; wait "$dpid"; } 2>/dev/null
 try_rmmod() {	# while a listener is attached: must fail "in use"
 	local out rc
 	[ -n "${attached[$P1]}${attached[$P2]}" ] || return 0
@@ -165,8 +152,7 @@ while kill -0 "$cpid" 2>/dev/null; do
 	p=${ports[$((RANDOM % 2))]}
 	case $((RANDOM % 6)) in
 	0)	act kill-daemon
-		kill -9 "$dpid"
-		wait "$dpid" 2>/dev/null
+		kill_daemon
 		sleep "0.$((RANDOM % 5))"
 		start_daemon || note "daemon restart failed"
 		;;
@@ -197,12 +183,11 @@ while kill -0 "$cpid" 2>/dev/null; do
 		kill -STOP "$dpid"
 		sleep "0.$((RANDOM % 8 + 2))"
 		[ $k = 1 ] && g=$(gen_of "$p") && reopen "$p" && attached[$p]=
-		kill -9 "$dpid"
+		kill_daemon
 		# no daemon: detach by id goes to the module directly
 		[ $k = 0 ] && [ -n "${attached[$p]}" ] &&
 			"$TH" detach --id "${attached[$p]}" >/dev/null 2>>"$T/attach.err" &&
 			attached[$p]=
-		wait "$dpid" 2>/dev/null
 		[ $k = 1 ] && { reopened "$p" "$g" || note "server did not reopen $p"; }
 		start_daemon || note "daemon restart failed"
 		;;

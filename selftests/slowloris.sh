@@ -22,11 +22,9 @@ T=$(mktemp -d /tmp/tlsh-slowloris.XXXXXX)
 export TLSH_DAEMON_DIR=/run/tlsh
 cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 TH=$T/tlshelper
-FLOOD=$PWD/selftests/lib/flood.py
 
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..7"
+flood_setup 7
 
 PORT=12443
 SECS=${SLOWLORIS_SECS:-45}
@@ -38,11 +36,6 @@ RSS_MAX_KIB=$((64 * 1024))
 CONC=3000	# the attacker's open connections at most
 RATE=250	# and new ones per second
 
-if [ ! -e /sys/module/tlsh ]; then
-	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
-fi
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
-rm -rf "$TLSH_DAEMON_DIR"
 dmesg_from=$(dmesg | wc -l)
 PARAMS=/sys/module/tlsh/parameters
 for kv in ${SLOWLORIS_PARAMS:-}; do
@@ -54,12 +47,7 @@ for k in max_per_addr silent_timeout_ms max_held; do
 done
 note "tlsh.ko parameters: $params"
 
-mkdir -p "$T/ctl"
-"$PY" "$FLOOD" server "$T/ctl" "$PORT" >"$T/server.out" 2>"$T/server.err" &
-spid=$!
-pids+=("$spid")
-wait_for 600 test -e "$T/ctl/gen.$PORT" ||
-	{ echo "Bail out! token server did not start"; exit 1; }
+start_flood_server "$PORT"
 start_daemon || { echo "Bail out! daemon did not start"; exit 1; }
 id=$("$TH" attach --port "$PORT" --cert "$CERT" --key "$KEY" 2>&1)
 check "the token server's port is attached ($id)" match "$id" "+([0-9])"
