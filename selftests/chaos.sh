@@ -32,12 +32,10 @@ cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 TH=$T/tlshelper
 
 . selftests/lib/e2e.sh
-flood_setup 15
 
 SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 SECS=${CHAOS_SECS:-40}
 RANDOM=$SEED
-note "seed $SEED (CHAOS_SEED=$SEED replays the chaos actions), $SECS s"
 
 P1=11443 P2=11444 PLAIN=11445
 ports=("$P1" "$P2")
@@ -83,9 +81,10 @@ LEAK=/sys/kernel/debug/kmemleak
 dmesg_from=$(dmesg | wc -l)
 base_sock=$(sockstat)
 base_slab=$(slabs)
+flood_setup 15 "$P1" "$P2" "$PLAIN"
+note "seed $SEED (CHAOS_SEED=$SEED replays the chaos actions), $SECS s"
 note "baseline: sockstat inuse/orphan/alloc/used $base_sock; slabs $base_slab"
 
-start_flood_server "$P1" "$P2" "$PLAIN"
 start_daemon || { echo "Bail out! daemon did not start"; exit 1; }
 
 declare -A attached=([$P1]= [$P2]=)

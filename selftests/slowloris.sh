@@ -24,9 +24,8 @@ cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 TH=$T/tlshelper
 
 . selftests/lib/e2e.sh
-flood_setup 7
-
 PORT=12443
+flood_setup 7 "$PORT"
 SECS=${SLOWLORIS_SECS:-45}
 FETCHES=20
 PROMPT=5	# seconds a fetch may take during the attack
@@ -47,7 +46,6 @@ for k in max_per_addr silent_timeout_ms max_held; do
 done
 note "tlsh.ko parameters: $params"
 
-start_flood_server "$PORT"
 start_daemon || { echo "Bail out! daemon did not start"; exit 1; }
 id=$("$TH" attach --port "$PORT" --cert "$CERT" --key "$KEY" 2>&1)
 check "the token server's port is attached ($id)" match "$id" "+([0-9])"
