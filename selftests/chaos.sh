@@ -181,6 +181,7 @@ while kill -0 "$cpid" 2>/dev/null; do
 		act "stopped-daemon-then-${how[$k]}"
 		kill -STOP "$dpid"
 		sleep "0.$((RANDOM % 8 + 2))"
+		try_rmmod
 		[ $k = 1 ] && g=$(gen_of "$p") && reopen "$p" && attached[$p]=
 		kill_daemon
 		# no daemon: detach by id goes to the module directly

@@ -159,7 +159,8 @@ def is_alert(data):
 
 def clients(seed, secs, minconn, hard, tls_ports, plain_port, ca, workers):
     ctx = ssl.create_default_context(cafile=ca)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx12 = ssl.create_default_context(cafile=ca)	# a quarter on TLS 1.2
+    ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
     keys = ("tls_ok tls_hs_fail tls_lost tls_bad plain_ok plain_alert "
             "plain_none plain_bad plainport_ok plainport_fail").split()
     stats = dict.fromkeys(keys, 0)
@@ -186,7 +187,8 @@ def clients(seed, secs, minconn, hard, tls_ports, plain_port, ca, workers):
         try:
             with socket.create_connection(("127.0.0.1", port),
                                           timeout=15) as raw:
-                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                c = ctx12 if rng.random() < 0.25 else ctx
+                with c.wrap_socket(raw, server_hostname="localhost") as s:
                     hs = True
                     s.sendall(b"T" + token + b"\n")
                     while b"\n" not in data:
@@ -244,9 +246,9 @@ def clients(seed, secs, minconn, hard, tls_ports, plain_port, ca, workers):
                     return
                 started[0] += 1
             r = rng.random()
-            if r < 0.5:
+            if r < 0.4:
                 one_tls(rng, rng.choice(tls_ports))
-            elif r < 0.8:
+            elif r < 0.75:
                 one_plain(rng, rng.choice(tls_ports), False)
             else:
                 one_plain(rng, plain_port, True)
