@@ -85,6 +85,11 @@ flood_setup 15 "$P1" "$P2" "$PLAIN"
 note "seed $SEED (CHAOS_SEED=$SEED replays the chaos actions), $SECS s"
 note "baseline: sockstat inuse/orphan/alloc/used $base_sock; slabs $base_slab"
 
+# the clients wait for $T/go: python is slow to start in the VM
+nice -n 10 "$PY" "$FLOOD" clients "$SEED" "$SECS" 1000 $((SECS + 25)) "$P1,$P2" "$PLAIN" "$CA" \
+	"${CHAOS_WORKERS:-6}" "$T/go" >"$T/clients.out" 2>&1 &
+cpid=$!
+pids+=("$cpid")
 start_daemon || { echo "Bail out! daemon did not start"; exit 1; }
 
 declare -A attached=([$P1]= [$P2]=)
@@ -112,11 +117,7 @@ check "both token-server ports attached" \
 # ---- chaos ----
 
 note "t=${SECONDS}s: clients start"
-nice -n 10 "$PY" "$FLOOD" clients "$SEED" "$SECS" 1000 $((SECS + 25)) "$P1,$P2" "$PLAIN" "$CA" \
-	"${CHAOS_WORKERS:-6}" \
-	>"$T/clients.out" 2>&1 &
-cpid=$!
-pids+=("$cpid")
+touch "$T/go"
 
 declare -A acts=()
 rm_wrong=0 attach_fail=0 daemon_died=0

@@ -5,9 +5,10 @@ selftests/slowloris.sh). Not a test itself.
   server CTLDIR PORT...     token server on 127.0.0.1:PORT...; SIGUSR1
                             closes and reopens the port named in
                             CTLDIR/reopen; SIGTERM ends it
-  clients SEED SECS MIN HARD TLSPORTS PLAINPORT CA WORKERS
+  clients SEED SECS MIN HARD TLSPORTS PLAINPORT CA WORKERS GO
                             chaos clients (TLS and plain) for SECS, longer
-                            until MIN connections ran, at most HARD s
+                            until MIN connections ran, at most HARD s; they
+                            start when the file GO exists
   slowloris SRC PORT SECS CONC RATE
                             idle / stalled connections from SRC
   fetch PORT CA COUNT TIMEOUT BUDGET
@@ -157,7 +158,10 @@ def is_alert(data):
             data[3:5] == b"\x00\x02")
 
 
-def clients(seed, secs, minconn, hard, tls_ports, plain_port, ca, workers):
+def clients(seed, secs, minconn, hard, tls_ports, plain_port, ca, workers,
+            go):
+    while not os.path.exists(go):	# python starts slowly: start early
+        time.sleep(0.05)
     ctx = ssl.create_default_context(cafile=ca)
     ctx12 = ssl.create_default_context(cafile=ca)	# a quarter on TLS 1.2
     ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
@@ -386,7 +390,8 @@ if cmd == "server":
     server(a[0], [int(p) for p in a[1:]])
 elif cmd == "clients":
     clients(int(a[0]), float(a[1]), int(a[2]), float(a[3]),
-            [int(p) for p in a[4].split(",")], int(a[5]), a[6], int(a[7]))
+            [int(p) for p in a[4].split(",")], int(a[5]), a[6], int(a[7]),
+            a[8])
 elif cmd == "slowloris":
     slowloris(a[0], int(a[1]), float(a[2]), int(a[3]), float(a[4]))
 elif cmd == "fetch":
