@@ -77,6 +77,7 @@ while kill -0 "$fpid" 2>/dev/null; do
 	sleep 1
 done
 sed 's/^/# /' "$T/fetch.out"
+kill -TERM "$apid" 2>/dev/null	# the fetches are over
 wait "$apid"
 rss=$(daemon_rss_kib)
 [ "${rss:-0}" -gt "$rss_max" ] && rss_max=$rss

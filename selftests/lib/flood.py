@@ -10,7 +10,8 @@ selftests/slowloris.sh). Not a test itself.
                             until MIN connections ran, at most HARD s; they
                             start when the file GO exists
   slowloris SRC PORT SECS CONC RATE
-                            idle / stalled connections from SRC
+                            idle / stalled connections from SRC, for SECS
+                            or until SIGTERM
   fetch PORT CA COUNT TIMEOUT BUDGET
                             COUNT sequential TLS fetches, each timed, all
                             within BUDGET seconds
@@ -290,10 +291,12 @@ def slowloris(src, port, secs, conc, rate):
           "stalled": 0, "silent": 0, "peak": 0, "open_at_end": 0}
     lifetimes = []
     deadline = time.time() + secs
+    stop = []
+    signal.signal(signal.SIGTERM, lambda s, f: stop.append(1))
     budget = 0.0
     last = time.time()
     n = 0
-    while time.time() < deadline:
+    while time.time() < deadline and not stop:
         now = time.time()
         budget = min(budget + (now - last) * rate, rate)
         last = now
