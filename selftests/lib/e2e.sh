@@ -93,10 +93,6 @@ gen_certs() {
 # shellcheck disable=SC2034 # used by the scripts that source this
 CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
 
-module_counter() {	# NAME: a module-wide counter from "$TH status" (pending, in-flight, ...)
-	"$TH" status 2>/dev/null | awk -v k="$1" '$1 == k && NF == 2 { print $2 }'
-}
-
 daemon_rss_kib() {	# VmRSS of the daemon ($dpid), in KiB
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status" 2>/dev/null
 }
