@@ -92,3 +92,35 @@ gen_certs() {
 }
 # shellcheck disable=SC2034 # used by the scripts that source this
 CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
+
+daemon_rss_kib() {	# VmRSS of the daemon ($dpid), in KiB
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status" 2>/dev/null
+}
+
+# Kernel log lines that mean a kernel bug, printed since line $1 of dmesg.
+kernel_reports() {	# FROM-LINE
+	dmesg | tail -n +"$(($1 + 1))" |
+		grep -E 'BUG:|KASAN|WARNING:|general protection|Oops|refcount_t:|UBSAN|possible (recursive|circular)|INFO: task .* blocked|list_(add|del) corruption|stack-protector'
+}
+
+# The stress scripts (chaos.sh, slowloris.sh): TAP plan, flood.py's token
+# server on PORT... (pid $spid, control dir $T/ctl) started first (python
+# is slow to start in the VM), tlsh.ko loaded, certificates, no daemon state.
+FLOOD=$PWD/selftests/lib/flood.py
+flood_setup() {	# PLAN PORT...
+	echo "TAP version 13"
+	echo "1..$1"
+	shift
+	mkdir -p "$T/ctl"
+	"$PY" "$FLOOD" server "$T/ctl" "$@" >"$T/server.out" 2>"$T/server.err" &
+	spid=$!
+	pids+=("$spid")
+	if [ ! -e /sys/module/tlsh ]; then
+		insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
+	fi
+	gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
+	rm -rf "$TLSH_DAEMON_DIR"
+	# its listeners are up when the last one's generation file is there
+	wait_for 600 test -e "$T/ctl/gen.${*: -1}" ||
+		{ echo "Bail out! token server did not start"; exit 1; }
+}
