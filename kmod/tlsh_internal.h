@@ -47,11 +47,6 @@
 #define TLSH_MAX_TIMEOUT_MS		3600000
 #define TLSH_DEFAULT_MAX_IN_FLIGHT	1024
 #define TLSH_MAX_MAX_IN_FLIGHT		65536
-/*
- * The least a client address may hold by default: below it, a listener's
- * own max-in-flight (backpressure through the backlog) decides alone.
- */
-#define TLSH_MIN_PER_ADDR		8U
 
 /*
  * How often the reaper looks at claimed connections while there are any:

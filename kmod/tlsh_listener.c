@@ -47,10 +47,10 @@ module_param_named(max_held, tlsh_max_held, uint, 0644);
 MODULE_PARM_DESC(max_held,
 		 "Connections held (waiting for or in their handshake, or for accept()) per network namespace, all listeners together (default 16384); past it the kernel backlog applies");
 
-unsigned int tlsh_max_per_addr;
+unsigned int tlsh_max_per_addr = 64;
 module_param_named(max_per_addr, tlsh_max_per_addr, uint, 0644);
 MODULE_PARM_DESC(max_per_addr,
-		 "Connections one listener holds from one client address (IPv4 address or IPv6 /64); more from it are reset at once (default 0: a quarter of the listener's max-in-flight, at least 8)");
+		 "Connections one listener holds from one client address (IPv4 address or IPv6 /64); more from it are reset at once (default 64, 0: no limit)");
 
 unsigned int tlsh_silent_timeout_ms = 5000;
 module_param_named(silent_timeout_ms, tlsh_silent_timeout_ms, uint, 0644);
@@ -184,8 +184,7 @@ static void tlsh_peer_key(const struct sock *sk, struct in6_addr *key)
 static bool tlsh_peer_add(struct tlsh_listener *l, struct tlsh_conn *c,
 			  struct tlsh_peer **spare)
 {
-	unsigned int limit = READ_ONCE(tlsh_max_per_addr) ?:
-			     max(l->max_in_flight / 4, TLSH_MIN_PER_ADDR);
+	unsigned int limit = READ_ONCE(tlsh_max_per_addr);
 	struct tlsh_peer *p;
 	struct in6_addr key;
 	u32 hash;
@@ -195,7 +194,7 @@ static bool tlsh_peer_add(struct tlsh_listener *l, struct tlsh_conn *c,
 	hash = jhash(&key, sizeof(key), 0);
 	hash_for_each_possible(l->peers, p, node, hash) {
 		if (ipv6_addr_equal(&p->addr, &key)) {
-			if (p->count >= limit)
+			if (limit && p->count >= limit)
 				return false;
 			p->count++;
 			c->peer = p;

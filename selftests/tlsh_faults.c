@@ -418,27 +418,7 @@ TEST_F(attach, one_address_cannot_take_a_listeners_share)
 	for (i = 0; i < 4; i++)
 		if (c[i] >= 0)
 			close(c[i]);
-	EXPECT_EQ(0, write_param("max_per_addr", 0));
-}
-
-/* By default an address gets a quarter of the listener's max-in-flight. */
-TEST_F(attach, one_address_gets_a_quarter_by_default)
-{
-	uint32_t here = htonl(0x7f000001);
-	int c[10], i;
-
-	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 600000, 40,
-				    &self->id));
-	START_DAEMON(D_IGNORE);
-	for (i = 0; i < 10; i++) {
-		c[i] = connect_from(here, &self->addr);
-		ASSERT_LE(0, c[i]);
-	}
-	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 10));
-	EXPECT_TRUE(closed_at_once_from(here, &self->addr));
-	EXPECT_TRUE(wait_counter(TLSH_COUNTER_REFUSED, 1));
-	for (i = 0; i < 10; i++)
-		close(c[i]);
+	EXPECT_EQ(0, write_param("max_per_addr", 64));
 }
 
 TEST_F(attach, client_that_sends_nothing_is_reset_early)
