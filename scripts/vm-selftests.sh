@@ -70,6 +70,8 @@ if [ -e $kml ]; then
 	echo scan >$kml
 	leaks=$(cat $kml)
 fi
+# The whole log, for the splats (the console shows only errors).
+dmesg >"$outdir/kernel.dmesg"
 {
 	echo "TAP version 13"
 	echo "1..1"
