@@ -32,7 +32,7 @@ KTOOLS    := build
 KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 
 .PHONY: all deps helper kmod tests tests-asan selftests check check-host check-vm \
-	checkpatch demo bench bench-progs clean distclean
+	check-debug checkpatch demo bench bench-progs clean distclean
 .DELETE_ON_ERROR:
 
 all: deps helper kmod tests selftests bench-progs
@@ -132,6 +132,12 @@ check-host: all
 
 check-vm: all
 	@scripts/check.sh --vm-only
+
+# The VM selftests on a debug kernel (KASAN, lockdep, kmemleak, KFENCE),
+# built from linux-source-6.1 once and cached (scripts/debug-kernel.sh).
+# Not part of make check: the first build takes 20-40 min, the run longer.
+check-debug: all
+	@scripts/check.sh --debug
 
 demo: all
 	@scripts/demo.sh

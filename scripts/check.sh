@@ -3,8 +3,11 @@
 # test-harness self-tests and the VM selftests; end with one line
 # "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
 #
-#   scripts/check.sh [--host-only | --vm-only]
+#   scripts/check.sh [--host-only | --vm-only | --debug]
 # TLSH_VM_TESTS="build/selftests/ktls ..." limits the VM selftests.
+# --debug (make check-debug): the VM selftests only, on the debug kernel
+# (scripts/debug-kernel.sh, built once and cached) with tlsh.ko built for it
+# in build/debug-kmod/, and 4 times the time limits.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -32,7 +35,7 @@ run_host_test() {	# NAME COMMAND...
 	results+=("$out/host:$name")
 }
 
-if [ "$mode" != --vm-only ]; then
+if [ "$mode" = all ] || [ "$mode" = --host-only ]; then
 	for t in build/tests/*; do
 		[ -x "$t" ] && [ -f "$t" ] && run_host_test "$(basename "$t")" "$t"
 	done
@@ -56,10 +59,35 @@ fi
 
 if [ "$mode" != --host-only ]; then
 	tests=${TLSH_VM_TESTS:-$(scripts/selftest-list.sh)}
-	echo "# vm: booting the test kernel for: $(echo $tests)"
+	vmtime=2400 run=
+	if [ "$mode" = --debug ]; then
+		# KASAN + lockdep under TCG: several times slower.
+		vmtime=$((vmtime * 4))
+		export KERNEL=debug TLSH_TEST_TIMEOUT=$((${TLSH_TEST_TIMEOUT:-600} * 4))
+		if ! kdir=$(scripts/debug-kernel.sh); then
+			echo "check: the debug kernel did not build"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		# tlsh.ko for that kernel, from a copy of kmod/ (kmod/tlsh.ko is
+		# the Debian kernel's); Kbuild finds ../uapi and ../VERSION.
+		dk=$PWD/build/debug-kmod
+		rm -rf "$dk/kmod/"*.c "$dk/kmod/"*.h
+		mkdir -p "$dk/kmod"
+		cp -p kmod/Kbuild kmod/*.c kmod/*.h "$dk/kmod/"
+		rm -f "$dk/kmod/"*.mod.c
+		cp -pr uapi VERSION "$dk/"
+		if ! make -s -C "$kdir/linux" M="$dk/kmod" modules; then
+			echo "check: tlsh.ko does not build for the debug kernel"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		run="TLSH_KO=$dk/kmod/tlsh.ko TLSH_TEST_TIMEOUT=$TLSH_TEST_TIMEOUT"
+	fi
+	echo "# vm: booting the ${KERNEL:-6.1} test kernel for: $(echo $tests)"
 	# The job dir is the guest's writable share, mounted at /tlsh-job.
-	scripts/vm-run.sh -t 2400 -o "$out/vmjob" -- \
-		scripts/vm-selftests.sh /tlsh-job/results $tests
+	scripts/vm-run.sh -t $vmtime -o "$out/vmjob" -- \
+		$run scripts/vm-selftests.sh /tlsh-job/results $tests
 	vmrc=$?
 	for t in $tests kernel-log; do
 		name=$(basename "$t")

@@ -9,7 +9,9 @@ need=(gcc make pkg-config git
       gnutls-bin openssl curl python3
       qemu-system-x86 busybox-static cpio kmod xz-utils iproute2
       valgrind util-linux
-      linux-source-6.1)
+      linux-source-6.1
+      # the debug kernel of make check-debug (scripts/debug-kernel.sh)
+      flex bison bc libelf-dev libssl-dev)
 
 kver=$(scripts/kver.sh 2>/dev/null || true)
 [ -n "$kver" ] && need+=("linux-headers-$kver")

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Boot the Debian 6.1 test kernel under QEMU and run one shell command in it.
+# Boot the test kernel under QEMU and run one shell command in it.
 #
-#   scripts/vm-run.sh [-t SECONDS] [-o OUTDIR] [-m MODULE]... -- COMMAND
+#   [KERNEL=6.1|debug] scripts/vm-run.sh [-t SECONDS] [-o OUTDIR] [-m MODULE]... -- COMMAND
 #
+# KERNEL picks the kernel (scripts/vm-image.sh): Debian's 6.1 (default) or
+# the debug kernel of make check-debug (KASAN, lockdep, kmemleak, KFENCE;
+# given 4 GiB, and KASAN reports every bug, not only the first).
 # Inside the guest: root, cwd = this repo (same path as on the host, the host
 # root is shared read-only with a tmpfs overlay), loopback up, `tls` loaded
 # (and any -m MODULE). COMMAND runs under bash. Its output is echoed here live
@@ -33,6 +36,12 @@ done
 
 img=$(scripts/vm-image.sh)
 kver=$(basename "$img")
+mem=2048
+append=
+if [ "${KERNEL:-6.1}" = debug ]; then
+	mem=4096
+	append=" kasan_multi_shot log_buf_len=16M"
+fi
 keep=1
 if [ -z "$outdir" ]; then
 	mkdir -p build/vm/jobs
@@ -45,7 +54,7 @@ rm -f "$outdir"/{status,out.log,console.log,job.sh,env.sh}
 
 cat >"$outdir/env.sh" <<ENV
 TLSH_KVER=$kver
-TLSH_MODULES=$img/root/lib/modules/$kver
+TLSH_MODULES=$(readlink -f "$img/root/lib/modules/$kver")
 TLSH_ROOT=$repo
 ENV
 
@@ -66,11 +75,11 @@ ENV
 # TCG only: KVM here runs only paravirtual guests (see VM-NOTES.md).
 : >"$outdir/console.log"
 timeout -k 10 "$timeout" qemu-system-x86_64 \
-	-machine q35 -cpu max -smp 2 -m 2048 \
+	-machine q35 -cpu max -smp 2 -m $mem \
 	-display none -monitor none -serial "file:$outdir/console.log" \
 	-no-reboot -nic none \
 	-kernel "$img/vmlinuz" -initrd "$img/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 quiet" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 quiet$append" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$outdir,mount_tag=tlshjob,security_model=none" &
 qpid=$!
