@@ -192,7 +192,6 @@ TEST_F(attach, accept_failing_leaves_the_deadline_armed)
 	struct rlimit old, low;
 	struct tlsh_nl ready;
 	int held, c1, c2, i, fd, n = 0, dups[64];
-	int64_t t0;
 
 	ATTACH(1500);
 	ASSERT_EQ(0, tlsh_nl_open(&ready));
@@ -212,12 +211,10 @@ TEST_F(attach, accept_failing_leaves_the_deadline_armed)
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
 	while (n < 64 && (dups[n] = dup(0)) >= 0)
 		n++;
-	t0 = 0;
 	for (i = 0; i < 400; i++) {
 		EXPECT_EQ(-EMFILE, tlsh_nl_accept(&self->nl, 0, &fd, NULL));
 		if (i % 20 == 0)
 			sleep_ms(5);
-		t0++;
 	}
 	while (n--)
 		close(dups[n]);
