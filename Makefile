@@ -2,7 +2,7 @@
 # host tests and the VM selftests, `make demo` shows the main job.
 #
 # Layout of the build:
-#   helper/*.c helper/*/*.c  -> build/libtlsh.a (all but main.c) + build/tlshelper
+#   helper/*/*.c             -> build/libtlsh.a (all but cli/main.c) + build/tlshelper
 #   helper/tests/*.c         -> build/tests/NAME      (host unit tests, TAP)
 #   selftests/*.c            -> build/selftests/NAME  (kselftest harness, run in the VM)
 #   kmod/                    -> kmod/tlsh.ko          (Kbuild, against the VM kernel)
@@ -21,7 +21,7 @@ VERSION  := $(shell cat VERSION)
 CPPFLAGS += -Iuapi -Ihelper -DTLSH_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
-LIB_SRCS  := $(filter-out helper/main.c,$(wildcard helper/*.c helper/*/*.c))
+LIB_SRCS  := $(filter-out helper/cli/main.c,$(wildcard helper/*.c helper/*/*.c))
 LIB_SRCS  := $(filter-out helper/tests/%,$(LIB_SRCS))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
 TEST_SRCS := $(wildcard helper/tests/*.c)
@@ -54,7 +54,7 @@ $(B)/libtlsh.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/tlshelper: $(B)/helper/main.o $(B)/libtlsh.a
+$(B)/tlshelper: $(B)/helper/cli/main.o $(B)/libtlsh.a
 	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The benchmark's programs (scripts/bench/): the load generator and the
@@ -152,7 +152,7 @@ clean:
 distclean: clean
 	rm -rf $(B)
 
--include $(LIB_OBJS:.o=.d) $(B)/helper/main.d $(TESTS:=.d) $(SELFTESTS:=.d) \
+-include $(LIB_OBJS:.o=.d) $(B)/helper/cli/main.d $(TESTS:=.d) $(SELFTESTS:=.d) \
 	$(BENCH_PROGS:=.d)
 
 # Fuzzing (helper/tests/fuzz/README.md). `make fuzz`: libFuzzer targets

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
-#include "ktls.h"
+#include "os/ktls.h"
 #include "ktls_util.h"
 #include "recordcrypto.h"
 

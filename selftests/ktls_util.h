@@ -16,7 +16,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "ktls.h"
+#include "os/ktls.h"
 #include "recordcrypto.h"
 
 /* A listening socket on 127.0.0.1, port chosen by the kernel. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * An independent TLS record protection, for checking what the kernel puts on
- * the wire. Written from the RFCs, not from helper/ktls.c or the kernel:
+ * the wire. Written from the RFCs, not from helper/os/ktls.c or the kernel:
  *
  *   TLS 1.2 AES-GCM / AES-CCM (RFC 5246 6.2.3.3, RFC 5288 3, RFC 6655 3):
  *     record  = header || explicit_nonce[8] || ciphertext || tag[16]
@@ -32,7 +32,7 @@
 #include <nettle/gcm.h>
 #include <nettle/memops.h>
 
-#include "ktls.h"
+#include "os/ktls.h"
 
 #define RC_HDR		5u
 #define RC_TAG		16u

@@ -36,8 +36,8 @@
 #include <netlink/msg.h>
 
 #include "kselftest_harness.h"
-#include "ktls.h"
-#include "nl.h"
+#include "os/ktls.h"
+#include "os/nl.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 #include "tlsh_attach.h"

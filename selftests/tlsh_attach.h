@@ -21,8 +21,8 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 
-#include "ktls.h"
-#include "nl.h"
+#include "os/ktls.h"
+#include "os/nl.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 

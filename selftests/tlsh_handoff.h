@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "ktls.h"
-#include "nl.h"
+#include "os/ktls.h"
+#include "os/nl.h"
 
 #define IO_TIMEOUT_S	30	/* never hit unless something hangs */
 

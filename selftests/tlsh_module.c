@@ -21,7 +21,7 @@
 #include <netlink/socket.h>
 
 #include "kselftest_harness.h"
-#include "nl.h"
+#include "os/nl.h"
 
 #define TLSHELPER	"build/tlshelper"
 #define NOBODY		65534

@@ -31,9 +31,9 @@
 #include <netinet/tcp.h>
 
 #include "kselftest_harness.h"
-#include "addr.h"
-#include "ktls.h"
-#include "nl.h"
+#include "os/addr.h"
+#include "os/ktls.h"
+#include "os/nl.h"
 #include "recordcrypto.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"

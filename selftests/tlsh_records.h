@@ -18,9 +18,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "addr.h"
-#include "ktls.h"
-#include "nl.h"
+#include "os/addr.h"
+#include "os/ktls.h"
+#include "os/nl.h"
 #include "recordcrypto.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"

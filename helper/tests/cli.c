@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "daemon.h"
-#include "nl.h"
+#include "daemon/daemon.h"
+#include "os/nl.h"
 
 #define TLSHELPER "build/tlshelper"
 

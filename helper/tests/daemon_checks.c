@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "addr.h"
-#include "daemon.h"
+#include "os/addr.h"
+#include "daemon/daemon.h"
 
 /* A TCP socket on 127.0.0.1, listening (or only bound); its port. */
 static int tcp_socket(bool listening, int *port)

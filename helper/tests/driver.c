@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The socket driver (driver.c) on a real TCP connection, the server engine
+ * The socket driver (io/driver.c) on a real TCP connection, the server engine
  * on one end and a client engine in a child process on the other: it reads
  * exactly to the end of the client's Finished record, however the bytes
  * arrive, so application data sent in the same write stays in the socket;
@@ -16,7 +16,7 @@
 
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
-#include "driver.h"
+#include "io/driver.h"
 #include "tls_pair.h"
 
 static const char early[] = "application data in the Finished's segment";

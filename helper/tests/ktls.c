@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for helper/ktls.c. The host kernel has no tls ULP, so
+ * Host unit tests for helper/os/ktls.c. The host kernel has no tls ULP, so
  * these cover what needs none: the crypto_info layouts byte for byte, the
  * preconditions, and the TCP_ULP failure leaving a working plain socket.
  * The record layer itself is exercised in the VM (selftests/ktls*.c).
@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
-#include "ktls.h"
+#include "os/ktls.h"
 #include "../../selftests/ktls_util.h"
 
 /* Inputs chosen so every byte says where it came from. */

@@ -18,7 +18,7 @@
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
 #include "tls12_pair.h"
-#include "relay.h"
+#include "io/relay.h"
 #include "tls/conn.h"
 #include "tls/msg.h"
 

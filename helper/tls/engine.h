@@ -22,7 +22,7 @@
 #include <gnutls/x509.h>
 #include <nettle/nettle-types.h>
 
-#include "ktls.h"
+#include "os/ktls.h"
 #include "tls/err.h"
 #include "tls/sig.h"
 

@@ -8,7 +8,7 @@
  *
  * The connections come from accept() on 127.0.0.1:PORT instead of the
  * module's ACCEPT; from there on everything is the daemon's own code
- * (helper/daemon_worker.c): the same listener credentials, workers, epoll
+ * (helper/daemon/daemon_worker.c): the same listener credentials, workers, epoll
  * loop, exact-record reads, engine, key export and log line per
  * handshake. What differs: no DONE (there is no module), and kTLS is
  * installed only where the kernel has it. After the handshake the
@@ -31,7 +31,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include "daemon_worker.h"
+#include "daemon/daemon_worker.h"
 
 static void usage(void)
 {

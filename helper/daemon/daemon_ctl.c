@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 static int sock_addr(struct sockaddr_un *sun)
 {

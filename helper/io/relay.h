@@ -30,7 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ktls.h"
+#include "os/ktls.h"
 #include "tls/engine.h"
 
 struct tlsh_relay {

@@ -23,12 +23,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "addr.h"
-#include "cmd_tls.h"
-#include "cmd_tls_opts.h"
-#include "driver.h"
-#include "random.h"
-#include "relay.h"
+#include "os/addr.h"
+#include "cli/cmd_tls.h"
+#include "cli/cmd_tls_opts.h"
+#include "io/driver.h"
+#include "os/random.h"
+#include "io/relay.h"
 #include "tls/engine.h"
 #include "tls/kex.h"
 #include "tls/record.h"

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <sys/socket.h>
 
-#include "driver.h"
+#include "io/driver.h"
 
 /* A whole TLSCiphertext (RFC 8446 5.2) plus its header. */
 #define DRIVE_BUF (5 + 16384 + 256)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "addr.h"
+#include "os/addr.h"
 
 #include <stdbool.h>
 #include <stdio.h>

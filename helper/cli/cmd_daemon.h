@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "nl.h"
+#include "os/nl.h"
 
 /* argv[0] is the subcommand name; each parses its own options. */
 int tlsh_cmd_daemon(int argc, char **argv);

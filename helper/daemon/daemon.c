@@ -31,7 +31,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include "daemon_worker.h"
+#include "daemon/daemon_worker.h"
 
 #define DEFAULT_MAX_CLAIMED	4096
 #define RECONCILE_MS		5000

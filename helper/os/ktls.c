@@ -8,7 +8,7 @@
  * TX step leaves a socket that still carries plaintext; a failure at RX would
  * leave it half-keyed, so it is shut down instead.
  */
-#include "ktls.h"
+#include "os/ktls.h"
 
 #include <errno.h>
 #include <stdio.h>

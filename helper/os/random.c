@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "random.h"
+#include "os/random.h"
 
 #include <errno.h>
 #include <stdlib.h>

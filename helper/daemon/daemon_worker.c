@@ -22,10 +22,10 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "daemon_worker.h"
-#include "ktls.h"
-#include "random.h"
+#include "os/addr.h"
+#include "daemon/daemon_worker.h"
+#include "os/ktls.h"
+#include "os/random.h"
 #include "tls/kex.h"
 #include "tls/suite.h"
 

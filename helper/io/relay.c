@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "relay.h"
+#include "io/relay.h"
 #include "tls/record.h"
 
 #ifndef SOL_TLS

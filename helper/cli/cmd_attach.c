@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd_daemon.h"
-#include "daemon.h"
-#include "nl.h"
+#include "cli/cmd_daemon.h"
+#include "daemon/daemon.h"
+#include "os/nl.h"
 
 #define EXIT_USAGE 2
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon_worker.h"
+#include "daemon/daemon_worker.h"
 #include "tls/err.h"
 #include "tls/msg.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_tls_opts.h"
-#include "ktls.h"
+#include "cli/cmd_tls_opts.h"
+#include "os/ktls.h"
 
 static void usage(const struct tls_opts *o, FILE *out)
 {

@@ -19,8 +19,8 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include "addr.h"
-#include "nl.h"
+#include "os/addr.h"
+#include "os/nl.h"
 
 static const char *const counter_names[TLSH_COUNTER_MAX + 1] = {
 	[TLSH_COUNTER_PENDING]		= "pending",

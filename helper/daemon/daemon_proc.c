@@ -17,8 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "daemon.h"
+#include "os/addr.h"
+#include "daemon/daemon.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434

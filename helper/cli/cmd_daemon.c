@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_daemon.h"
-#include "daemon.h"
+#include "cli/cmd_daemon.h"
+#include "daemon/daemon.h"
 
 static void daemon_usage(FILE *out)
 {

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_daemon.h"
-#include "cmd_tls.h"
-#include "nl.h"
+#include "cli/cmd_daemon.h"
+#include "cli/cmd_tls.h"
+#include "os/nl.h"
 
 #ifndef TLSH_VERSION
 #error "TLSH_VERSION comes from the top-level VERSION file (see Makefile)"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 void tlsh_spec_init(struct tlsh_spec *s)
 {

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "daemon.h"
-#include "nl.h"
+#include "daemon/daemon.h"
+#include "os/nl.h"
 #include "tls/engine.h"
 #include "tls/record.h"
 
