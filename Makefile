@@ -139,6 +139,7 @@ check-vm: all
 check-debug: all
 	@scripts/check.sh --debug
 
+# KERNEL=6.12: the demo on Debian 12's 6.12 (all builds tlsh.ko for it).
 demo: all
 	@scripts/demo.sh
 

@@ -4,7 +4,10 @@
 # "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
 #
 #   scripts/check.sh [--host-only | --vm-only | --debug]
-# TLSH_VM_TESTS="build/selftests/ktls ..." limits the VM selftests.
+# The VM selftests run on every supported kernel, one boot each: Debian's
+# 6.1 (kmod/tlsh.ko) and Debian 12's newest 6.12 (build/kmod-6.12/tlsh.ko).
+# TLSH_VM_TESTS="build/selftests/ktls ..." limits the VM selftests,
+# TLSH_VM_KERNELS="6.12" the kernels.
 # --debug (make check-debug): the VM selftests only, on the debug kernel
 # (scripts/debug-kernel.sh, built once and cached) with tlsh.ko built for it
 # in build/debug-kmod/, and 4 times the time limits.
@@ -57,13 +60,44 @@ if [ "$mode" = all ] || [ "$mode" = --host-only ]; then
 	run_host_test harness scripts/test-harness.sh
 fi
 
+# One boot of kernel $1 ("6.1", "6.12" or "debug") running the VM selftests
+# $tests with tlsh.ko $2 and extra environment $3; results are labelled
+# with the kernel when there is more than one.
+run_vm() {
+	local k=$1 ko=$2 env=$3 job=$out/vm-$1 vmrc t name
+	echo "# vm: booting the $k test kernel for: $(echo $tests)"
+	# The job dir is the guest's writable share, mounted at /tlsh-job.
+	KERNEL=$k scripts/vm-run.sh -t $vmtime -o "$job" -- \
+		TLSH_KO=$ko $env scripts/vm-selftests.sh /tlsh-job/results $tests
+	vmrc=$?
+	for t in $tests kernel-log; do
+		name=$(basename "$t")
+		results+=("$job/results:${name%.sh}$label")
+	done
+	# The guest writes NAME.log; the summary names it NAME@KERNEL.
+	if [ -n "$label" ]; then
+		for t in "$job"/results/*.log "$job"/results/*.rc; do
+			[ -e "$t" ] || continue
+			name=${t##*/}
+			mv "$t" "$job/results/${name%.*}$label.${name##*.}"
+		done
+	fi
+	if [ $vmrc -ne 0 ]; then
+		echo "not ok 1 the $k VM ran to completion (vm-run exit $vmrc)"
+	else
+		echo "ok 1 the $k VM ran to completion"
+	fi >"$out/vm/vm-boot$label.log"
+	echo 0 >"$out/vm/vm-boot$label.rc"
+	results+=("$out/vm:vm-boot$label")
+}
+
 if [ "$mode" != --host-only ]; then
 	tests=${TLSH_VM_TESTS:-$(scripts/selftest-list.sh)}
-	vmtime=2400 run=
+	vmtime=2400
 	if [ "$mode" = --debug ]; then
 		# KASAN + lockdep under TCG: several times slower.
 		vmtime=$((vmtime * 4))
-		export KERNEL=debug TLSH_TEST_TIMEOUT=$((${TLSH_TEST_TIMEOUT:-600} * 4))
+		timeout4=$((${TLSH_TEST_TIMEOUT:-600} * 4))
 		if ! kdir=$(scripts/debug-kernel.sh); then
 			echo "check: the debug kernel did not build"
 			echo "0 passed, 1 failed"
@@ -82,25 +116,27 @@ if [ "$mode" != --host-only ]; then
 			echo "0 passed, 1 failed"
 			exit 1
 		fi
-		run="TLSH_KO=$dk/kmod/tlsh.ko TLSH_TEST_TIMEOUT=$TLSH_TEST_TIMEOUT"
-	fi
-	echo "# vm: booting the ${KERNEL:-6.1} test kernel for: $(echo $tests)"
-	# The job dir is the guest's writable share, mounted at /tlsh-job.
-	scripts/vm-run.sh -t $vmtime -o "$out/vmjob" -- \
-		$run scripts/vm-selftests.sh /tlsh-job/results $tests
-	vmrc=$?
-	for t in $tests kernel-log; do
-		name=$(basename "$t")
-		results+=("$out/vmjob/results:${name%.sh}")
-	done
-	if [ $vmrc -ne 0 ]; then
-		echo "not ok 1 the VM ran to completion (vm-run exit $vmrc)" >"$out/vm/vm-boot.log"
+		label=
+		run_vm debug "$dk/kmod/tlsh.ko" "TLSH_TEST_TIMEOUT=$timeout4"
 	else
-		echo "ok 1 the VM ran to completion" >"$out/vm/vm-boot.log"
+		kernels=${TLSH_VM_KERNELS:-6.1 6.12}
+		label=
+		for k in $kernels; do
+			[ "$(echo $kernels | wc -w)" -gt 1 ] && label=@$k
+			ko=$PWD/kmod/tlsh.ko
+			if [ "$k" != 6.1 ]; then
+				ko=$PWD/build/kmod-$k/tlsh.ko
+				if ! make -s kmod KERNEL="$k" >"$out/vm/kmod-$k.log" 2>&1; then
+					cat "$out/vm/kmod-$k.log"
+					echo "not ok 1 tlsh.ko builds for $k" >"$out/vm/kmod-$k.log"
+					echo 1 >"$out/vm/kmod-$k.rc"
+					results+=("$out/vm:kmod-$k")
+					continue
+				fi
+			fi
+			run_vm "$k" "$ko" ""
+		done
 	fi
-	echo 0 >"$out/vm/vm-boot.rc"
-	results+=("$out/vm:vm-boot")
 fi
-
 echo "# check: $((SECONDS - start)) s"
 scripts/tap-summary.sh "${results[@]}"

@@ -5,19 +5,28 @@
 # unmodified `python3 -m http.server` gets HTTPS (TLS 1.3) without changing
 # a line, the handshake done by `tlshelper daemon`, the records by kTLS.
 #
-#   scripts/demo.sh            boots the VM and runs the demo inside it
+#   [KERNEL=6.1|6.12] scripts/demo.sh   boots the VM and runs the demo inside it
 #   scripts/demo.sh --in-vm    the demo itself (root, tlsh.ko built)
+# KERNEL (make demo KERNEL=6.12) picks the test kernel: Debian's 6.1 (the
+# default, kmod/tlsh.ko) or Debian 12's newest 6.12 (build/kmod-6.12/tlsh.ko).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" != --in-vm ]; then
-	[ -f kmod/tlsh.ko ] && [ -x build/tlshelper ] ||
-		{ echo "demo: build first (make)"; exit 1; }
-	echo "demo: booting the test VM (Debian's 6.1 kernel under QEMU, ~10 s)..."
+	kernel=${KERNEL:-6.1}
+	case $kernel in
+	6.1) ko=kmod/tlsh.ko ;;
+	6.12) ko=build/kmod-6.12/tlsh.ko ;;
+	*) echo "demo: unknown KERNEL=$kernel (6.1 or 6.12)"; exit 2 ;;
+	esac
+	[ -f "$ko" ] && [ -x build/tlshelper ] ||
+		{ echo "demo: build first (make KERNEL=$kernel)"; exit 1; }
+	echo "demo: booting the test VM (Debian's $kernel kernel under QEMU, ~10 s)..."
 	# Bold step titles only when a person is watching.
 	color=0
 	[ -t 1 ] && color=1
-	scripts/vm-run.sh -t 170 -- TLSH_COLOR=$color scripts/demo.sh --in-vm 2>&1 |
+	KERNEL=$kernel scripts/vm-run.sh -t 170 -- TLSH_KO=$ko TLSH_COLOR=$color \
+		scripts/demo.sh --in-vm 2>&1 |
 		grep -v -E '^\[ *[0-9]+\.[0-9]+\] (reboot|ACPI)'
 	rc=${PIPESTATUS[0]}
 	[ "$rc" = 0 ] && echo "demo: OK" || echo "demo: FAILED (exit $rc)"
@@ -54,7 +63,7 @@ echo "record layer (kTLS) then encrypts and decrypts for the server."
 echo "Kernel: $(uname -r)"
 
 say "Load the kernel module tlsh.ko (tls.ko is loaded already)"
-run insmod kmod/tlsh.ko || fail "insmod"
+run insmod "${TLSH_KO:-kmod/tlsh.ko}" || fail "insmod"
 "$TH" status | head -1 | indent
 
 say "Make a throwaway CA and a certificate for localhost (ECDSA P-256, openssl)"

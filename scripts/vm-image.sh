@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Build the VM boot image for a test kernel, KERNEL=6.1 (default) or debug:
+# Build the VM boot image for a test kernel, KERNEL=6.1 (default), 6.12 or
+# debug:
 #   build/vm/KVER/vmlinuz          the kernel
 #   build/vm/KVER/root/lib/modules the kernel's modules, depmod'ed (bound over
 #                                  /lib/modules/KVER inside the guest)
 #   build/vm/KVER/initramfs.gz     busybox + the virtio/9p/overlay modules
 #                                  that are not built in + init
 # KERNEL=6.1: Debian's 6.1 (linux-image-amd64's, scripts/kver.sh), from the
-# linux-image-KVER package. KERNEL=debug: the debug kernel of make
+# linux-image-KVER package. KERNEL=6.12: Debian 12's newest 6.12
+# (scripts/kver.sh 6.12), from linux-image-KVER-unsigned. KERNEL=debug: the debug kernel of make
 # check-debug, built from linux-source-6.1 by scripts/debug-kernel.sh (cached
 # outside the clone; the first build takes 20-40 min); root is a link into
 # that cache.
@@ -17,16 +19,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 case ${KERNEL:-6.1} in
-6.1)
-	kver=$(scripts/kver.sh)
+6.1 | 6.12)
+	if [ "${KERNEL:-6.1}" = 6.1 ]; then
+		kver=$(scripts/kver.sh)
+		pkg=linux-image-$kver
+	else
+		kver=$(scripts/kver.sh 6.12)
+		pkg=linux-image-$kver-unsigned
+	fi
 	dir=$PWD/build/vm/$kver
 	mkdir -p "$dir"
 	if [ ! -f "$dir/vmlinuz" ]; then
 		tmp=$(mktemp -d "$dir/dl.XXXXXX")
 		# apt's sandbox user cannot write into root-owned build dirs.
 		chmod 777 "$tmp"
-		(cd "$tmp" && apt-get download -qq "linux-image-$kver" 2>/dev/null) || {
-			echo "vm-image: apt-get download linux-image-$kver failed" >&2
+		(cd "$tmp" && apt-get download -qq "$pkg" 2>/dev/null) || {
+			echo "vm-image: apt-get download $pkg failed" >&2
 			exit 1
 		}
 		rm -rf "$dir/root"
@@ -51,7 +59,7 @@ debug)
 	fi
 	;;
 *)
-	echo "vm-image: unknown KERNEL=$KERNEL (6.1 or debug)" >&2
+	echo "vm-image: unknown KERNEL=$KERNEL (6.1, 6.12 or debug)" >&2
 	exit 2
 	;;
 esac
@@ -67,9 +75,15 @@ if [ ! -f "$dir/initramfs.gz" ] || [ "$init" -nt "$dir/initramfs.gz" ] ||
 	for m in virtio_pci 9pnet_virtio 9p overlay; do
 		modprobe -d "$dir/root" -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" { print $2 }' | while read -r ko; do
-		b=$(basename "$ko")
+		# Built-in ones print "builtin NAME" (6.12's virtio_pci) and are
+		# skipped. busybox insmod takes no compressed module: 6.12's
+		# .ko.xz are unpacked here (the guest's own modprobe reads them).
+		b=$(basename "$ko" .xz)
 		grep -qx "$b" "$ird/modules.list" && continue
-		cp "$ko" "$ird/lib/modules/$b"
+		case $ko in
+		*.xz) xz -dc "$ko" >"$ird/lib/modules/$b" ;;
+		*) cp "$ko" "$ird/lib/modules/$b" ;;
+		esac
 		echo "$b" >>"$ird/modules.list"
 	done
 	cp "$init" "$ird/init"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Boot the test kernel under QEMU and run one shell command in it.
 #
-#   [KERNEL=6.1|debug] scripts/vm-run.sh [-t SECONDS] [-o OUTDIR] [-m MODULE]... -- COMMAND
+#   [KERNEL=6.1|6.12|debug] scripts/vm-run.sh [-t SECONDS] [-o OUTDIR] [-m MODULE]... -- COMMAND
 #
-# KERNEL picks the kernel (scripts/vm-image.sh): Debian's 6.1 (default) or
+# KERNEL picks the kernel (scripts/vm-image.sh): Debian's 6.1 (default), 6.12 or
 # the debug kernel of make check-debug (KASAN, lockdep, kmemleak, KFENCE;
 # given 4 GiB, and KASAN reports every bug, not only the first).
 # Inside the guest: root, cwd = this repo (same path as on the host, the host
