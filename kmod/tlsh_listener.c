@@ -691,7 +691,7 @@ static int tlsh_listener_check(struct socket *sock, struct net *net,
 		return -EBUSY;
 	}
 	if (sk->sk_reuseport) {
-		NL_SET_ERR_MSG(extack, "SO_REUSEPORT listeners are not supported");
+		NL_SET_ERR_MSG(extack, "SO_REUSEPORT listeners cannot be attached yet");
 		return -EOPNOTSUPP;
 	}
 	*famp = fam;

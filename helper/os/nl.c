@@ -119,9 +119,14 @@ static int set_error(struct tlsh_nl *nl, unsigned int cmd, int err,
 			 name);
 		break;
 	case EOPNOTSUPP:
-		snprintf(nl->errmsg, sizeof(nl->errmsg),
-			 "tlsh.ko does not implement %s (too old?)", name);
-		break;
+		/* An operation the module lacks; else its own reason. */
+		if (!detail) {
+			snprintf(nl->errmsg, sizeof(nl->errmsg),
+				 "tlsh.ko does not implement %s (too old?)",
+				 name);
+			break;
+		}
+		/* fall through */
 	default:
 		snprintf(nl->errmsg, sizeof(nl->errmsg), "tlsh %s: %s%s%s",
 			 name, strerror(-err), detail ? ": " : "",
