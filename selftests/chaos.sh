@@ -271,5 +271,4 @@ reports=$(kernel_reports "$dmesg_from")
 check "no kernel BUG/WARNING/KASAN/lockdep report" [ -z "$reports" ]
 out=$(rmmod tlsh 2>&1)
 check "rmmod tlsh succeeds afterwards ($out)" [ ! -e /sys/module/tlsh ]
-[ "$n" = 15 ] || { echo "# ran $n checks, planned 15"; failures=$((failures + 1)); }
-[ "$failures" = 0 ]
+tap_end 15
