@@ -24,14 +24,8 @@ set -u
 [ -z "${CHAOS_TRACE:-}" ] || { PS4='+${SECONDS}s '; set -x; }
 cd "$(dirname "$0")/.."
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-chaos.XXXXXX)
-export TLSH_DAEMON_DIR=/run/tlsh
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
 
 SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 SECS=${CHAOS_SECS:-40}

@@ -15,16 +15,9 @@ set -u
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-e2e.XXXXXX)
-chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
-export TLSH_DAEMON_DIR=/run/tlsh
-# A private copy: a concurrent rebuild of build/ must not pull it away.
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
+chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
 echo "TAP version 13"
 echo "1..28"
 

@@ -68,6 +68,22 @@ stat_of() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
 # body FILE: the HTTP body (after the blank line)
 body() { $PY -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(d[d.find(b"\r\n\r\n") + 4:] if b"\r\n\r\n" in d else b"")' "$1"; }
 
+# fetched ID CLIENT-STATUS LOG DESC: the fetch of small.bin through serve
+# ID went well: both exit 0, the bytes match ($T/out.ID), the helper logged
+# LOG, and kTLS's software counters rose from $tx0 and $rx0.
+fetched() {
+	local id=$1 crc=$2 log=$3 desc=$4 st tx1 rx1
+	st=$(serve_status "$id")
+	tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
+	if [ "$crc" = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
+	   grep -q "$log" "$T/log.$id" && [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
+		ok "$desc (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+	else
+		not_ok "$desc (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+		show "$T/log.$id" "$T/cerr.$id"
+	fi
+}
+
 HTTPD=(--cert "$T/srv.pem" --key "$T/srv.key" --exec "$PY" "$T/httpd.py")
 GET='GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'
 
@@ -108,16 +124,8 @@ for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA
 		esac
 		crc=$?
 		[ $cli = curl ] || body "$T/raw.$id" >"$T/out.$id"
-		st=$(serve_status "$id")
-		tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
-		if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
-		   grep -q "suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
-		   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
-			ok "$cli fetches 256 KiB through serve --exec over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-		else
-			not_ok "$cli fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-			show "$T/log.$id" "$T/cerr.$id"
-		fi
+		fetched "$id" $crc "suite=$s .*result=ok record-layer=kernel" \
+			"$cli fetches 256 KiB through serve --exec over kTLS, $s"
 	done
 done
 
@@ -136,17 +144,8 @@ for line in \
 	timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 \
 		--ciphers "$os" -w '%{ssl_verify_result}' -o "$T/out.$id" \
 		"https://localhost:$PORT/" >"$T/w.$id" 2>"$T/cerr.$id"
-	crc=$?
-	st=$(serve_status "$id")
-	tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
-	if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
-	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
-	   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
-		ok "curl --tls-max 1.2 fetches 256 KiB through serve --exec $flag over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-	else
-		not_ok "curl TLS 1.2 fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-		show "$T/log.$id" "$T/cerr.$id"
-	fi
+	fetched "$id" $? "version=TLSv1.2 suite=$s .*result=ok record-layer=kernel" \
+		"curl --tls-max 1.2 fetches 256 KiB through serve --exec $flag over kTLS, $s"
 done
 
 # Without --allow-rsa-kx a client that offers only RSA key transport is refused.

@@ -21,7 +21,7 @@
 TEST_F(attach, one_connection_handed_off_with_data_both_ways)
 {
 	static const uint64_t after[6] = { 0, 0, 0, 1, 0, 0 };
-	char buf[64], ulp[16];
+	char buf[64];
 	int c, s;
 
 	ATTACH(0);
@@ -31,17 +31,7 @@ TEST_F(attach, one_connection_handed_off_with_data_both_ways)
 	ASSERT_LE(0, c);
 	ASSERT_EQ(5, send(c, "ping!", 5, 0));
 
-	s = accept(self->lfd, NULL, NULL);
-	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
-	get_ulp(s, ulp, sizeof(ulp));
-	EXPECT_STREQ("tls", ulp);
-
-	/* Plaintext for the application, decrypted by kTLS RX. */
-	ASSERT_EQ(5, recv(s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "ping!", 5));
-	ASSERT_EQ(5, send(s, "pong!", 5, 0));
-	ASSERT_EQ(5, recv(c, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "pong!", 5));
+	s = accept_exchange(_metadata, self->lfd, c, "ping!", "pong!");
 
 	EXPECT_EQ(1, atomic_load(&self->d.claimed));
 	for (int i = 0; i < 100 && !atomic_load(&self->d.readies); i++)
@@ -207,14 +197,10 @@ TEST_F(attach, blocked_accept_is_woken_by_the_hand_off)
 TEST_F(attach, ipv6_listener_handed_off)
 {
 	struct sockaddr_in6 a6;
-	char buf[8], ulp[16];
 	int l6, c, s;
 	uint32_t id;
 
-	l6 = attached_listener6(&self->nl, &a6, &id);
-	if (l6 == -1)
-		SKIP(return, "no IPv6 loopback");
-	ASSERT_LE(0, l6) TH_LOG("%s", self->nl.errmsg);
+	ATTACH_LISTENER6(l6, &self->nl, &a6, &id);
 	START_DAEMON(D_OK);
 
 	c = client_connect_sa((struct sockaddr *)&a6, sizeof(a6));
@@ -222,15 +208,7 @@ TEST_F(attach, ipv6_listener_handed_off)
 	ASSERT_EQ(0, install_keys(c, TLSH_TLS13, false));
 	ASSERT_EQ(2, send(c, "v6", 2, 0));
 
-	s = accept(l6, NULL, NULL);
-	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
-	get_ulp(s, ulp, sizeof(ulp));
-	EXPECT_STREQ("tls", ulp);
-	ASSERT_EQ(2, recv(s, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "v6", 2));
-	ASSERT_EQ(2, send(s, "ok", 2, 0));
-	ASSERT_EQ(2, recv(c, buf, sizeof(buf), 0));
-	EXPECT_EQ(0, memcmp(buf, "ok", 2));
+	s = accept_exchange(_metadata, l6, c, "v6", "ok");
 	close(s);
 	close(c);
 	close(l6);

@@ -195,6 +195,29 @@ static inline int tls_client(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/*
+ * Accept on lfd the connection whose client c (keys installed) has sent
+ * up: the accepted socket has the TLS ULP, reads up in plaintext
+ * (decrypted by kTLS RX), and its reply down reaches c. Returns it.
+ */
+static inline int accept_exchange(struct __test_metadata *_metadata, int lfd,
+				  int c, const char *up, const char *down)
+{
+	ssize_t n_up = strlen(up), n_down = strlen(down);
+	char buf[64], ulp[16];
+	int s = accept(lfd, NULL, NULL);
+
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	get_ulp(s, ulp, sizeof(ulp));
+	EXPECT_STREQ("tls", ulp);
+	ASSERT_EQ(n_up, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, up, n_up));
+	ASSERT_EQ(n_down, send(s, down, n_down, 0));
+	ASSERT_EQ(n_down, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, down, n_down));
+	return s;
+}
+
 /* The next record on kTLS socket fd is a close_notify alert. */
 static inline bool recv_close_notify(int fd)
 {

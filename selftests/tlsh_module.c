@@ -23,8 +23,8 @@
 #include "kselftest_harness.h"
 #include "os/nl.h"
 #include "tlsh_kmod.h"
+#include "tests/run_tlshelper.h"
 
-#define TLSHELPER	"build/tlshelper"
 #define NOBODY		65534
 
 static int read_sysfs_version(char *buf, size_t len)
@@ -49,58 +49,12 @@ static void drop_to_nobody(void)
 		_exit(100);
 }
 
-struct run {
-	int status;	/* exit status, or 128 + signal */
-	char out[4096];
-	char err[4096];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t used = 0;
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	while (used + 1 < len &&
-	       (n = read(fd, buf + used, len - 1 - used)) > 0)
-		used += n;
-	buf[used] = '\0';
-	close(fd);
-}
-
 /* `build/tlshelper status`, as root or as nobody. */
 static int run_status(struct run *r, bool as_nobody)
 {
-	char outpath[] = "/tmp/tlsh-st-out.XXXXXX";
-	char errpath[] = "/tmp/tlsh-st-err.XXXXXX";
-	int outfd = mkstemp(outpath);
-	int errfd = mkstemp(errpath);
-	int wstatus;
-	pid_t pid;
+	static const char *const args[] = { "status", NULL };
 
-	if (outfd < 0 || errfd < 0)
-		return -1;
-	unlink(outpath);
-	unlink(errpath);
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (as_nobody)
-			drop_to_nobody();
-		dup2(outfd, STDOUT_FILENO);
-		dup2(errfd, STDERR_FILENO);
-		execl(TLSHELPER, TLSHELPER, "status", (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &wstatus, 0) != pid)
-		return -1;
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-		    128 + WTERMSIG(wstatus);
-	slurp(outfd, r->out, sizeof(r->out));
-	slurp(errfd, r->err, sizeof(r->err));
-	return 0;
+	return run_tlshelper_as(r, args, as_nobody ? drop_to_nobody : NULL);
 }
 
 /* Exit status of a forked child running fn(); 0 means it passed. */

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the end-to-end VM scripts (selftests/daemon_e2e.sh,
-# selftests/records_e2e.sh, scripts/bench/vm-bulk.sh) after they set T
-# (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR: TAP
+# selftests/records_e2e.sh, scripts/bench/vm-bulk.sh, ...) after they set T
+# (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR, or
+# followed by e2e_tmp, which sets them: TAP
 # helpers (tap.sh), waiting for listeners and the daemon, cleanup of what
 # they started, and a test CA with a localhost certificate (pki.sh). Not a
 # test itself (selftest-list.sh lists only selftests/*.sh). Safe under
@@ -9,6 +10,22 @@
 
 TLSH_LIB=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
 . "$TLSH_LIB/tap.sh"
+
+PY=${PY:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+
+# For the scripts that do not make their own: T, a temp dir named after
+# the script, with in it a private copy of tlshelper, TH (a concurrent
+# rebuild of build/ must not pull it away); the daemon's directory is
+# /run/tlsh.
+e2e_tmp() {
+	T=$(mktemp -d "/tmp/tlsh-$(basename "$0" .sh).XXXXXX")
+	export TLSH_DAEMON_DIR=/run/tlsh
+	cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
+	TH=$T/tlshelper
+	pki_paths
+}
+
 # shellcheck disable=SC2053 # a glob on purpose
 match() { [[ $1 == $2 ]]; }	# STRING GLOB (extglob)
 shopt -s extglob
@@ -70,8 +87,11 @@ start_daemon() {	# [ARGS...]: start "$TH daemon" (log $T/daemon.log), wait for i
 gen_certs() {	# [SPEC...]
 	"$TLSH_LIB/pki.sh" "$T/pki" localhost "$@" 2>/dev/null
 }
-# shellcheck disable=SC2034 # used by the scripts that source this
-CA=$T/pki/ca.pem CERT=$T/pki/localhost.pem KEY=$T/pki/localhost.key
+pki_paths() {
+	# shellcheck disable=SC2034 # used by the scripts that source this
+	CA=$T/pki/ca.pem CERT=$T/pki/localhost.pem KEY=$T/pki/localhost.key
+}
+[ -z "${T:-}" ] || pki_paths
 
 daemon_rss_kib() {	# VmRSS of the daemon ($dpid), in KiB
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status" 2>/dev/null
