@@ -63,19 +63,7 @@ else
 fi
 
 # ---- a throwaway PKI: one CA, an ECDSA P-256 and an RSA-2048 leaf ----
-mkcert() {	# NAME KEYOPTS...
-	local name=$1
-	shift
-	openssl req -newkey "$@" -nodes -keyout "$T/$name.key" -out "$T/$name.csr" \
-		-subj /CN=localhost 2>/dev/null
-	openssl x509 -req -in "$T/$name.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
-		-CAcreateserial -days 2 -out "$T/$name.pem" \
-		-extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1') 2>/dev/null
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.pem" -subj /CN=tlsh-bench-ca -days 2 2>/dev/null
-mkcert ecdsa ec -pkeyopt ec_paramgen_curve:P-256
-mkcert rsa rsa:2048
+selftests/lib/pki.sh "$T" ecdsa rsa:rsa 2>/dev/null || { echo "bench: no PKI" >&2; exit 1; }
 
 # ---- the cases ----
 CASES=(tls13-ecdsa tls13-rsa tls12-ecdsa)

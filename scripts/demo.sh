@@ -66,22 +66,9 @@ say "Load the kernel module tlsh.ko (tls.ko is loaded already)"
 run insmod "${TLSH_KO:-kmod/tlsh.ko}" || fail "insmod"
 "$TH" status | head -1 | indent
 
-say "Make a throwaway CA and a certificate for localhost (ECDSA P-256, openssl)"
-(
-	cd "$T" &&
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout ca.key -out ca.pem -days 1 -subj /CN=tlsh-demo-ca \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout key.pem -out csr.pem -subj /CN=localhost &&
-	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
-		'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature' \
-		'extendedKeyUsage=serverAuth' >ext &&
-	openssl x509 -req -in csr.pem -CA ca.pem -CAkey ca.key -CAcreateserial \
-		-out cert.pem -days 1 -extfile ext
-) >/dev/null 2>&1 || fail "certificate generation"
-echo "  in $T: ca.pem (what clients trust), cert.pem + key.pem (the server's)"
+say "Make a throwaway CA and a certificate for localhost (ECDSA P-256, certtool)"
+selftests/lib/pki.sh "$T" cert >/dev/null 2>&1 || fail "certificate generation"
+echo "  in $T: ca.pem (what clients trust), cert.pem + cert.key (the server's)"
 
 say "Start the handshake daemon"
 show tlshelper daemon
@@ -109,8 +96,8 @@ done
 echo "  listening on 127.0.0.1:$PORT (pid $hpid)"
 
 say "Attach its listening socket: found by port, taken with pidfd_getfd"
-show tlshelper attach --port "$PORT" --cert "$T/cert.pem" --key "$T/key.pem"
-id=$("$TH" attach --port "$PORT" --cert "$T/cert.pem" --key "$T/key.pem") ||
+show tlshelper attach --port "$PORT" --cert "$T/cert.pem" --key "$T/cert.key"
+id=$("$TH" attach --port "$PORT" --cert "$T/cert.pem" --key "$T/cert.key") ||
 	fail "attach"
 echo "  -> listener id $id: every connection python accepts from now on has"
 echo "     been through a TLS 1.3 handshake done by the daemon, kTLS installed"

@@ -7,13 +7,7 @@ cd "$(dirname "$0")/.."
 
 T=$(mktemp -d /tmp/tlsh-test-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 fail=0
-check() {	# DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $d"; else echo "not ok $n $d"; fail=1; fi
-}
+. selftests/lib/tap.sh
 
 BENCH_NO_VM=1 BENCH_NO_CALLGRIND=1 BENCH_SECONDS=0.5 BENCH_REPS=1 \
 	BENCH_OUT="$T/out" BENCH_REPORT="$T/report.md" \
@@ -37,5 +31,4 @@ done
 check "report: tlshelper's memory per in-flight handshake, 1000 clients held" \
 	grep -Eq '^\| tlshelper \| [0-9.]+ KiB \| 1000 \|' "$T/report.md"
 check "the printed report is the saved one" cmp -s "$T/stdout" "$T/report.md"
-echo "1..$n"
-exit $fail
+tap_end

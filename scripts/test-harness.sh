@@ -6,11 +6,8 @@ set -u
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 bad=0
-result() {	# OK? DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; bad=1; fi
-}
+. selftests/lib/tap.sh
+result() { check "$2" [ "$1" = 0 ]; }	# STATUS DESCRIPTION
 summary() {	# expected-exit expected-line NAME:LOG:RC...
 	local want_rc=$1 want=$2 args=() spec name
 	shift 2
@@ -47,4 +44,4 @@ grep -q 'Kernel panic' "$tmp/vm2/console.log"
 result $? "the panic is in the console log"
 scripts/vm-run.sh -t 25 -o "$tmp/vm3" -- 'sleep 600; exit 0' >/dev/null 2>&1
 result $(( $? != 125 )) "a hung guest fails vm-run at its timeout"
-exit $bad
+tap_end 9

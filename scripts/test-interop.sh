@@ -5,28 +5,32 @@
 # TLS 1.3 suite x {x25519, secp256r1}, and every TLS 1.2 suite (ECDHE-ECDSA,
 # ECDHE-RSA, RSA key transport with --allow-rsa-kx), data both ways compared
 # byte for byte; version selection (--tls-min/--tls-max), RSA key transport
-# and missing EMS refused by default; then the failure cases (wrong CA, expired certificate, name mismatch, no
-# common suite, stalled peer, garbage, missing kTLS, client certificates),
-# each checking the exit status, the alert the peer saw, that nothing hangs
-# and that the socket is closed even while another process holds it.
+# and missing EMS refused by default; then the failure cases (wrong CA,
+# expired certificate, name mismatch, no common suite, stalled peer,
+# garbage, missing kTLS, client certificates), each checking the exit
+# status, the alert the peer saw, that nothing hangs and that the socket is
+# closed even while another process holds it. Most cases are rows of a
+# table: serve_case (tlshelper serve <- a TLS client), connect_case
+# (tlshelper connect -> openssl s_server), and the data cases of the suite
+# tables.
 #
 # On a host without the TLS ULP this exercises the userspace record layer;
 # with it (inside the VM) the same tests run through kTLS.
 #
 #   scripts/test-interop.sh            (from anywhere; uses build/tlshelper)
-# All certificates are made at test time in a temporary directory; ports are
-# chosen by the kernel (port 0) or, for gnutls-serv, random with retry.
+# All certificates are made at test time in a temporary directory
+# (selftests/lib/pki.sh); ports are chosen by the kernel (port 0) or, for
+# gnutls-serv, random with retry.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 H=${TLSHELPER:-$ROOT/build/tlshelper}
-LOOP=$ROOT/scripts/accept-loop.py
 PY=/usr/bin/python3
 T=$(mktemp -d /tmp/tlsh-interop.XXXXXX)
-n=0
-failed=0
 pids=()
 reply=- waited=0
+. selftests/lib/tap.sh
+. selftests/lib/serve.sh
 
 cleanup() {
 	for p in "${pids[@]}"; do
@@ -38,17 +42,6 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-}
 
 # held INPUT COMMAND...: COMMAND with INPUT on stdin, which then stays open
 # (gnutls-cli gives up soon after EOF on stdin). A FIFO, not <(...): the
@@ -67,20 +60,6 @@ held() {
 	return $rc
 }
 
-# check DESCRIPTION COMMAND...: one test result from a command's status.
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
-
-# show FILE...: the files as TAP comments (after a failure).
-show() {
-	for f in "$@"; do
-		[ -e "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -20
-	done
-}
-
 [ -x "$H" ] || { echo "1..0 # SKIP $H not built"; exit 0; }
 ktls=no
 RL=userspace
@@ -92,122 +71,24 @@ if [ "${TLSH_EXPECT_KTLS:-0}" = 1 ]; then
 	check "the kernel has the TLS ULP" [ $ktls = yes ]
 fi
 
-# ---- PKI ----
+# ---- PKI and payloads ----
 pki() {
-	cd "$T" || return 1
-	printf 'cn = tlsh test CA\nca\ncert_signing_key\nexpiration_days = 30\n' >ca.tmpl
-	printf 'cn = localhost\ndns_name = localhost\nip_address = 127.0.0.1\ntls_www_server\nsigning_key\nexpiration_days = 30\n' >srv.tmpl
-	# RSA: also keyEncipherment, for TLS 1.2 RSA key transport.
-	{ cat srv.tmpl; echo encryption_key; } >rsa.tmpl
-	printf 'cn = localhost\ndns_name = localhost\ntls_www_server\nsigning_key\nactivation_date = "2020-01-01 00:00:00 UTC"\nexpiration_date = "2021-01-01 00:00:00 UTC"\n' >old.tmpl
-	printf 'cn = tlsh test client\ntls_www_client\nsigning_key\nexpiration_days = 30\n' >cli.tmpl
-	for k in ca other-ca srv old cli; do
-		certtool -p --key-type ecdsa --curve secp256r1 --outfile $k.key || return 1
-	done
-	certtool -p --key-type rsa --bits 2048 --outfile rsa.key &&
-	certtool -s --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
-	certtool -s --load-privkey other-ca.key --template ca.tmpl --outfile other-ca.pem &&
-	for c in srv:srv old:old cli:cli rsa:rsa; do
-		certtool -c --load-privkey ${c%%:*}.key --load-ca-privkey ca.key \
-			--load-ca-certificate ca.pem --template ${c#*:}.tmpl \
-			--outfile ${c%%:*}.pem || return 1
-	done
-	head -c 65536 /dev/urandom >in.bin
-	head -c 49152 /dev/urandom >resp.bin
+	selftests/lib/pki.sh "$T" srv other-ca:ca old:expired cli:client rsa:rsa &&
+	head -c 65536 /dev/urandom >"$T/in.bin" &&
+	head -c 49152 /dev/urandom >"$T/resp.bin" &&
 	$PY -c 'import base64,os
-for i in range(400): print(base64.b64encode(os.urandom(60)).decode())' >in.txt
-	rev <in.txt >in.rev
-	cd "$ROOT"
+for i in range(400): print(base64.b64encode(os.urandom(60)).decode())' >"$T/in.txt" &&
+	rev <"$T/in.txt" >"$T/in.rev"
 }
 if ! pki >"$T/pki.log" 2>&1; then
 	not_ok "test PKI made with certtool"
 	show "$T/pki.log"
-	echo "1..$n"
+	tap_end
 	exit 1
 fi
+SERVE_CERT=(--cert "$T/srv.pem" --key "$T/srv.key")
 
-# ---- tlshelper serve behind a one-connection accept loop ----
-# serve_start ID [--hold] -- SERVE-ARGS...: listen, $PORT set.
-serve_start() {
-	local id=$1 hold=()
-	shift
-	[ "$1" = --hold ] && { hold=(--hold); shift; }
-	shift	# --
-	rm -f "$T/port.$id" "$T/st.$id"
-	$PY "$LOOP" --port-file "$T/port.$id" --status-file "$T/st.$id" --max 1 \
-		"${hold[@]}" -- "$H" serve --fd '{fd}' "$@" 2>"$T/log.$id" &
-	LOOP_PID=$!
-	pids+=("$LOOP_PID")
-	for _ in $(seq 100); do
-		[ -s "$T/port.$id" ] && break
-		sleep 0.05
-	done
-	PORT=$(cat "$T/port.$id" 2>/dev/null)
-}
-
-# serve_status ID: wait (at most 20 s) for the served connection to end;
-# prints the helper's exit status.
-serve_status() {
-	local id=$1
-	for _ in $(seq 200); do
-		[ -s "$T/st.$id" ] && break
-		sleep 0.1
-	done
-	cat "$T/st.$id" 2>/dev/null || echo none
-}
-
-SUITES="TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256"
-gnutls_cipher() {
-	case $1 in
-	TLS_AES_128_GCM_SHA256) echo AES-128-GCM ;;
-	TLS_AES_256_GCM_SHA384) echo AES-256-GCM ;;
-	TLS_CHACHA20_POLY1305_SHA256) echo CHACHA20-POLY1305 ;;
-	esac
-}
-# group: openssl name, gnutls name, tlshelper's name
-GROUPS_="X25519:GROUP-X25519:x25519 P-256:GROUP-SECP256R1:secp256r1"
-
-# The program behind serve: reads all of in.bin, answers with resp.bin.
-PROG=(sh -c 'head -c 65536 >"$0"; cat "$1"')
-
-# ---- serve x openssl s_client / gnutls-cli ----
-for s in $SUITES; do
-	for g in $GROUPS_; do
-		og=${g%%:*} tg=${g##*:} gg=${g#*:}
-		gg=${gg%%:*}
-		for cli in openssl gnutls; do
-			id=serve-$cli-$s-$og
-			serve_start "$id" -- --cert "$T/srv.pem" --key "$T/srv.key" \
-				--exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
-			if [ $cli = openssl ]; then
-				timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
-					-servername localhost -CAfile "$T/ca.pem" \
-					-verify_return_error -ciphersuites "$s" \
-					-groups "$og" -quiet \
-					<"$T/in.bin" >"$T/out.$id" 2>"$T/cerr.$id"
-			else
-				held "$T/in.bin" timeout 20 gnutls-cli \
-					--logfile="$T/cerr.$id" \
-					--x509cafile "$T/ca.pem" -p "$PORT" localhost \
-					--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$(gnutls_cipher "$s"):-GROUP-ALL:+$gg" \
-					>"$T/out.$id" 2>>"$T/cerr.$id"
-			fi
-			crc=$?
-			st=$(serve_status "$id")
-			if [ $crc = 0 ] && [ "$st" = 0 ] &&
-			   cmp -s "$T/in.bin" "$T/got.$id" &&
-			   cmp -s "$T/resp.bin" "$T/out.$id" &&
-			   grep -q "suite=$s group=$tg .*result=ok record-layer=$RL" "$T/log.$id"; then
-				ok "serve --exec <- $cli client, $s, $tg: 64 KiB up, 48 KiB down"
-			else
-				not_ok "serve --exec <- $cli client, $s, $tg (client $crc, serve $st)"
-				show "$T/log.$id" "$T/cerr.$id"
-			fi
-		done
-	done
-done
-
-# ---- connect x openssl s_server / gnutls-serv ----
+# ---- the peers ----
 # s_server_start ID ARGS...: $PORT, $SRV_PID; output in $T/srv.ID
 s_server_start() {
 	local id=$1
@@ -242,54 +123,143 @@ gnutls_serv_start() {
 	return 1
 }
 
-for s in $SUITES; do
-	for g in $GROUPS_; do
-		og=${g%%:*} tg=${g##*:} gg=${g#*:}
-		gg=${gg%%:*}
-		id=connect-openssl-$s-$og
-		s_server_start "$id" -cert "$T/srv.pem" -key "$T/srv.key" -rev \
-			-ciphersuites "$s" -groups "$og"
-		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
-			<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
-		rc=$?
-		if [ $rc = 0 ] && cmp -s "$T/in.rev" "$T/out.$id" &&
-		   grep -q "suite=$s group=$tg .*result=ok record-layer=$RL" "$T/log.$id"; then
-			ok "connect -> openssl s_server -rev, $s, $tg: 24 KiB text both ways"
-		else
-			not_ok "connect -> openssl s_server, $s, $tg (exit $rc)"
-			show "$T/log.$id" "$T/srv.$id"
-		fi
-		kill $SRV_PID 2>/dev/null
+# tls_client CLIENT ID INPUT OPTIONS...: openssl s_client or gnutls-cli
+# sends INPUT to 127.0.0.1:$PORT (name localhost, trusting ca.pem); what it
+# received in $T/out.ID, its messages in $T/cerr.ID.
+tls_client() {
+	local cli=$1 id=$2 in=$3
+	shift 3
+	if [ "$cli" = openssl ]; then
+		timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
+			-CAfile "$T/ca.pem" "$@" <"$in" >"$T/out.$id" 2>"$T/cerr.$id"
+	elif [ "$in" = /dev/null ]; then
+		timeout 20 gnutls-cli --x509cafile "$T/ca.pem" -p "$PORT" \
+			localhost "$@" <"$in" >"$T/out.$id" 2>"$T/cerr.$id"
+	else
+		held "$in" timeout 20 gnutls-cli --logfile="$T/cerr.$id" \
+			--x509cafile "$T/ca.pem" -p "$PORT" localhost "$@" \
+			>"$T/out.$id" 2>>"$T/cerr.$id"
+	fi
+}
 
-		id=connect-gnutls-$s-$og
-		if ! gnutls_serv_start "$id" --echo --x509certfile "$T/srv.pem" \
-			--x509keyfile "$T/srv.key" \
-			--priority "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$(gnutls_cipher "$s"):-GROUP-ALL:+$gg"; then
+# split_args NAME ARGS... -- REST...: ARGS into the array NAME; $rest_at
+# is the number of words to shift to reach REST.
+split_args() {
+	local -n into=$1
+	shift
+	into=()
+	rest_at=2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		into+=("$1")
+		shift
+		rest_at=$((rest_at + 1))
+	done
+}
+
+# ---- data both ways, every suite ----
+# The program behind serve: reads all of in.bin, answers with resp.bin.
+PROG=(sh -c 'head -c 65536 >"$0"; cat "$1"')
+
+# serve_data_case ID CLIENT LOG DESC -- SERVE-ARGS... -- CLIENT-ARGS...:
+# CLIENT (openssl or gnutls) sends in.bin (64 KiB) to serve --exec PROG
+# and gets resp.bin (48 KiB); both exit 0 and the helper logs LOG.
+serve_data_case() {
+	local id=$1 cli=$2 want=$3 desc=$4 sargs crc st
+	shift 5
+	split_args sargs "$@"
+	shift "$((rest_at - 1))"
+	serve_start "$id" -- "${sargs[@]}" --exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
+	if [ "$cli" = openssl ]; then
+		tls_client openssl "$id" "$T/in.bin" -servername localhost \
+			-verify_return_error -quiet "$@"
+	else
+		tls_client gnutls "$id" "$T/in.bin" "$@"
+	fi
+	crc=$?
+	st=$(serve_status "$id")
+	if [ $crc = 0 ] && [ "$st" = 0 ] &&
+	   cmp -s "$T/in.bin" "$T/got.$id" &&
+	   cmp -s "$T/resp.bin" "$T/out.$id" &&
+	   grep -q "$want" "$T/log.$id"; then
+		ok "$desc: 64 KiB up, 48 KiB down"
+	else
+		not_ok "$desc (client $crc, serve $st)"
+		show "$T/log.$id" "$T/cerr.$id"
+	fi
+}
+
+# connect_data_case ID PEER LOG DESC -- PEER-ARGS... -- CONNECT-ARGS...:
+# connect to openssl s_server -rev (in.txt on stdin, reversed lines back)
+# or to gnutls-serv --echo (through --exec: the program writes in.txt,
+# then reads the echo); exit 0, the data back, and the helper logs LOG.
+connect_data_case() {
+	local id=$1 peer=$2 want=$3 desc=$4 pargs expect rc
+	shift 5
+	split_args pargs "$@"
+	shift "$((rest_at - 1))"
+	if [ "$peer" = openssl ]; then
+		s_server_start "$id" "${pargs[@]}" -rev
+		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
+			<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
+		rc=$? expect=$T/in.rev
+		desc+=": 24 KiB text both ways"
+	else
+		if ! gnutls_serv_start "$id" --echo "${pargs[@]}"; then
 			not_ok "gnutls-serv starts"
-			continue
+			return
 		fi
-		# Through --exec this time: the program writes, then reads the
-		# echo (text: gnutls-serv echoes line by line).
-		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
+		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
 			--exec sh -c 'cat "$0" & head -c $(stat -c %s "$0") >"$1"; wait' \
 			"$T/in.txt" "$T/out.$id" 2>"$T/log.$id"
-		rc=$?
-		if [ $rc = 0 ] && cmp -s "$T/in.txt" "$T/out.$id" &&
-		   grep -q "suite=$s group=$tg .*result=ok record-layer=$RL" "$T/log.$id"; then
-			ok "connect --exec -> gnutls-serv --echo, $s, $tg: 32 KiB both ways"
-		else
-			not_ok "connect --exec -> gnutls-serv, $s, $tg (exit $rc)"
-			show "$T/log.$id" "$T/srv.$id"
-		fi
-		kill $SRV_PID 2>/dev/null
-	done
+		rc=$? expect=$T/in.txt
+		desc+=": 32 KiB both ways"
+	fi
+	if [ $rc = 0 ] && cmp -s "$expect" "$T/out.$id" &&
+	   grep -q "$want" "$T/log.$id"; then
+		ok "$desc"
+	else
+		not_ok "${desc%%:*} (exit $rc)"
+		show "$T/log.$id" "$T/srv.$id"
+	fi
+	kill $SRV_PID 2>/dev/null
+}
+
+# TLS 1.3: every suite x group (openssl's, gnutls's and tlshelper's name).
+MATRIX13=$(for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 \
+		TLS_CHACHA20_POLY1305_SHA256; do
+	echo "$s:X25519:GROUP-X25519:x25519 $s:P-256:GROUP-SECP256R1:secp256r1"
+done)
+gnutls13() {	# SUITE GNUTLS-GROUP
+	echo "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+$(gnutls_cipher "$1"):-GROUP-ALL:+$2"
+}
+
+for line in $MATRIX13; do
+	IFS=: read -r s og gg tg <<<"$line"
+	log="suite=$s group=$tg .*result=ok record-layer=$RL"
+	serve_data_case "serve-openssl-$s-$og" openssl "$log" \
+		"serve --exec <- openssl client, $s, $tg" \
+		-- "${SERVE_CERT[@]}" -- -ciphersuites "$s" -groups "$og"
+	serve_data_case "serve-gnutls-$s-$og" gnutls "$log" \
+		"serve --exec <- gnutls client, $s, $tg" \
+		-- "${SERVE_CERT[@]}" -- --priority "$(gnutls13 "$s" "$gg")"
 done
 
-SERVE_CERT=(--cert "$T/srv.pem" --key "$T/srv.key")
+for line in $MATRIX13; do
+	IFS=: read -r s og gg tg <<<"$line"
+	connect_data_case "connect-openssl-$s-$og" openssl \
+		"suite=$s group=$tg .*result=ok record-layer=$RL" \
+		"connect -> openssl s_server -rev, $s, $tg" \
+		-- -cert "$T/srv.pem" -key "$T/srv.key" \
+		-ciphersuites "$s" -groups "$og" --
+	connect_data_case "connect-gnutls-$s-$og" gnutls \
+		"suite=$s group=$tg .*result=ok record-layer=$RL" \
+		"connect --exec -> gnutls-serv --echo, $s, $tg" \
+		-- --x509certfile "$T/srv.pem" --x509keyfile "$T/srv.key" \
+		--priority "$(gnutls13 "$s" "$gg")" --
+done
 
-# ---- TLS 1.2: serve x openssl s_client -tls1_2 / gnutls-cli, every suite ----
-# suite: tlshelper's (IANA) name, openssl's, gnutls key exchange, gnutls
-# cipher, certificate, extra serve options
+# TLS 1.2 suite: tlshelper's (IANA) name, openssl's, gnutls key exchange,
+# gnutls cipher, certificate, extra tlshelper options
 SUITES12="
 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA:AES-128-GCM:srv:
 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA:AES-256-GCM:srv:
@@ -299,76 +269,66 @@ TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA:AES-
 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA:CHACHA20-POLY1305:rsa:
 TLS_RSA_WITH_AES_128_GCM_SHA256:AES128-GCM-SHA256:RSA:AES-128-GCM:rsa:--allow-rsa-kx
 TLS_RSA_WITH_AES_256_GCM_SHA384:AES256-GCM-SHA384:RSA:AES-256-GCM:rsa:--allow-rsa-kx"
-gnutls12() {
+gnutls12() {	# KX CIPHER
 	echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+$2:-KX-ALL:+$1"
 }
 
 for line in $SUITES12; do
 	IFS=: read -r s os gk gc cert flag <<<"$line"
-	for cli in openssl gnutls; do
-		id=serve12-$cli-$os
-		serve_start "$id" -- --cert "$T/$cert.pem" --key "$T/$cert.key" \
-			$flag --exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
-		if [ $cli = openssl ]; then
-			timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
-				-servername localhost -CAfile "$T/ca.pem" \
-				-verify_return_error -tls1_2 -cipher "$os" -quiet \
-				<"$T/in.bin" >"$T/out.$id" 2>"$T/cerr.$id"
-		else
-			held "$T/in.bin" timeout 20 gnutls-cli \
-				--logfile="$T/cerr.$id" \
-				--x509cafile "$T/ca.pem" -p "$PORT" localhost \
-				--priority "$(gnutls12 "$gk" "$gc")" \
-				>"$T/out.$id" 2>>"$T/cerr.$id"
-		fi
-		crc=$?
-		st=$(serve_status "$id")
-		if [ $crc = 0 ] && [ "$st" = 0 ] &&
-		   cmp -s "$T/in.bin" "$T/got.$id" &&
-		   cmp -s "$T/resp.bin" "$T/out.$id" &&
-		   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
-			ok "serve --exec <- $cli client TLS 1.2, $s: 64 KiB up, 48 KiB down"
-		else
-			not_ok "serve --exec <- $cli client TLS 1.2, $s (client $crc, serve $st)"
-			show "$T/log.$id" "$T/cerr.$id"
-		fi
-	done
+	log="version=TLSv1.2 suite=$s .*result=ok record-layer=$RL"
+	cred=(--cert "$T/$cert.pem" --key "$T/$cert.key" $flag)
+	serve_data_case "serve12-openssl-$os" openssl "$log" \
+		"serve --exec <- openssl client TLS 1.2, $s" \
+		-- "${cred[@]}" -- -tls1_2 -cipher "$os"
+	serve_data_case "serve12-gnutls-$os" gnutls "$log" \
+		"serve --exec <- gnutls client TLS 1.2, $s" \
+		-- "${cred[@]}" -- --priority "$(gnutls12 "$gk" "$gc")"
 done
 
-# RSA key transport is refused unless --allow-rsa-kx.
-for cli in openssl gnutls; do
-	id=serve12-nokx-$cli
-	serve_start "$id" -- --cert "$T/rsa.pem" --key "$T/rsa.key" --exec cat
-	if [ $cli = openssl ]; then
-		timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
-			-CAfile "$T/ca.pem" -tls1_2 -cipher AES128-GCM-SHA256 \
-			</dev/null >"$T/out.$id" 2>&1
-	else
-		timeout 20 gnutls-cli --x509cafile "$T/ca.pem" -p "$PORT" localhost \
-			--priority "$(gnutls12 RSA AES-128-GCM)" \
-			</dev/null >"$T/out.$id" 2>&1
-	fi
+# ---- handshake outcomes: tlshelper serve <- a TLS client ----
+# serve_case ID STATUS CLIENT PEER-SAW LOG DESC -- SERVE-ARGS... -- CLIENT-ARGS...
+# CLIENT (openssl/gnutls; "!" first: it must fail) connects to serve with
+# nothing to send; serve exits STATUS, the client's output matches PEER-SAW
+# (grep -i: peers word their messages differently) and the helper's log
+# LOG (exactly); "-" checks nothing.
+serve_case() {
+	local id=$1 want=$2 cli=$3 saw=$4 log=$5 desc=$6 sargs crc st must_fail=
+	shift 7
+	split_args sargs "$@"
+	shift "$((rest_at - 1))"
+	[ "${cli#!}" = "$cli" ] || must_fail=1 cli=${cli#!}
+	serve_start "$id" -- "${sargs[@]}"
+	tls_client "$cli" "$id" /dev/null "$@"
 	crc=$?
 	st=$(serve_status "$id")
-	if [ "$st" = 5 ] && [ $crc != 0 ] &&
-	   grep -qi 'handshake.failure\|Handshake failed' "$T/out.$id" &&
-	   grep -q 'result=fail status=5 reason="no common cipher suite' "$T/log.$id"; then
-		ok "serve without --allow-rsa-kx, $cli offers only RSA key transport: exit 5, handshake_failure"
+	if [ "$st" = "$want" ] && { [ -z "$must_fail" ] || [ $crc != 0 ]; } &&
+	   { [ "$saw" = - ] || cat "$T/out.$id" "$T/cerr.$id" | grep -qi "$saw"; } &&
+	   { [ "$log" = - ] || grep -q "$log" "$T/log.$id"; }; then
+		ok "$desc"
 	else
-		not_ok "serve without --allow-rsa-kx refuses RSA key transport ($cli; serve $st, client $crc)"
-		show "$T/log.$id" "$T/out.$id"
+		not_ok "$desc (serve $st, client $crc)"
+		show "$T/log.$id" "$T/out.$id" "$T/cerr.$id"
 	fi
-done
+}
+
+#          ID           STATUS CLIENT    PEER SAW               HELPER LOG
+serve_case serve12-nokx-openssl 5 !openssl 'handshake.failure\|Handshake failed' \
+	'result=fail status=5 reason="no common cipher suite' \
+	"serve without --allow-rsa-kx, openssl offers only RSA key transport: exit 5, handshake_failure" \
+	-- --cert "$T/rsa.pem" --key "$T/rsa.key" --exec cat -- -tls1_2 -cipher AES128-GCM-SHA256
+serve_case serve12-nokx-gnutls 5 !gnutls 'handshake.failure\|Handshake failed' \
+	'result=fail status=5 reason="no common cipher suite' \
+	"serve without --allow-rsa-kx, gnutls offers only RSA key transport: exit 5, handshake_failure" \
+	-- --cert "$T/rsa.pem" --key "$T/rsa.key" --exec cat -- --priority "$(gnutls12 RSA AES-128-GCM)"
 
 # One serve answers a TLS 1.3 client with 1.3 and a 1.2-only one with 1.2.
 for v in 1.3 1.2; do
 	id=serve-ver-$v
-	serve_start "$id" -- --cert "$T/srv.pem" --key "$T/srv.key" \
+	serve_start "$id" -- "${SERVE_CERT[@]}" \
 		--exec "${PROG[@]}" "$T/got.$id" "$T/resp.bin"
 	vflag=; [ $v = 1.2 ] && vflag=-tls1_2
-	timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -servername localhost \
-		-CAfile "$T/ca.pem" -verify_return_error -nocommands -ign_eof \
-		$vflag <"$T/in.bin" >"$T/out.$id" 2>"$T/cerr.$id"
+	tls_client openssl "$id" "$T/in.bin" -servername localhost \
+		-verify_return_error -nocommands -ign_eof $vflag
 	crc=$?
 	st=$(serve_status "$id")
 	if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/in.bin" "$T/got.$id" &&
@@ -381,17 +341,9 @@ for v in 1.3 1.2; do
 	fi
 done
 
-serve_start min13 -- "${SERVE_CERT[@]}" --tls-min 1.3 --exec cat
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-tls1_2 </dev/null >"$T/out.min13" 2>&1
-crc=$?
-st=$(serve_status min13)
-if [ "$st" = 5 ] && [ $crc != 0 ] && grep -q 'alert protocol version' "$T/out.min13"; then
-	ok "serve --tls-min 1.3, TLS 1.2-only client: exit 5, protocol_version alert"
-else
-	not_ok "serve --tls-min 1.3 rejects a TLS 1.2-only client (serve $st, client $crc)"
-	show "$T/log.min13" "$T/out.min13"
-fi
+serve_case min13 5 !openssl 'alert protocol version' - \
+	"serve --tls-min 1.3, TLS 1.2-only client: exit 5, protocol_version alert" \
+	-- "${SERVE_CERT[@]}" --tls-min 1.3 --exec cat -- -tls1_2
 
 # EMS: gnutls-cli without it is refused by default, accepted with --allow-no-ems.
 for flag in "" --allow-no-ems; do
@@ -415,114 +367,61 @@ for flag in "" --allow-no-ems; do
 	fi
 done
 
-# ---- TLS 1.2: connect x openssl s_server -tls1_2 / gnutls-serv ----
 for line in $SUITES12; do
 	IFS=: read -r s os gk gc cert flag <<<"$line"
-	id=connect12-openssl-$os
-	s_server_start "$id" -cert "$T/$cert.pem" -key "$T/$cert.key" -rev \
-		-tls1_2 -cipher "$os"
-	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" $flag \
-		<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
-	rc=$?
-	if [ $rc = 0 ] && cmp -s "$T/in.rev" "$T/out.$id" &&
-	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
-		ok "connect -> openssl s_server -tls1_2 -rev, $s: 24 KiB text both ways"
-	else
-		not_ok "connect -> openssl s_server -tls1_2, $s (exit $rc)"
-		show "$T/log.$id" "$T/srv.$id"
-	fi
-	kill $SRV_PID 2>/dev/null
-
-	id=connect12-gnutls-$os
-	if ! gnutls_serv_start "$id" --echo --x509certfile "$T/$cert.pem" \
-		--x509keyfile "$T/$cert.key" --priority "$(gnutls12 "$gk" "$gc")"; then
-		not_ok "gnutls-serv starts"
-		continue
-	fi
-	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" $flag \
-		--exec sh -c 'cat "$0" & head -c $(stat -c %s "$0") >"$1"; wait' \
-		"$T/in.txt" "$T/out.$id" 2>"$T/log.$id"
-	rc=$?
-	if [ $rc = 0 ] && cmp -s "$T/in.txt" "$T/out.$id" &&
-	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=$RL" "$T/log.$id"; then
-		ok "connect --exec -> gnutls-serv TLS 1.2 --echo, $s: 32 KiB both ways"
-	else
-		not_ok "connect --exec -> gnutls-serv TLS 1.2, $s (exit $rc)"
-		show "$T/log.$id" "$T/srv.$id"
-	fi
-	kill $SRV_PID 2>/dev/null
+	log="version=TLSv1.2 suite=$s .*result=ok record-layer=$RL"
+	connect_data_case "connect12-openssl-$os" openssl "$log" \
+		"connect -> openssl s_server -tls1_2 -rev, $s" \
+		-- -cert "$T/$cert.pem" -key "$T/$cert.key" -tls1_2 -cipher "$os" \
+		-- $flag
+	connect_data_case "connect12-gnutls-$os" gnutls "$log" \
+		"connect --exec -> gnutls-serv TLS 1.2 --echo, $s" \
+		-- --x509certfile "$T/$cert.pem" --x509keyfile "$T/$cert.key" \
+		--priority "$(gnutls12 "$gk" "$gc")" -- $flag
 done
 
-# connect: RSA key transport is not offered without --allow-rsa-kx; a
-# 1.3-only client refuses a 1.2 server.
-s_server_start connect12-nokx -cert "$T/rsa.pem" -key "$T/rsa.key" -rev \
-	-tls1_2 -cipher AES128-GCM-SHA256
-timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" </dev/null \
-	>/dev/null 2>"$T/log.connect12-nokx"
-rc=$?
-sleep 0.2
-if [ $rc = 5 ] && grep -qi 'no shared cipher' "$T/srv.connect12-nokx"; then
-	ok "connect without --allow-rsa-kx -> RSA-key-transport-only s_server: exit 5, no shared cipher"
-else
-	not_ok "connect without --allow-rsa-kx does not offer RSA key transport (exit $rc)"
-	show "$T/log.connect12-nokx" "$T/srv.connect12-nokx"
-fi
-kill $SRV_PID 2>/dev/null
+# ---- handshake outcomes: tlshelper connect -> openssl s_server ----
+# connect_case ID EXIT HOST PEER-SAW LOG DESC -- S_SERVER-ARGS... -- CONNECT-ARGS...
+# connect to HOST:port exits EXIT, s_server's output matches PEER-SAW
+# (grep -i) and the helper's log LOG; "-" checks nothing.
+connect_case() {
+	local id=$1 want=$2 host=$3 saw=$4 log=$5 desc=$6 pargs rc
+	shift 7
+	split_args pargs "$@"
+	shift "$((rest_at - 1))"
+	s_server_start "$id" "${pargs[@]}"
+	timeout 20 "$H" connect "$host:$PORT" "$@" </dev/null >/dev/null 2>"$T/log.$id"
+	rc=$?
+	sleep 0.2	# s_server's last words
+	if [ $rc = "$want" ] &&
+	   { [ "$saw" = - ] || grep -qi "$saw" "$T/srv.$id"; } &&
+	   { [ "$log" = - ] || grep -q "$log" "$T/log.$id"; }; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $rc)"
+		show "$T/log.$id" "$T/srv.$id"
+	fi
+	kill $SRV_PID 2>/dev/null
+}
 
-s_server_start connect-min13 -cert "$T/srv.pem" -key "$T/srv.key" -rev -tls1_2
-timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" --tls-min 1.3 \
-	</dev/null >/dev/null 2>"$T/log.connect-min13"
-rc=$?
-sleep 0.2
-if [ $rc = 5 ] && grep -qi 'protocol version\|unsupported protocol\|version too low' "$T/srv.connect-min13" &&
-   grep -q 'result=fail status=5' "$T/log.connect-min13"; then
-	ok "connect --tls-min 1.3 -> TLS 1.2-only s_server: exit 5"
-else
-	not_ok "connect --tls-min 1.3 -> TLS 1.2-only s_server (exit $rc)"
-	show "$T/log.connect-min13" "$T/srv.connect-min13"
-fi
-kill $SRV_PID 2>/dev/null
-
-# ---- failures: connect ----
-s_server_start bad-ca -cert "$T/srv.pem" -key "$T/srv.key" -rev
-timeout 20 "$H" connect "localhost:$PORT" --ca "$T/other-ca.pem" \
-	</dev/null >/dev/null 2>"$T/log.bad-ca"
-rc=$?
-sleep 0.2
-if [ $rc = 6 ] && grep -q 'result=fail status=6' "$T/log.bad-ca" &&
-   grep -qi 'unknown ca' "$T/srv.bad-ca"; then
-	ok "connect, server cert from another CA: exit 6, s_server saw unknown_ca"
-else
-	not_ok "connect, server cert from another CA (exit $rc)"
-	show "$T/log.bad-ca" "$T/srv.bad-ca"
-fi
-kill $SRV_PID 2>/dev/null
-
-s_server_start expired -cert "$T/old.pem" -key "$T/old.key" -rev
-timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
-	</dev/null >/dev/null 2>"$T/log.expired"
-rc=$?
-sleep 0.2
-if [ $rc = 6 ] && grep -qi 'expired' "$T/log.expired" &&
-   grep -qi 'certificate expired' "$T/srv.expired"; then
-	ok "connect, expired server cert: exit 6, certificate_expired sent"
-else
-	not_ok "connect, expired server cert (exit $rc)"
-	show "$T/log.expired" "$T/srv.expired"
-fi
-kill $SRV_PID 2>/dev/null
-
-s_server_start name -cert "$T/srv.pem" -key "$T/srv.key" -rev
-timeout 20 "$H" connect "127.0.0.1:$PORT" --sni wrong.example --ca "$T/ca.pem" \
-	</dev/null >/dev/null 2>"$T/log.name"
-rc=$?
-if [ $rc = 6 ] && grep -q 'sni=wrong.example .*result=fail status=6' "$T/log.name"; then
-	ok "connect, name mismatch (--sni wrong.example): exit 6"
-else
-	not_ok "connect, name mismatch (exit $rc)"
-	show "$T/log.name"
-fi
-kill $SRV_PID 2>/dev/null
+SRV=(-cert "$T/srv.pem" -key "$T/srv.key" -rev)
+#            ID           EXIT HOST     S_SERVER SAW        HELPER LOG
+connect_case connect12-nokx 5 localhost 'no shared cipher' - \
+	"connect without --allow-rsa-kx -> RSA-key-transport-only s_server: exit 5, no shared cipher" \
+	-- -cert "$T/rsa.pem" -key "$T/rsa.key" -rev -tls1_2 -cipher AES128-GCM-SHA256 \
+	-- --ca "$T/ca.pem"
+connect_case connect-min13 5 localhost 'protocol version\|unsupported protocol\|version too low' \
+	'result=fail status=5' "connect --tls-min 1.3 -> TLS 1.2-only s_server: exit 5" \
+	-- "${SRV[@]}" -tls1_2 -- --ca "$T/ca.pem" --tls-min 1.3
+connect_case bad-ca 6 localhost 'unknown ca' 'result=fail status=6' \
+	"connect, server cert from another CA: exit 6, s_server saw unknown_ca" \
+	-- "${SRV[@]}" -- --ca "$T/other-ca.pem"
+connect_case expired 6 localhost 'certificate expired' 'expired' \
+	"connect, expired server cert: exit 6, certificate_expired sent" \
+	-- -cert "$T/old.pem" -key "$T/old.key" -rev -- --ca "$T/ca.pem"
+connect_case name 6 127.0.0.1 - 'sni=wrong.example .*result=fail status=6' \
+	"connect, name mismatch (--sni wrong.example): exit 6" \
+	-- "${SRV[@]}" -- --sni wrong.example --ca "$T/ca.pem"
 
 # A server that accepts and never answers.
 $PY -c '
@@ -552,34 +451,13 @@ timeout 20 "$H" connect "127.0.0.1:$closed" --ca "$T/ca.pem" </dev/null \
 	>/dev/null 2>"$T/log.refused"
 check "connect to a closed port: exit 8" [ $? = 8 ]
 
-# ---- failures: serve ----
-SERVE_CERT=(--cert "$T/srv.pem" --key "$T/srv.key")
-
-serve_start nosuite -- "${SERVE_CERT[@]}" --exec cat
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-ciphersuites TLS_AES_128_CCM_8_SHA256 </dev/null >"$T/out.nosuite" 2>&1
-crc=$?
-st=$(serve_status nosuite)
-if [ "$st" = 5 ] && [ $crc != 0 ] &&
-   grep -q 'alert handshake failure' "$T/out.nosuite" &&
-   grep -q 'result=fail status=5' "$T/log.nosuite"; then
-	ok "serve, client offers only TLS_AES_128_CCM_8_SHA256: exit 5, handshake_failure alert"
-else
-	not_ok "serve, client offers only unsupported suites (serve $st, client $crc)"
-	show "$T/log.nosuite" "$T/out.nosuite"
-fi
-
-serve_start tls11 -- "${SERVE_CERT[@]}" --exec cat
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >"$T/out.tls11" 2>&1
-crc=$?
-st=$(serve_status tls11)
-if [ "$st" = 5 ] && [ $crc != 0 ] && grep -q 'alert protocol version' "$T/out.tls11"; then
-	ok "serve, TLS 1.1-only client: exit 5, protocol_version alert"
-else
-	not_ok "serve, TLS 1.1-only client (serve $st, client $crc)"
-	show "$T/log.tls11" "$T/out.tls11"
-fi
+# ---- more serve outcomes ----
+serve_case nosuite 5 !openssl 'alert handshake failure' 'result=fail status=5' \
+	"serve, client offers only TLS_AES_128_CCM_8_SHA256: exit 5, handshake_failure alert" \
+	-- "${SERVE_CERT[@]}" --exec cat -- -ciphersuites TLS_AES_128_CCM_8_SHA256
+serve_case tls11 5 !openssl 'alert protocol version' - \
+	"serve, TLS 1.1-only client: exit 5, protocol_version alert" \
+	-- "${SERVE_CERT[@]}" --exec cat -- -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'
 
 # raw_peer ID MODE: a client that sends MODE's bytes, then reads what comes
 # back until EOF (at most 10 s); prints the reply's first 7 bytes as hex and
@@ -635,16 +513,9 @@ for mode in silent partial; do
 done
 
 # Client certificates.
-serve_start ccert-none -- "${SERVE_CERT[@]}" --ca "$T/ca.pem" --verify-client --exec cat
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-quiet </dev/null >"$T/out.ccert-none" 2>&1
-st=$(serve_status ccert-none)
-if [ "$st" = 6 ] && grep -q 'certificate_required' "$T/log.ccert-none"; then
-	ok "serve --verify-client, no client cert: exit 6, certificate_required"
-else
-	not_ok "serve --verify-client, no client cert (serve $st)"
-	show "$T/log.ccert-none" "$T/out.ccert-none"
-fi
+serve_case ccert-none 6 openssl - 'certificate_required' \
+	"serve --verify-client, no client cert: exit 6, certificate_required" \
+	-- "${SERVE_CERT[@]}" --ca "$T/ca.pem" --verify-client --exec cat -- -quiet
 
 serve_start ccert -- "${SERVE_CERT[@]}" --ca "$T/ca.pem" --verify-client \
 	--exec sh -c 'echo client-cert-ok'
@@ -654,46 +525,25 @@ st=$(serve_status ccert)
 check "serve --verify-client, valid client cert: exit 0, data flows" \
 	[ "$st" = 0 -a "$out" = client-cert-ok ]
 
-serve_start ccert-rogue -- "${SERVE_CERT[@]}" --ca "$T/other-ca.pem" --verify-client --exec cat
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-cert "$T/cli.pem" -key "$T/cli.key" -quiet </dev/null >"$T/out.ccert-rogue" 2>&1
-st=$(serve_status ccert-rogue)
-if [ "$st" = 6 ] && grep -qi 'unknown ca' "$T/out.ccert-rogue"; then
-	ok "serve --verify-client, client cert from another CA: exit 6, unknown_ca"
-else
-	not_ok "serve --verify-client, client cert from another CA (serve $st)"
-	show "$T/log.ccert-rogue" "$T/out.ccert-rogue"
-fi
+serve_case ccert-rogue 6 openssl 'unknown ca' - \
+	"serve --verify-client, client cert from another CA: exit 6, unknown_ca" \
+	-- "${SERVE_CERT[@]}" --ca "$T/other-ca.pem" --verify-client --exec cat \
+	-- -cert "$T/cli.pem" -key "$T/cli.key" -quiet
 
 # Several --cert/--key pairs: the client's signature algorithms pick one.
 for sig in ECDSA+SHA256:ECDSA RSA-PSS+SHA256:RSA-PSS; do
-	id=multi-${sig##*:}
-	serve_start "$id" -- "${SERVE_CERT[@]}" --cert "$T/rsa.pem" --key "$T/rsa.key" \
-		--exec sh -c 'echo hi'
-	timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-		-servername localhost -verify_return_error -sigalgs "${sig%%:*}" \
-		</dev/null >"$T/out.$id" 2>&1
-	st=$(serve_status "$id")
-	if [ "$st" = 0 ] && grep -q "Peer signature type: ${sig##*:}" "$T/out.$id"; then
-		ok "serve with an ECDSA and an RSA credential, client allows ${sig%%:*}: served with ${sig##*:}"
-	else
-		not_ok "serve with two credentials, client allows ${sig%%:*} (serve $st)"
-		show "$T/log.$id" "$T/out.$id"
-	fi
+	serve_case "multi-${sig##*:}" 0 openssl "Peer signature type: ${sig##*:}" - \
+		"serve with an ECDSA and an RSA credential, client allows ${sig%%:*}: served with ${sig##*:}" \
+		-- "${SERVE_CERT[@]}" --cert "$T/rsa.pem" --key "$T/rsa.key" \
+		--exec sh -c 'echo hi' \
+		-- -servername localhost -verify_return_error -sigalgs "${sig%%:*}"
 done
 
 # ALPN and SNI are negotiated and logged.
-serve_start alpn -- "${SERVE_CERT[@]}" --alpn http/1.1,h2 --exec sh -c 'echo hi'
-timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" -CAfile "$T/ca.pem" \
-	-servername localhost -alpn h2 </dev/null >"$T/out.alpn" 2>&1
-st=$(serve_status alpn)
-if [ "$st" = 0 ] && grep -q 'ALPN protocol: h2' "$T/out.alpn" &&
-   grep -q 'sni=localhost .*alpn=h2 ms=[0-9]* result=ok' "$T/log.alpn"; then
-	ok "serve --alpn: h2 negotiated, SNI and ALPN logged"
-else
-	not_ok "serve --alpn (serve $st)"
-	show "$T/log.alpn" "$T/out.alpn"
-fi
+serve_case alpn 0 openssl 'ALPN protocol: h2' 'sni=localhost .*alpn=h2 ms=[0-9]* result=ok' \
+	"serve --alpn: h2 negotiated, SNI and ALPN logged" \
+	-- "${SERVE_CERT[@]}" --alpn http/1.1,h2 --exec sh -c 'echo hi' \
+	-- -servername localhost -alpn h2
 
 # The exec'd program sees only stdin, stdout and stderr (stat only: no
 # pipeline or directory stream of the test's own in the way).
@@ -732,7 +582,7 @@ if [ $ktls = no ]; then
 		</dev/null >/dev/null 2>"$T/log.creq"
 	check "connect --require-ktls and no kTLS: exit 9" [ $? = 9 ]
 else
-	echo "ok $((n += 1)) - serve without --exec and no kTLS # SKIP kTLS present"
+	skip "serve without --exec and no kTLS" "kTLS present"
 fi
 
 # Configuration errors and usage.
@@ -761,5 +611,4 @@ else
 	not_ok "serve --keylog (serve $st; $(wc -l <"$T/keys.log" 2>/dev/null || echo no) lines)"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_end

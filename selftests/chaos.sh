@@ -24,14 +24,8 @@ set -u
 [ -z "${CHAOS_TRACE:-}" ] || { PS4='+${SECONDS}s '; set -x; }
 cd "$(dirname "$0")/.."
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-chaos.XXXXXX)
-export TLSH_DAEMON_DIR=/run/tlsh
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
 
 SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 SECS=${CHAOS_SECS:-40}
@@ -271,5 +265,4 @@ reports=$(kernel_reports "$dmesg_from")
 check "no kernel BUG/WARNING/KASAN/lockdep report" [ -z "$reports" ]
 out=$(rmmod tlsh 2>&1)
 check "rmmod tlsh succeeds afterwards ($out)" [ ! -e /sys/module/tlsh ]
-[ "$n" = 15 ] || { echo "# ran $n checks, planned 15"; failures=$((failures + 1)); }
-[ "$failures" = 0 ]
+tap_end 15

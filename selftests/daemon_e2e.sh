@@ -15,28 +15,11 @@ set -u
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-e2e.XXXXXX)
-chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
-export TLSH_DAEMON_DIR=/run/tlsh
-# A private copy: a concurrent rebuild of build/ must not pull it away.
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
+chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
 echo "TAP version 13"
 echo "1..28"
-
-leaf() {	# NAME KEYSPEC EXTENDED-KEY-USAGE: $T/pki/NAME.{pem,key}
-	local d=$T/pki
-	openssl req -newkey "$2" -nodes -keyout "$d/$1.key" -out "$d/$1.csr" \
-		-subj "/CN=$1" 2>/dev/null &&
-	printf '%s\n' "subjectAltName=DNS:$1" 'basicConstraints=CA:FALSE' \
-		'keyUsage=digitalSignature' "extendedKeyUsage=$3" >"$d/$1.ext" &&
-	openssl x509 -req -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-		-CAcreateserial -out "$d/$1.pem" -days 2 -extfile "$d/$1.ext" 2>/dev/null
-}
 
 # The Python side: a counting server that answers with sendfile, and clients.
 cat >"$T/tool.py" <<'PYEOF'
@@ -232,8 +215,7 @@ count_of() { cat "$1" 2>/dev/null || echo 0; }
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
 fi
-{ gen_certs && leaf a.test rsa:2048 serverAuth && leaf b.test ec:"$T/pki/ca.pem" serverAuth &&
-  leaf client.test ec:"$T/pki/ca.pem" clientAuth; } ||
+gen_certs a.test:cn=a.test,rsa b.test:cn=b.test client.test:cn=client.test,client ||
 	{ echo "Bail out! cannot make certificates"; exit 1; }
 mkdir -p "$T/www"
 head -c $((3 * 1024 * 1024 + 12345)) /dev/urandom >"$T/www/big.bin"
@@ -403,7 +385,7 @@ pids+=($!)
 wait_listen "$NB_PORT"
 cp "$CERT" "$KEY" "$T/www/" && chmod 644 "$T/www/"*.pem && chmod 755 "$T" "$T/www"
 out2=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$TH" attach --port "$NB_PORT" --cert "$T/www/cert.pem" --key "$T/www/key.pem" 2>&1)
+	"$TH" attach --port "$NB_PORT" --cert "$T/www/localhost.pem" --key "$T/www/localhost.key" 2>&1)
 rc2=$?
 note "unprivileged attach of its own server: exit $rc2: $out2"
 out3=$(TLSH_DAEMON_DIR=$T/nobody setpriv --reuid=65534 --regid=65534 \
@@ -493,5 +475,4 @@ note "daemon log (last lines):"
 tail -n 8 "$T/daemon.log" | sed 's/^/#   /'
 [ -s "$T/server.err" ] && sed 's/^/# server: /' "$T/server.err"
 grep -E 'Sanitizer|runtime error' "$T/daemon.log" | sed 's/^/# daemon: /'
-[ "$n" = 28 ] || { echo "# ran $n checks, planned 28"; failures=$((failures + 1)); }
-[ "$failures" = 0 ]
+tap_end 28

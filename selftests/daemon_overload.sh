@@ -36,10 +36,8 @@ if [ ! -e /sys/module/tlsh ]; then
 fi
 # An RSA-3072 key: the daemon's signature is by far the costliest part of
 # a handshake (a client only verifies), so the daemon is the bottleneck.
-openssl req -x509 -newkey rsa:3072 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
-	-days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost 2>/dev/null ||
+"$TLSH_LIB/pki.sh" "$T/pki" localhost:rsa3072 2>/dev/null ||
 	{ echo "Bail out! cannot make a certificate"; exit 1; }
-CERT=$T/cert.pem KEY=$T/key.pem CA=$T/cert.pem
 
 # A small HTTP server, and the clients: one process (a process per client
 # would make the clients, not the daemon, the bottleneck of the emulated

@@ -22,6 +22,7 @@
 #ifndef TLSH_RECORDCRYPTO_H
 #define TLSH_RECORDCRYPTO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <nettle/chacha-poly1305.h>
 #include <nettle/gcm.h>
 #include <nettle/memops.h>
+#include <nettle/nettle-meta.h>
 
 #include "os/ktls.h"
 
@@ -83,54 +85,58 @@ static inline void rc_nonce(uint16_t version, enum tlsh_aead aead,
 		nonce[4 + i] ^= s[i];
 }
 
+/* nettle's construction of a GCM or ChaCha20-Poly1305 AEAD (not CCM). */
+static inline const struct nettle_aead *rc_nettle_aead(enum tlsh_aead aead)
+{
+	switch (aead) {
+	case TLSH_AEAD_AES_128_GCM:
+		return &nettle_gcm_aes128;
+	case TLSH_AEAD_AES_256_GCM:
+		return &nettle_gcm_aes256;
+	case TLSH_AEAD_CHACHA20_POLY1305:
+		return &nettle_chacha_poly1305;
+	default:
+		abort();
+	}
+}
+
+/* In (len bytes) through a streaming AEAD to out; its tag to tag. */
+static inline void rc_aead_stream(enum tlsh_aead aead, bool encrypt,
+				  const uint8_t *key, const uint8_t nonce[12],
+				  const uint8_t *aad, size_t aad_len,
+				  const uint8_t *in, size_t len, uint8_t *out,
+				  uint8_t tag[RC_TAG])
+{
+	const struct nettle_aead *a = rc_nettle_aead(aead);
+	union {
+		struct gcm_aes128_ctx gcm128;
+		struct gcm_aes256_ctx gcm256;
+		struct chacha_poly1305_ctx chacha;
+	} c;
+
+	(encrypt ? a->set_encrypt_key : a->set_decrypt_key)(&c, key);
+	a->set_nonce(&c, nonce);
+	a->update(&c, aad_len, aad);
+	(encrypt ? a->encrypt : a->decrypt)(&c, len, out, in);
+	a->digest(&c, RC_TAG, tag);
+}
+
 /* Encrypt len bytes of in to out, appending the 16-byte tag. */
 static inline void rc_aead_seal(enum tlsh_aead aead, const uint8_t *key,
 				const uint8_t nonce[12], const uint8_t *aad,
 				size_t aad_len, const uint8_t *in, size_t len,
 				uint8_t *out)
 {
-	switch (aead) {
-	case TLSH_AEAD_AES_128_GCM: {
-		struct gcm_aes128_ctx c;
+	struct ccm_aes128_ctx c;
 
-		gcm_aes128_set_key(&c, key);
-		gcm_aes128_set_iv(&c, 12, nonce);
-		gcm_aes128_update(&c, aad_len, aad);
-		gcm_aes128_encrypt(&c, len, out, in);
-		gcm_aes128_digest(&c, RC_TAG, out + len);
-		break;
+	if (aead != TLSH_AEAD_AES_128_CCM) {
+		rc_aead_stream(aead, true, key, nonce, aad, aad_len, in, len,
+			       out, out + len);
+		return;
 	}
-	case TLSH_AEAD_AES_256_GCM: {
-		struct gcm_aes256_ctx c;
-
-		gcm_aes256_set_key(&c, key);
-		gcm_aes256_set_iv(&c, 12, nonce);
-		gcm_aes256_update(&c, aad_len, aad);
-		gcm_aes256_encrypt(&c, len, out, in);
-		gcm_aes256_digest(&c, RC_TAG, out + len);
-		break;
-	}
-	case TLSH_AEAD_CHACHA20_POLY1305: {
-		struct chacha_poly1305_ctx c;
-
-		chacha_poly1305_set_key(&c, key);
-		chacha_poly1305_set_nonce(&c, nonce);
-		chacha_poly1305_update(&c, aad_len, aad);
-		chacha_poly1305_encrypt(&c, len, out, in);
-		chacha_poly1305_digest(&c, RC_TAG, out + len);
-		break;
-	}
-	case TLSH_AEAD_AES_128_CCM: {
-		struct ccm_aes128_ctx c;
-
-		ccm_aes128_set_key(&c, key);
-		ccm_aes128_encrypt_message(&c, 12, nonce, aad_len, aad, RC_TAG,
-					   len + RC_TAG, out, in);
-		break;
-	}
-	default:
-		abort();
-	}
+	ccm_aes128_set_key(&c, key);
+	ccm_aes128_encrypt_message(&c, 12, nonce, aad_len, aad, RC_TAG,
+				   len + RC_TAG, out, in);
 }
 
 /* Decrypt len bytes (tag excluded) of in to out; 1 if the tag verifies. */
@@ -139,50 +145,17 @@ static inline int rc_aead_open(enum tlsh_aead aead, const uint8_t *key,
 			       size_t aad_len, const uint8_t *in, size_t len,
 			       uint8_t *out)
 {
+	struct ccm_aes128_ctx c;
 	uint8_t tag[RC_TAG];
 
-	switch (aead) {
-	case TLSH_AEAD_AES_128_GCM: {
-		struct gcm_aes128_ctx c;
-
-		gcm_aes128_set_key(&c, key);
-		gcm_aes128_set_iv(&c, 12, nonce);
-		gcm_aes128_update(&c, aad_len, aad);
-		gcm_aes128_decrypt(&c, len, out, in);
-		gcm_aes128_digest(&c, RC_TAG, tag);
-		break;
+	if (aead != TLSH_AEAD_AES_128_CCM) {
+		rc_aead_stream(aead, false, key, nonce, aad, aad_len, in, len,
+			       out, tag);
+		return memeql_sec(tag, in + len, RC_TAG);
 	}
-	case TLSH_AEAD_AES_256_GCM: {
-		struct gcm_aes256_ctx c;
-
-		gcm_aes256_set_key(&c, key);
-		gcm_aes256_set_iv(&c, 12, nonce);
-		gcm_aes256_update(&c, aad_len, aad);
-		gcm_aes256_decrypt(&c, len, out, in);
-		gcm_aes256_digest(&c, RC_TAG, tag);
-		break;
-	}
-	case TLSH_AEAD_CHACHA20_POLY1305: {
-		struct chacha_poly1305_ctx c;
-
-		chacha_poly1305_set_key(&c, key);
-		chacha_poly1305_set_nonce(&c, nonce);
-		chacha_poly1305_update(&c, aad_len, aad);
-		chacha_poly1305_decrypt(&c, len, out, in);
-		chacha_poly1305_digest(&c, RC_TAG, tag);
-		break;
-	}
-	case TLSH_AEAD_AES_128_CCM: {
-		struct ccm_aes128_ctx c;
-
-		ccm_aes128_set_key(&c, key);
-		return ccm_aes128_decrypt_message(&c, 12, nonce, aad_len, aad,
-						  RC_TAG, len, out, in);
-	}
-	default:
-		abort();
-	}
-	return memeql_sec(tag, in + len, RC_TAG);
+	ccm_aes128_set_key(&c, key);
+	return ccm_aes128_decrypt_message(&c, 12, nonce, aad_len, aad, RC_TAG,
+					  len, out, in);
 }
 
 /*

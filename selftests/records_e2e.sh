@@ -19,15 +19,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 PLAN=22
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-rec.XXXXXX)
-export TLSH_DAEMON_DIR=/run/tlsh
-# Private copies: a concurrent rebuild of build/ or kmod/ must not pull them away.
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
 echo "TAP version 13"
 echo "1..$PLAN"
 show() { sed "s/^/# $1/" "${@:2}"; }	# PREFIX FILE...
@@ -321,5 +314,4 @@ note "tlshelper status:"
 "$TH" status | show "  "
 [ -s "$T/rec.err" ] && show "rec.py: " "$T/rec.err"
 grep -E 'Sanitizer|runtime error' "$T/daemon.log" | show "daemon: "
-[ "$n" = "$PLAN" ] || { echo "# ran $n checks, planned $PLAN"; failures=$((failures + 1)); }
-[ "$failures" = 0 ]
+tap_end "$PLAN"

@@ -44,10 +44,13 @@ static void pki_rm(void)
 		fprintf(stderr, "# could not remove %s\n", pki);
 }
 
-/* An ECDSA CA and a "localhost" server certificate, made by certtool. */
+/*
+ * A test CA and a "localhost" server certificate (srv.pem, srv.key), made
+ * by the tests' one PKI script (cwd is the repository root).
+ */
 __attribute__((constructor)) static void pki_make(void)
 {
-	char cmd[2048];
+	char cmd[128];
 
 	strcpy(pki, "/tmp/tlsh-coalesced-XXXXXX");
 	if (!mkdtemp(pki)) {
@@ -55,16 +58,8 @@ __attribute__((constructor)) static void pki_make(void)
 		return;
 	}
 	atexit(pki_rm);
-	snprintf(cmd, sizeof(cmd), "(cd '%s' && "
-		 "printf 'cn = CA\\nca\\ncert_signing_key\\n' > ca.tmpl && "
-		 "printf 'cn = localhost\\ndns_name = localhost\\ntls_www_server\\n"
-		 "signing_key\\n' > srv.tmpl && "
-		 "certtool -p --key-type ecdsa --outfile ca.key && "
-		 "certtool -s --load-privkey ca.key --template ca.tmpl --outfile ca.pem && "
-		 "certtool -p --key-type ecdsa --outfile srv.key && "
-		 "certtool -c --load-privkey srv.key --load-ca-privkey ca.key "
-		 "--load-ca-certificate ca.pem --template srv.tmpl --outfile srv.pem"
-		 ") >/dev/null 2>&1", pki);
+	snprintf(cmd, sizeof(cmd), "selftests/lib/pki.sh '%s' srv 2>/dev/null",
+		 pki);
 	if (system(cmd))
 		pki[0] = 0;
 }
@@ -113,7 +108,7 @@ FIXTURE_SETUP(coalesced)
 	char fd[16], ca[96], crt[96], key[96];
 	int srv, logfd;
 
-	ASSERT_NE(0, pki[0]) TH_LOG("certtool failed");
+	ASSERT_NE(0, pki[0]) TH_LOG("selftests/lib/pki.sh failed");
 	ASSERT_EQ(0, access(tlshelper(), X_OK)) TH_LOG("run from the repo root");
 	tcp_pair(_metadata, &self->cli, &srv);
 	snprintf(self->log, sizeof(self->log), "%s/helper.log", pki);

@@ -15,37 +15,20 @@ H=${TLSHELPER:-$ROOT/build/tlshelper}
 LOOP=$ROOT/scripts/accept-loop.py
 PY=/usr/bin/python3
 T=$(mktemp -d /tmp/tlsh-serve-ktls.XXXXXX)
-n=0
-failed=0
+pids=()
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 modprobe tls 2>/dev/null
+. selftests/lib/tap.sh
+. selftests/lib/serve.sh
 
 echo "TAP version 13"
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-show() {
-	for f in "$@"; do
-		[ -e "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -20
-	done
-}
 
 # ---- PKI, payloads, the plain file server ----
-(
-	cd "$T" &&
-	printf 'cn = CA\nca\ncert_signing_key\n' >ca.tmpl &&
-	printf 'cn = localhost\ndns_name = localhost\ntls_www_server\nsigning_key\n' >srv.tmpl &&
-	certtool -p --key-type ecdsa --outfile ca.key &&
-	certtool -s --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
-	certtool -p --key-type ecdsa --outfile srv.key &&
-	certtool -c --load-privkey srv.key --load-ca-privkey ca.key \
-		--load-ca-certificate ca.pem --template srv.tmpl --outfile srv.pem &&
-	{ cat srv.tmpl; echo encryption_key; } >rsa.tmpl &&
-	certtool -p --key-type rsa --bits 2048 --outfile rsa.key &&
-	certtool -c --load-privkey rsa.key --load-ca-privkey ca.key \
-		--load-ca-certificate ca.pem --template rsa.tmpl --outfile rsa.pem &&
-	head -c $((256 << 10)) /dev/urandom >small.bin &&
-	head -c $((3 << 20)) /dev/urandom >big.bin
-) >"$T/pki.log" 2>&1 || { echo "not ok 1 - PKI"; show "$T/pki.log"; echo "1..1"; exit 1; }
+{
+	selftests/lib/pki.sh "$T" srv rsa:rsa &&
+	head -c $((256 << 10)) /dev/urandom >"$T/small.bin" &&
+	head -c $((3 << 20)) /dev/urandom >"$T/big.bin"
+} >"$T/pki.log" 2>&1 || { not_ok "PKI"; show "$T/pki.log"; tap_end; exit 1; }
 
 cat >"$T/httpd.py" <<'EOF'
 # A plaintext HTTP/1.0 server on stdin/stdout: one GET, one file.
@@ -81,43 +64,35 @@ if ! grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp; then
 	exit 1
 fi
 
-# serve_start ID SERVE-ARGS...: one connection; $PORT
-serve_start() {
-	local id=$1
-	shift
-	rm -f "$T/port.$id" "$T/st.$id"
-	$PY "$LOOP" --port-file "$T/port.$id" --status-file "$T/st.$id" --max 1 \
-		-- "$H" serve --fd '{fd}' "$@" 2>"$T/log.$id" &
-	for _ in $(seq 200); do
-		[ -s "$T/port.$id" ] && break
-		sleep 0.05
-	done
-	PORT=$(cat "$T/port.$id" 2>/dev/null)
-}
-serve_status() {
-	for _ in $(seq 600); do
-		[ -s "$T/st.$1" ] && break
-		sleep 0.1
-	done
-	cat "$T/st.$1" 2>/dev/null || echo none
-}
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat; }
 # body FILE: the HTTP body (after the blank line)
 body() { $PY -c 'import sys; d = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(d[d.find(b"\r\n\r\n") + 4:] if b"\r\n\r\n" in d else b"")' "$1"; }
+
+# fetched ID CLIENT-STATUS LOG DESC: the fetch of small.bin through serve
+# ID went well: both exit 0, the bytes match ($T/out.ID), the helper logged
+# LOG, and kTLS's software counters rose from $tx0 and $rx0.
+fetched() {
+	local id=$1 crc=$2 log=$3 desc=$4 st tx1 rx1
+	st=$(serve_status "$id")
+	tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
+	if [ "$crc" = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
+	   grep -q "$log" "$T/log.$id" && [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
+		ok "$desc (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+	else
+		not_ok "$desc (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
+		show "$T/log.$id" "$T/cerr.$id"
+	fi
+}
 
 HTTPD=(--cert "$T/srv.pem" --key "$T/srv.key" --exec "$PY" "$T/httpd.py")
 GET='GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'
 
 for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
-	case $s in
-	TLS_AES_128_GCM_SHA256) gc=AES-128-GCM ;;
-	TLS_AES_256_GCM_SHA384) gc=AES-256-GCM ;;
-	*) gc=CHACHA20-POLY1305 ;;
-	esac
+	gc=$(gnutls_cipher "$s")
 	for cli in curl openssl gnutls; do
 		id=$cli-$s
 		tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
-		serve_start "$id" "${HTTPD[@]}" write "$T/small.bin"
+		serve_start "$id" -- "${HTTPD[@]}" write "$T/small.bin"
 		case $cli in
 		curl)
 			timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.3 \
@@ -149,16 +124,8 @@ for s in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA
 		esac
 		crc=$?
 		[ $cli = curl ] || body "$T/raw.$id" >"$T/out.$id"
-		st=$(serve_status "$id")
-		tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
-		if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
-		   grep -q "suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
-		   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
-			ok "$cli fetches 256 KiB through serve --exec over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-		else
-			not_ok "$cli fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-			show "$T/log.$id" "$T/cerr.$id"
-		fi
+		fetched "$id" $crc "suite=$s .*result=ok record-layer=kernel" \
+			"$cli fetches 256 KiB through serve --exec over kTLS, $s"
 	done
 done
 
@@ -172,27 +139,18 @@ for line in \
 	IFS=: read -r s os cert flag <<<"$line"
 	id=curl12-$os
 	tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
-	serve_start "$id" --cert "$T/$cert.pem" --key "$T/$cert.key" $flag \
+	serve_start "$id" -- --cert "$T/$cert.pem" --key "$T/$cert.key" $flag \
 		--exec "$PY" "$T/httpd.py" write "$T/small.bin"
 	timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 \
 		--ciphers "$os" -w '%{ssl_verify_result}' -o "$T/out.$id" \
 		"https://localhost:$PORT/" >"$T/w.$id" 2>"$T/cerr.$id"
-	crc=$?
-	st=$(serve_status "$id")
-	tx1=$(stat_of TlsTxSw) rx1=$(stat_of TlsRxSw)
-	if [ $crc = 0 ] && [ "$st" = 0 ] && cmp -s "$T/small.bin" "$T/out.$id" &&
-	   grep -q "version=TLSv1.2 suite=$s .*result=ok record-layer=kernel" "$T/log.$id" &&
-	   [ "$tx1" -gt "$tx0" ] && [ "$rx1" -gt "$rx0" ]; then
-		ok "curl --tls-max 1.2 fetches 256 KiB through serve --exec $flag over kTLS, $s (TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-	else
-		not_ok "curl TLS 1.2 fetch, $s (client $crc, serve $st, TlsTxSw $tx0->$tx1, TlsRxSw $rx0->$rx1)"
-		show "$T/log.$id" "$T/cerr.$id"
-	fi
+	fetched "$id" $? "version=TLSv1.2 suite=$s .*result=ok record-layer=kernel" \
+		"curl --tls-max 1.2 fetches 256 KiB through serve --exec $flag over kTLS, $s"
 done
 
 # Without --allow-rsa-kx a client that offers only RSA key transport is refused.
 id=curl12-nokx
-serve_start "$id" --cert "$T/rsa.pem" --key "$T/rsa.key" \
+serve_start "$id" -- --cert "$T/rsa.pem" --key "$T/rsa.key" \
 	--exec "$PY" "$T/httpd.py" write "$T/small.bin"
 timeout 120 curl -sS --cacert "$T/ca.pem" --tlsv1.2 --tls-max 1.2 \
 	--ciphers AES128-GCM-SHA256 -o "$T/out.$id" "https://localhost:$PORT/" \
@@ -209,7 +167,7 @@ fi
 
 # sendfile() of 3 MiB from the plain program through the kTLS socket.
 id=sendfile
-serve_start $id "${HTTPD[@]}" sendfile "$T/big.bin"
+serve_start $id -- "${HTTPD[@]}" sendfile "$T/big.bin"
 timeout 300 curl -sS --cacert "$T/ca.pem" -o "$T/out.$id" "https://localhost:$PORT/" \
 	2>"$T/cerr.$id"
 crc=$?
@@ -262,5 +220,4 @@ else
 	show "$T/out.caller"
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_end

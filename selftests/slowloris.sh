@@ -16,14 +16,8 @@
 set -u
 cd "$(dirname "$0")/.."
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-slowloris.XXXXXX)
-export TLSH_DAEMON_DIR=/run/tlsh
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp
 PORT=12443
 flood_setup 7 "$PORT"
 SECS=${SLOWLORIS_SECS:-45}
@@ -108,5 +102,4 @@ check "nothing held afterwards (pending + in-flight + ready: $(held))" [ "$(held
 reports=$(kernel_reports "$dmesg_from")
 [ -z "$reports" ] || echo "$reports" | head -n 40 | sed 's/^/# kernel: /'
 check "no kernel BUG/WARNING/KASAN/lockdep report" [ -z "$reports" ]
-[ "$n" = 7 ] || { echo "# ran $n checks, planned 7"; failures=$((failures + 1)); }
-[ "$failures" = 0 ]
+tap_end 7

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the attach selftests (tlsh_attach.c, tlsh_faults.c) share: the
- * stand-in daemon, counter checks and the "attach" fixture, which loads
- * kmod/tlsh.ko in setup and, in teardown, checks that it unloads (no
- * socket left on module ops) and that the kernel logged no BUG or WARNING.
- * Include after kselftest_harness.h.
+ * What the attach selftests (tlsh_attach*.c, one per concern, and
+ * tlsh_faults.c) share: counter checks, client helpers and the "attach"
+ * fixture, which loads kmod/tlsh.ko in setup and, in teardown, checks that
+ * it unloads (no socket left on module ops) and that the kernel logged no
+ * BUG or WARNING. Include after kselftest_harness.h.
+ *
+ * No handshake happens in these tests: the stand-in daemon of
+ * tlsh_daemon.h claims each connection with ACCEPT, installs fixed keys as
+ * if it had negotiated them, sends DONE and closes its fd. The client
+ * installs the mirrored keys on its own socket, so data the application
+ * reads and writes after accept() crosses the wire through kTLS on both
+ * ends.
  */
 #ifndef TLSH_SELFTEST_ATTACH_H
 #define TLSH_SELFTEST_ATTACH_H
@@ -23,6 +30,7 @@
 
 #include "os/ktls.h"
 #include "os/nl.h"
+#include "tlsh_daemon.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 
@@ -80,187 +88,6 @@ static inline int connect_outcome(const struct sockaddr_in *addr, const char *da
 static inline bool closed_by_module(int outcome)
 {
 	return outcome == 0 || outcome == -ECONNRESET;
-}
-
-/* ---- the test daemon ---- */
-
-enum daemon_mode {
-	D_OK,		/* keys, DONE 0, close */
-	D_DONE_ERR,	/* DONE EPROTO, close */
-	D_CLOSE,	/* close without DONE */
-	D_HOLD,		/* keep the fd, no DONE */
-	D_IGNORE,	/* listen to READY, never ACCEPT */
-	D_GATED,	/* keys, then DONE 0 and close when the gate opens */
-};
-
-struct daemon {
-	pthread_t thread;
-	atomic_int mode;	/* enum daemon_mode */
-	struct tlsh_nl ready;
-	struct tlsh_nl cmd;
-	atomic_bool stop;
-	atomic_bool gate;
-	atomic_int claimed;
-	atomic_int errors;
-	atomic_int readies;
-	int held[64];
-	int n_held;
-	char errmsg[512];
-};
-
-static inline void daemon_error(struct daemon *d, const char *what, int err)
-{
-	if (!d->errmsg[0])
-		snprintf(d->errmsg, sizeof(d->errmsg), "%s: %s (%s)", what,
-			 strerror(-err), d->cmd.errmsg);
-	atomic_fetch_add(&d->errors, 1);
-}
-
-/* The stand-in handshake on claimed fd: server keys, then DONE 0. */
-static inline int fake_handshake(struct tlsh_nl *nl, int fd, const char **step)
-{
-	int err;
-
-	*step = "install";
-	err = install_keys(fd, TLSH_TLS13, true);
-	if (err)
-		return err;
-	*step = "DONE";
-	return tlsh_nl_done(nl, fd, 0);
-}
-
-/*
- * The daemon's job for one connection, done by hand: claim one of listener
- * id (any if 0), handshake, close. The hand-off has happened when this
- * returns 0 (the final close runs before close() returns).
- */
-static inline int hand_off_one(struct tlsh_nl *nl, uint32_t id, uint32_t *from)
-{
-	const char *step;
-	int fd, err;
-
-	err = tlsh_nl_accept(nl, id, &fd, from);
-	if (err)
-		return err;
-	err = fake_handshake(nl, fd, &step);
-	close(fd);
-	return err;
-}
-
-static inline void daemon_handle(struct daemon *d, int fd)
-{
-	const char *step;
-	int err;
-
-	switch (atomic_load(&d->mode)) {
-	case D_OK:
-		err = fake_handshake(&d->cmd, fd, &step);
-		if (err)
-			daemon_error(d, step, err);
-		break;
-	case D_DONE_ERR:
-		err = tlsh_nl_done(&d->cmd, fd, EPROTO);
-		if (err)
-			daemon_error(d, "DONE error", err);
-		break;
-	case D_GATED:
-		err = install_keys(fd, TLSH_TLS13, true);
-		if (err)
-			daemon_error(d, "install", err);
-		/* fall through */
-	case D_HOLD:
-		if (d->n_held < (int)(sizeof(d->held) / sizeof(d->held[0]))) {
-			d->held[d->n_held++] = fd;
-			return;
-		}
-		daemon_error(d, "hold", -ENOSPC);
-		break;
-	default:
-		break;
-	}
-	close(fd);
-}
-
-static inline void daemon_release_gated(struct daemon *d)
-{
-	int i, err;
-
-	for (i = 0; i < d->n_held; i++) {
-		err = tlsh_nl_done(&d->cmd, d->held[i], 0);
-		if (err)
-			daemon_error(d, "DONE", err);
-		close(d->held[i]);
-	}
-	d->n_held = 0;
-}
-
-static inline void *daemon_main(void *arg)
-{
-	struct daemon *d = arg;
-	uint32_t id;
-	int fd, err;
-
-	while (!atomic_load(&d->stop)) {
-		struct pollfd p = { .fd = tlsh_nl_fd(&d->ready),
-				    .events = POLLIN };
-
-		poll(&p, 1, 20);
-		while (tlsh_nl_read_ready(&d->ready, &id) == 0)
-			atomic_fetch_add(&d->readies, 1);
-		if (atomic_load(&d->mode) == D_GATED && atomic_load(&d->gate))
-			daemon_release_gated(d);
-		if (atomic_load(&d->mode) == D_IGNORE)
-			continue;
-		for (;;) {
-			err = tlsh_nl_accept(&d->cmd, 0, &fd, NULL);
-			if (err == -EAGAIN)
-				break;
-			if (err) {
-				daemon_error(d, "ACCEPT", err);
-				break;
-			}
-			atomic_fetch_add(&d->claimed, 1);
-			daemon_handle(d, fd);
-		}
-	}
-	return NULL;
-}
-
-static inline int daemon_start(struct daemon *d, enum daemon_mode mode)
-{
-	memset(d, 0, sizeof(*d));
-	atomic_store(&d->mode, mode);
-	if (tlsh_nl_open(&d->ready))
-		return -1;
-	if (tlsh_nl_open(&d->cmd)) {
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	if (daemon_join(&d->ready, &d->cmd)) {
-		tlsh_nl_close(&d->cmd);
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	if (pthread_create(&d->thread, NULL, daemon_main, d)) {
-		tlsh_nl_close(&d->cmd);
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	return 0;
-}
-
-/* Stop the thread and close whatever it still holds. */
-static inline void daemon_stop(struct daemon *d)
-{
-	int i;
-
-	atomic_store(&d->stop, true);
-	pthread_join(d->thread, NULL);
-	for (i = 0; i < d->n_held; i++)
-		close(d->held[i]);
-	d->n_held = 0;
-	tlsh_nl_close(&d->cmd);
-	tlsh_nl_close(&d->ready);
 }
 
 /* ---- counters ---- */
@@ -322,16 +149,7 @@ FIXTURE(attach) {
 
 FIXTURE_SETUP(attach)
 {
-	int err;
-
-	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
-	if (kmod_loaded())
-		ASSERT_EQ(0, kmod_unload_settled());
-	self->kmsg = kmsg_open_at_end();
-	ASSERT_LE(0, self->kmsg);
-	err = kmod_load();
-	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
-				 strerror(-err));
+	self->kmsg = kmod_fixture_load(_metadata);
 	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
 	self->lfd = make_listener(&self->addr, 64);
 	ASSERT_LE(0, self->lfd);
@@ -377,6 +195,29 @@ static inline int tls_client(struct __test_metadata *_metadata,
 	return fd;
 }
 
+/*
+ * Accept on lfd the connection whose client c (keys installed) has sent
+ * up: the accepted socket has the TLS ULP, reads up in plaintext
+ * (decrypted by kTLS RX), and its reply down reaches c. Returns it.
+ */
+static inline int accept_exchange(struct __test_metadata *_metadata, int lfd,
+				  int c, const char *up, const char *down)
+{
+	ssize_t n_up = strlen(up), n_down = strlen(down);
+	char buf[64], ulp[16];
+	int s = accept(lfd, NULL, NULL);
+
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	get_ulp(s, ulp, sizeof(ulp));
+	EXPECT_STREQ("tls", ulp);
+	ASSERT_EQ(n_up, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, up, n_up));
+	ASSERT_EQ(n_down, send(s, down, n_down, 0));
+	ASSERT_EQ(n_down, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, down, n_down));
+	return s;
+}
+
 /* The next record on kTLS socket fd is a close_notify alert. */
 static inline bool recv_close_notify(int fd)
 {
@@ -394,6 +235,22 @@ static inline bool recv_close_notify(int fd)
 	return cm && cm->cmsg_level == SOL_TLS &&
 	       cm->cmsg_type == TLS_GET_RECORD_TYPE &&
 	       *(unsigned char *)CMSG_DATA(cm) == 21;
+}
+
+/* A thread blocked in accept() on a listener. */
+struct blocked_accept {
+	int lfd;
+	int fd;
+	int err;
+};
+
+static inline void *accept_thread(void *arg)
+{
+	struct blocked_accept *b = arg;
+
+	b->fd = accept(b->lfd, NULL, NULL);
+	b->err = b->fd < 0 ? errno : 0;
+	return NULL;
 }
 
 /* A new network namespace has lo down. */

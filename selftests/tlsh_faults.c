@@ -17,24 +17,6 @@
 #include "kselftest_harness.h"
 #include "tlsh_attach.h"
 
-#define PARAM_DIR	"/sys/module/tlsh/parameters/"
-
-static int write_param(const char *name, unsigned int value)
-{
-	char path[128];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	ret = fprintf(f, "%u", value) < 0 ? -EIO : 0;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
 /* A client from src (network order), connected to addr; fd or -1. */
 static int connect_from(uint32_t src, const struct sockaddr_in *addr)
 {
@@ -395,7 +377,7 @@ TEST_F(attach, one_address_cannot_take_a_listeners_share)
 	uint32_t here = htonl(0x7f000001), other = htonl(0x7f000002);
 	int c[4], i;
 
-	ASSERT_EQ(0, write_param("max_per_addr", 3));
+	ASSERT_EQ(0, kmod_param_write("max_per_addr", "3"));
 	ATTACH(600000);
 	START_DAEMON(D_IGNORE);
 	for (i = 0; i < 3; i++) {
@@ -415,14 +397,14 @@ TEST_F(attach, one_address_cannot_take_a_listeners_share)
 	for (i = 0; i < 4; i++)
 		if (c[i] >= 0)
 			close(c[i]);
-	EXPECT_EQ(0, write_param("max_per_addr", 64));
+	EXPECT_EQ(0, kmod_param_write("max_per_addr", "64"));
 }
 
 TEST_F(attach, client_that_sends_nothing_is_reset_early)
 {
 	int silent, talking;
 
-	ASSERT_EQ(0, write_param("silent_timeout_ms", 700));
+	ASSERT_EQ(0, kmod_param_write("silent_timeout_ms", "700"));
 	ATTACH(600000);
 	START_DAEMON(D_IGNORE);
 	silent = client_connect(&self->addr);
@@ -438,14 +420,14 @@ TEST_F(attach, client_that_sends_nothing_is_reset_early)
 	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 1));
 	close(silent);
 	close(talking);
-	EXPECT_EQ(0, write_param("silent_timeout_ms", 5000));
+	EXPECT_EQ(0, kmod_param_write("silent_timeout_ms", "5000"));
 }
 
 TEST_F(attach, netns_cap_leaves_the_rest_in_the_backlog)
 {
 	int c[4], i;
 
-	ASSERT_EQ(0, write_param("max_held", 2));
+	ASSERT_EQ(0, kmod_param_write("max_held", "2"));
 	ATTACH(600000);
 	START_DAEMON(D_IGNORE);
 	for (i = 0; i < 4; i++) {
@@ -458,7 +440,7 @@ TEST_F(attach, netns_cap_leaves_the_rest_in_the_backlog)
 	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
 	EXPECT_TRUE(wait_counter(TLSH_COUNTER_FAILED, 0));
 	/* Raised again: they are taken. */
-	ASSERT_EQ(0, write_param("max_held", 16384));
+	ASSERT_EQ(0, kmod_param_write("max_held", "16384"));
 	close(c[0]);
 	c[0] = client_connect(&self->addr);
 	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 4) ||

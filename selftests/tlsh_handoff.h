@@ -110,6 +110,18 @@ static inline int attached_listener6(struct tlsh_nl *nl,
 	return fd;
 }
 
+/*
+ * In a test (kselftest_harness.h): l6 = attached_listener6(), the test
+ * skipped where there is no IPv6 and failed if ATTACH failed.
+ */
+#define ATTACH_LISTENER6(l6, nl, addr, id)				\
+	do {								\
+		l6 = attached_listener6(nl, addr, id);			\
+		if (l6 == -1)						\
+			SKIP(return, "no IPv6 loopback");		\
+		ASSERT_LE(0, l6) TH_LOG("%s", (nl)->errmsg);		\
+	} while (0)
+
 /* A client connected to addr, of either family. */
 static inline int client_connect_sa(const struct sockaddr *addr,
 				    socklen_t len)

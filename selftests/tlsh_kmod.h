@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -109,6 +110,43 @@ static inline int kmsg_count_bad(struct __test_metadata *_metadata, int fd)
 		}
 	}
 	return count;
+}
+
+/*
+ * What every module fixture's setup does first: as root, with no copy
+ * left loaded by a test that died, load tlsh.ko. Returns /dev/kmsg at its
+ * end, for kmsg_count_bad() in teardown.
+ */
+static inline int kmod_fixture_load(struct __test_metadata *_metadata)
+{
+	int kmsg, err;
+
+	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
+	if (kmod_loaded())
+		ASSERT_EQ(0, kmod_unload_settled());
+	kmsg = kmsg_open_at_end();
+	ASSERT_LE(0, kmsg);
+	err = kmod_load();
+	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
+				 strerror(-err));
+	return kmsg;
+}
+
+/* Write value to the module parameter /sys/module/tlsh/parameters/name. */
+static inline int kmod_param_write(const char *name, const char *value)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/tlsh/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fputs(value, f) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
 }
 
 #endif /* TLSH_SELFTEST_KMOD_H */

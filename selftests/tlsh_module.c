@@ -22,38 +22,10 @@
 
 #include "kselftest_harness.h"
 #include "os/nl.h"
+#include "tlsh_kmod.h"
+#include "tests/run_tlshelper.h"
 
-#define TLSHELPER	"build/tlshelper"
 #define NOBODY		65534
-
-static const char *module_path(void)
-{
-	const char *p = getenv("TLSH_KO");
-
-	return p && *p ? p : "kmod/tlsh.ko";
-}
-
-static bool module_loaded(void)
-{
-	return access("/sys/module/tlsh", F_OK) == 0;
-}
-
-static int load_module(void)
-{
-	int fd = open(module_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "tlsh", O_NONBLOCK) ? -errno : 0;
-}
 
 static int read_sysfs_version(char *buf, size_t len)
 {
@@ -71,106 +43,18 @@ static int read_sysfs_version(char *buf, size_t len)
 	return 0;
 }
 
-/* /dev/kmsg positioned at its end: later reads see only new records. */
-static int kmsg_open_at_end(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Number of kernel log records since kmsg_open_at_end() that look bad. */
-static int kmsg_count_bad(struct __test_metadata *_metadata, int fd)
-{
-	static const char *const bad[] = {
-		"BUG:", "WARNING:", "Oops", "general protection fault",
-		"refcount_t:", "kernel NULL pointer", "UBSAN", "KASAN",
-		"list_add corruption", "list_del corruption",
-	};
-	char rec[8192];
-	int count = 0;
-	ssize_t n;
-	size_t i;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: skip them */
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		rec[strcspn(rec, "\n")] = '\0';
-		for (i = 0; i < ARRAY_SIZE(bad); i++) {
-			if (strstr(rec, bad[i])) {
-				TH_LOG("kernel: %s", rec);
-				count++;
-				break;
-			}
-		}
-	}
-	return count;
-}
-
 static void drop_to_nobody(void)
 {
 	if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 		_exit(100);
 }
 
-struct run {
-	int status;	/* exit status, or 128 + signal */
-	char out[4096];
-	char err[4096];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t used = 0;
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	while (used + 1 < len &&
-	       (n = read(fd, buf + used, len - 1 - used)) > 0)
-		used += n;
-	buf[used] = '\0';
-	close(fd);
-}
-
 /* `build/tlshelper status`, as root or as nobody. */
 static int run_status(struct run *r, bool as_nobody)
 {
-	char outpath[] = "/tmp/tlsh-st-out.XXXXXX";
-	char errpath[] = "/tmp/tlsh-st-err.XXXXXX";
-	int outfd = mkstemp(outpath);
-	int errfd = mkstemp(errpath);
-	int wstatus;
-	pid_t pid;
+	static const char *const args[] = { "status", NULL };
 
-	if (outfd < 0 || errfd < 0)
-		return -1;
-	unlink(outpath);
-	unlink(errpath);
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (as_nobody)
-			drop_to_nobody();
-		dup2(outfd, STDOUT_FILENO);
-		dup2(errfd, STDERR_FILENO);
-		execl(TLSHELPER, TLSHELPER, "status", (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &wstatus, 0) != pid)
-		return -1;
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-		    128 + WTERMSIG(wstatus);
-	slurp(outfd, r->out, sizeof(r->out));
-	slurp(errfd, r->err, sizeof(r->err));
-	return 0;
+	return run_tlshelper_as(r, args, as_nobody ? drop_to_nobody : NULL);
 }
 
 /* Exit status of a forked child running fn(); 0 means it passed. */
@@ -219,28 +103,17 @@ FIXTURE(tlsh) {
 
 FIXTURE_SETUP(tlsh)
 {
-	int err;
-
-	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
 	/* A test that died before its teardown must not break this one. */
-	if (module_loaded())
-		ASSERT_EQ(0, unload_module());
-
-	self->kmsg = kmsg_open_at_end();
-	ASSERT_LE(0, self->kmsg);
-
-	err = load_module();
-	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", module_path(),
-				 strerror(-err));
-	ASSERT_TRUE(module_loaded());
+	self->kmsg = kmod_fixture_load(_metadata);
+	ASSERT_TRUE(kmod_loaded());
 }
 
 FIXTURE_TEARDOWN(tlsh)
 {
 	/* EXPECT only: an ASSERT here would re-enter teardown. */
-	if (module_loaded())
-		EXPECT_EQ(0, unload_module());
-	EXPECT_FALSE(module_loaded());
+	if (kmod_loaded())
+		EXPECT_EQ(0, kmod_unload());
+	EXPECT_FALSE(kmod_loaded());
 	EXPECT_EQ(0, kmsg_count_bad(_metadata, self->kmsg));
 	close(self->kmsg);
 }
@@ -428,7 +301,7 @@ TEST_F(tlsh, unload_with_client_socket_open)
 	ASSERT_EQ(0, tlsh_nl_get(&nl, &st)) TH_LOG("%s", nl.errmsg);
 
 	/* A client socket does not pin the module ... */
-	ASSERT_EQ(0, unload_module());
+	ASSERT_EQ(0, kmod_unload());
 	/* ... and then learns the module is gone. */
 	EXPECT_EQ(-ENOENT, tlsh_nl_get(&nl, &st));
 	EXPECT_NE(NULL, strstr(nl.errmsg, "not loaded"));
@@ -443,21 +316,21 @@ TEST(load_unload_repeated)
 	int i, kmsg;
 
 	ASSERT_EQ(0U, getuid());
-	if (module_loaded())
-		ASSERT_EQ(0, unload_module());
+	if (kmod_loaded())
+		ASSERT_EQ(0, kmod_unload());
 	kmsg = kmsg_open_at_end();
 	ASSERT_LE(0, kmsg);
 
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, load_module()) TH_LOG("round %d", i);
-		EXPECT_EQ(-EEXIST, load_module());
+		ASSERT_EQ(0, kmod_load()) TH_LOG("round %d", i);
+		EXPECT_EQ(-EEXIST, kmod_load());
 		ASSERT_EQ(0, tlsh_nl_get_status(&st, msg, sizeof(msg)))
 			TH_LOG("round %d: %s", i, msg);
 		EXPECT_TRUE(counters_all_zero(&st));
-		ASSERT_EQ(0, unload_module()) TH_LOG("round %d", i);
-		EXPECT_FALSE(module_loaded());
+		ASSERT_EQ(0, kmod_unload()) TH_LOG("round %d", i);
+		EXPECT_FALSE(kmod_loaded());
 		EXPECT_EQ(-ENOENT, tlsh_nl_get_status(&st, msg, sizeof(msg)));
-		EXPECT_EQ(-ENOENT, unload_module());
+		EXPECT_EQ(-ENOENT, kmod_unload());
 	}
 
 	ASSERT_EQ(0, run_status(&r, false));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the record selftests (tlsh_records.c, tlsh_sock_faults.c) share:
- * the stand-in daemon, the raw client that seals and opens its own
+ * the raw client that seals and opens its own
  * records, and the "records" fixture: one connection handed off to the
  * application, for each TLS version. Include after kselftest_harness.h.
  */
@@ -22,6 +22,7 @@
 #include "os/ktls.h"
 #include "os/nl.h"
 #include "recordcrypto.h"
+#include "tlsh_daemon.h"
 #include "tlsh_handoff.h"
 #include "tlsh_kmod.h"
 
@@ -42,81 +43,6 @@
 #define HS_NEW_SESSION_TICKET	4
 #define HS_KEY_UPDATE		24
 #define T_HEARTBEAT		24
-
-static const char *const param_path =
-	"/sys/module/tlsh/parameters/close_notify";
-
-/* ---- the stand-in daemon: keys, DONE 0, close ---- */
-
-struct daemon {
-	pthread_t thread;
-	uint16_t version;
-	struct tlsh_nl ready;
-	struct tlsh_nl cmd;
-	atomic_bool stop;
-	atomic_int errors;
-};
-
-static inline void *daemon_main(void *arg)
-{
-	struct daemon *d = arg;
-	uint32_t id;
-	int fd, err;
-
-	while (!atomic_load(&d->stop)) {
-		struct pollfd p = { .fd = tlsh_nl_fd(&d->ready),
-				    .events = POLLIN };
-
-		poll(&p, 1, 20);
-		while (tlsh_nl_read_ready(&d->ready, &id) == 0)
-			;
-		for (;;) {
-			err = tlsh_nl_accept(&d->cmd, 0, &fd, NULL);
-			if (err == -EAGAIN)
-				break;
-			if (err) {
-				atomic_fetch_add(&d->errors, 1);
-				break;
-			}
-			if (install_keys(fd, d->version, true) ||
-			    tlsh_nl_done(&d->cmd, fd, 0))
-				atomic_fetch_add(&d->errors, 1);
-			close(fd);
-		}
-	}
-	return NULL;
-}
-
-static inline int daemon_start(struct daemon *d, uint16_t version)
-{
-	memset(d, 0, sizeof(*d));
-	d->version = version;
-	if (tlsh_nl_open(&d->ready))
-		return -1;
-	if (tlsh_nl_open(&d->cmd)) {
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	if (daemon_join(&d->ready, &d->cmd)) {
-		tlsh_nl_close(&d->cmd);
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	if (pthread_create(&d->thread, NULL, daemon_main, d)) {
-		tlsh_nl_close(&d->cmd);
-		tlsh_nl_close(&d->ready);
-		return -1;
-	}
-	return 0;
-}
-
-static inline void daemon_stop(struct daemon *d)
-{
-	atomic_store(&d->stop, true);
-	pthread_join(d->thread, NULL);
-	tlsh_nl_close(&d->cmd);
-	tlsh_nl_close(&d->ready);
-}
 
 /* ---- the raw client: seals and opens its own records ---- */
 
@@ -251,19 +177,6 @@ static inline uint64_t counter(int which)
 	return st.counters[which];
 }
 
-static inline int write_param(const char *value)
-{
-	FILE *f = fopen(param_path, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	ret = fputs(value, f) < 0 ? -EIO : 0;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
 /* ---- fixture: one connection handed to the application ---- */
 
 FIXTURE(records) {
@@ -312,19 +225,10 @@ static inline int handed_off(struct __test_metadata *_metadata, int lfd,
 
 FIXTURE_SETUP(records)
 {
-	int err;
-
 	self->s = -1;
 	self->peer.fd = -1;
 	self->daemon_running = false;
-	ASSERT_EQ(0U, getuid()) TH_LOG("must run as root");
-	if (kmod_loaded())
-		ASSERT_EQ(0, kmod_unload_settled());
-	self->kmsg = kmsg_open_at_end();
-	ASSERT_LE(0, self->kmsg);
-	err = kmod_load();
-	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", kmod_path(),
-				 strerror(-err));
+	self->kmsg = kmod_fixture_load(_metadata);
 	ASSERT_EQ(0, tlsh_nl_open(&self->nl)) TH_LOG("%s", self->nl.errmsg);
 	ASSERT_EQ(0, tlsh_nl_open(&self->events));
 	ASSERT_EQ(0, tlsh_nl_join_events(&self->events))
@@ -333,7 +237,7 @@ FIXTURE_SETUP(records)
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, tlsh_nl_attach(&self->nl, self->lfd, 0, 0, &self->id))
 		TH_LOG("%s", self->nl.errmsg);
-	ASSERT_EQ(0, daemon_start(&self->d, variant->version));
+	ASSERT_EQ(0, daemon_start_version(&self->d, D_OK, variant->version));
 	self->daemon_running = true;
 	self->s = handed_off(_metadata, self->lfd, &self->addr,
 			     variant->version, &self->peer);

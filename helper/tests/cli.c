@@ -13,67 +13,7 @@
 #include "kselftest_harness.h"
 #include "daemon/daemon.h"
 #include "os/nl.h"
-
-#define TLSHELPER "build/tlshelper"
-
-struct run {
-	int status;	/* exit status, or 128 + signal */
-	char out[8192];
-	char err[8192];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	size_t used = 0;
-	ssize_t n;
-
-	while (used + 1 < len &&
-	       (n = read(fd, buf + used, len - 1 - used)) > 0)
-		used += n;
-	buf[used] = '\0';
-	close(fd);
-}
-
-/* Run TLSHELPER with argv (NULL-terminated, without argv[0]). */
-static int run_tlshelper(struct run *r, const char *const *args)
-{
-	const char *argv[16] = { TLSHELPER };
-	char outpath[] = "/tmp/tlsh-cli-out.XXXXXX";
-	char errpath[] = "/tmp/tlsh-cli-err.XXXXXX";
-	int outfd, errfd, wstatus, i;
-	pid_t pid;
-
-	for (i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-
-	/* Files, not pipes: no deadlock however much the child writes. */
-	outfd = mkstemp(outpath);
-	errfd = mkstemp(errpath);
-	if (outfd < 0 || errfd < 0)
-		return -1;
-	unlink(outpath);
-	unlink(errpath);
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(outfd, STDOUT_FILENO);
-		dup2(errfd, STDERR_FILENO);
-		execv(TLSHELPER, (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &wstatus, 0) != pid)
-		return -1;
-	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) :
-		    128 + WTERMSIG(wstatus);
-
-	lseek(outfd, 0, SEEK_SET);
-	lseek(errfd, 0, SEEK_SET);
-	slurp(outfd, r->out, sizeof(r->out));
-	slurp(errfd, r->err, sizeof(r->err));
-	return 0;
-}
+#include "run_tlshelper.h"
 
 #define RUN(r, ...) do {						\
 	const char *const _args[] = { __VA_ARGS__, NULL };		\

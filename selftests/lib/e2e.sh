@@ -1,23 +1,31 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the end-to-end VM scripts (selftests/daemon_e2e.sh,
-# selftests/records_e2e.sh, scripts/bench/vm-bulk.sh) after they set T
-# (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR: TAP
-# helpers, waiting for listeners and the daemon, cleanup of what they
-# started, and a test CA with a localhost certificate. Not a test itself
-# (selftest-list.sh lists only selftests/*.sh). Safe under set -e.
+# selftests/records_e2e.sh, scripts/bench/vm-bulk.sh, ...) after they set T
+# (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR, or
+# followed by e2e_tmp, which sets them: TAP
+# helpers (tap.sh), waiting for listeners and the daemon, cleanup of what
+# they started, and a test CA with a localhost certificate (pki.sh). Not a
+# test itself (selftest-list.sh lists only selftests/*.sh). Safe under
+# set -e.
 
-n=0
-failures=0
+TLSH_LIB=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
+. "$TLSH_LIB/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() {	# DESCRIPTION COMMAND...: ok if COMMAND succeeds
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+PY=${PY:-/usr/bin/python3}
+[ -x "$PY" ] || PY=python3
+
+# For the scripts that do not make their own: T, a temp dir named after
+# the script, with in it a private copy of tlshelper, TH (a concurrent
+# rebuild of build/ must not pull it away); the daemon's directory is
+# /run/tlsh.
+e2e_tmp() {
+	T=$(mktemp -d "/tmp/tlsh-$(basename "$0" .sh).XXXXXX")
+	export TLSH_DAEMON_DIR=/run/tlsh
+	cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
+	TH=$T/tlshelper
+	pki_paths
 }
-note() { echo "# $*"; }
+
 # shellcheck disable=SC2053 # a glob on purpose
 match() { [[ $1 == $2 ]]; }	# STRING GLOB (extglob)
 shopt -s extglob
@@ -74,24 +82,16 @@ start_daemon() {	# [ARGS...]: start "$TH daemon" (log $T/daemon.log), wait for i
 	return 1
 }
 
-# $CA signs $CERT (localhost, 127.0.0.1) for $KEY; all ECDSA P-256.
-gen_certs() {
-	local d=$T/pki
-	mkdir -p "$d"
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=tlsh-test-ca \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/key.pem" -out "$d/csr.pem" -subj /CN=localhost 2>/dev/null &&
-	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
-		'basicConstraints=CA:FALSE' 'keyUsage=digitalSignature' \
-		'extendedKeyUsage=serverAuth' >"$d/ext" &&
-	openssl x509 -req -in "$d/csr.pem" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-		-CAcreateserial -out "$d/cert.pem" -days 2 -extfile "$d/ext" 2>/dev/null
+# $CA signs $CERT (localhost, 127.0.0.1) for $KEY (ECDSA P-256), and the
+# certificates of selftests/lib/pki.sh's SPECs, all in $T/pki.
+gen_certs() {	# [SPEC...]
+	"$TLSH_LIB/pki.sh" "$T/pki" localhost "$@" 2>/dev/null
 }
-# shellcheck disable=SC2034 # used by the scripts that source this
-CA=$T/pki/ca.pem CERT=$T/pki/cert.pem KEY=$T/pki/key.pem
+pki_paths() {
+	# shellcheck disable=SC2034 # used by the scripts that source this
+	CA=$T/pki/ca.pem CERT=$T/pki/localhost.pem KEY=$T/pki/localhost.key
+}
+[ -z "${T:-}" ] || pki_paths
 
 daemon_rss_kib() {	# VmRSS of the daemon ($dpid), in KiB
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$dpid/status" 2>/dev/null
