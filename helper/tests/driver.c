@@ -95,7 +95,7 @@ static void client(struct pair *p, int fd, bool trickle)
 static void exact(struct __test_metadata *_metadata, bool trickle)
 {
 	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT];
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	const uint8_t *data;
 	struct pair p;
 	size_t len, body;
@@ -113,9 +113,9 @@ static void exact(struct __test_metadata *_metadata, bool trickle)
 	}
 	close(a);
 	ASSERT_EQ(TLSH_OK, tlsh_conn_new(&p.s, &p.scfg, true));
-	ASSERT_EQ(TLSH_DRIVE_OK, tlsh_drive_handshake(p.s, b,
+	ASSERT_EQ(TLSH_IO_OK, tlsh_drive_handshake(p.s, b,
 			tlsh_now_ms() + 10000, 0, &r)) {
-		TH_LOG("%s / %s", tlsh_drive_status_str(r.status),
+		TH_LOG("%s / %s", tlsh_io_status_str(r.status),
 		       tlsh_err_str(tlsh_conn_error(p.s)));
 	}
 	ASSERT_TRUE(tlsh_conn_done(p.s));
@@ -144,17 +144,17 @@ TEST(stops_exactly_after_finished_when_bytes_trickle)
 }
 
 /* A server engine on b, the raw peer on a; returns the driver's status. */
-static enum tlsh_drive_status serve_raw(struct pair *p, int b, int64_t ms,
-					size_t cap, struct tlsh_drive_result *r)
+static enum tlsh_io_status serve_raw(struct pair *p, int b, int64_t ms,
+					size_t cap, struct tlsh_io *r)
 {
 	if (tlsh_conn_new(&p->s, &p->scfg, true))
-		return TLSH_DRIVE_IO;
+		return TLSH_IO_ERROR;
 	return tlsh_drive_handshake(p->s, b, tlsh_now_ms() + ms, cap, r);
 }
 
 TEST(silent_peer_times_out)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int64_t t0;
 	int a, b;
@@ -162,7 +162,7 @@ TEST(silent_peer_times_out)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	tcp_pair(&a, &b);
 	t0 = tlsh_now_ms();
-	EXPECT_EQ(TLSH_DRIVE_TIMEOUT, serve_raw(&p, b, 200, 0, &r));
+	EXPECT_EQ(TLSH_IO_TIMEOUT, serve_raw(&p, b, 200, 0, &r));
 	EXPECT_GE(tlsh_now_ms() - t0, 190);
 	EXPECT_LT(tlsh_now_ms() - t0, 5000);
 	/* No alert for a timeout (RFC 8446 calls for none): just the FIN. */
@@ -174,7 +174,7 @@ TEST(silent_peer_times_out)
 
 TEST(peer_closes)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int a, b;
 
@@ -182,7 +182,7 @@ TEST(peer_closes)
 	tcp_pair(&a, &b);
 	ASSERT_EQ(3, write(a, "\x16\x03\x01", 3));
 	close(a);
-	EXPECT_EQ(TLSH_DRIVE_EOF, serve_raw(&p, b, 5000, 0, &r));
+	EXPECT_EQ(TLSH_IO_EOF, serve_raw(&p, b, 5000, 0, &r));
 	EXPECT_EQ(3, r.bytes_in);
 	close(b);
 	pair_free(&p);
@@ -192,7 +192,7 @@ TEST(byte_cap)
 {
 	static const uint8_t hdr[] = { 0x16, 0x03, 0x01, 0x10, 0x00 };
 	uint8_t junk[4096] = { 0 }, reply[16];
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int a, b;
 
@@ -200,7 +200,7 @@ TEST(byte_cap)
 	tcp_pair(&a, &b);
 	ASSERT_EQ(5, write(a, hdr, 5));
 	ASSERT_EQ(sizeof(junk), write(a, junk, sizeof(junk)));
-	EXPECT_EQ(TLSH_DRIVE_TOO_BIG, serve_raw(&p, b, 5000, 1000, &r));
+	EXPECT_EQ(TLSH_IO_TOO_BIG, serve_raw(&p, b, 5000, 1000, &r));
 	EXPECT_LE(r.bytes_in, 1000);
 	/* The peer is told: a plaintext handshake_failure. */
 	EXPECT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, tlsh_conn_error(p.s));
@@ -214,7 +214,7 @@ TEST(byte_cap)
 
 TEST(garbage_gets_an_alert)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	uint8_t reply[16];
 	struct pair p;
 	int a, b;
@@ -222,7 +222,7 @@ TEST(garbage_gets_an_alert)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	tcp_pair(&a, &b);
 	ASSERT_EQ(18, write(a, "GET / HTTP/1.0\r\n\r\n", 18));
-	EXPECT_EQ(TLSH_DRIVE_ENGINE, serve_raw(&p, b, 5000, 0, &r));
+	EXPECT_EQ(TLSH_IO_ENGINE, serve_raw(&p, b, 5000, 0, &r));
 	EXPECT_NE(TLSH_OK, tlsh_conn_error(p.s));
 	close(b);
 	/* A plaintext fatal alert: 21, 3.3, length 2, level 2. */
