@@ -17,6 +17,7 @@
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
 #include "io/driver.h"
+#include "io/step.h"
 #include "tls_pair.h"
 
 static const char early[] = "application data in the Finished's segment";
@@ -230,6 +231,38 @@ TEST(garbage_gets_an_alert)
 	EXPECT_EQ(0, memcmp(reply, "\x15\x03\x03\x00\x02\x02", 6));
 	EXPECT_EQ(tlsh_err_alert(tlsh_conn_error(p.s)), reply[6]);
 	close(a);
+	pair_free(&p);
+}
+
+/*
+ * The non-blocking step itself: with nothing to read it returns at once,
+ * part of a record is taken and the step waits for the rest, and the
+ * peer's close ends it.
+ */
+TEST(step_never_blocks)
+{
+	struct tlsh_io io = { 0 };
+	struct pair p;
+	int64_t t0;
+	int a, b;
+
+	ASSERT_EQ(0, pair_init(&p, "ec"));
+	tcp_pair(&a, &b);
+	ASSERT_EQ(TLSH_OK, tlsh_conn_new(&p.s, &p.scfg, true));
+	io.fd = b;
+	t0 = tlsh_now_ms();
+	EXPECT_EQ(TLSH_IO_WANT_READ, tlsh_io_step(p.s, &io));
+	EXPECT_LT(tlsh_now_ms() - t0, 1000);
+	EXPECT_EQ(0, io.bytes_in);
+	ASSERT_EQ(3, write(a, "\x16\x03\x01", 3));
+	usleep(100 * 1000);
+	EXPECT_EQ(TLSH_IO_WANT_READ, tlsh_io_step(p.s, &io));
+	EXPECT_EQ(3, io.bytes_in);
+	close(a);
+	usleep(100 * 1000);
+	EXPECT_EQ(TLSH_IO_FAILED, tlsh_io_step(p.s, &io));
+	EXPECT_EQ(TLSH_IO_EOF, io.status);
+	close(b);
 	pair_free(&p);
 }
 
