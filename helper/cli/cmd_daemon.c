@@ -25,6 +25,9 @@ static void daemon_usage(FILE *out)
 		"  --config FILE   attach at startup, one listener per line:\n"
 		"                    listen port=P cert=F key=F [cert=F key=F]...\n"
 		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
+		"                      [tls-min=1.2|1.3] [tls-max=1.2|1.3]\n"
+		"                      [allow-rsa-kx] [allow-no-ems] [tickets=N]\n"
+		"                      [max-handshake-bytes=N]\n"
 		"                      [timeout=MS] [max-in-flight=N]\n"
 		"                      [close-notify=on|off]\n"
 		"                  (pid=PID fd=N instead of port=P names one socket)\n"
@@ -146,6 +149,29 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 	return NULL;
 }
 
+/* " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy, as set. */
+static void print_policy(const char *line, FILE *out)
+{
+	char copy[TLSH_LINE_MAX], err[128];
+	struct tlsh_spec s;
+	const char *verb, *v;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	if (tlsh_spec_parse(copy, &verb, &s, err, sizeof(err)) == 0) {
+		if ((v = tlsh_version_name(s.profile.tls_min)))
+			fprintf(out, " tls-min %s", v);
+		if ((v = tlsh_version_name(s.profile.tls_max)))
+			fprintf(out, " tls-max %s", v);
+		if (s.profile.allow_rsa_kx)
+			fprintf(out, " allow-rsa-kx");
+		if (s.profile.allow_no_ems)
+			fprintf(out, " allow-no-ems");
+		if (s.profile.verify_client)
+			fprintf(out, " verify-client");
+	}
+	tlsh_spec_free(&s);
+}
+
 /* " event-KIND N" for each post-handshake event the daemon counted. */
 static void print_events(const char *line, FILE *out)
 {
@@ -202,6 +228,7 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		if (dl) {
 			fprintf(out, " port %s", kv(dl, "port", v, sizeof(v)));
 			fprintf(out, " cert %s", kv(dl, "cert", v, sizeof(v)));
+			print_policy(dl, out);
 		}
 		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
 			ls->max_in_flight);
