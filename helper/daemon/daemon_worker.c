@@ -2,12 +2,13 @@
 /*
  * `tlshelper daemon`: listeners' credentials and the handshake workers.
  *
- * A worker runs many handshakes at once on its own epoll: it peeks at what
- * a socket holds and takes off it exactly the records the engine wants
- * (conn_read), so nothing past the handshake leaves the socket; then
- * kTLS, DONE 0, close. On failure the engine's alert is sent, DONE carries
- * an errno and the fd is closed: the module resets the connection unseen.
- * One log line per handshake.
+ * A worker runs many handshakes at once on its own epoll, each advanced by
+ * the I/O step (io/step.h: it takes off the socket exactly the records the
+ * engine wants, so nothing past the handshake leaves the socket); then
+ * kTLS, DONE 0, close (through the embedder's struct tlshd_ops). On
+ * failure the engine's alert is sent, DONE carries an errno and the fd is
+ * closed: the module resets the connection unseen. One log line per
+ * handshake.
  */
 #include <errno.h>
 #include <stdarg.h>

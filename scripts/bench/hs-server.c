@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "hs-server: listening on 127.0.0.1:%d, %u workers, "
 		"kTLS %s\n", port, d->n_workers,
-		have_ktls ? "installed" : "not available: keys exported only");
+		have_ktls ? "installed" : "not available: keys left in userspace");
 	tlshd_run_main(d);
 	tlshd_workers_stop(d);
 	printf("handshakes ok=%lu failed=%lu\n", atomic_load(&d->ok),
