@@ -149,27 +149,38 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 	return NULL;
 }
 
-/* " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy, as set. */
+/*
+ * " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy, from the
+ * profile words of its line (which also has counters: other words are
+ * skipped).
+ */
 static void print_policy(const char *line, FILE *out)
 {
-	char copy[TLSH_LINE_MAX], err[128];
-	struct tlsh_spec s;
-	const char *verb, *v;
+	char copy[TLSH_LINE_MAX], err[128], *save = NULL, *word;
+	struct tlsh_profile p;
+	const char *v;
 
 	snprintf(copy, sizeof(copy), "%s", line);
-	if (tlsh_spec_parse(copy, &verb, &s, err, sizeof(err)) == 0) {
-		if ((v = tlsh_version_name(s.profile.tls_min)))
-			fprintf(out, " tls-min %s", v);
-		if ((v = tlsh_version_name(s.profile.tls_max)))
-			fprintf(out, " tls-max %s", v);
-		if (s.profile.allow_rsa_kx)
-			fprintf(out, " allow-rsa-kx");
-		if (s.profile.allow_no_ems)
-			fprintf(out, " allow-no-ems");
-		if (s.profile.verify_client)
-			fprintf(out, " verify-client");
+	tlsh_profile_init(&p);
+	for (word = strtok_r(copy, " \t\r\n", &save); word;
+	     word = strtok_r(NULL, " \t\r\n", &save)) {
+		char *eq = strchr(word, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		(void)tlsh_profile_set(&p, word, eq, err, sizeof(err));
 	}
-	tlsh_spec_free(&s);
+	if ((v = tlsh_version_name(p.tls_min)))
+		fprintf(out, " tls-min %s", v);
+	if ((v = tlsh_version_name(p.tls_max)))
+		fprintf(out, " tls-max %s", v);
+	if (p.allow_rsa_kx)
+		fprintf(out, " allow-rsa-kx");
+	if (p.allow_no_ems)
+		fprintf(out, " allow-no-ems");
+	if (p.verify_client)
+		fprintf(out, " verify-client");
+	tlsh_profile_free(&p);
 }
 
 /* " event-KIND N" for each post-handshake event the daemon counted. */
