@@ -16,15 +16,12 @@ cd "$(dirname "$0")/.." || exit 1
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-policy.XXXXXX)
-chmod 755 "$T"
 export TLSH_DAEMON_DIR=/run/tlsh
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
+# A private copy of tlshelper (a concurrent rebuild must not pull it away).
+T=$(mktemp -d /tmp/tlsh-policy.XXXXXX) && TH=$T/tlshelper &&
+	cp "${TLSHELPER:-build/tlshelper}" "$TH" || exit 1
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..11"
+printf 'TAP version 13\n1..11\n'
 
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
