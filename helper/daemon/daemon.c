@@ -96,7 +96,7 @@ static int reconcile(struct tlshd *d)
 	unsigned int i;
 	int err;
 
-	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+	d->next_reconcile = tlsh_now_ms() + RECONCILE_MS;
 	err = tlsh_nl_get(&d->cmd, &st);
 	if (err == -ENOENT)
 		return err;
@@ -547,7 +547,7 @@ static void main_event(struct tlshd *d, unsigned int tag)
 /* Before every wait: the periodic reconcile; how long the loop may sleep. */
 static int main_tick(struct tlshd *d)
 {
-	int64_t wait = d->next_reconcile - tlshd_now_ms();
+	int64_t wait = d->next_reconcile - tlsh_now_ms();
 
 	if (wait > 0)
 		return (int)wait;
@@ -657,7 +657,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		(int)getpid(), d->n_workers, d->max_claimed,
 		tlsh_daemon_path("daemon.sock", sockpath, sizeof(sockpath)));
 	drain(d);	/* what waited while no daemon ran */
-	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+	d->next_reconcile = tlsh_now_ms() + RECONCILE_MS;
 	tlshd_run_main(d);
 out:
 	if (d->workers)

@@ -51,14 +51,6 @@ void tlshd_log(const char *fmt, ...)
 		return;
 }
 
-int64_t tlshd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- listeners: credentials loaded once, shared read-only by workers ---- */
 
 void tlshd_listener_put(struct tlshd_listener *l)
@@ -126,7 +118,7 @@ static void conn_free(struct tlshd_worker *w, struct tlshd_conn *c)
 static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status,
 			const char *why)
 {
-	int64_t ms = tlshd_now_ms() - c->start_ms;
+	int64_t ms = tlsh_now_ms() - c->start_ms;
 	char extra[300] = "", rerr[256] = "";
 	int err = 0;
 
@@ -286,7 +278,7 @@ static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 	else
 		w->conns = c;
 	w->conns_tail = c;
-	c->start_ms = tlshd_now_ms();
+	c->start_ms = tlsh_now_ms();
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
 	c->io.fd = c->fd;
@@ -413,7 +405,7 @@ static void worker_run_ready(struct tlshd_worker *w, int64_t *next_scan)
 			return;
 		c->runnable = false;
 		conn_step(w, c);	/* may free c */
-		now = tlshd_now_ms();
+		now = tlsh_now_ms();
 		if (now >= *next_scan) {
 			worker_scan_timeouts(w, now);
 			*next_scan = now + SCAN_MS;
@@ -430,7 +422,7 @@ static void worker_run_ready(struct tlshd_worker *w, int64_t *next_scan)
 static void worker_loop(struct tlshd_worker *w)
 {
 	struct tlshd *d = w->d;
-	int64_t next_scan = tlshd_now_ms() + SCAN_MS;
+	int64_t next_scan = tlsh_now_ms() + SCAN_MS;
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = w->conns ? SCAN_MS : -1;
@@ -444,7 +436,7 @@ static void worker_loop(struct tlshd_worker *w)
 		}
 		worker_poll(w, timeout);
 		worker_run_ready(w, &next_scan);
-		now = tlshd_now_ms();
+		now = tlsh_now_ms();
 		if (now >= next_scan) {
 			worker_scan_timeouts(w, now);
 			next_scan = now + SCAN_MS;
@@ -611,7 +603,7 @@ fail:
 static void *warm_main(void *arg)
 {
 	struct tlsh_ktls_params p;
-	int64_t t0 = tlshd_now_ms();
+	int64_t t0 = tlsh_now_ms();
 	int a, b, err = -1;
 
 	(void)arg;
@@ -626,9 +618,9 @@ static void *warm_main(void *arg)
 	}
 	if (err)
 		tlshd_log("kTLS warm-up failed: %s", strerror(err < 0 ? -err : EIO));
-	else if (tlshd_now_ms() - t0 > 100)
+	else if (tlsh_now_ms() - t0 > 100)
 		tlshd_log("kTLS warm-up: the kernel's AES-GCM took %lld ms to load",
-			  (long long)(tlshd_now_ms() - t0));
+			  (long long)(tlsh_now_ms() - t0));
 	return NULL;
 }
 

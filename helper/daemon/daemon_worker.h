@@ -118,8 +118,6 @@ int tlshd_watch_main(struct tlshd *d, int fd, unsigned int tag);
 
 /* One line on stderr, written at once (threads share it). */
 void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t tlshd_now_ms(void);
 
 /* The main thread's listener with that id, or NULL. */
 struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id);

@@ -3,17 +3,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #include "io/driver.h"
-
-int64_t tlsh_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Wait for events on fd until the deadline: 1 ready, 0 timed out, -errno. */
 static int wait_fd(int fd, short events, int64_t deadline_ms)

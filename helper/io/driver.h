@@ -7,12 +7,8 @@
 #define TLSH_DRIVER_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "io/step.h"
-
-/* Milliseconds on CLOCK_MONOTONIC, the clock every deadline is on. */
-int64_t tlsh_now_ms(void);
 
 /*
  * Write everything the engine has queued; waits no later than deadline_ms.

@@ -2,6 +2,7 @@
 /* The non-blocking handshake step: peeked records, exact consumption. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "io/step.h"
@@ -163,4 +164,12 @@ const char *tlsh_io_status_str(enum tlsh_io_status s)
 		return "handshake too large";
 	}
 	return "?";
+}
+
+int64_t tlsh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

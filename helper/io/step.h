@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tls/engine.h"
 
@@ -74,5 +75,8 @@ int tlsh_io_send(struct tlsh_conn *c, struct tlsh_io *io);
 size_t tlsh_io_cap(size_t max_handshake);
 
 const char *tlsh_io_status_str(enum tlsh_io_status s);
+
+/* Milliseconds on CLOCK_MONOTONIC, the clock every deadline is on. */
+int64_t tlsh_now_ms(void);
 
 #endif
