@@ -27,6 +27,8 @@ static void attach_usage(FILE *out)
 		"Usage: tlshelper attach (--port P | --pid PID --fd N)\n"
 		"         --cert FILE --key FILE [--cert FILE --key FILE]...\n"
 		"         [--ca FILE [--verify-client]] [--alpn PROTO[,PROTO...]]\n"
+		"         [--tls-min V] [--tls-max V] [--allow-rsa-kx] [--allow-no-ems]\n"
+		"         [--tickets N] [--max-handshake-bytes N]\n"
 		"         [--timeout MS] [--max-in-flight N]\n"
 		"         [--close-notify | --no-close-notify]\n"
 		"  Give a running server's listening socket TLS: from now on every\n"
@@ -40,6 +42,13 @@ static void attach_usage(FILE *out)
 		"  --ca FILE       CA for client certificates; --verify-client\n"
 		"                  requires one\n"
 		"  --alpn LIST     protocols to select from, in preference order\n"
+		"  --tls-min V, --tls-max V  protocol versions, 1.2 or 1.3\n"
+		"                  (default 1.2, 1.3)\n"
+		"  --allow-rsa-kx  also accept TLS 1.2 RSA key transport: NO\n"
+		"                  FORWARD SECRECY; off by default\n"
+		"  --allow-no-ems  accept a TLS 1.2 client without extended master\n"
+		"                  secret (RFC 7627), otherwise refused\n"
+		"  --tickets N, --max-handshake-bytes N  as for `tlshelper serve`\n"
 		"  --timeout MS    handshake deadline (default 10000)\n"
 		"  --max-in-flight N  bound on held connections (default 1024)\n"
 		"  --no-close-notify  the server's close() ends a connection with\n"
@@ -120,11 +129,7 @@ int tlsh_cmd_attach(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "pid", required_argument, NULL, 'P' },
 		{ "fd", required_argument, NULL, 'f' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "ca", required_argument, NULL, 'a' },
-		{ "verify-client", no_argument, NULL, 'v' },
-		{ "alpn", required_argument, NULL, 'A' },
+		TLSH_PROFILE_LONGOPTS,
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-in-flight", required_argument, NULL, 'm' },
 		{ "close-notify", no_argument, NULL, 'n' },
@@ -135,13 +140,13 @@ int tlsh_cmd_attach(int argc, char **argv)
 	struct tlsh_sock_owner own[8];
 	struct tlsh_spec spec;
 	char line[TLSH_LINE_MAX], reply[512], err[256];
-	int ret = EXIT_USAGE, c, n, i, port, failed = 0;
+	int ret = EXIT_USAGE, c, n, i, port, idx, failed = 0;
 	long v;
 
 	tlsh_spec_init(&spec);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_num(optarg, 1, 65535, &v))
@@ -158,38 +163,30 @@ int tlsh_cmd_attach(int argc, char **argv)
 				goto bad_value;
 			spec.fd = (int)v;
 			break;
-		case 'c':
-		case 'k':
-			if ((c == 'c' ? spec.n_certs : spec.n_keys) ==
-			    TLSH_SPEC_MAX_CREDS) {
-				fprintf(stderr, "tlshelper: attach: at most %d certificates\n",
-					TLSH_SPEC_MAX_CREDS);
-				goto out;
-			}
-			if (abs_path(c == 'c' ? "certificate" : "key", optarg,
-				     c == 'c' ? &spec.certs[spec.n_certs++] :
-						&spec.keys[spec.n_keys++])) {
-				ret = EXIT_FAILURE;
-				goto out;
-			}
-			break;
-		case 'a':
-			free(spec.ca);
-			spec.ca = NULL;
-			if (abs_path("CA file", optarg, &spec.ca)) {
-				ret = EXIT_FAILURE;
-				goto out;
-			}
-			break;
-		case 'v':
-			spec.verify_client = true;
-			break;
-		case 'A':
-			if (strpbrk(optarg, " \t\r\n") || !*optarg)
+		case TLSH_PROFILE_OPT: {
+			const char *name = opts[idx].name;
+			char *path = NULL;
+
+			/* Files by absolute path: the daemon opens them. */
+			if (!strcmp(name, "cert") || !strcmp(name, "key") ||
+			    !strcmp(name, "ca")) {
+				if (abs_path(name, optarg, &path)) {
+					ret = EXIT_FAILURE;
+					goto out;
+				}
+			} else if (optarg && strpbrk(optarg, " \t\r\n")) {
 				goto bad_value;
-			free(spec.alpn);
-			spec.alpn = strdup(optarg);
+			}
+			n = tlsh_profile_set(&spec.profile, name,
+					     path ? path : optarg, err,
+					     sizeof(err));
+			free(path);
+			if (n < 0) {
+				fprintf(stderr, "tlshelper: attach: %s\n", err);
+				goto out;
+			}
 			break;
+		}
 		case 't':
 			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
 				      LONG_MAX : (long)UINT32_MAX, &v))

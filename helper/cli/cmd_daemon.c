@@ -25,6 +25,9 @@ static void daemon_usage(FILE *out)
 		"  --config FILE   attach at startup, one listener per line:\n"
 		"                    listen port=P cert=F key=F [cert=F key=F]...\n"
 		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
+		"                      [tls-min=1.2|1.3] [tls-max=1.2|1.3]\n"
+		"                      [allow-rsa-kx] [allow-no-ems] [tickets=N]\n"
+		"                      [max-handshake-bytes=N]\n"
 		"                      [timeout=MS] [max-in-flight=N]\n"
 		"                      [close-notify=on|off]\n"
 		"                  (pid=PID fd=N instead of port=P names one socket)\n"
@@ -146,6 +149,40 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 	return NULL;
 }
 
+/*
+ * " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy, from the
+ * profile words of its line (which also has counters: other words are
+ * skipped).
+ */
+static void print_policy(const char *line, FILE *out)
+{
+	char copy[TLSH_LINE_MAX], err[128], *save = NULL, *word;
+	struct tlsh_profile p;
+	const char *v;
+
+	snprintf(copy, sizeof(copy), "%s", line);
+	tlsh_profile_init(&p);
+	for (word = strtok_r(copy, " \t\r\n", &save); word;
+	     word = strtok_r(NULL, " \t\r\n", &save)) {
+		char *eq = strchr(word, '=');
+
+		if (eq)
+			*eq++ = '\0';
+		(void)tlsh_profile_set(&p, word, eq, err, sizeof(err));
+	}
+	if ((v = tlsh_version_name(p.tls_min)))
+		fprintf(out, " tls-min %s", v);
+	if ((v = tlsh_version_name(p.tls_max)))
+		fprintf(out, " tls-max %s", v);
+	if (p.allow_rsa_kx)
+		fprintf(out, " allow-rsa-kx");
+	if (p.allow_no_ems)
+		fprintf(out, " allow-no-ems");
+	if (p.verify_client)
+		fprintf(out, " verify-client");
+	tlsh_profile_free(&p);
+}
+
 /* " event-KIND N" for each post-handshake event the daemon counted. */
 static void print_events(const char *line, FILE *out)
 {
@@ -202,6 +239,7 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		if (dl) {
 			fprintf(out, " port %s", kv(dl, "port", v, sizeof(v)));
 			fprintf(out, " cert %s", kv(dl, "cert", v, sizeof(v)));
+			print_policy(dl, out);
 		}
 		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
 			ls->max_in_flight);

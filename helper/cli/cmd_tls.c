@@ -29,6 +29,7 @@
 #include "io/driver.h"
 #include "os/random.h"
 #include "io/relay.h"
+#include "profile/profile.h"
 #include "tls/engine.h"
 #include "tls/kex.h"
 #include "tls/record.h"
@@ -39,12 +40,8 @@
 /* Everything loaded once, before the handshake. */
 struct tls_state {
 	struct tls_opts *o;
-	struct tlsh_cred cred[MAX_CREDS];
-	const struct tlsh_cred *cred_ptr[MAX_CREDS];
-	size_t n_cred;
-	gnutls_x509_trust_list_t trust;
+	struct tlsh_profile_state ps;	/* ps.cfg: the engine's */
 	FILE *keylog;
-	struct tlsh_config cfg;
 	int fd;
 	char peer[INET6_ADDRSTRLEN + 8];
 	int64_t start_ms;
@@ -85,80 +82,16 @@ static void keylog_line(void *ctx, const char *label,
 
 /* ---- setup ---- */
 
-/*
- * A certificate with some other key would only fail in the middle of every
- * handshake (decrypt_error at the peer); refuse it at load time instead.
- */
-static bool key_matches_cert(const struct tlsh_cred *cr)
-{
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_pubkey_t from_crt = NULL, from_key = NULL;
-	unsigned char a[64], b[64];
-	size_t alen = sizeof(a), blen = sizeof(b);
-	bool ok = false;
-
-	if (!cr->n || gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &cr->der[0], GNUTLS_X509_FMT_DER) < 0 ||
-	    gnutls_pubkey_init(&from_crt) < 0 ||
-	    gnutls_pubkey_import_x509(from_crt, crt, 0) < 0 ||
-	    gnutls_pubkey_init(&from_key) < 0 ||
-	    gnutls_pubkey_import_privkey(from_key, cr->key, 0, 0) < 0)
-		goto out;
-	if (gnutls_pubkey_get_key_id(from_crt, GNUTLS_KEYID_USE_SHA256, a,
-				     &alen) < 0 ||
-	    gnutls_pubkey_get_key_id(from_key, GNUTLS_KEYID_USE_SHA256, b,
-				     &blen) < 0)
-		goto out;
-	ok = alen == blen && !memcmp(a, b, alen);
-out:
-	if (from_key)
-		gnutls_pubkey_deinit(from_key);
-	if (from_crt)
-		gnutls_pubkey_deinit(from_crt);
-	if (crt)
-		gnutls_x509_crt_deinit(crt);
-	return ok;
-}
-
 static int load_state(struct tls_state *st)
 {
 	struct tls_opts *o = st->o;
-	struct tlsh_config *cfg = &st->cfg;
+	char err[600];
 	enum tlsh_err e;
-	int r;
 
-	for (size_t i = 0; i < o->n_certs; i++) {
-		e = tlsh_cred_load(&st->cred[i], o->certs[i], o->keys[i]);
-		if (e) {
-			say(o, 0, "cannot load certificate %s / key %s: %s",
-			    o->certs[i], o->keys[i], tlsh_err_str(e));
-			return TLSH_EXIT_CONFIG;
-		}
-		st->cred_ptr[i] = &st->cred[i];
-		st->n_cred = i + 1;
-		if (!key_matches_cert(&st->cred[i])) {
-			say(o, 0, "key %s does not belong to certificate %s",
-			    o->keys[i], o->certs[i]);
-			return TLSH_EXIT_CONFIG;
-		}
-	}
-	if (o->ca || !o->server) {
-		if (gnutls_x509_trust_list_init(&st->trust, 0) < 0) {
-			say(o, 0, "out of memory");
-			return EXIT_FAILURE;
-		}
-		if (o->ca)
-			r = gnutls_x509_trust_list_add_trust_file(
-				st->trust, o->ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-		else
-			r = gnutls_x509_trust_list_add_system_trust(st->trust,
-								    0, 0);
-		if (r <= 0) {
-			say(o, 0, "no CA certificates loaded from %s%s%s",
-			    o->ca ? o->ca : "the system store",
-			    r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
-			return TLSH_EXIT_CONFIG;
-		}
+	e = tlsh_profile_load(&o->prof, o->server, &st->ps, err, sizeof(err));
+	if (e) {
+		say(o, 0, "%s", e == TLSH_ERR_NOMEM ? "out of memory" : err);
+		return e == TLSH_ERR_NOMEM ? EXIT_FAILURE : TLSH_EXIT_CONFIG;
 	}
 	if (o->keylog) {
 		int fd = open(o->keylog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
@@ -170,26 +103,8 @@ static int load_state(struct tls_state *st)
 			    strerror(errno));
 			return TLSH_EXIT_CONFIG;
 		}
-	}
-
-	cfg->random = tlsh_os_random;
-	cfg->cred = st->n_cred ? st->cred_ptr[0] : NULL;
-	cfg->creds = st->cred_ptr;
-	cfg->n_creds = st->n_cred;
-	cfg->trust = st->trust;
-	cfg->verify_client = o->verify_client;
-	cfg->require_client_cert = o->verify_client;
-	cfg->alpn = o->n_alpn ? o->alpn : NULL;
-	cfg->n_alpn = o->n_alpn;
-	cfg->n_tickets = o->tickets;
-	cfg->max_handshake_bytes = o->max_handshake;
-	cfg->min_version = o->tls_min;
-	cfg->max_version = o->tls_max;
-	cfg->allow_rsa_kx = o->allow_rsa_kx;
-	cfg->allow_no_ems = o->allow_no_ems;
-	if (st->keylog) {
-		cfg->keylog = keylog_line;
-		cfg->keylog_ctx = st->keylog;
+		st->ps.cfg.keylog = keylog_line;
+		st->ps.cfg.keylog_ctx = st->keylog;
 	}
 	return 0;
 }
@@ -197,17 +112,11 @@ static int load_state(struct tls_state *st)
 /* Idempotent: also called early, before waiting on a program. */
 static void free_state(struct tls_state *st)
 {
-	for (size_t i = 0; i < st->n_cred; i++)
-		tlsh_cred_free(&st->cred[i]);
-	st->n_cred = 0;
-	if (st->trust)
-		gnutls_x509_trust_list_deinit(st->trust, 1);
-	st->trust = NULL;
+	tlsh_profile_unload(&st->ps);
 	if (st->keylog)
 		fclose(st->keylog);
 	st->keylog = NULL;
-	free(st->o->alpn_buf);
-	st->o->alpn_buf = NULL;
+	tlsh_profile_free(&st->o->prof);
 }
 
 /*
@@ -323,27 +232,13 @@ static void abandon(int fd)
  */
 static void send_alert_sw(struct tlsh_conn *c, int fd)
 {
-	struct tlsh_drive_result dr;
+	struct tlsh_io io = { .fd = fd };
 
 	(void)tlsh_conn_abort(c, TLSH_ERR_INTERNAL);
-	(void)tlsh_drive_flush(c, fd, tlsh_now_ms() + DRAIN_MS, &dr);
+	(void)tlsh_drive_flush(c, &io, tlsh_now_ms() + DRAIN_MS);
 }
 
 /* ---- reporting ---- */
-
-static const char *group_name(uint16_t g)
-{
-	switch (g) {
-	case TLSH_GROUP_X25519:
-		return "x25519";
-	case TLSH_GROUP_SECP256R1:
-		return "secp256r1";
-	case TLSH_GROUP_SECP384R1:
-		return "secp384r1";
-	default:
-		return "-";
-	}
-}
 
 static const char *alert_name(unsigned int alert)
 {
@@ -367,31 +262,31 @@ static bool is_cert_alert(unsigned int a)
 }
 
 /* The exit status and a one-line reason for a failed handshake. */
-static int failure(struct tlsh_conn *c, const struct tlsh_drive_result *dr,
+static int failure(struct tlsh_conn *c, const struct tlsh_io *dr,
 		   char *reason, size_t len)
 {
 	enum tlsh_err e = tlsh_conn_error(c);
 	const char *why = tlsh_conn_error_reason(c);
 
 	switch (dr->status) {
-	case TLSH_DRIVE_OK:
+	case TLSH_IO_OK:
 		break;
-	case TLSH_DRIVE_TIMEOUT:
+	case TLSH_IO_TIMEOUT:
 		snprintf(reason, len, "handshake timed out");
 		return TLSH_EXIT_TIMEOUT;
-	case TLSH_DRIVE_EOF:
+	case TLSH_IO_EOF:
 		snprintf(reason, len, "peer closed the connection during the "
 			 "handshake%s%s", dr->sys_errno ? ": " : "",
 			 dr->sys_errno ? strerror(dr->sys_errno) : "");
 		return TLSH_EXIT_CONNECTION;
-	case TLSH_DRIVE_IO:
+	case TLSH_IO_ERROR:
 		snprintf(reason, len, "socket error: %s", strerror(dr->sys_errno));
 		return TLSH_EXIT_CONNECTION;
-	case TLSH_DRIVE_TOO_BIG:
+	case TLSH_IO_TOO_BIG:
 		snprintf(reason, len, "handshake larger than %zu bytes",
 			 dr->bytes_in);
 		return TLSH_EXIT_HANDSHAKE;
-	case TLSH_DRIVE_ENGINE:
+	case TLSH_IO_ENGINE:
 		break;
 	}
 	if (tlsh_err_class(e) == TLSH_ECLASS_PEER) {
@@ -415,8 +310,9 @@ static void log_handshake(struct tls_state *st, struct tlsh_conn *c,
 			  const char *result, bool failed)
 {
 	const struct tlsh_suite *suite = tlsh_suite_by_id(tlsh_conn_suite(c));
-	const char *sni = st->o->server ? tlsh_conn_sni(c) : st->cfg.server_name;
+	const char *sni = st->o->server ? tlsh_conn_sni(c) : st->ps.cfg.server_name;
 	const char *alpn = tlsh_conn_alpn(c);
+	const char *group = tlsh_group_name(tlsh_conn_group(c));
 	uint16_t ver = tlsh_conn_version(c);
 	char sni_buf[96];
 
@@ -427,7 +323,7 @@ static void log_handshake(struct tls_state *st, struct tlsh_conn *c,
 	    sni ? tlsh_log_str(sni, strlen(sni), sni_buf, sizeof(sni_buf)) : "-",
 	    ver == TLSH_TLS13 ? "TLSv1.3" : ver == TLSH_TLS12 ? "TLSv1.2" : "-",
 	    suite ? suite->name : "-",
-	    group_name(tlsh_conn_group(c)), alpn ? alpn : "-",
+	    group ? group : "-", alpn ? alpn : "-",
 	    (long long)(tlsh_now_ms() - st->start_ms), result);
 }
 
@@ -559,7 +455,7 @@ static int run_on_ktls(struct tls_state *st)
 static int run(struct tls_opts *o)
 {
 	struct tls_state st = { .o = o, .fd = -1 };
-	struct tlsh_drive_result dr;
+	struct tlsh_io dr;
 	struct tlsh_ktls_params kp;
 	struct tlsh_ktls_error kerr;
 	struct tlsh_conn *c = NULL;
@@ -602,21 +498,20 @@ static int run(struct tls_opts *o)
 			goto out;
 		}
 		st.fd = rc;
-		st.cfg.server_name = o->sni ? o->sni : host;
+		st.ps.cfg.server_name = o->sni ? o->sni : host;
 		say(o, 2, "connected to %s in %lld ms", o->target,
 		    (long long)(tlsh_now_ms() - st.start_ms));
 	}
 	tlsh_peer_str(st.fd, st.peer, sizeof(st.peer));
 
-	if (tlsh_conn_new(&c, &st.cfg, o->server) || tlsh_conn_start(c)) {
+	if (tlsh_conn_new(&c, &st.ps.cfg, o->server) || tlsh_conn_start(c)) {
 		say(o, 0, "cannot set up the handshake: %s",
 		    c ? tlsh_err_str(tlsh_conn_error(c)) : "bad configuration");
 		rc = TLSH_EXIT_CONFIG;
 		goto fail_early;
 	}
 	/* A backstop behind the engine's own limit, which sends the alert. */
-	cap = (o->max_handshake ? o->max_handshake :
-	       TLSH_DEFAULT_MAX_HANDSHAKE_BYTES) + TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT;
+	cap = tlsh_io_cap(o->prof.max_handshake);
 	if (tlsh_drive_handshake(c, st.fd, deadline, cap, &dr)) {
 		char line[400], why[300];
 
@@ -706,7 +601,7 @@ int tlsh_cmd_serve(int argc, char **argv)
 	int rc = tlsh_tls_parse_opts(&o, argc, argv);
 
 	if (rc >= 0) {
-		free(o.alpn_buf);
+		tlsh_profile_free(&o.prof);
 		/* Never leave a handed-over socket half-set-up. */
 		if (o.fd >= 0 && rc != EXIT_SUCCESS)
 			close(o.fd);
@@ -721,7 +616,7 @@ int tlsh_cmd_connect(int argc, char **argv)
 	int rc = tlsh_tls_parse_opts(&o, argc, argv);
 
 	if (rc >= 0) {
-		free(o.alpn_buf);
+		tlsh_profile_free(&o.prof);
 		return rc;
 	}
 	return run(&o);

@@ -59,55 +59,25 @@ static int usage_error(const struct tls_opts *o, const char *fmt, ...)
 	return EXIT_FAILURE + 1;
 }
 
-static int parse_alpn(struct tls_opts *o, const char *arg)
-{
-	char *save = NULL, *tok;
-
-	free(o->alpn_buf);
-	o->alpn_buf = strdup(arg);
-	o->n_alpn = 0;
-	if (!o->alpn_buf)
-		return -1;
-	for (tok = strtok_r(o->alpn_buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (o->n_alpn == MAX_ALPN || strlen(tok) > 255)
-			return -1;
-		o->alpn[o->n_alpn++] = tok;
-	}
-	return o->n_alpn ? 0 : -1;
-}
-
 int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 {
-	enum { O_FD = 256, O_CERT, O_KEY, O_CA, O_VERIFY, O_ALPN, O_TIMEOUT,
-	       O_REQ, O_KEYLOG, O_EXEC, O_SNI, O_TICKETS, O_MAXHS, O_TLSMIN,
-	       O_TLSMAX, O_RSAKX, O_NOEMS };
+	enum { O_FD = 256, O_TIMEOUT, O_REQ, O_KEYLOG, O_EXEC, O_SNI };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "fd", required_argument, NULL, O_FD },
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "ca", required_argument, NULL, O_CA },
-		{ "verify-client", no_argument, NULL, O_VERIFY },
-		{ "alpn", required_argument, NULL, O_ALPN },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "require-ktls", no_argument, NULL, O_REQ },
 		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "exec", no_argument, NULL, O_EXEC },
 		{ "sni", required_argument, NULL, O_SNI },
-		{ "tickets", required_argument, NULL, O_TICKETS },
-		{ "max-handshake-bytes", required_argument, NULL, O_MAXHS },
-		{ "tls-min", required_argument, NULL, O_TLSMIN },
-		{ "tls-max", required_argument, NULL, O_TLSMAX },
-		{ "allow-rsa-kx", no_argument, NULL, O_RSAKX },
-		{ "allow-no-ems", no_argument, NULL, O_NOEMS },
+		TLSH_PROFILE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	char *end, err[256];
 	long v;
-	int c;
+	int c, idx;
 
 	o->fd = -1;
 	o->timeout_s = DEFAULT_TIMEOUT_S;
@@ -116,7 +86,7 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 	opterr = 0;
 	/* "+": everything after --exec PROGRAM belongs to the program. */
 	while (!o->exec_argv) {
-		c = getopt_long(argc, argv, "+hqv", opts, NULL);
+		c = getopt_long(argc, argv, "+hqv", opts, &idx);
 		if (c == -1) {
 			/* connect's HOST:PORT may come before or after options. */
 			if (o->server || o->target || optind >= argc)
@@ -141,27 +111,10 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 				return usage_error(o, "bad --fd '%s'", optarg);
 			o->fd = (int)v;
 			break;
-		case O_CERT:
-		case O_KEY:
-			if ((c == O_CERT ? o->n_certs : o->n_keys) == MAX_CREDS)
-				return usage_error(o, "at most %d --cert/--key",
-						   MAX_CREDS);
-			if (c == O_CERT)
-				o->certs[o->n_certs++] = optarg;
-			else
-				o->keys[o->n_keys++] = optarg;
-			break;
-		case O_CA:
-			o->ca = optarg;
-			break;
-		case O_VERIFY:
-			if (!o->server)
-				return usage_error(o, "--verify-client is for serve");
-			o->verify_client = true;
-			break;
-		case O_ALPN:
-			if (parse_alpn(o, optarg))
-				return usage_error(o, "bad --alpn '%s'", optarg);
+		case TLSH_PROFILE_OPT:
+			if (tlsh_profile_set(&o->prof, opts[idx].name, optarg,
+					     err, sizeof(err)) < 0)
+				return usage_error(o, "%s", err);
 			break;
 		case O_TIMEOUT:
 			o->timeout_s = strtod(optarg, &end);
@@ -184,37 +137,6 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 				return usage_error(o, "--sni is for connect");
 			o->sni = optarg;
 			break;
-		case O_TICKETS:
-			v = strtol(optarg, &end, 10);
-			if (!o->server || *end || v < 0 || v > 16)
-				return usage_error(o, "bad --tickets '%s'", optarg);
-			o->tickets = (unsigned int)v;
-			break;
-		case O_MAXHS:
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1024 || v > 16 << 20)
-				return usage_error(o, "bad --max-handshake-bytes '%s'",
-						   optarg);
-			o->max_handshake = (size_t)v;
-			break;
-		case O_TLSMIN:
-		case O_TLSMAX: {
-			uint16_t ver = !strcmp(optarg, "1.2") ? TLSH_TLS12 :
-				       !strcmp(optarg, "1.3") ? TLSH_TLS13 : 0;
-
-			if (!ver)
-				return usage_error(o, "bad --%s '%s' (1.2 or 1.3)",
-						   c == O_TLSMIN ? "tls-min" :
-						   "tls-max", optarg);
-			*(c == O_TLSMIN ? &o->tls_min : &o->tls_max) = ver;
-			break;
-		}
-		case O_RSAKX:
-			o->allow_rsa_kx = true;
-			break;
-		case O_NOEMS:
-			o->allow_no_ems = true;
-			break;
 		default:
 			if (optopt)
 				return usage_error(o, "unknown option or missing "
@@ -229,17 +151,8 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 		return usage_error(o, "unexpected argument '%s'", argv[optind]);
 	if (o->server && o->fd < 0)
 		return usage_error(o, "--fd is required");
-	if (o->server && !o->n_certs)
-		return usage_error(o, "--cert and --key are required");
-	if (o->n_certs != o->n_keys)
-		return usage_error(o, "each --cert needs its --key");
-	if (o->tls_min && o->tls_max && o->tls_min > o->tls_max)
-		return usage_error(o, "--tls-min is above --tls-max");
-	if (o->verify_client && o->tls_max == TLSH_TLS12)
-		return usage_error(o, "--verify-client needs TLS 1.3 "
-				   "(no TLS 1.2 client authentication)");
-	if (o->verify_client && !o->ca)
-		return usage_error(o, "--verify-client needs --ca");
+	if (tlsh_profile_check(&o->prof, o->server, err, sizeof(err)))
+		return usage_error(o, "%s", err);
 	return -1;
 }
 

@@ -39,9 +39,9 @@
 
 /* ---- the main thread: listener table, state file, control ---- */
 
-struct listener *tlshd_find_listener(struct daemon *d, uint32_t id)
+struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id)
 {
-	struct listener *l;
+	struct tlshd_listener *l;
 
 	for (l = d->listeners; l; l = l->next)
 		if (l->id == id)
@@ -49,9 +49,9 @@ struct listener *tlshd_find_listener(struct daemon *d, uint32_t id)
 	return NULL;
 }
 
-static void unlink_listener(struct daemon *d, struct listener *l)
+static void unlink_listener(struct tlshd *d, struct tlshd_listener *l)
 {
-	struct listener **pp;
+	struct tlshd_listener **pp;
 
 	for (pp = &d->listeners; *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
@@ -62,10 +62,10 @@ static void unlink_listener(struct daemon *d, struct listener *l)
 	}
 }
 
-static void save_state(struct daemon *d)
+static void save_state(struct tlshd *d)
 {
 	char path[512], tmp[520], line[TLSH_LINE_MAX];
-	struct listener *l;
+	struct tlshd_listener *l;
 	FILE *f;
 
 	tlsh_daemon_path("listeners", path, sizeof(path));
@@ -88,15 +88,15 @@ static void save_state(struct daemon *d)
  * Forget listeners the module no longer has (closed by their server).
  * -ENOENT: the module was unloaded.
  */
-static int reconcile(struct daemon *d)
+static int reconcile(struct tlshd *d)
 {
 	struct tlsh_status st;
-	struct listener *l, *next;
+	struct tlshd_listener *l, *next;
 	bool changed = false;
 	unsigned int i;
 	int err;
 
-	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+	d->next_reconcile = tlsh_now_ms() + RECONCILE_MS;
 	err = tlsh_nl_get(&d->cmd, &st);
 	if (err == -ENOENT)
 		return err;
@@ -125,10 +125,10 @@ static int reconcile(struct daemon *d)
  * max_claimed: max_active per worker. Each ACCEPT gives one connection's
  * fd; a worker that finishes one kicks us to claim the next.
  */
-static void drain(struct daemon *d)
+static void drain(struct tlshd *d)
 {
 	while (atomic_load(&d->claimed) < d->max_claimed) {
-		struct listener *l;
+		struct tlshd_listener *l;
 		uint32_t id = 0;
 		int fd, err;
 
@@ -152,11 +152,11 @@ static void drain(struct daemon *d)
 }
 
 /* Attach fd with spec; 0 and the listener, or -1 and err. */
-static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
+static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 		     uint32_t *id_out, char *err, size_t errlen)
 {
 	struct tlsh_attach_opts opts;
-	struct listener *l;
+	struct tlshd_listener *l;
 	char addr[80], module[128];
 	uint32_t id;
 	int port;
@@ -191,15 +191,15 @@ static int do_attach(struct daemon *d, int fd, struct tlsh_spec *spec,
 	d->listeners = l;
 	save_state(d);
 	tlshd_log("listener %u attached: %s, certificate %s", id, addr,
-		l->spec.certs[0]);
+		l->spec.profile.certs[0]);
 	*id_out = id;
 	return 0;
 }
 
-static void reply_status(struct daemon *d, char *out, size_t len)
+static void reply_status(struct tlshd *d, char *out, size_t len)
 {
 	char line[TLSH_LINE_MAX];
-	struct listener *l;
+	struct tlshd_listener *l;
 	unsigned long events = 0;
 	size_t used;
 	unsigned int i, load = 0;
@@ -233,12 +233,12 @@ static void reply_status(struct daemon *d, char *out, size_t len)
 	}
 }
 
-static void handle_request(struct daemon *d, int conn)
+static void handle_request(struct tlshd *d, int conn)
 {
 	char line[TLSH_LINE_MAX], err[300] = "";
 	char *reply = malloc(REPLY_MAX);
 	struct tlsh_spec spec;
-	struct listener *l, *next;
+	struct tlshd_listener *l, *next;
 	const char *verb;
 	uint32_t id;
 	int fd, e, n = 0;
@@ -317,7 +317,7 @@ send:
  * id, under the same load of the module, in the same netns (ids start
  * again after a reload, so an id alone may name another listener).
  */
-static void load_state(struct daemon *d)
+static void load_state(struct tlshd *d)
 {
 	char path[512], line[TLSH_LINE_MAX], err[300];
 	char module[128], again[128];
@@ -342,7 +342,7 @@ static void load_state(struct daemon *d)
 		instance = NULL;
 	while (fgets(line, sizeof(line), f)) {
 		struct tlsh_spec spec;
-		struct listener *l;
+		struct tlshd_listener *l;
 		const char *verb;
 		bool present = false;
 		unsigned int i;
@@ -365,7 +365,7 @@ static void load_state(struct daemon *d)
 					    sizeof(err))) {
 			tlshd_log("listener %u (port %d, certificate %s) not restored: %s",
 				  spec.id, spec.port,
-				  spec.n_certs ? spec.certs[0] : "?", err);
+				  spec.profile.n_certs ? spec.profile.certs[0] : "?", err);
 			tlsh_spec_free(&spec);
 			continue;
 		}
@@ -378,18 +378,18 @@ static void load_state(struct daemon *d)
 		l->next = d->listeners;
 		d->listeners = l;
 		tlshd_log("listener %u restored (port %d, certificate %s)",
-			l->id, l->spec.port, l->spec.certs[0]);
+			l->id, l->spec.port, l->spec.profile.certs[0]);
 	}
 	fclose(f);
 	save_state(d);
 }
 
 /* Attach every socket one "listen" line names (port=, or pid= and fd=). */
-static int config_listen(struct daemon *d, struct tlsh_spec *spec,
+static int config_listen(struct tlshd *d, struct tlsh_spec *spec,
 			 char *err, size_t errlen)
 {
 	struct tlsh_sock_owner own[4];
-	struct listener *l;
+	struct tlshd_listener *l;
 	int i, n, fd, bad = 0;
 
 	if (tlsh_spec_check(spec, err, errlen))
@@ -439,7 +439,7 @@ static int config_listen(struct daemon *d, struct tlsh_spec *spec,
 	return bad;
 }
 
-static int load_config(struct daemon *d, const char *path)
+static int load_config(struct tlshd *d, const char *path)
 {
 	char line[TLSH_LINE_MAX], err[300];
 	unsigned int lineno = 0;
@@ -499,14 +499,14 @@ static unsigned int fd_budget(unsigned int want)
 
 enum { TAG_READY, TAG_EVENTS, TAG_CTL, TAG_SIG, TAG_KICK };
 
-static void stop(struct daemon *d, int status)
+static void stop(struct tlshd *d, int status)
 {
 	d->exit_status = status;
 	atomic_store(&d->stopping, true);
 }
 
 /* One of the main thread's fds is readable (in worker 0's loop). */
-static void main_event(struct daemon *d, unsigned int tag)
+static void main_event(struct tlshd *d, unsigned int tag)
 {
 	struct signalfd_siginfo si;
 	uint32_t id;
@@ -545,9 +545,9 @@ static void main_event(struct daemon *d, unsigned int tag)
 }
 
 /* Before every wait: the periodic reconcile; how long the loop may sleep. */
-static int main_tick(struct daemon *d)
+static int main_tick(struct tlshd *d)
 {
-	int64_t wait = d->next_reconcile - tlshd_now_ms();
+	int64_t wait = d->next_reconcile - tlsh_now_ms();
 
 	if (wait > 0)
 		return (int)wait;
@@ -560,9 +560,27 @@ static int main_tick(struct daemon *d)
 	return RECONCILE_MS;
 }
 
+/* DONE: the handshake's outcome, to tlsh.ko. */
+static int report_done(struct tlshd_worker *w, int fd, uint32_t status,
+		       char *err, size_t errlen)
+{
+	int e = tlsh_nl_done(&w->nl, fd, status);
+
+	if (e)
+		snprintf(err, errlen, "%s", w->nl.errmsg);
+	return e;
+}
+
+static const struct tlshd_ops daemon_ops = {
+	.main_event = main_event,
+	.main_tick = main_tick,
+	.install = tlshd_install_ktls,
+	.report = report_done,
+};
+
 int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 {
-	struct daemon dd, *d = &dd;
+	struct tlshd dd, *d = &dd;
 	char err[300], sockpath[512];
 	sigset_t mask;
 	long ncpu;
@@ -572,8 +590,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	d->o = o;
 	d->ctl = d->sig = d->kick = -1;
 	d->exit_status = EXIT_FAILURE;
-	d->main_event = main_event;
-	d->main_tick = main_tick;
+	d->ops = &daemon_ops;
 	d->max_claimed = o->max_claimed ? o->max_claimed : DEFAULT_MAX_CLAIMED;
 	d->max_claimed = fd_budget(d->max_claimed);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -640,7 +657,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		(int)getpid(), d->n_workers, d->max_claimed,
 		tlsh_daemon_path("daemon.sock", sockpath, sizeof(sockpath)));
 	drain(d);	/* what waited while no daemon ran */
-	d->next_reconcile = tlshd_now_ms() + RECONCILE_MS;
+	d->next_reconcile = tlsh_now_ms() + RECONCILE_MS;
 	tlshd_run_main(d);
 out:
 	if (d->workers)

@@ -8,6 +8,7 @@
  * whitespace), e.g.
  *
  *   listen port=8443 cert=/etc/tls/a.pem key=/etc/tls/a.key alpn=h2,http/1.1
+ *          tls-min=1.3
  *   attach cert=/a.pem key=/a.key timeout=10000      (+ the listener fd)
  *   listener id=3 cert=/a.pem key=/a.key             (state file)
  */
@@ -19,6 +20,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "profile/profile.h"
+
 /* Where the daemon listens for attach / detach / list (root only). */
 #define TLSH_DAEMON_DIR		"/run/tlsh"
 #define TLSH_DAEMON_SOCK	TLSH_DAEMON_DIR "/daemon.sock"
@@ -27,17 +30,12 @@
 /* Overrides both paths' directory (tests). */
 #define TLSH_DAEMON_DIR_ENV	"TLSH_DAEMON_DIR"
 
-#define TLSH_SPEC_MAX_CREDS	8
 #define TLSH_LINE_MAX		4096
 
-/* One listener's TLS settings, as attach asks for them. */
+/* One listener's settings, as attach asks for them. */
 struct tlsh_spec {
-	char *certs[TLSH_SPEC_MAX_CREDS];
-	char *keys[TLSH_SPEC_MAX_CREDS];
-	size_t n_certs, n_keys;
-	char *ca;
-	bool verify_client;
-	char *alpn;		/* comma-separated, NULL: none */
+	/* The TLS side: cert=, key=, ca=, alpn=, tls-max=, ... (profile.h) */
+	struct tlsh_profile profile;
 	uint32_t timeout_ms;	/* 0: the module's default */
 	uint32_t max_in_flight;	/* 0: the module's default */
 	int close_notify;	/* 0 (off), 1 (on); -1: the module's default */

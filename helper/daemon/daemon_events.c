@@ -15,7 +15,7 @@
 #include "tls/err.h"
 #include "tls/msg.h"
 
-void tlshd_events_open(struct daemon *d)
+void tlshd_events_open(struct tlshd *d)
 {
 	int err = tlsh_nl_open(&d->evsub);
 
@@ -76,10 +76,10 @@ static void describe(const struct tlsh_nl_event *ev, char *buf, size_t len)
 	}
 }
 
-static void handle(struct daemon *d, const struct tlsh_nl_event *ev)
+static void handle(struct tlshd *d, const struct tlsh_nl_event *ev)
 {
 	unsigned int slot = ev->kind <= TLSH_EVENT_MAX ? ev->kind : 0;
-	struct listener *l = tlshd_find_listener(d, ev->listener_id);
+	struct tlshd_listener *l = tlshd_find_listener(d, ev->listener_id);
 	char what[200];
 
 	describe(ev, what, sizeof(what));
@@ -89,7 +89,7 @@ static void handle(struct daemon *d, const struct tlsh_nl_event *ev)
 		l->events[slot]++;
 }
 
-void tlshd_events_read(struct daemon *d)
+void tlshd_events_read(struct tlshd *d)
 {
 	struct tlsh_nl_event ev;
 	int err;

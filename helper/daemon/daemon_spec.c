@@ -23,29 +23,9 @@ void tlsh_spec_init(struct tlsh_spec *s)
 
 void tlsh_spec_free(struct tlsh_spec *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->n_certs; i++)
-		free(s->certs[i]);
-	for (i = 0; i < s->n_keys; i++)
-		free(s->keys[i]);
-	free(s->ca);
-	free(s->alpn);
+	tlsh_profile_free(&s->profile);
 	free(s->module);
 	tlsh_spec_init(s);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 static int parse_u32(const char *v, uint32_t max, uint32_t *out)
@@ -80,36 +60,25 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 	tlsh_spec_init(s);
 	*verb = strtok_r(line, sep, &save);
 	if (!*verb)
-		return fail(err, errlen, "empty line");
+		return tlsh_err_msg(err, errlen, "empty line");
 	while ((word = strtok_r(NULL, sep, &save))) {
 		char *v = strchr(word, '=');
+		int r;
 
-		if (!strcmp(word, "verify-client")) {
-			s->verify_client = true;
+		if (v)
+			*v++ = '\0';
+		/* The TLS settings: "tls-max=1.2", or a flag alone. */
+		r = tlsh_profile_set(&s->profile, word, v, err, errlen);
+		if (r < 0)
+			return -1;
+		if (r)
 			continue;
-		}
-		if (!v || !v[1])
+		if (!v || !*v) {
+			if (v)
+				v[-1] = '=';
 			goto bad;
-		*v++ = '\0';
-		if (!strcmp(word, "cert")) {
-			if (s->n_certs == TLSH_SPEC_MAX_CREDS)
-				return fail(err, errlen, "more than %d certificates",
-					    TLSH_SPEC_MAX_CREDS);
-			if (set_str(&s->certs[s->n_certs++], v))
-				goto nomem;
-		} else if (!strcmp(word, "key")) {
-			if (s->n_keys == TLSH_SPEC_MAX_CREDS)
-				return fail(err, errlen, "more than %d keys",
-					    TLSH_SPEC_MAX_CREDS);
-			if (set_str(&s->keys[s->n_keys++], v))
-				goto nomem;
-		} else if (!strcmp(word, "ca")) {
-			if (set_str(&s->ca, v))
-				goto nomem;
-		} else if (!strcmp(word, "alpn")) {
-			if (set_str(&s->alpn, v))
-				goto nomem;
-		} else if (!strcmp(word, "timeout")) {
+		}
+		if (!strcmp(word, "timeout")) {
 			if (parse_u32(v, UINT32_MAX, &s->timeout_ms) ||
 			    !s->timeout_ms)
 				goto badval;
@@ -150,84 +119,46 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 		}
 		continue;
 badval:
-		return fail(err, errlen, "bad value for %s: '%s'", word, v);
+		return tlsh_err_msg(err, errlen, "bad value for %s: '%s'", word, v);
 	}
 	return 0;
 bad:
-	return fail(err, errlen, "unknown or malformed setting '%s'", word);
+	return tlsh_err_msg(err, errlen, "unknown or malformed setting '%s'", word);
 nomem:
-	return fail(err, errlen, "out of memory");
+	return tlsh_err_msg(err, errlen, "out of memory");
 }
 
 int tlsh_spec_check(const struct tlsh_spec *s, char *err, size_t errlen)
 {
-	if (!s->n_certs)
-		return fail(err, errlen, "a certificate (cert=) is required");
-	if (s->n_certs != s->n_keys)
-		return fail(err, errlen, "each certificate needs its key");
-	if (s->verify_client && !s->ca)
-		return fail(err, errlen, "verify-client needs a CA file (ca=)");
-	return 0;
-}
-
-struct out {
-	char *p;
-	size_t left;
-	bool overflow;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->p, o->left, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->left) {
-		o->overflow = true;
-		return;
-	}
-	o->p += n;
-	o->left -= (size_t)n;
+	return tlsh_profile_check(&s->profile, true, err, errlen);
 }
 
 int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		     size_t len)
 {
-	struct out o = { buf, len, false };
-	size_t i;
+	struct tlsh_line o = { buf, len, false };
 
-	put(&o, "%s", verb);
+	tlsh_line_put(&o, "%s", verb);
 	if (s->id)
-		put(&o, " id=%u", s->id);
+		tlsh_line_put(&o, " id=%u", s->id);
 	if (s->module)
-		put(&o, " module=%s", s->module);
+		tlsh_line_put(&o, " module=%s", s->module);
 	if (s->netns)
-		put(&o, " netns=%u", s->netns);
+		tlsh_line_put(&o, " netns=%u", s->netns);
 	if (s->port)
-		put(&o, " port=%d", s->port);
+		tlsh_line_put(&o, " port=%d", s->port);
 	if (s->pid)
-		put(&o, " pid=%d", (int)s->pid);
+		tlsh_line_put(&o, " pid=%d", (int)s->pid);
 	if (s->fd >= 0)
-		put(&o, " fd=%d", s->fd);
-	for (i = 0; i < s->n_certs && i < s->n_keys; i++)
-		put(&o, " cert=%s key=%s", s->certs[i], s->keys[i]);
-	if (s->ca)
-		put(&o, " ca=%s", s->ca);
-	if (s->verify_client)
-		put(&o, " verify-client");
-	if (s->alpn)
-		put(&o, " alpn=%s", s->alpn);
+		tlsh_line_put(&o, " fd=%d", s->fd);
+	tlsh_profile_format(&s->profile, &o);
 	if (s->timeout_ms)
-		put(&o, " timeout=%u", s->timeout_ms);
+		tlsh_line_put(&o, " timeout=%u", s->timeout_ms);
 	if (s->max_in_flight)
-		put(&o, " max-in-flight=%u", s->max_in_flight);
+		tlsh_line_put(&o, " max-in-flight=%u", s->max_in_flight);
 	if (s->close_notify >= 0)
-		put(&o, " close-notify=%s", s->close_notify ? "on" : "off");
+		tlsh_line_put(&o, " close-notify=%s",
+			      s->close_notify ? "on" : "off");
 	return o.overflow ? -1 : (int)(len - o.left);
 }
 
@@ -265,17 +196,17 @@ int tlsh_spec_same_instance(const struct tlsh_spec *saved, const char *module,
 			    uint32_t netns, char *why, size_t whylen)
 {
 	if (!module)
-		return fail(why, whylen,
+		return tlsh_err_msg(why, whylen,
 			    "cannot tell which load of tlsh.ko this is");
 	if (!saved->module)
-		return fail(why, whylen,
+		return tlsh_err_msg(why, whylen,
 			    "saved without the module instance (an older daemon)");
 	if (strcmp(saved->module, module))
-		return fail(why, whylen,
+		return tlsh_err_msg(why, whylen,
 			    "saved under an earlier load of tlsh.ko (module %s, now %s): its id may name another listener now",
 			    saved->module, module);
 	if (!saved->netns || saved->netns != netns)
-		return fail(why, whylen,
+		return tlsh_err_msg(why, whylen,
 			    "saved in another network namespace (netns %u, now %u)",
 			    saved->netns, netns);
 	return 0;

@@ -2,12 +2,13 @@
 /*
  * `tlshelper daemon`: listeners' credentials and the handshake workers.
  *
- * A worker runs many handshakes at once on its own epoll: it peeks at what
- * a socket holds and takes off it exactly the records the engine wants
- * (conn_read), so nothing past the handshake leaves the socket; then
- * kTLS, DONE 0, close. On failure the engine's alert is sent, DONE carries
- * an errno and the fd is closed: the module resets the connection unseen.
- * One log line per handshake.
+ * A worker runs many handshakes at once on its own epoll, each advanced by
+ * the I/O step (io/step.h: it takes off the socket exactly the records the
+ * engine wants, so nothing past the handshake leaves the socket); then
+ * kTLS, DONE 0, close (through the embedder's struct tlshd_ops). On
+ * failure the engine's alert is sent, DONE carries an errno and the fd is
+ * closed: the module resets the connection unseen. One log line per
+ * handshake.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -50,38 +51,21 @@ void tlshd_log(const char *fmt, ...)
 		return;
 }
 
-int64_t tlshd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- listeners: credentials loaded once, shared read-only by workers ---- */
 
-void tlshd_listener_put(struct listener *l)
+void tlshd_listener_put(struct tlshd_listener *l)
 {
-	size_t i;
-
 	if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
 		return;
-	for (i = 0; i < l->n_cred; i++)
-		tlsh_cred_free(&l->cred[i]);
-	if (l->trust)
-		gnutls_x509_trust_list_deinit(l->trust, 1);
-	free(l->alpn_buf);
+	tlsh_profile_unload(&l->tls);
 	tlsh_spec_free(&l->spec);
 	free(l);
 }
 
-struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
-				    size_t errlen)
+struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
+					  size_t errlen)
 {
-	struct listener *l = calloc(1, sizeof(*l));
-	size_t n_alpn = 0, i;
-	enum tlsh_err e;
-	char *tok, *save;
+	struct tlshd_listener *l = calloc(1, sizeof(*l));
 
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
@@ -90,78 +74,18 @@ struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 	atomic_init(&l->refs, 1);
 	l->spec = *spec;
 	tlsh_spec_init(spec);
-	if (tlsh_spec_check(&l->spec, err, errlen))
-		goto fail;
-	for (i = 0; i < l->spec.n_certs; i++) {
-		e = tlsh_cred_load(&l->cred[i], l->spec.certs[i],
-				   l->spec.keys[i]);
-		if (e) {
-			snprintf(err, errlen,
-				 "cannot load certificate %s / key %s: %s",
-				 l->spec.certs[i], l->spec.keys[i],
-				 tlsh_err_str(e));
-			goto fail;
-		}
-		l->cred_ptr[i] = &l->cred[i];
-		l->n_cred = i + 1;
-	}
-	if (l->spec.ca && tlsh_trust_load(&l->trust, l->spec.ca)) {
-		snprintf(err, errlen, "no CA certificates loaded from %s",
-			 l->spec.ca);
-		goto fail;
-	}
-	if (l->spec.alpn) {
-		l->alpn_buf = strdup(l->spec.alpn);
-		if (!l->alpn_buf) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		for (tok = strtok_r(l->alpn_buf, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (n_alpn == MAX_ALPN || strlen(tok) > 255) {
-				snprintf(err, errlen, "bad ALPN list '%s'",
-					 l->spec.alpn);
-				goto fail;
-			}
-			l->alpn[n_alpn++] = tok;
-		}
+	if (tlsh_profile_load(&l->spec.profile, true, &l->tls, err, errlen)) {
+		tlshd_listener_put(l);
+		return NULL;
 	}
 	l->timeout_ms = l->spec.timeout_ms ? l->spec.timeout_ms :
 					     DEFAULT_TIMEOUT_MS;
-	l->cfg.random = tlsh_os_random;
-	l->cfg.cred = l->cred_ptr[0];
-	l->cfg.creds = l->cred_ptr;
-	l->cfg.n_creds = l->n_cred;
-	l->cfg.trust = l->trust;
-	l->cfg.verify_client = l->spec.verify_client;
-	l->cfg.require_client_cert = l->spec.verify_client;
-	l->cfg.alpn = n_alpn ? l->alpn : NULL;
-	l->cfg.n_alpn = n_alpn;
 	return l;
-fail:
-	tlshd_listener_put(l);
-	return NULL;
 }
 
 /* ---- workers ---- */
 
-
-
-static const char *group_name(uint16_t g)
-{
-	switch (g) {
-	case TLSH_GROUP_X25519:
-		return "x25519";
-	case TLSH_GROUP_SECP256R1:
-		return "secp256r1";
-	case TLSH_GROUP_SECP384R1:
-		return "secp384r1";
-	default:
-		return "?";
-	}
-}
-
-static void conn_free(struct worker *w, struct dconn *c)
+static void conn_free(struct tlshd_worker *w, struct tlshd_conn *c)
 {
 	unsigned int was;
 
@@ -191,35 +115,29 @@ static void conn_free(struct worker *w, struct dconn *c)
 }
 
 /* Report the outcome to the module and close: one log line. */
-static void conn_finish(struct worker *w, struct dconn *c, int status,
+static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status,
 			const char *why)
 {
-	int64_t ms = tlshd_now_ms() - c->start_ms;
-	char extra[300] = "";
-	int err;
+	int64_t ms = tlsh_now_ms() - c->start_ms;
+	char extra[300] = "", rerr[256] = "";
+	int err = 0;
 
 	/* Best effort: the alert the engine queued goes out before DONE. */
-	if (status && c->tls) {
-		size_t n;
-		const uint8_t *out = tlsh_conn_output(c->tls, &n);
-
-		ssize_t r = n ? send(c->fd, out, n,
-				     MSG_DONTWAIT | MSG_NOSIGNAL) : 0;
-
-		if (r > 0)
-			tlsh_conn_output_done(c->tls, (size_t)r);
-	}
-	err = w->d->standalone ? 0 :
-				 tlsh_nl_done(&w->nl, c->fd, (uint32_t)status);
+	if (status && c->tls)
+		(void)tlsh_io_send(c->tls, &c->io);
+	if (w->d->ops->report)
+		err = w->d->ops->report(w, c->fd, (uint32_t)status, rerr,
+					sizeof(rerr));
 	if (err == -EINVAL && status)
 		snprintf(extra, sizeof(extra), " (reset by tlsh.ko already)");
 	else if (err)
-		snprintf(extra, sizeof(extra), " (DONE: %s)", w->nl.errmsg);
+		snprintf(extra, sizeof(extra), " (DONE: %s)", rerr);
 	if (!status && !err) {
 		const struct tlsh_suite *s =
 			tlsh_suite_by_id(tlsh_conn_suite(c->tls));
 		const char *alpn = tlsh_conn_alpn(c->tls);
 		const char *sni = tlsh_conn_sni(c->tls);
+		const char *group = tlsh_group_name(tlsh_conn_group(c->tls));
 		uint16_t v = tlsh_conn_version(c->tls);
 		char sni_buf[LOG_PEER_STR], alpn_buf[LOG_PEER_STR];
 
@@ -229,7 +147,7 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
 			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
-			group_name(tlsh_conn_group(c->tls)),
+			group ? group : "?",
 			sni ? " sni=" : "",
 			sni ? tlsh_log_str(sni, strlen(sni), sni_buf,
 					   sizeof(sni_buf)) : "",
@@ -252,7 +170,7 @@ static void conn_finish(struct worker *w, struct dconn *c, int status,
 	conn_free(w, c);
 }
 
-static void conn_fail_engine(struct worker *w, struct dconn *c)
+static void conn_fail_engine(struct tlshd_worker *w, struct tlshd_conn *c)
 {
 	enum tlsh_err e = tlsh_conn_error(c->tls);
 	const char *reason = tlsh_conn_error_reason(c->tls);
@@ -267,31 +185,35 @@ static void conn_fail_engine(struct worker *w, struct dconn *c)
 			  ECONNABORTED : EPROTO, why);
 }
 
-static void conn_complete(struct worker *w, struct dconn *c)
+int tlshd_install_ktls(int fd, const struct tlsh_conn *tls, char *why,
+		       size_t whylen)
 {
 	struct tlsh_ktls_params p;
 	struct tlsh_ktls_error kerr;
-	char why[200], kbuf[160];
+	char kbuf[160];
 	int err;
 
-	if (tlsh_conn_export_ktls(c->tls, &p)) {
-		conn_finish(w, c, EPROTO, "cannot export the traffic keys");
-		return;
+	if (tlsh_conn_export_ktls(tls, &p)) {
+		snprintf(why, whylen, "cannot export the traffic keys");
+		return -EPROTO;
 	}
-	/* Standalone on a kernel without kTLS: the keys stop here. */
-	err = w->d->standalone && !w->d->have_ktls ? 0 :
-		tlsh_ktls_install(c->fd, &p, &kerr);
+	err = tlsh_ktls_install(fd, &p, &kerr);
 	explicit_bzero(&p, sizeof(p));
-	if (err) {
-		snprintf(why, sizeof(why), "kTLS: %s",
+	if (err)
+		snprintf(why, whylen, "kTLS: %s",
 			 tlsh_ktls_strerror(&kerr, kbuf, sizeof(kbuf)));
-		conn_finish(w, c, (unsigned int)-err, why);
-		return;
-	}
-	conn_finish(w, c, 0, NULL);
+	return err;
 }
 
-static int conn_watch(struct worker *w, struct dconn *c, uint32_t events)
+static void conn_complete(struct tlshd_worker *w, struct tlshd_conn *c)
+{
+	char why[200];
+	int err = w->d->ops->install(c->fd, c->tls, why, sizeof(why));
+
+	conn_finish(w, c, err ? -err : 0, err ? why : NULL);
+}
+
+static int conn_watch(struct tlshd_worker *w, struct tlshd_conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
 
@@ -304,103 +226,40 @@ static int conn_watch(struct worker *w, struct dconn *c, uint32_t events)
 	return 0;
 }
 
-/*
- * Give the engine what the socket holds, exactly the records it wants:
- * peek at the bytes (one call), feed them a record at a time while the
- * engine wants more, then drop from the socket just the bytes it took
- * (MSG_TRUNC: no copy). Nothing past the last handshake record leaves
- * the socket. Returns the bytes taken (> 0), 0 if none were waiting,
- * -1 at end of file, or -errno; *drained: the socket had no more.
- */
-static ssize_t conn_read(struct worker *w, struct dconn *c, bool *drained)
-{
-	size_t off = 0, want, used;
-	ssize_t r;
-
-	r = recv(c->fd, w->scratch, sizeof(w->scratch),
-		 MSG_PEEK | MSG_DONTWAIT);
-	if (r < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (r == 0)
-		return -1;
-	while (off < (size_t)r && (want = tlsh_conn_want(c->tls))) {
-		size_t n = (size_t)r - off < want ? (size_t)r - off : want;
-
-		/* An error is sticky: the caller flushes its alert. */
-		if (tlsh_conn_feed(c->tls, w->scratch + off, n, &used) ||
-		    used != n) {
-			off += used;
-			break;
-		}
-		off += n;
-	}
-	*drained = off == (size_t)r && (size_t)r < sizeof(w->scratch);
-	if (off && recv(c->fd, w->scratch, off, MSG_TRUNC | MSG_DONTWAIT) !=
-		   (ssize_t)off)
-		return -EIO;	/* we alone read this socket: cannot happen */
-	return off ? (ssize_t)off : -EPROTO;
-}
-
 /* Run the handshake as far as the socket allows without blocking. */
-static void conn_step(struct worker *w, struct dconn *c)
+static void conn_step(struct tlshd_worker *w, struct tlshd_conn *c)
 {
-	bool drained = false;
+	enum tlsh_io_want want = tlsh_io_step(c->tls, &c->io);
 	char why[128];
 	int err;
 
-	for (;;) {
-		const uint8_t *out;
-		size_t n;
-		ssize_t r;
-
-		out = tlsh_conn_output(c->tls, &n);
-		while (n) {
-			r = send(c->fd, out, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN) {
-				if (conn_watch(w, c, EPOLLOUT))
-					goto io_error;
-				return;
-			}
-			if (r < 0)
-				goto io_error;
-			tlsh_conn_output_done(c->tls, (size_t)r);
-			out = tlsh_conn_output(c->tls, &n);
-		}
-		if (tlsh_conn_error(c->tls)) {
+	switch (want) {
+	case TLSH_IO_WANT_READ:
+	case TLSH_IO_WANT_WRITE:
+		err = conn_watch(w, c, want == TLSH_IO_WANT_READ ? EPOLLIN :
+								   EPOLLOUT);
+		break;
+	case TLSH_IO_DONE:
+		conn_complete(w, c);
+		return;
+	case TLSH_IO_FAILED:
+	default:
+		if (c->io.status == TLSH_IO_ENGINE) {
 			conn_fail_engine(w, c);
 			return;
 		}
-		if (tlsh_conn_done(c->tls)) {
-			conn_complete(w, c);
-			return;
-		}
-		if (!tlsh_conn_want(c->tls)) {
-			conn_finish(w, c, EPROTO, "engine stalled");
-			return;
-		}
-		/* Known empty a moment ago: epoll says when that changes. */
-		r = drained ? 0 : conn_read(w, c, &drained);
-		if (r == -EINTR) {
-			continue;
-		} else if (r == 0) {
-			if (conn_watch(w, c, EPOLLIN))
-				goto io_error;
-			return;
-		} else if (r == -1) {
+		if (c->io.status == TLSH_IO_EOF) {
 			conn_finish(w, c, ECONNRESET,
 				    "peer closed the connection");
 			return;
-		} else if (r < 0 && !tlsh_conn_error(c->tls)) {
-			errno = (int)-r;
-			goto io_error;
 		}
+		err = -(c->io.sys_errno ? c->io.sys_errno : EIO);
+		break;
 	}
-io_error:
-	err = errno ? errno : EIO;
-	snprintf(why, sizeof(why), "connection error: %s", strerror(err));
-	conn_finish(w, c, err, why);
+	if (!err)
+		return;
+	snprintf(why, sizeof(why), "connection error: %s", strerror(-err));
+	conn_finish(w, c, -err, why);
 }
 
 /*
@@ -408,7 +267,7 @@ io_error:
  * like any other (worker_run_ready), behind every older handshake that has
  * something to do.
  */
-static void conn_start(struct worker *w, struct dconn *c)
+static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 {
 	enum tlsh_err e;
 
@@ -419,10 +278,12 @@ static void conn_start(struct worker *w, struct dconn *c)
 	else
 		w->conns = c;
 	w->conns_tail = c;
-	c->start_ms = tlshd_now_ms();
+	c->start_ms = tlsh_now_ms();
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
-	e = tlsh_conn_new(&c->tls, &c->l->cfg, true);
+	c->io.fd = c->fd;
+	c->io.max_bytes = tlsh_io_cap(c->l->spec.profile.max_handshake);
+	e = tlsh_conn_new(&c->tls, &c->l->tls.cfg, true);
 	if (e) {
 		c->tls = NULL;
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
@@ -431,9 +292,9 @@ static void conn_start(struct worker *w, struct dconn *c)
 	c->runnable = true;	/* the ClientHello may be there already */
 }
 
-static void worker_scan_timeouts(struct worker *w, int64_t now)
+static void worker_scan_timeouts(struct tlshd_worker *w, int64_t now)
 {
-	struct dconn *c = w->conns, *next;
+	struct tlshd_conn *c = w->conns, *next;
 
 	for (; c; c = next) {
 		next = c->next;
@@ -445,12 +306,12 @@ static void worker_scan_timeouts(struct worker *w, int64_t now)
 char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
 /* The queue is pushed at its head: newest first. */
-static struct dconn *reverse(struct dconn *q)
+static struct tlshd_conn *reverse(struct tlshd_conn *q)
 {
-	struct dconn *r = NULL;
+	struct tlshd_conn *r = NULL;
 
 	while (q) {
-		struct dconn *next = q->next;
+		struct tlshd_conn *next = q->next;
 
 		q->next = r;
 		r = q;
@@ -459,7 +320,7 @@ static struct dconn *reverse(struct dconn *q)
 	return r;
 }
 
-int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag)
+int tlshd_watch_main(struct tlshd *d, int fd, unsigned int tag)
 {
 	struct epoll_event ev = {
 		.events = EPOLLIN, .data.ptr = &tlshd_main_tag[tag],
@@ -469,15 +330,15 @@ int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag)
 }
 
 /* Worker 0 is the main thread's: it also serves the main thread's fds. */
-static bool is_main_worker(const struct worker *w)
+static bool is_main_worker(const struct tlshd_worker *w)
 {
 	return w == &w->d->workers[0];
 }
 
 /* Start what the main thread handed over, in the order it was claimed. */
-static void worker_take_queue(struct worker *w)
+static void worker_take_queue(struct tlshd_worker *w)
 {
-	struct dconn *q;
+	struct tlshd_conn *q;
 	uint64_t v;
 
 	if (read(w->ev, &v, sizeof(v)) < 0)
@@ -488,7 +349,7 @@ static void worker_take_queue(struct worker *w)
 	pthread_mutex_unlock(&w->lock);
 	q = reverse(q);		/* oldest claimed first */
 	while (q) {
-		struct dconn *next = q->next;
+		struct tlshd_conn *next = q->next;
 
 		conn_start(w, q);
 		q = next;
@@ -500,9 +361,9 @@ static void worker_take_queue(struct worker *w)
  * concern: a handshake becomes runnable, the main thread's fds are served
  * at once (a claim only adds a runnable handshake), the queue is taken.
  */
-static void worker_poll(struct worker *w, int timeout)
+static void worker_poll(struct tlshd_worker *w, int timeout)
 {
-	struct daemon *d = w->d;
+	struct tlshd *d = w->d;
 	struct epoll_event evs[64];
 	int i, n;
 
@@ -512,9 +373,9 @@ static void worker_poll(struct worker *w, int timeout)
 
 		if (tag >= tlshd_main_tag &&
 		    tag < tlshd_main_tag + TLSHD_MAIN_TAGS)
-			d->main_event(d, (unsigned int)(tag - tlshd_main_tag));
+			d->ops->main_event(d, (unsigned int)(tag - tlshd_main_tag));
 		else if (tag)
-			((struct dconn *)tag)->runnable = true;
+			((struct tlshd_conn *)tag)->runnable = true;
 		else
 			worker_take_queue(w);
 	}
@@ -530,12 +391,12 @@ static void worker_poll(struct worker *w, int timeout)
  * CPU allows, instead of all progressing together and all missing their
  * deadline. Waiting for a peer costs nothing: any number may wait.
  */
-static void worker_run_ready(struct worker *w, int64_t *next_scan)
+static void worker_run_ready(struct tlshd_worker *w, int64_t *next_scan)
 {
-	struct daemon *d = w->d;
+	struct tlshd *d = w->d;
 
 	while (!atomic_load(&d->stopping)) {
-		struct dconn *c;
+		struct tlshd_conn *c;
 		int64_t now;
 
 		for (c = w->conns; c && !c->runnable; c = c->next)
@@ -544,7 +405,7 @@ static void worker_run_ready(struct worker *w, int64_t *next_scan)
 			return;
 		c->runnable = false;
 		conn_step(w, c);	/* may free c */
-		now = tlshd_now_ms();
+		now = tlsh_now_ms();
 		if (now >= *next_scan) {
 			worker_scan_timeouts(w, now);
 			*next_scan = now + SCAN_MS;
@@ -558,24 +419,24 @@ static void worker_run_ready(struct worker *w, int64_t *next_scan)
  * also carries the main thread's own fds (tagged &tlshd_main_tag[i]): a
  * connection claimed there starts with no hand-off to another thread.
  */
-static void worker_loop(struct worker *w)
+static void worker_loop(struct tlshd_worker *w)
 {
-	struct daemon *d = w->d;
-	int64_t next_scan = tlshd_now_ms() + SCAN_MS;
+	struct tlshd *d = w->d;
+	int64_t next_scan = tlsh_now_ms() + SCAN_MS;
 
 	while (!atomic_load(&d->stopping)) {
 		int timeout = w->conns ? SCAN_MS : -1;
 		int64_t now;
 
 		if (is_main_worker(w)) {
-			int t = d->main_tick(d);
+			int t = d->ops->main_tick(d);
 
 			if (t >= 0 && (timeout < 0 || t < timeout))
 				timeout = t;
 		}
 		worker_poll(w, timeout);
 		worker_run_ready(w, &next_scan);
-		now = tlshd_now_ms();
+		now = tlsh_now_ms();
 		if (now >= next_scan) {
 			worker_scan_timeouts(w, now);
 			next_scan = now + SCAN_MS;
@@ -592,13 +453,13 @@ static void *worker_thread(void *arg)
 	return NULL;
 }
 
-void tlshd_run_main(struct daemon *d)
+void tlshd_run_main(struct tlshd *d)
 {
 	worker_loop(&d->workers[0]);
 }
 
 /* Hand c to worker w; worker 0's (the caller's own) starts at once. */
-static void worker_give(struct worker *w, struct dconn *c)
+static void worker_give(struct tlshd_worker *w, struct tlshd_conn *c)
 {
 	uint64_t one = 1;
 
@@ -615,9 +476,9 @@ static void worker_give(struct worker *w, struct dconn *c)
 		tlshd_log("cannot wake a worker: %s", strerror(errno));
 }
 
-static struct worker *least_loaded(struct daemon *d)
+static struct tlshd_worker *least_loaded(struct tlshd *d)
 {
-	struct worker *best = &d->workers[0];
+	struct tlshd_worker *best = &d->workers[0];
 	unsigned int i;
 
 	for (i = 1; i < d->n_workers; i++)
@@ -626,9 +487,9 @@ static struct worker *least_loaded(struct daemon *d)
 	return best;
 }
 
-int tlshd_claimed(struct daemon *d, struct listener *l, int fd)
+int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 {
-	struct dconn *c = calloc(1, sizeof(*c));
+	struct tlshd_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
@@ -640,7 +501,7 @@ int tlshd_claimed(struct daemon *d, struct listener *l, int fd)
 	return 0;
 }
 
-int tlshd_workers_start(struct daemon *d, unsigned int n)
+int tlshd_workers_start(struct tlshd *d, unsigned int n)
 {
 	unsigned int i;
 
@@ -648,7 +509,7 @@ int tlshd_workers_start(struct daemon *d, unsigned int n)
 	if (!d->workers)
 		return -1;
 	for (i = 0; i < n; i++) {
-		struct worker *w = &d->workers[i];
+		struct tlshd_worker *w = &d->workers[i];
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 
 		w->d = d;
@@ -660,7 +521,7 @@ int tlshd_workers_start(struct daemon *d, unsigned int n)
 			tlshd_log("worker setup: %s", strerror(errno));
 			return -1;
 		}
-		if (!d->standalone && tlsh_nl_open(&w->nl)) {
+		if (d->ops->report && tlsh_nl_open(&w->nl)) {
 			tlshd_log("%s", w->nl.errmsg);
 			return -1;
 		}
@@ -676,7 +537,7 @@ int tlshd_workers_start(struct daemon *d, unsigned int n)
 	return 0;
 }
 
-void tlshd_workers_stop(struct daemon *d)
+void tlshd_workers_stop(struct tlshd *d)
 {
 	unsigned int i;
 	uint64_t one = 1;
@@ -686,19 +547,19 @@ void tlshd_workers_stop(struct daemon *d)
 		if (write(d->workers[i].ev, &one, sizeof(one)) < 0)
 			continue;
 	for (i = 0; i < d->n_workers; i++) {
-		struct worker *w = &d->workers[i];
+		struct tlshd_worker *w = &d->workers[i];
 
 		if (i)
 			pthread_join(w->thread, NULL);
 		while (w->queue) {	/* handed over, never started */
-			struct dconn *c = w->queue;
+			struct tlshd_conn *c = w->queue;
 
 			w->queue = c->next;
 			close(c->fd);
 			tlshd_listener_put(c->l);
 			free(c);
 		}
-		if (!d->standalone)
+		if (d->ops->report)
 			tlsh_nl_close(&w->nl);
 		close(w->ep);
 		close(w->ev);
@@ -742,7 +603,7 @@ fail:
 static void *warm_main(void *arg)
 {
 	struct tlsh_ktls_params p;
-	int64_t t0 = tlshd_now_ms();
+	int64_t t0 = tlsh_now_ms();
 	int a, b, err = -1;
 
 	(void)arg;
@@ -757,9 +618,9 @@ static void *warm_main(void *arg)
 	}
 	if (err)
 		tlshd_log("kTLS warm-up failed: %s", strerror(err < 0 ? -err : EIO));
-	else if (tlshd_now_ms() - t0 > 100)
+	else if (tlsh_now_ms() - t0 > 100)
 		tlshd_log("kTLS warm-up: the kernel's AES-GCM took %lld ms to load",
-			  (long long)(tlshd_now_ms() - t0));
+			  (long long)(tlsh_now_ms() - t0));
 	return NULL;
 }
 

@@ -12,67 +12,91 @@
 #include <stdint.h>
 
 #include "daemon/daemon.h"
+#include "io/step.h"
 #include "os/nl.h"
+#include "profile/profile.h"
 #include "tls/engine.h"
-#include "tls/record.h"
 
 #define DEFAULT_TIMEOUT_MS	10000	/* the module's default */
-#define MAX_ALPN		16
 
 /* One attached listener: credentials loaded once, read-only for workers. */
-struct listener {
+struct tlshd_listener {
 	atomic_int refs;
 	uint32_t id;
 	uint32_t timeout_ms;
 	struct tlsh_spec spec;		/* spec.id, spec.port filled in */
-	struct tlsh_cred cred[TLSH_SPEC_MAX_CREDS];
-	const struct tlsh_cred *cred_ptr[TLSH_SPEC_MAX_CREDS];
-	size_t n_cred;
-	gnutls_x509_trust_list_t trust;
-	char *alpn_buf;
-	const char *alpn[MAX_ALPN];
-	struct tlsh_config cfg;
+	struct tlsh_profile_state tls;	/* tls.cfg: the engine's */
 	atomic_ulong ok, failed;
 	/* EVENT notifications by enum tlsh_event (0: newer kinds); main thread */
 	unsigned long events[TLSH_EVENT_MAX + 1];
-	struct listener *next;		/* the main thread's table */
+	struct tlshd_listener *next;		/* the main thread's table */
 };
 
 /* One handshake, owned by one worker. */
-struct dconn {
-	struct dconn *prev, *next;	/* worker's list, or the queue */
+struct tlshd_conn {
+	struct tlshd_conn *prev, *next;	/* worker's list, or the queue */
 	int fd;
-	struct listener *l;
+	struct tlshd_listener *l;
 	struct tlsh_conn *tls;
+	struct tlsh_io io;		/* io.fd == fd */
 	uint32_t events;		/* registered with epoll */
 	bool runnable;			/* an event came: step it */
 	int64_t start_ms, deadline_ms;
 	char peer[64];
 };
 
-struct daemon;
+struct tlshd;
 
-struct worker {
-	struct daemon *d;
+struct tlshd_worker {
+	struct tlshd *d;
 	pthread_t thread;
 	int ep, ev;
 	struct tlsh_nl nl;		/* DONE */
 	pthread_mutex_t lock;
-	struct dconn *queue;		/* handed over by the main thread */
+	struct tlshd_conn *queue;		/* handed over by the main thread */
 	/* Running handshakes, oldest claim first (their turn order). */
-	struct dconn *conns, *conns_tail;
+	struct tlshd_conn *conns, *conns_tail;
 	atomic_uint load;
-	/* Wire bytes on their way into the engine (records as sent). */
-	uint8_t scratch[TLSH_MAX_CIPHERTEXT + TLSH_REC_HDR];
 };
 
-struct daemon {
+/*
+ * What the program running the workers provides: `tlshelper daemon`
+ * (daemon.c) and the handshake benchmark (scripts/bench/hs-server.c). The
+ * workers call these; they never call into the main thread's code.
+ */
+struct tlshd_ops {
+	/*
+	 * Worker 0 runs in the main thread (tlshd_run_main): its epoll also
+	 * carries the main thread's fds (tlshd_watch_main), each readable
+	 * one given to main_event(d, tag). main_tick runs before every wait
+	 * and returns how long (ms) the loop may sleep, -1 for as long as it
+	 * likes.
+	 */
+	void (*main_event)(struct tlshd *d, unsigned int tag);
+	int (*main_tick)(struct tlshd *d);
+	/*
+	 * The handshake on fd succeeded: put its traffic keys into the
+	 * socket (tlshd_install_ktls). 0, or -errno with a sentence in why.
+	 */
+	int (*install)(int fd, const struct tlsh_conn *tls, char *why,
+		       size_t whylen);
+	/*
+	 * Tell whoever handed fd over how its handshake ended (0 or an
+	 * errno) before the worker closes it; NULL: nobody to tell. 0,
+	 * -EINVAL when it reset the connection already, else -errno with a
+	 * sentence in err. Each worker has its netlink socket w->nl for it.
+	 */
+	int (*report)(struct tlshd_worker *w, int fd, uint32_t status,
+		      char *err, size_t errlen);
+};
+
+struct tlshd {
 	const struct tlsh_daemon_opts *o;
 	struct tlsh_nl ready, cmd;
 	struct tlsh_nl evsub;		/* EVENT; .sock NULL: not subscribed */
 	int ctl, sig, kick;
-	struct listener *listeners;
-	struct worker *workers;
+	struct tlshd_listener *listeners;
+	struct tlshd_worker *workers;
 	unsigned int n_workers;
 	atomic_uint claimed;
 	/* Bound on claimed: max_active per worker, and the fd budget. */
@@ -82,59 +106,48 @@ struct daemon {
 	atomic_ulong ok, failed;
 	unsigned long events[TLSH_EVENT_MAX + 1], events_lost;
 	int64_t next_reconcile;
-	/*
-	 * No tlsh.ko (the benchmark's server loop): the caller accepts the
-	 * connections itself, no DONE is sent, and kTLS is installed only
-	 * where the kernel has it (have_ktls).
-	 */
-	bool standalone, have_ktls;
-	/*
-	 * Worker 0 runs in the main thread (tlshd_run_main): its epoll also
-	 * carries the main thread's fds, tagged &tlshd_main_tag[i] and given
-	 * to main_event(d, i). main_tick runs before every wait and returns
-	 * how long (ms) the loop may sleep, -1 for as long as it likes.
-	 */
-	void (*main_event)(struct daemon *d, unsigned int tag);
-	int (*main_tick)(struct daemon *d);
+	const struct tlshd_ops *ops;
 	int exit_status;
 };
 
 #define TLSHD_MAIN_TAGS		8
 extern char tlshd_main_tag[TLSHD_MAIN_TAGS];
 
-/* Watch fd (EPOLLIN) in worker 0's loop: main_event(d, tag) when readable. */
-int tlshd_watch_main(struct daemon *d, int fd, unsigned int tag);
+/* Watch fd (EPOLLIN) in worker 0's loop: ops->main_event(d, tag) then. */
+int tlshd_watch_main(struct tlshd *d, int fd, unsigned int tag);
 
 /* One line on stderr, written at once (threads share it). */
 void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* CLOCK_MONOTONIC in milliseconds. */
-int64_t tlshd_now_ms(void);
 
 /* The main thread's listener with that id, or NULL. */
-struct listener *tlshd_find_listener(struct daemon *d, uint32_t id);
+struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id);
 
 /* Takes over *spec (loads its credentials). NULL with a sentence in err. */
-struct listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
+struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 				    size_t errlen);
-void tlshd_listener_put(struct listener *l);
+void tlshd_listener_put(struct tlshd_listener *l);
 
 /*
  * n workers, each with its own epoll and, with the module, netlink socket:
  * worker 0 for the main thread, n - 1 threads; -1 after logging why.
  * Stop joins the threads and closes what they held.
  */
-int tlshd_workers_start(struct daemon *d, unsigned int n);
-void tlshd_workers_stop(struct daemon *d);
+int tlshd_workers_start(struct tlshd *d, unsigned int n);
+void tlshd_workers_stop(struct tlshd *d);
 
 /* Worker 0's loop, in the calling (main) thread, until d->stopping. */
-void tlshd_run_main(struct daemon *d);
+void tlshd_run_main(struct tlshd *d);
 /*
  * A connection claimed for listener l, from the main thread: counted
  * against max_claimed and given to the least loaded worker (worker 0's
  * starts at once), which owns fd from here. -ENOMEM, fd still the
  * caller's, if it could not be.
  */
-int tlshd_claimed(struct daemon *d, struct listener *l, int fd);
+int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd);
+
+/* ops->install of the daemon: export the keys, install kTLS. */
+int tlshd_install_ktls(int fd, const struct tlsh_conn *tls, char *why,
+		       size_t whylen);
 
 /*
  * In the background, install kTLS once on a loopback pair: the kernel loads
@@ -150,8 +163,8 @@ void tlshd_warm_ktls(void);
  * readable, log and count every EVENT. tlshd_events_format() appends
  * " ev-KIND=N" for each non-zero count to a control-socket reply line.
  */
-void tlshd_events_open(struct daemon *d);
-void tlshd_events_read(struct daemon *d);
+void tlshd_events_open(struct tlshd *d);
+void tlshd_events_read(struct tlshd *d);
 size_t tlshd_events_format(const unsigned long *counts, char *out,
 			   size_t len);
 

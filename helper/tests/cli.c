@@ -147,6 +147,40 @@ TEST(attach_help_names_close_notify)
 	EXPECT_NE(NULL, strstr(r.out, "--no-close-notify"));
 }
 
+/* attach takes serve's per-listener policy options (profile.h). */
+TEST(attach_takes_the_policy_options)
+{
+	struct run r;
+
+	RUN(&r, "attach", "--help");
+	EXPECT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "--tls-min V"));
+	EXPECT_NE(NULL, strstr(r.out, "--tls-max V"));
+	EXPECT_NE(NULL, strstr(r.out, "--allow-rsa-kx"));
+	EXPECT_NE(NULL, strstr(r.out, "--allow-no-ems"));
+
+	RUN(&r, "attach", "--port", "1", "--tls-max", "1.4");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err,
+			       "bad value for tls-max: '1.4' (1.2 or 1.3)"));
+
+	RUN(&r, "attach", "--port", "1", "--cert", "/", "--key", "/",
+	    "--tls-min", "1.3", "--tls-max", "1.2");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "tls-min is above tls-max"));
+
+	/* Checked before anything is looked for: no daemon is asked. */
+	RUN(&r, "attach", "--port", "1", "--cert", "/", "--key", "/",
+	    "--allow-rsa-kx", "--allow-no-ems", "--tls-min", "1.2");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "no process listens on TCP port 1"));
+
+	RUN(&r, "serve", "--fd", "0", "--cert", "/", "--key", "/",
+	    "--tls-min", "1.3", "--tls-max", "1.2");
+	EXPECT_EQ(2, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "tls-min is above tls-max"));
+}
+
 /* The close-notify= setting of attach requests, config and state files. */
 TEST(close_notify_setting_round_trip)
 {

@@ -17,6 +17,7 @@
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
 #include "io/driver.h"
+#include "io/step.h"
 #include "tls_pair.h"
 
 static const char early[] = "application data in the Finished's segment";
@@ -95,7 +96,7 @@ static void client(struct pair *p, int fd, bool trickle)
 static void exact(struct __test_metadata *_metadata, bool trickle)
 {
 	uint8_t rec[TLSH_REC_HDR + TLSH_MAX_CIPHERTEXT];
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	const uint8_t *data;
 	struct pair p;
 	size_t len, body;
@@ -113,9 +114,9 @@ static void exact(struct __test_metadata *_metadata, bool trickle)
 	}
 	close(a);
 	ASSERT_EQ(TLSH_OK, tlsh_conn_new(&p.s, &p.scfg, true));
-	ASSERT_EQ(TLSH_DRIVE_OK, tlsh_drive_handshake(p.s, b,
+	ASSERT_EQ(TLSH_IO_OK, tlsh_drive_handshake(p.s, b,
 			tlsh_now_ms() + 10000, 0, &r)) {
-		TH_LOG("%s / %s", tlsh_drive_status_str(r.status),
+		TH_LOG("%s / %s", tlsh_io_status_str(r.status),
 		       tlsh_err_str(tlsh_conn_error(p.s)));
 	}
 	ASSERT_TRUE(tlsh_conn_done(p.s));
@@ -144,17 +145,17 @@ TEST(stops_exactly_after_finished_when_bytes_trickle)
 }
 
 /* A server engine on b, the raw peer on a; returns the driver's status. */
-static enum tlsh_drive_status serve_raw(struct pair *p, int b, int64_t ms,
-					size_t cap, struct tlsh_drive_result *r)
+static enum tlsh_io_status serve_raw(struct pair *p, int b, int64_t ms,
+					size_t cap, struct tlsh_io *r)
 {
 	if (tlsh_conn_new(&p->s, &p->scfg, true))
-		return TLSH_DRIVE_IO;
+		return TLSH_IO_ERROR;
 	return tlsh_drive_handshake(p->s, b, tlsh_now_ms() + ms, cap, r);
 }
 
 TEST(silent_peer_times_out)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int64_t t0;
 	int a, b;
@@ -162,7 +163,7 @@ TEST(silent_peer_times_out)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	tcp_pair(&a, &b);
 	t0 = tlsh_now_ms();
-	EXPECT_EQ(TLSH_DRIVE_TIMEOUT, serve_raw(&p, b, 200, 0, &r));
+	EXPECT_EQ(TLSH_IO_TIMEOUT, serve_raw(&p, b, 200, 0, &r));
 	EXPECT_GE(tlsh_now_ms() - t0, 190);
 	EXPECT_LT(tlsh_now_ms() - t0, 5000);
 	/* No alert for a timeout (RFC 8446 calls for none): just the FIN. */
@@ -174,7 +175,7 @@ TEST(silent_peer_times_out)
 
 TEST(peer_closes)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int a, b;
 
@@ -182,7 +183,7 @@ TEST(peer_closes)
 	tcp_pair(&a, &b);
 	ASSERT_EQ(3, write(a, "\x16\x03\x01", 3));
 	close(a);
-	EXPECT_EQ(TLSH_DRIVE_EOF, serve_raw(&p, b, 5000, 0, &r));
+	EXPECT_EQ(TLSH_IO_EOF, serve_raw(&p, b, 5000, 0, &r));
 	EXPECT_EQ(3, r.bytes_in);
 	close(b);
 	pair_free(&p);
@@ -192,7 +193,7 @@ TEST(byte_cap)
 {
 	static const uint8_t hdr[] = { 0x16, 0x03, 0x01, 0x10, 0x00 };
 	uint8_t junk[4096] = { 0 }, reply[16];
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	struct pair p;
 	int a, b;
 
@@ -200,7 +201,7 @@ TEST(byte_cap)
 	tcp_pair(&a, &b);
 	ASSERT_EQ(5, write(a, hdr, 5));
 	ASSERT_EQ(sizeof(junk), write(a, junk, sizeof(junk)));
-	EXPECT_EQ(TLSH_DRIVE_TOO_BIG, serve_raw(&p, b, 5000, 1000, &r));
+	EXPECT_EQ(TLSH_IO_TOO_BIG, serve_raw(&p, b, 5000, 1000, &r));
 	EXPECT_LE(r.bytes_in, 1000);
 	/* The peer is told: a plaintext handshake_failure. */
 	EXPECT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, tlsh_conn_error(p.s));
@@ -214,7 +215,7 @@ TEST(byte_cap)
 
 TEST(garbage_gets_an_alert)
 {
-	struct tlsh_drive_result r;
+	struct tlsh_io r;
 	uint8_t reply[16];
 	struct pair p;
 	int a, b;
@@ -222,7 +223,7 @@ TEST(garbage_gets_an_alert)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	tcp_pair(&a, &b);
 	ASSERT_EQ(18, write(a, "GET / HTTP/1.0\r\n\r\n", 18));
-	EXPECT_EQ(TLSH_DRIVE_ENGINE, serve_raw(&p, b, 5000, 0, &r));
+	EXPECT_EQ(TLSH_IO_ENGINE, serve_raw(&p, b, 5000, 0, &r));
 	EXPECT_NE(TLSH_OK, tlsh_conn_error(p.s));
 	close(b);
 	/* A plaintext fatal alert: 21, 3.3, length 2, level 2. */
@@ -230,6 +231,38 @@ TEST(garbage_gets_an_alert)
 	EXPECT_EQ(0, memcmp(reply, "\x15\x03\x03\x00\x02\x02", 6));
 	EXPECT_EQ(tlsh_err_alert(tlsh_conn_error(p.s)), reply[6]);
 	close(a);
+	pair_free(&p);
+}
+
+/*
+ * The non-blocking step itself: with nothing to read it returns at once,
+ * part of a record is taken and the step waits for the rest, and the
+ * peer's close ends it.
+ */
+TEST(step_never_blocks)
+{
+	struct tlsh_io io = { 0 };
+	struct pair p;
+	int64_t t0;
+	int a, b;
+
+	ASSERT_EQ(0, pair_init(&p, "ec"));
+	tcp_pair(&a, &b);
+	ASSERT_EQ(TLSH_OK, tlsh_conn_new(&p.s, &p.scfg, true));
+	io.fd = b;
+	t0 = tlsh_now_ms();
+	EXPECT_EQ(TLSH_IO_WANT_READ, tlsh_io_step(p.s, &io));
+	EXPECT_LT(tlsh_now_ms() - t0, 1000);
+	EXPECT_EQ(0, io.bytes_in);
+	ASSERT_EQ(3, write(a, "\x16\x03\x01", 3));
+	usleep(100 * 1000);
+	EXPECT_EQ(TLSH_IO_WANT_READ, tlsh_io_step(p.s, &io));
+	EXPECT_EQ(3, io.bytes_in);
+	close(a);
+	usleep(100 * 1000);
+	EXPECT_EQ(TLSH_IO_FAILED, tlsh_io_step(p.s, &io));
+	EXPECT_EQ(TLSH_IO_EOF, io.status);
+	close(b);
 	pair_free(&p);
 }
 

@@ -9,9 +9,10 @@
  * The connections come from accept() on 127.0.0.1:PORT instead of the
  * module's ACCEPT; from there on everything is the daemon's own code
  * (helper/daemon/daemon_worker.c): the same listener credentials, workers, epoll
- * loop, exact-record reads, engine, key export and log line per
- * handshake. What differs: no DONE (there is no module), and kTLS is
- * installed only where the kernel has it. After the handshake the
+ * loop, exact-record reads (io/step.h), engine, key export and log line
+ * per handshake. What differs (its struct tlshd_ops): no DONE (there is
+ * no module), and kTLS is installed only where the kernel has it. After
+ * the handshake the
  * connection is closed, as the daemon closes its copy.
  *
  * Stops on SIGTERM / SIGINT, or after --count handshakes have finished
@@ -73,13 +74,13 @@ static bool kernel_has_ktls(void)
 }
 
 static struct {
-	struct listener *l;
+	struct tlshd_listener *l;
 	int lfd, sig;
 	unsigned long count;
 } srv;
 
 /* Accept what is pending, up to the daemon's cap on claimed connections. */
-static void accept_all(struct daemon *d)
+static void accept_all(struct tlshd *d)
 {
 	while (atomic_load(&d->claimed) < d->max_claimed) {
 		int fd = accept4(srv.lfd, NULL, NULL,
@@ -94,7 +95,7 @@ static void accept_all(struct daemon *d)
 
 enum { TAG_LISTENER, TAG_SIG, TAG_KICK };
 
-static void main_event(struct daemon *d, unsigned int tag)
+static void main_event(struct tlshd *d, unsigned int tag)
 {
 	uint64_t v;
 
@@ -108,7 +109,7 @@ static void main_event(struct daemon *d, unsigned int tag)
 	accept_all(d);
 }
 
-static int main_tick(struct daemon *d)
+static int main_tick(struct tlshd *d)
 {
 	if (srv.count && atomic_load(&d->ok) + atomic_load(&d->failed) >=
 			 srv.count)
@@ -116,14 +117,32 @@ static int main_tick(struct daemon *d)
 	return srv.count ? 100 : -1;
 }
 
+/* A kernel without kTLS: the keys stay in the engine, wiped with it. */
+static int keys_stay(int fd, const struct tlsh_conn *tls, char *why,
+		     size_t whylen)
+{
+	(void)fd;
+	(void)why;
+	(void)whylen;
+	return tlsh_conn_done(tls) ? 0 : -EPROTO;
+}
+
+/* No tlsh.ko: connections come from accept(), no DONE goes back. */
+static struct tlshd_ops bench_ops = {
+	.main_event = main_event,
+	.main_tick = main_tick,
+	.install = tlshd_install_ktls,
+};
+
 int main(int argc, char **argv)
 {
 	struct tlsh_daemon_opts o = { 0 };
-	struct daemon dd = { 0 }, *d = &dd;
+	struct tlshd dd = { 0 }, *d = &dd;
 	struct tlsh_spec spec;
 	struct rlimit rl;
 	char err[300];
 	sigset_t mask;
+	bool have_ktls;
 	int port, i;
 
 	tlsh_spec_init(&spec);
@@ -134,10 +153,12 @@ int main(int argc, char **argv)
 
 		if (!v)
 			usage();
-		if (!strcmp(a, "--cert") && spec.n_certs < TLSH_SPEC_MAX_CREDS)
-			spec.certs[spec.n_certs++] = strdup(v);
-		else if (!strcmp(a, "--key") && spec.n_keys < TLSH_SPEC_MAX_CREDS)
-			spec.keys[spec.n_keys++] = strdup(v);
+		if ((!strcmp(a, "--cert") || !strcmp(a, "--key")) &&
+		    tlsh_profile_set(&spec.profile, a + 2, v, err,
+				     sizeof(err)) != 1)
+			usage();
+		else if (!strcmp(a, "--cert") || !strcmp(a, "--key"))
+			;
 		else if (!strcmp(a, "--workers"))
 			o.workers = (unsigned int)atoi(v);
 		else if (!strcmp(a, "--count"))
@@ -165,11 +186,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d->o = &o;
-	d->standalone = true;
-	d->have_ktls = kernel_has_ktls();
+	have_ktls = kernel_has_ktls();
+	if (!have_ktls)
+		bench_ops.install = keys_stay;
+	d->ops = &bench_ops;
 	d->max_claimed = 4096;
-	d->main_event = main_event;
-	d->main_tick = main_tick;
 	d->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	srv.sig = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	srv.lfd = listen_on(port);
@@ -187,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "hs-server: listening on 127.0.0.1:%d, %u workers, "
 		"kTLS %s\n", port, d->n_workers,
-		d->have_ktls ? "installed" : "not available: keys exported only");
+		have_ktls ? "installed" : "not available: keys left in userspace");
 	tlshd_run_main(d);
 	tlshd_workers_stop(d);
 	printf("handshakes ok=%lu failed=%lu\n", atomic_load(&d->ok),
