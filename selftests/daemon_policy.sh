@@ -28,15 +28,7 @@ if [ ! -e /sys/module/tlsh ]; then
 fi
 # $CERT (ECDSA), and an RSA one that may encrypt (RSA key transport).
 RSA=$T/pki/rsa.pem RSAKEY=$T/pki/rsa.key
-{ gen_certs &&
-  openssl req -newkey rsa:2048 -nodes -keyout "$RSAKEY" -out "$T/pki/rsa.csr" \
-	-subj /CN=localhost 2>/dev/null &&
-  printf '%s\n' 'subjectAltName=DNS:localhost' 'basicConstraints=CA:FALSE' \
-	'keyUsage=digitalSignature,keyEncipherment' \
-	'extendedKeyUsage=serverAuth' >"$T/pki/rsa.ext" &&
-  openssl x509 -req -in "$T/pki/rsa.csr" -CA "$CA" -CAkey "$T/pki/ca.key" \
-	-CAcreateserial -out "$RSA" -days 2 -extfile "$T/pki/rsa.ext" 2>/dev/null; } ||
-	{ echo "Bail out! cannot make certificates"; exit 1; }
+gen_certs rsa:rsa || { echo "Bail out! cannot make certificates"; exit 1; }
 mkdir -p "$T/www"
 echo "policy-body-$$-ok" >"$T/www/small.txt"
 rm -rf "$TLSH_DAEMON_DIR"
