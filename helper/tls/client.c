@@ -1,18 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The client side of the TLS 1.3 handshake. */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tls/conn.h"
-
-static bool is_ip_literal(const char *name)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, name, buf) == 1 ||
-	       inet_pton(AF_INET6, name, buf) == 1;
-}
+#include "tls/hostname.h"
 
 static bool our_suite(const struct tlsh_conn *c, uint16_t id)
 {
@@ -82,7 +74,7 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	}
 
 	if (cfg->server_name && *cfg->server_name &&
-	    !is_ip_literal(cfg->server_name)) {
+	    !tlsh_ip_literal(cfg->server_name)) {
 		size_t len = strlen(cfg->server_name);
 
 		e = tlsh_ext_open(w, 0);
