@@ -123,7 +123,7 @@ static inline void daemon_stop(struct daemon *d)
 struct peer {
 	int fd;
 	uint16_t version;
-	struct tlsh_ktls_dir tx, rx;
+	struct tlsh_traffic_dir tx, rx;
 	uint64_t tx_seq, rx_seq;
 	uint8_t out[4 * RC_MAX_RECORD];
 	size_t out_len;
@@ -131,7 +131,7 @@ struct peer {
 
 static inline void peer_init(struct peer *p, int fd, uint16_t version)
 {
-	struct tlsh_ktls_params params;
+	struct tlsh_traffic_keys params;
 
 	test_params(&params, version, false);
 	memset(p, 0, sizeof(*p));

@@ -269,12 +269,12 @@ static void conn_fail_engine(struct worker *w, struct dconn *c)
 
 static void conn_complete(struct worker *w, struct dconn *c)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error kerr;
 	char why[200], kbuf[160];
 	int err;
 
-	if (tlsh_conn_export_ktls(c->tls, &p)) {
+	if (tlsh_conn_export_keys(c->tls, &p)) {
 		conn_finish(w, c, EPROTO, "cannot export the traffic keys");
 		return;
 	}
@@ -741,7 +741,7 @@ fail:
 
 static void *warm_main(void *arg)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	int64_t t0 = tlshd_now_ms();
 	int a, b, err = -1;
 
