@@ -3,8 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls/client.h"
+#include "tls/common.h"
 #include "tls/conn.h"
 #include "tls/hostname.h"
+#include "tls/keys.h"
+#include "tls/query.h"
+#include "tls/tls12_client.h"
 
 static bool our_suite(const struct tlsh_conn *c, uint16_t id)
 {

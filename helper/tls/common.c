@@ -7,7 +7,9 @@
 
 #include <nettle/memops.h>
 
+#include "tls/common.h"
 #include "tls/conn.h"
+#include "tls/query.h"
 
 enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c)
 {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tls/conn.h"
+#include "tls/ticket.h"
 
 enum tlsh_err tlsh_conn_export_keys(const struct tlsh_conn *c,
 				    struct tlsh_traffic_keys *k)

@@ -2,7 +2,13 @@
 /* The server side of the TLS 1.3 handshake. */
 #include <string.h>
 
+#include "tls/common.h"
 #include "tls/conn.h"
+#include "tls/keys.h"
+#include "tls/query.h"
+#include "tls/server.h"
+#include "tls/ticket.h"
+#include "tls/tls12_server.h"
 
 static bool offered(struct tlsh_cur list, uint16_t v)
 {

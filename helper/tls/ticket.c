@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "tls/conn.h"
+#include "tls/keys.h"
+#include "tls/query.h"
+#include "tls/ticket.h"
+#include "tls/tls12.h"
 
 #define TICKET_LEN 32
 

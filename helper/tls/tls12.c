@@ -9,6 +9,7 @@
 #include <nettle/memops.h>
 
 #include "tls/conn.h"
+#include "tls/query.h"
 #include "tls/tls12.h"
 
 enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)

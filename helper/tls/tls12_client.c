@@ -6,7 +6,10 @@
  */
 #include <string.h>
 
+#include "tls/client.h"
+#include "tls/query.h"
 #include "tls/tls12.h"
+#include "tls/tls12_client.h"
 
 static bool listed(const uint16_t *v, size_t n, uint16_t x)
 {

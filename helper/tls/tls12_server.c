@@ -7,8 +7,11 @@
  */
 #include <string.h>
 
+#include "tls/query.h"
+#include "tls/server.h"
 #include "tls/sign.h"
 #include "tls/tls12.h"
+#include "tls/tls12_server.h"
 
 static enum tlsh_err check_hello(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
