@@ -6,7 +6,7 @@
 #include "tls/client.h"
 #include "tls/common.h"
 #include "tls/conn.h"
-#include "tls/hostname.h"
+#include "tls/names.h"
 #include "tls/keys.h"
 #include "tls/query.h"
 #include "tls/tls12_client.h"
@@ -78,33 +78,11 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 		n_schemes = tlsh_sig12_schemes_n;
 	}
 
-	if (cfg->server_name && *cfg->server_name &&
-	    !tlsh_ip_literal(cfg->server_name)) {
-		size_t len = strlen(cfg->server_name);
-
-		e = tlsh_ext_open(w, 0);
-		l = tlsh_vec_open(w, 2);
-		tlsh_put_u8(w, 0);	/* host_name */
-		v = tlsh_vec_open(w, 2);
-		tlsh_put_bytes(w, cfg->server_name, len);
-		tlsh_vec_close(w, v, 2);
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
+	tlsh_sni_put_offer(w, cfg->server_name);
 	put_u16_list_ext(w, 10, groups, n_groups);
 	put_u16_list_ext(w, 13, schemes, n_schemes);
 	put_u16_list_ext(w, 50, tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
-	if (cfg->n_alpn) {
-		e = tlsh_ext_open(w, 16);
-		l = tlsh_vec_open(w, 2);
-		for (size_t i = 0; i < cfg->n_alpn; i++) {
-			v = tlsh_vec_open(w, 1);
-			tlsh_put_bytes(w, cfg->alpn[i], strlen(cfg->alpn[i]));
-			tlsh_vec_close(w, v, 1);
-		}
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
+	tlsh_alpn_put_offer(w, cfg);
 	if (o12) {
 		e = tlsh_ext_open(w, 11);	/* ec_point_formats */
 		tlsh_put_u8(w, 1);
@@ -306,24 +284,13 @@ enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
 static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 					       const uint8_t *b, size_t len)
 {
-	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_encrypted_extensions ee;
 
 	TRY(tlsh_parse_encrypted_extensions(b, len, &ee));
 	if (ee.x.present & ~c->sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
-	if (ee.alpn) {
-		for (size_t i = 0; i < cfg->n_alpn; i++) {
-			if (strlen(cfg->alpn[i]) == ee.alpn_len &&
-			    !memcmp(cfg->alpn[i], ee.alpn, ee.alpn_len)) {
-				memcpy(c->alpn, ee.alpn, ee.alpn_len);
-				c->alpn[ee.alpn_len] = 0;
-				c->has_alpn = true;
-			}
-		}
-		if (!c->has_alpn)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	if (ee.alpn)
+		return tlsh_alpn_accept(c, ee.alpn, ee.alpn_len);
 	return TLSH_OK;
 }
 

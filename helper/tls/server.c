@@ -5,6 +5,7 @@
 #include "tls/common.h"
 #include "tls/conn.h"
 #include "tls/keys.h"
+#include "tls/names.h"
 #include "tls/query.h"
 #include "tls/server.h"
 #include "tls/ticket.h"
@@ -132,44 +133,6 @@ static bool offers_psk_dhe_ke(const struct tlsh_client_hello *ch)
 	return memchr(modes.p, 1, tlsh_cur_left(&modes)) != NULL;
 }
 
-static enum tlsh_err choose_alpn(struct tlsh_conn *c,
-				 const struct tlsh_client_hello *ch)
-{
-	const struct tlsh_config *cfg = c->cfg;
-
-	if (!tlsh_ext_has(&ch->x, TLSH_X_ALPN) || !cfg->n_alpn)
-		return TLSH_OK;
-	for (size_t i = 0; i < cfg->n_alpn; i++) {
-		struct tlsh_cur list = ch->alpn;
-		size_t want = strlen(cfg->alpn[i]);
-
-		while (tlsh_cur_left(&list)) {
-			struct tlsh_cur name;
-
-			if (tlsh_cur_vec(&list, 1, 1, 255, &name))
-				return TLSH_ERR_DECODE;
-			if (tlsh_cur_left(&name) == want &&
-			    !memcmp(name.p, cfg->alpn[i], want)) {
-				memcpy(c->alpn, cfg->alpn[i], want);
-				c->alpn[want] = 0;
-				c->has_alpn = true;
-				return TLSH_OK;
-			}
-		}
-	}
-	tlsh_set_reason(c, "no common application protocol");
-	return TLSH_ERR_NO_APPLICATION_PROTOCOL;
-}
-
-static void set_sni(struct tlsh_conn *c, const struct tlsh_client_hello *ch)
-{
-	if (ch->sni && ch->sni_len < sizeof(c->sni)) {
-		memcpy(c->sni, ch->sni, ch->sni_len);
-		c->sni[ch->sni_len] = 0;
-		c->has_sni = true;
-	}
-}
-
 static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
@@ -239,26 +202,6 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static void put_ee_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	size_t e;
-
-	if (c->has_alpn) {
-		size_t list, name;
-
-		e = tlsh_ext_open(w, 16);
-		list = tlsh_vec_open(w, 2);
-		name = tlsh_vec_open(w, 1);
-		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
-		tlsh_vec_close(w, name, 1);
-		tlsh_vec_close(w, list, 2);
-		tlsh_ext_close(w, e);
-	}
-	if (c->has_sni) {
-		e = tlsh_ext_open(w, 0);	/* acknowledged, empty */
-		tlsh_ext_close(w, e);
-	}
-}
 
 static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 {
@@ -267,7 +210,7 @@ static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 
 	x = tlsh_vec_open(w, 2);
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->encrypted_ext : NULL, w))
-		put_ee_extensions(c, w);
+		tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
@@ -416,8 +359,8 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 			return TLSH_ERR_PROTOCOL_VERSION;
 		}
 		memcpy(c->client_random, ch.random, TLSH_RANDOM);
-		set_sni(c, &ch);
-		TRY(choose_alpn(c, &ch));
+		tlsh_sni_note(c, &ch);
+		TRY(tlsh_alpn_choose(c, &ch));
 		return tlsh12_server_start(c, &ch);
 	}
 	/* RFC 8446 4.1.2: exactly the null compression method. */
@@ -464,11 +407,11 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		if (!tlsh_ch_find_share(ch.shares, c->group, &kx, &kx_len))
 			return TLSH_ERR_INTERNAL;
 	}
-	set_sni(c, &ch);
+	tlsh_sni_note(c, &ch);
 	TRY(choose_cred(c, &ch));
 	c->server_sig_scheme = c->sig_scheme;
 	c->psk_dhe_ke = offers_psk_dhe_ke(&ch);
-	TRY(choose_alpn(c, &ch));
+	TRY(tlsh_alpn_choose(c, &ch));
 	if (kx_len != tlsh_kex_pub_len(c->group))
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tls/client.h"
+#include "tls/names.h"
 #include "tls/query.h"
 #include "tls/tls12.h"
 #include "tls/tls12_client.h"
@@ -57,18 +58,8 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
 			return TLSH_ERR_ILLEGAL_PARAMETER;
 	}
-	if (sh->alpn) {
-		for (size_t i = 0; i < cfg->n_alpn && !c->has_alpn; i++) {
-			if (strlen(cfg->alpn[i]) == sh->alpn_len &&
-			    !memcmp(cfg->alpn[i], sh->alpn, sh->alpn_len)) {
-				memcpy(c->alpn, sh->alpn, sh->alpn_len);
-				c->alpn[sh->alpn_len] = 0;
-				c->has_alpn = true;
-			}
-		}
-		if (!c->has_alpn)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	if (sh->alpn)
+		return tlsh_alpn_accept(c, sh->alpn, sh->alpn_len);
 	return TLSH_OK;
 }
 

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "tls/names.h"
 #include "tls/query.h"
 #include "tls/server.h"
 #include "tls/sign.h"
@@ -200,7 +201,7 @@ static enum tlsh_err choose(struct tlsh_conn *c,
 static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m, x, e, l;
+	size_t m, x, e;
 
 	c->cfg->random(c->cfg->random_ctx, TLSH_RANDOM, c->random);
 	/* RFC 8446 4.1.3: we could have done TLS 1.3. */
@@ -229,18 +230,7 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 		tlsh_put_u8(w, 0);	/* uncompressed */
 		tlsh_ext_close(w, e);
 	}
-	if (c->has_alpn) {
-		e = tlsh_ext_open(w, 16);
-		l = tlsh_vec_open(w, 2);
-		tlsh_put_u8(w, (uint8_t)strlen(c->alpn));
-		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
-	if (c->has_sni) {
-		e = tlsh_ext_open(w, 0);
-		tlsh_ext_close(w, e);
-	}
+	tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);

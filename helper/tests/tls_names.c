@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The engine's address-literal check (tls/hostname.h) against the C
+ * The engine's address-literal check (tls/names.h) against the C
  * library's inet_pton(), which the engine no longer calls: it must keep out
  * of the socket headers. Fixed cases name the rules; random strings over the
  * literal alphabet look for any other disagreement.
@@ -10,7 +10,7 @@
 
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
-#include "tls/hostname.h"
+#include "tls/names.h"
 
 static bool libc_literal(const char *s)
 {
