@@ -53,7 +53,7 @@ static bool our_group(const struct tlsh_conn *c, uint16_t g)
 	return false;
 }
 
-static void put_u16_list_ext(struct tlsh_wbuf *w, uint16_t type,
+static void put_u16_list_ext(struct tlsh_wbuf *w, enum tlsh_ext_id type,
 			     const uint16_t *v, size_t n)
 {
 	size_t e = tlsh_ext_open(w, type), l = tlsh_vec_open(w, 2);
@@ -79,38 +79,39 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	}
 
 	tlsh_sni_put_offer(w, cfg->server_name);
-	put_u16_list_ext(w, 10, groups, n_groups);
-	put_u16_list_ext(w, 13, schemes, n_schemes);
-	put_u16_list_ext(w, 50, tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
+	put_u16_list_ext(w, TLSH_X_SUPPORTED_GROUPS, groups, n_groups);
+	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes, n_schemes);
+	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS_CERT,
+			 tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
 	tlsh_alpn_put_offer(w, cfg);
 	if (o12) {
-		e = tlsh_ext_open(w, 11);	/* ec_point_formats */
+		e = tlsh_ext_open(w, TLSH_X_EC_POINT_FORMATS);
 		tlsh_put_u8(w, 1);
 		tlsh_put_u8(w, 0);		/* uncompressed */
 		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 23);	/* extended_master_secret */
+		e = tlsh_ext_open(w, TLSH_X_EXTENDED_MASTER_SECRET);
 		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 0xff01);	/* renegotiation_info */
+		e = tlsh_ext_open(w, TLSH_X_RENEGOTIATION_INFO);
 		tlsh_put_u8(w, 0);
 		tlsh_ext_close(w, e);
 	}
 	/* A TLS 1.2-only hello is a plain one. */
 	if (!o13)
 		return;
-	e = tlsh_ext_open(w, 43);
+	e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
 	tlsh_put_u8(w, o12 ? 4 : 2);
-	tlsh_put_u16(w, 0x0304);
+	tlsh_put_u16(w, TLSH_TLS13);
 	if (o12)
-		tlsh_put_u16(w, 0x0303);
+		tlsh_put_u16(w, TLSH_TLS12);
 	tlsh_ext_close(w, e);
 	if (c->cookie) {
-		e = tlsh_ext_open(w, 44);
+		e = tlsh_ext_open(w, TLSH_X_COOKIE);
 		v = tlsh_vec_open(w, 2);
 		tlsh_put_bytes(w, c->cookie, c->cookie_len);
 		tlsh_vec_close(w, v, 2);
 		tlsh_ext_close(w, e);
 	}
-	e = tlsh_ext_open(w, 51);
+	e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
 	l = tlsh_vec_open(w, 2);
 	tlsh_put_u16(w, c->kex.group);
 	v = tlsh_vec_open(w, 2);

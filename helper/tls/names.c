@@ -97,7 +97,7 @@ void tlsh_sni_put_offer(struct tlsh_wbuf *w, const char *server_name)
 
 	if (!server_name || !*server_name || tlsh_ip_literal(server_name))
 		return;
-	e = tlsh_ext_open(w, 0);
+	e = tlsh_ext_open(w, TLSH_X_SERVER_NAME);
 	list = tlsh_vec_open(w, 2);
 	tlsh_put_u8(w, 0);	/* host_name */
 	name = tlsh_vec_open(w, 2);
@@ -113,7 +113,7 @@ void tlsh_alpn_put_offer(struct tlsh_wbuf *w, const struct tlsh_config *cfg)
 
 	if (!cfg->n_alpn)
 		return;
-	e = tlsh_ext_open(w, 16);
+	e = tlsh_ext_open(w, TLSH_X_ALPN);
 	list = tlsh_vec_open(w, 2);
 	for (size_t i = 0; i < cfg->n_alpn; i++) {
 		name = tlsh_vec_open(w, 1);
@@ -174,7 +174,7 @@ void tlsh_names_put_answer(const struct tlsh_conn *c, struct tlsh_wbuf *w)
 	if (c->has_alpn) {
 		size_t list, name;
 
-		e = tlsh_ext_open(w, 16);
+		e = tlsh_ext_open(w, TLSH_X_ALPN);
 		list = tlsh_vec_open(w, 2);
 		name = tlsh_vec_open(w, 1);
 		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
@@ -183,7 +183,8 @@ void tlsh_names_put_answer(const struct tlsh_conn *c, struct tlsh_wbuf *w)
 		tlsh_ext_close(w, e);
 	}
 	if (c->has_sni) {
-		e = tlsh_ext_open(w, 0);	/* acknowledged, empty */
+		/* acknowledged, empty */
+		e = tlsh_ext_open(w, TLSH_X_SERVER_NAME);
 		tlsh_ext_close(w, e);
 	}
 }

@@ -149,10 +149,10 @@ static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->hrr_ext : NULL, w)) {
-		e = tlsh_ext_open(w, 43);
-		tlsh_put_u16(w, 0x0304);
+		e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
+		tlsh_put_u16(w, TLSH_TLS13);
 		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 51);
+		e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
 		tlsh_put_u16(w, c->group);
 		tlsh_ext_close(w, e);
 	}
@@ -180,14 +180,14 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, 51);
+	e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
 	tlsh_put_u16(w, c->kex.group);
 	sid = tlsh_vec_open(w, 2);
 	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
 	tlsh_vec_close(w, sid, 2);
 	tlsh_ext_close(w, e);
-	e = tlsh_ext_open(w, 43);
-	tlsh_put_u16(w, 0x0304);
+	e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
+	tlsh_put_u16(w, TLSH_TLS13);
 	tlsh_ext_close(w, e);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
@@ -225,7 +225,7 @@ static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
 
 	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, 13);
+	e = tlsh_ext_open(w, TLSH_X_SIGNATURE_ALGORITHMS);
 	l = tlsh_vec_open(w, 2);
 	for (size_t i = 0; i < n_schemes; i++)
 		tlsh_put_u16(w, schemes[i]);

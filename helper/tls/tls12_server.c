@@ -216,16 +216,16 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_put_u8(w, 0);	/* null compression */
 	x = tlsh_vec_open(w, 2);
 	if (c->peer_reneg_info) {
-		e = tlsh_ext_open(w, 0xff01);
+		e = tlsh_ext_open(w, TLSH_X_RENEGOTIATION_INFO);
 		tlsh_put_u8(w, 0);
 		tlsh_ext_close(w, e);
 	}
 	if (c->ems) {
-		e = tlsh_ext_open(w, 23);
+		e = tlsh_ext_open(w, TLSH_X_EXTENDED_MASTER_SECRET);
 		tlsh_ext_close(w, e);
 	}
 	if (c->suite->kx != TLSH_KX_RSA && c->peer_point_formats) {
-		e = tlsh_ext_open(w, 11);
+		e = tlsh_ext_open(w, TLSH_X_EC_POINT_FORMATS);
 		tlsh_put_u8(w, 1);
 		tlsh_put_u8(w, 0);	/* uncompressed */
 		tlsh_ext_close(w, e);
