@@ -8,10 +8,9 @@
 
 #include <nettle/memops.h>
 
-#include "tls/client.h"
 #include "tls/conn.h"
 #include "tls/query.h"
-#include "tls/server.h"
+#include "tls/tls13.h"
 
 enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 			    const struct tlsh_config *cfg, bool server)

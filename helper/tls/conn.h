@@ -203,7 +203,7 @@ static inline bool tlsh_hook_ext(const struct tlsh_conn *c,
 /*
  * conn.c: the record and message loop that runs the shapes. The handlers
  * of each role and version live in the files named by their headers:
- * client.h, server.h, common.h (TLS 1.3, both roles), tls12*.h, keys.h,
+ * hello.h, tls13.h, common.h (TLS 1.3, both roles), tls12*.h, keys.h,
  * ticket.h; query.h has the configuration defaults.
  */
 TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "tls/client.h"
+#include "tls/hello.h"
 #include "tls/names.h"
 #include "tls/query.h"
 #include "tls/tls12.h"
@@ -18,11 +18,6 @@ static bool listed(const uint16_t *v, size_t n, uint16_t x)
 		if (v[i] == x)
 			return true;
 	return false;
-}
-
-bool tlsh12_client_offers(const struct tlsh_conn *c)
-{
-	return tlsh_cfg_speaks(c->cfg, TLSH_TLS12);
 }
 
 static enum tlsh_err check_extensions(struct tlsh_conn *c,

@@ -5,9 +5,7 @@
 
 #include "tls/conn.h"
 
-/* tls12_client.c: the client offers TLS 1.2 (suites and range allow it). */
-bool tlsh12_client_offers(const struct tlsh_conn *c);
-/* tls12_client.c: a TLS 1.2 ServerHello arrived. */
+/* A ServerHello that is not TLS 1.3 arrived (hello.c parsed it). */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh12_client_server_hello(struct tlsh_conn *c,
 			   const struct tlsh_server_hello *sh);

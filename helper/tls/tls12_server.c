@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
+#include "tls/hello.h"
 #include "tls/names.h"
 #include "tls/query.h"
-#include "tls/server.h"
 #include "tls/sign.h"
 #include "tls/tls12.h"
 #include "tls/tls12_server.h"

@@ -5,7 +5,7 @@
 
 #include "tls/conn.h"
 
-/* tls12_server.c: the server settles on TLS 1.2 for this ClientHello. */
+/* The server settles on TLS 1.2 for this ClientHello (hello.c). */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh12_server_start(struct tlsh_conn *c, const struct tlsh_client_hello *ch);
 
