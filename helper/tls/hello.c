@@ -75,15 +75,15 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 
 	/* TLS 1.2 also signs ServerKeyExchange with RSA PKCS#1 v1.5. */
 	if (o12 && !(cfg->sig_schemes && cfg->n_sig_schemes)) {
-		schemes = tlsh_sig12_schemes;
-		n_schemes = tlsh_sig12_schemes_n;
+		schemes = tlsh_sig_all_schemes;
+		n_schemes = tlsh_sig_all_schemes_n;
 	}
 
 	tlsh_sni_put_offer(w, cfg->server_name);
 	put_u16_list_ext(w, TLSH_X_SUPPORTED_GROUPS, groups, n_groups);
 	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes, n_schemes);
 	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS_CERT,
-			 tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
+			 tlsh_sig_all_schemes, tlsh_sig_all_schemes_n);
 	tlsh_alpn_put_offer(w, cfg);
 	if (o12) {
 		e = tlsh_ext_open(w, TLSH_X_EC_POINT_FORMATS);

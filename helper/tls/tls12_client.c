@@ -73,7 +73,7 @@ static bool our_scheme(const struct tlsh_conn *c, uint16_t s)
 
 	if (cfg->sig_schemes && cfg->n_sig_schemes)
 		return listed(cfg->sig_schemes, cfg->n_sig_schemes, s);
-	return listed(tlsh_sig12_schemes, tlsh_sig12_schemes_n, s);
+	return listed(tlsh_sig_all_schemes, tlsh_sig_all_schemes_n, s);
 }
 
 static enum tlsh_err recv_server_key_exchange(struct tlsh_conn *c,

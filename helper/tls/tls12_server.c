@@ -96,8 +96,8 @@ static const uint16_t *schemes12(const struct tlsh_config *cfg, size_t *n)
 		*n = cfg->n_sig_schemes;
 		return cfg->sig_schemes;
 	}
-	*n = tlsh_sig12_schemes_n;
-	return tlsh_sig12_schemes;
+	*n = tlsh_sig_all_schemes_n;
+	return tlsh_sig_all_schemes;
 }
 
 /*
@@ -125,7 +125,7 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
 		    tlsh_cred_can_sign12(cred, s[i]))
 			return s[i];
-	if (s == tlsh_sig12_schemes &&
+	if (s == tlsh_sig_all_schemes &&
 	    tlsh_u16_list_has(ch->sigalgs, TLSH_SIG_ECDSA_SECP521R1_SHA512))
 		return TLSH_SIG_ECDSA_SECP521R1_SHA512;
 	return 0;
