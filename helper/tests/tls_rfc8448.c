@@ -66,8 +66,8 @@ static void put_template(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 
 		if (type == 51 && len == 6 + c->kex.pub_len)
 			memcpy(buf + i + 10, c->kex.pub, c->kex.pub_len);
-		if (type == 44 && c->cookie && len == 2 + c->cookie_len)
-			memcpy(buf + i + 6, c->cookie, c->cookie_len);
+		if (type == 44 && c->cli.cookie && len == 2 + c->cli.cookie_len)
+			memcpy(buf + i + 6, c->cli.cookie, c->cli.cookie_len);
 		i += 4 + len;
 	}
 	tlsh_put_bytes(w, buf, n);

@@ -70,11 +70,11 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 	c->group = sh.group;
 	c->hrr = true;
 	if (sh.cookie) {
-		c->cookie = malloc(sh.cookie_len);
-		if (!c->cookie)
+		c->cli.cookie = malloc(sh.cookie_len);
+		if (!c->cli.cookie)
 			return TLSH_ERR_NOMEM;
-		memcpy(c->cookie, sh.cookie, sh.cookie_len);
-		c->cookie_len = sh.cookie_len;
+		memcpy(c->cli.cookie, sh.cookie, sh.cookie_len);
+		c->cli.cookie_len = sh.cookie_len;
 	}
 	tlsh_transcript_select(&c->tr, c->suite->hash);
 	tlsh_transcript_hrr_rewrite(&c->tr);
@@ -114,7 +114,7 @@ static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 	struct tlsh_encrypted_extensions ee;
 
 	TRY(tlsh_parse_encrypted_extensions(b, len, &ee));
-	if (ee.x.present & ~c->sent_exts)
+	if (ee.x.present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	if (ee.alpn)
 		return tlsh_alpn_accept(c, ee.alpn, ee.alpn_len);
@@ -127,14 +127,14 @@ static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 	struct tlsh_certificate_request cr;
 
 	TRY(tlsh_parse_certificate_request(b, len, &cr));
-	memcpy(c->cr_context, cr.context, cr.context_len);
-	c->cr_context_len = cr.context_len;
-	c->n_peer_sigalgs = 0;
+	memcpy(c->cli.cr_context, cr.context, cr.context_len);
+	c->cli.cr_context_len = cr.context_len;
+	c->cli.n_cr_sigalgs = 0;
 	while (tlsh_cur_left(&cr.sigalgs) &&
-	       c->n_peer_sigalgs < sizeof(c->peer_sigalgs) / 2)
+	       c->cli.n_cr_sigalgs < sizeof(c->cli.cr_sigalgs) / 2)
 		TRY(tlsh_cur_u16(&cr.sigalgs,
-				 &c->peer_sigalgs[c->n_peer_sigalgs++]));
-	c->cert_requested = true;
+				 &c->cli.cr_sigalgs[c->cli.n_cr_sigalgs++]));
+	c->cli.cert_requested = true;
 	return TLSH_OK;
 }
 
@@ -163,8 +163,8 @@ static void choose_client_cred(struct tlsh_conn *c)
 
 			if (!tlsh_cred_can_sign(creds[k], s))
 				continue;
-			for (size_t j = 0; j < c->n_peer_sigalgs; j++) {
-				if (c->peer_sigalgs[j] == s) {
+			for (size_t j = 0; j < c->cli.n_cr_sigalgs; j++) {
+				if (c->cli.cr_sigalgs[j] == s) {
 					c->cred = creds[k];
 					c->sig_scheme = s;
 					return;

@@ -87,12 +87,6 @@ struct tlsh_conn {
 	size_t body_len, body_have;
 	bool rx_key_changed;	/* a message just switched the read key */
 	bool peer_protected;	/* a protected record has been received */
-	/*
-	 * Server, the client offered early_data (never accepted here): skip
-	 * what RFC 8446 4.2.10 says, at most TLSH_MAX_EARLY_SKIP bytes.
-	 */
-	enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE, EARLY_SKIP_APPDATA } early;
-	size_t early_skipped;
 	unsigned int warnings;	/* TLS 1.2 warnings / renegotiations seen */
 	size_t post_skip;	/* rest of a refused renegotiation hello */
 
@@ -118,18 +112,11 @@ struct tlsh_conn {
 	uint8_t random[TLSH_RANDOM];
 	uint8_t session_id[32];
 	size_t session_id_len;
-	uint8_t *cookie;	/* client: from the HRR */
-	size_t cookie_len;
 
 	/* Peer authentication. */
 	struct tlsh_peer_chain peer;
 	bool peer_cert_sent;
 	bool peer_cv_ok;
-	bool cert_requested;	/* client: the server sent CertificateRequest */
-	uint8_t cr_context[255];
-	size_t cr_context_len;
-	uint16_t peer_sigalgs[32];	/* server: client's CR sigalgs */
-	size_t n_peer_sigalgs;
 
 	char alpn[256];
 	bool has_alpn;
@@ -140,24 +127,49 @@ struct tlsh_conn {
 	uint16_t server_sig_scheme;	/* the scheme of the server's CV */
 	uint8_t client_random[TLSH_RANDOM];
 	bool version_agreed;
-	uint32_t sent_exts;		/* client: extensions offered (bits) */
-	bool psk_dhe_ke;		/* server: the client offered psk_dhe_ke */
 	size_t hs_bytes_in;		/* received so far, for the limit */
 	uint16_t cur_msg;		/* message being handled, for reasons */
 	char reason[200];
 
-	/* TLS 1.2 (tls12.c, tls12_server.c, tls12_client.c). */
-	bool tls12;
+	bool tls12;			/* TLS 1.2 was agreed */
 	uint16_t version;		/* agreed version, 0 before */
-	uint16_t client_version;	/* server: ClientHello.legacy_version */
-	bool ems;			/* extended master secret in use */
-	bool peer_reneg_info;		/* peer signalled RFC 5746 */
-	bool peer_point_formats;	/* client sent ec_point_formats */
-	uint8_t server_random[TLSH_RANDOM];
-	uint8_t ms[TLSH_MASTER_SECRET];
-	struct tlsh_key_block kb;	/* keys waiting for ChangeCipherSpec */
-	uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: the server's point */
-	size_t peer_kx_len;
+
+	/* Client only. */
+	struct {
+		uint8_t *cookie;	/* from the HRR */
+		size_t cookie_len;
+		bool cert_requested;	/* the server sent CertificateRequest */
+		uint8_t cr_context[255];
+		size_t cr_context_len;
+		uint16_t cr_sigalgs[32];	/* its signature_algorithms */
+		size_t n_cr_sigalgs;
+		uint32_t sent_exts;	/* extensions offered (bits) */
+	} cli;
+
+	/* Server only. */
+	struct {
+		bool psk_dhe_ke;	/* the client offered psk_dhe_ke */
+		/*
+		 * The client offered early_data (never accepted here): skip
+		 * what RFC 8446 4.2.10 says, at most TLSH_MAX_EARLY_SKIP bytes.
+		 */
+		enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE,
+		       EARLY_SKIP_APPDATA } early;
+		size_t early_skipped;
+	} srv;
+
+	/* TLS 1.2 only (tls12.c, tls12_server.c, tls12_client.c). */
+	struct {
+		uint16_t client_version;	/* server: CH.legacy_version */
+		bool ems;			/* extended master secret */
+		bool peer_reneg_info;		/* peer signalled RFC 5746 */
+		bool peer_point_formats;	/* the client sent them */
+		uint8_t server_random[TLSH_RANDOM];
+		uint8_t ms[TLSH_MASTER_SECRET];
+		struct tlsh_key_block kb;	/* keys waiting for CCS */
+		uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: its point */
+		size_t peer_kx_len;
+	} t12;
 
 	const struct tlsh_test_hooks *hooks;
 };

@@ -105,10 +105,10 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	if (o12)
 		tlsh_put_u16(w, TLSH_TLS12);
 	tlsh_ext_close(w, e);
-	if (c->cookie) {
+	if (c->cli.cookie) {
 		e = tlsh_ext_open(w, TLSH_X_COOKIE);
 		v = tlsh_vec_open(w, 2);
-		tlsh_put_bytes(w, c->cookie, c->cookie_len);
+		tlsh_put_bytes(w, c->cli.cookie, c->cli.cookie_len);
 		tlsh_vec_close(w, v, 2);
 		tlsh_ext_close(w, e);
 	}
@@ -131,7 +131,7 @@ static enum tlsh_err note_sent_extensions(struct tlsh_conn *c, size_t block)
 	TRY(tlsh_wbuf_err(&c->hs_out));
 	cur = tlsh_cur_make(c->hs_out.buf + block, c->hs_out.len - block);
 	TRY(tlsh_ext_parse(&cur, TLSH_IN_CH, &x));
-	c->sent_exts = x.present;
+	c->cli.sent_exts = x.present;
 	return TLSH_OK;
 }
 

@@ -354,7 +354,7 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 		TRY(choose_group(c, ch, &have_share));
 		/* We never accept early data (RFC 8446 4.2.10): skip it. */
 		if (tlsh_ext_has(&ch->x, TLSH_X_EARLY_DATA))
-			c->early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
+			c->srv.early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
 				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
 			c->shape = &tlsh_server_shapes[cfg->verify_client ?
@@ -370,7 +370,7 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 	tlsh_sni_note(c, ch);
 	TRY(choose_cred(c, ch));
 	c->server_sig_scheme = c->sig_scheme;
-	c->psk_dhe_ke = offers_psk_dhe_ke(ch);
+	c->srv.psk_dhe_ke = offers_psk_dhe_ke(ch);
 	TRY(tlsh_alpn_choose(c, ch));
 	if (kx_len != tlsh_kex_pub_len(c->group))
 		return TLSH_ERR_ILLEGAL_PARAMETER;

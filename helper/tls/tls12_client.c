@@ -27,7 +27,7 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 	const struct tlsh_exts *x = &sh->x;
 	struct tlsh_cur b, v;
 
-	if (x->present & ~c->sent_exts)
+	if (x->present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
 		b = x->body[TLSH_X_RENEGOTIATION_INFO];
@@ -41,7 +41,7 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
 		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
 			return TLSH_ERR_DECODE;
-		c->ems = true;
+		c->t12.ems = true;
 	} else if (!cfg->allow_no_ems) {	/* RFC 7627 5.3 */
 		tlsh_set_reason(c, "server does not use the extended master secret");
 		return TLSH_ERR_HANDSHAKE_FAILURE;
@@ -105,8 +105,8 @@ static enum tlsh_err recv_server_key_exchange(struct tlsh_conn *c,
 		return err;
 	c->group = group;
 	c->server_sig_scheme = scheme;
-	memcpy(c->peer_kx, pt.p, tlsh_cur_left(&pt));
-	c->peer_kx_len = tlsh_cur_left(&pt);
+	memcpy(c->t12.peer_kx, pt.p, tlsh_cur_left(&pt));
+	c->t12.peer_kx_len = tlsh_cur_left(&pt);
 	return TLSH_OK;
 }
 
@@ -132,7 +132,7 @@ static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 	TRY(tlsh_u16_list(&cur, &algs));
 	TRY(tlsh_cur_vec(&cur, 2, 0, 0xffff, &cas));
 	TRY(tlsh_cur_end(&cur));
-	c->cert_requested = true;
+	c->cli.cert_requested = true;
 	return TLSH_OK;
 }
 
@@ -172,8 +172,8 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 			v = tlsh_vec_open(w, 1);
 			tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
 			tlsh_vec_close(w, v, 1);
-			err = tlsh_kex_shared(&c->kex, c->peer_kx,
-					      c->peer_kx_len, pms, &pms_len);
+			err = tlsh_kex_shared(&c->kex, c->t12.peer_kx,
+					      c->t12.peer_kx_len, pms, &pms_len);
 		}
 	}
 	if (!err) {
@@ -276,7 +276,7 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->version = TLSH_TLS12;
 	c->suite = s;
 	c->group = 0;	/* until ServerKeyExchange names one */
-	memcpy(c->server_random, sh->random, TLSH_RANDOM);
+	memcpy(c->t12.server_random, sh->random, TLSH_RANDOM);
 	tlsh_transcript_select(&c->tr, s->hash);
 	c->shapes = cli12_shapes;
 	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);
