@@ -58,6 +58,7 @@ if [ "$mode" = all ] || [ "$mode" = --host-only ]; then
 	run_host_test interop scripts/test-interop.sh
 	run_host_test bench scripts/test-bench.sh
 	run_host_test harness scripts/test-harness.sh
+	run_host_test engine-headers scripts/test-engine-headers.sh
 fi
 
 # One boot of kernel $1 ("6.1", "6.12" or "debug") running the VM selftests

@@ -26,7 +26,7 @@ FIXTURE(ktls)
 {
 	int ktls;	/* keyed end */
 	int plain;	/* plain TCP end, speaking records by hand */
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 };
 
 FIXTURE_VARIANT(ktls)
@@ -88,7 +88,7 @@ FIXTURE_TEARDOWN(ktls)
 }
 
 static void install(struct __test_metadata *_metadata, int fd,
-		    const struct tlsh_ktls_params *p)
+		    const struct tlsh_traffic_keys *p)
 {
 	struct tlsh_ktls_error e;
 	char msg[160];
@@ -163,7 +163,7 @@ static void writer_join(struct __test_metadata *_metadata, struct writer *w)
  */
 static size_t open_records(struct __test_metadata *_metadata,
 			   const FIXTURE_VARIANT(ktls) *variant,
-			   int fd, const struct tlsh_ktls_dir *d,
+			   int fd, const struct tlsh_traffic_dir *d,
 			   uint64_t *seq, const uint8_t *expect, size_t total,
 			   size_t *first_len)
 {

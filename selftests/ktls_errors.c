@@ -17,7 +17,7 @@
 FIXTURE(pair)
 {
 	int a, b;
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	char msg[160];
 };
@@ -41,7 +41,7 @@ static const char *why(FIXTURE_DATA(pair) *self)
 
 /* Keys on `fd` work both ways against the plain peer, from seq tx / rx. */
 static void keys_work(struct __test_metadata *_metadata, int fd, int peer,
-		      const struct tlsh_ktls_params *p)
+		      const struct tlsh_traffic_keys *p)
 {
 	static const char out[] = "through the record layer", in[] = "back";
 	uint8_t rec[RC_MAX_RECORD], pt[RC_MAX_PLAIN + 256], type;
@@ -66,7 +66,7 @@ static void keys_work(struct __test_metadata *_metadata, int fd, int peer,
 /* A socket that never connected: refused up front, still connectable. */
 TEST(not_established_then_usable)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	struct sockaddr_in addr;
 	int l, s, peer;
@@ -96,7 +96,7 @@ TEST(not_established_then_usable)
 /* A listener is not a connection: refused, and it still accepts. */
 TEST(listener_refused)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	struct sockaddr_in addr;
 	char msg[160];
@@ -124,7 +124,7 @@ TEST(listener_refused)
 /* UDP and AF_UNIX stream sockets are not TCP. */
 TEST(not_tcp)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	int u, sv[2];
 
@@ -148,7 +148,7 @@ TEST(not_tcp)
 /* Installing twice: refused by the ULP check, the first keys untouched. */
 TEST_F(pair, ulp_already_set)
 {
-	struct tlsh_ktls_params other;
+	struct tlsh_traffic_keys other;
 
 	ASSERT_EQ(0, tlsh_ktls_install(self->a, &self->p, &self->e))
 		TH_LOG("%s", why(self));
@@ -179,7 +179,7 @@ TEST_F(pair, unsupported_suite)
 	static const uint16_t versions[] = { 0x0300, 0x0301, 0x0302, 0x0305,
 					     0x7f1c, 0xfefd };
 	static const int aeads[] = { TLSH_AEAD_NONE, 5, 99, -1 };
-	struct tlsh_ktls_params p = self->p;
+	struct tlsh_traffic_keys p = self->p;
 	char ulp[17];
 
 	for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {

@@ -147,7 +147,7 @@ static inline void fill_pattern(uint8_t *buf, size_t len, uint64_t seed)
  * slip shows.
  */
 static inline void random_params(struct __test_metadata *_metadata,
-				 struct tlsh_ktls_params *p, uint16_t version,
+				 struct tlsh_traffic_keys *p, uint16_t version,
 				 enum tlsh_aead aead)
 {
 	memset(p, 0, sizeof(*p));

@@ -15,7 +15,7 @@
  *     nonce   = write_iv[12] XOR (0^32 || seq_be64)
  *     aad     = the record header
  *
- * Keys come in a struct tlsh_ktls_dir used only as a container (key, the
+ * Keys come in a struct tlsh_traffic_dir used only as a container (key, the
  * 12-byte IV of which TLS 1.2 GCM/CCM use the first 4 bytes).
  * Test-only; functions are static inline so each test uses what it needs.
  */
@@ -69,7 +69,7 @@ static inline int rc_has_explicit_nonce(uint16_t version, enum tlsh_aead aead)
 
 /* The 12-byte per-record nonce; explicit is the record's, for 1.2 GCM/CCM. */
 static inline void rc_nonce(uint16_t version, enum tlsh_aead aead,
-			    const struct tlsh_ktls_dir *d, uint64_t seq,
+			    const struct tlsh_traffic_dir *d, uint64_t seq,
 			    const uint8_t *explicit, uint8_t nonce[12])
 {
 	uint8_t s[8];
@@ -164,7 +164,7 @@ static inline int rc_aead_open(enum tlsh_aead aead, const uint8_t *key,
  * to rec (RC_MAX_RECORD bytes) and returns its length.
  */
 static inline size_t rc_seal(uint16_t version, enum tlsh_aead aead,
-			     const struct tlsh_ktls_dir *d, uint64_t seq,
+			     const struct tlsh_traffic_dir *d, uint64_t seq,
 			     uint8_t type, const uint8_t *in, size_t len,
 			     size_t pad, uint8_t *rec)
 {
@@ -213,7 +213,7 @@ static inline size_t rc_seal(uint16_t version, enum tlsh_aead aead,
  * *type set, or -1 if the record is malformed or does not authenticate.
  */
 static inline ssize_t rc_open(uint16_t version, enum tlsh_aead aead,
-			      const struct tlsh_ktls_dir *d, uint64_t seq,
+			      const struct tlsh_traffic_dir *d, uint64_t seq,
 			      const uint8_t *rec, size_t rec_len,
 			      uint8_t *type, uint8_t *out)
 {

@@ -22,10 +22,10 @@
 #define IO_TIMEOUT_S	30	/* never hit unless something hangs */
 
 /* Keys for one connection: tx is the server's when server is true. */
-static inline void test_params(struct tlsh_ktls_params *p, uint16_t version,
+static inline void test_params(struct tlsh_traffic_keys *p, uint16_t version,
 			       bool server)
 {
-	struct tlsh_ktls_dir s2c, c2s;
+	struct tlsh_traffic_dir s2c, c2s;
 
 	memset(&s2c, 0, sizeof(s2c));
 	memset(&c2s, 0, sizeof(c2s));
@@ -43,7 +43,7 @@ static inline void test_params(struct tlsh_ktls_params *p, uint16_t version,
 
 static inline int install_keys(int fd, uint16_t version, bool server)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 
 	test_params(&p, version, server);
 	return tlsh_ktls_install(fd, &p, NULL);

@@ -49,7 +49,7 @@
 struct peer {
 	int fd;
 	uint16_t version;
-	struct tlsh_ktls_dir tx, rx;
+	struct tlsh_traffic_dir tx, rx;
 	uint64_t tx_seq, rx_seq;
 	uint8_t out[4 * RC_MAX_RECORD];
 	size_t out_len;
@@ -57,7 +57,7 @@ struct peer {
 
 static inline void peer_init(struct peer *p, int fd, uint16_t version)
 {
-	struct tlsh_ktls_params params;
+	struct tlsh_traffic_keys params;
 
 	test_params(&params, version, false);
 	memset(p, 0, sizeof(*p));

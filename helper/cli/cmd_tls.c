@@ -456,7 +456,7 @@ static int run(struct tls_opts *o)
 {
 	struct tls_state st = { .o = o, .fd = -1 };
 	struct tlsh_io dr;
-	struct tlsh_ktls_params kp;
+	struct tlsh_traffic_keys kp;
 	struct tlsh_ktls_error kerr;
 	struct tlsh_conn *c = NULL;
 	char host[256], reason[256], kbuf[160];
@@ -527,7 +527,7 @@ static int run(struct tls_opts *o)
 	    tlsh_conn_peer_certs(c),
 	    tlsh_conn_sigscheme(c),
 	    tlsh_conn_did_hrr(c) ? ", after HelloRetryRequest" : "");
-	if (tlsh_conn_export_ktls(c, &kp)) {
+	if (tlsh_conn_export_keys(c, &kp)) {
 		log_handshake(&st, c, "fail status=1 reason=\"no keys to export\"",
 			      true);
 		rc = EXIT_FAILURE;

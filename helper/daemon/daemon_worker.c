@@ -188,12 +188,12 @@ static void conn_fail_engine(struct tlshd_worker *w, struct tlshd_conn *c)
 int tlshd_install_ktls(int fd, const struct tlsh_conn *tls, char *why,
 		       size_t whylen)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error kerr;
 	char kbuf[160];
 	int err;
 
-	if (tlsh_conn_export_ktls(tls, &p)) {
+	if (tlsh_conn_export_keys(tls, &p)) {
 		snprintf(why, whylen, "cannot export the traffic keys");
 		return -EPROTO;
 	}
@@ -602,7 +602,7 @@ fail:
 
 static void *warm_main(void *arg)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	int64_t t0 = tlsh_now_ms();
 	int a, b, err = -1;
 

@@ -64,7 +64,7 @@ static void put_be64(unsigned char *p, uint64_t v)
 }
 
 int tlsh_ktls_crypto_info(uint16_t version, enum tlsh_aead aead,
-			  const struct tlsh_ktls_dir *dir,
+			  const struct tlsh_traffic_dir *dir,
 			  union tlsh_ktls_crypto_info *ci, socklen_t *len)
 {
 	const struct ktls_layout *l;
@@ -183,7 +183,7 @@ int tlsh_ktls_install_crypto_info(int fd,
 	return 0;
 }
 
-int tlsh_ktls_install(int fd, const struct tlsh_ktls_params *p,
+int tlsh_ktls_install(int fd, const struct tlsh_traffic_keys *p,
 		      struct tlsh_ktls_error *err)
 {
 	union tlsh_ktls_crypto_info tx, rx;

@@ -3,7 +3,8 @@
  * Installing negotiated TLS traffic keys into the kernel record layer
  * (TCP_ULP "tls" + SOL_TLS TLS_TX / TLS_RX).
  *
- * The handshake engine fills a struct tlsh_ktls_params; tlsh_ktls_install()
+ * The handshake engine exports a struct tlsh_traffic_keys (tls/traffic.h);
+ * this is the only code that maps it to a crypto_info. tlsh_ktls_install()
  * checks every precondition first, then sets the ULP, TX and RX. Nothing
  * fallible happens after the keys are in; if RX fails after TX succeeded the
  * socket is shut down so it can never be used half-keyed.
@@ -17,41 +18,7 @@
 #include <sys/socket.h>
 #include <linux/tls.h>
 
-#define TLSH_TLS12 0x0303
-#define TLSH_TLS13 0x0304
-
-/* AEAD algorithms the Linux 6.1 record layer can carry. */
-enum tlsh_aead {
-	TLSH_AEAD_NONE = 0,
-	TLSH_AEAD_AES_128_GCM,
-	TLSH_AEAD_AES_256_GCM,
-	TLSH_AEAD_CHACHA20_POLY1305,
-	TLSH_AEAD_AES_128_CCM,
-};
-
-/*
- * One direction's record protection state.
- *
- * key: the write key (16 or 32 bytes, per AEAD).
- * iv:  TLS 1.3 and TLS 1.2 ChaCha20-Poly1305 (RFC 7905): the full 12-byte
- *      write IV that is XORed with the sequence number.
- *      TLS 1.2 AES-GCM / AES-CCM (RFC 5288 / 6655): only iv[0..3], the
- *      implicit "salt" from the key block; the 8-byte explicit nonce the
- *      kernel sends is the record sequence number.
- * seq: the sequence number of the next record in this direction.
- */
-struct tlsh_ktls_dir {
-	uint8_t key[32];
-	uint8_t iv[12];
-	uint64_t seq;
-};
-
-struct tlsh_ktls_params {
-	uint16_t version;	/* TLSH_TLS12 or TLSH_TLS13 */
-	enum tlsh_aead aead;
-	struct tlsh_ktls_dir tx;
-	struct tlsh_ktls_dir rx;
-};
+#include "tls/traffic.h"
 
 /* What SOL_TLS TLS_TX / TLS_RX take, for every AEAD in enum tlsh_aead. */
 union tlsh_ktls_crypto_info {
@@ -93,7 +60,7 @@ struct tlsh_ktls_error {
  * (version) or -EOPNOTSUPP (AEAD). The caller wipes *ci when done.
  */
 int tlsh_ktls_crypto_info(uint16_t version, enum tlsh_aead aead,
-			  const struct tlsh_ktls_dir *dir,
+			  const struct tlsh_traffic_dir *dir,
 			  union tlsh_ktls_crypto_info *ci, socklen_t *len)
 	__attribute__((warn_unused_result));
 
@@ -103,7 +70,7 @@ int tlsh_ktls_crypto_info(uint16_t version, enum tlsh_aead aead,
  * The caller must hold no bytes read past the handshake: the kernel only sees
  * what is still in the socket's receive queue.
  */
-int tlsh_ktls_install(int fd, const struct tlsh_ktls_params *p,
+int tlsh_ktls_install(int fd, const struct tlsh_traffic_keys *p,
 		      struct tlsh_ktls_error *err)
 	__attribute__((warn_unused_result));
 

@@ -16,7 +16,7 @@
 #include "../../selftests/ktls_util.h"
 
 /* Inputs chosen so every byte says where it came from. */
-static void layout_input(struct tlsh_ktls_dir *d)
+static void layout_input(struct tlsh_traffic_dir *d)
 {
 	for (int i = 0; i < 32; i++)
 		d->key[i] = i;			/* 00 01 .. 1f */
@@ -102,7 +102,7 @@ TEST(crypto_info_layout)
 	for (size_t i = 0; i < ARRAY_SIZE(layout_cases); i++) {
 		const struct layout_case *c = &layout_cases[i];
 		union tlsh_ktls_crypto_info ci;
-		struct tlsh_ktls_dir d;
+		struct tlsh_traffic_dir d;
 		uint8_t want[sizeof(ci)];
 		socklen_t len = 0;
 		size_t n;
@@ -128,7 +128,7 @@ TEST(crypto_info_seq_big_endian)
 {
 	static const uint8_t want[8] = { 0xff, 0, 0, 0, 0, 0, 0x01, 0x00 };
 	union tlsh_ktls_crypto_info ci;
-	struct tlsh_ktls_dir d;
+	struct tlsh_traffic_dir d;
 	socklen_t len;
 
 	layout_input(&d);
@@ -150,7 +150,7 @@ TEST(crypto_info_rejects)
 					     0x0305, 0xfefd, 0x7f1c };
 	static const int aeads[] = { TLSH_AEAD_NONE, 5, 6, 1000, -1 };
 	union tlsh_ktls_crypto_info ci;
-	struct tlsh_ktls_dir d;
+	struct tlsh_traffic_dir d;
 	socklen_t len;
 
 	layout_input(&d);
@@ -173,7 +173,7 @@ TEST(crypto_info_rejects)
 /* Suite errors come before any syscall: fd -1 still says "version". */
 TEST(unsupported_before_socket)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	char ulp[17], msg[160];
 	int a, b;
@@ -220,7 +220,7 @@ static int kernel_has_tls_ulp(void)
 /* No tls ULP: TCP_ULP fails with ENOENT and the connection is untouched. */
 TEST(no_tls_ulp)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	char ulp[17], msg[160];
 	int a, b;
@@ -252,7 +252,7 @@ TEST(no_tls_ulp)
 /* Unconnected: refused before TCP_ULP, and it can still connect. */
 TEST(not_established)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	struct sockaddr_in addr;
 	char msg[160];
@@ -289,7 +289,7 @@ TEST(not_established)
 
 TEST(not_tcp)
 {
-	struct tlsh_ktls_params p;
+	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	char msg[160];
 	int u, sv[2];

@@ -20,6 +20,7 @@
 #include "tls12_pair.h"
 #include "io/relay.h"
 #include "tls/conn.h"
+#include "tls/keys.h"
 #include "tls/msg.h"
 
 static const uint16_t gcm12[] = {

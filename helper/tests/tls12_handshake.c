@@ -257,7 +257,7 @@ TEST(server_with_only_tls12_suites)
 	p.scfg.n_suites = 3;
 	ASSERT_EQ(0, run(&p));
 	ASSERT_EQ(TLSH_TLS12, tlsh_conn_version(p.c));
-	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->server_random));
+	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->t12.server_random));
 	ASSERT_EQ(0, check_traffic12(&p));
 	pair_free(&p);
 }
@@ -270,13 +270,13 @@ TEST(downgrade_sentinel_in_server_random)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.max_version = TLSH_TLS12;
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, memcmp(p.s->server_random + 24, "DOWNGRD\x01", 8));
-	ASSERT_EQ(0, memcmp(p.c->server_random + 24, "DOWNGRD\x01", 8));
+	ASSERT_EQ(0, memcmp(p.s->t12.server_random + 24, "DOWNGRD\x01", 8));
+	ASSERT_EQ(0, memcmp(p.c->t12.server_random + 24, "DOWNGRD\x01", 8));
 	pair_free(&p);
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.max_version = TLSH_TLS12;
 	ASSERT_EQ(0, run(&p));
-	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->server_random));
+	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->t12.server_random));
 	pair_free(&p);
 }
 

@@ -322,7 +322,7 @@ static int run_case(struct __test_metadata *_metadata, const struct neg12 *nc)
 	struct tlsh_test_hooks hooks = { .mutate = mutate_hook,
 					 .pre_master = pre_master_hook };
 	struct tlsh_conn *sender, *receiver;
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 	enum tlsh_err got;
 
 	current = nc;
@@ -348,9 +348,9 @@ static int run_case(struct __test_metadata *_metadata, const struct neg12 *nc)
 		TH_LOG("%s: sender saw %s", nc->name,
 		       tlsh_conn_error_reason(sender) ?: "-");
 	}
-	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(receiver, &k));
+	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(receiver, &k));
 	if (!tlsh_conn_done(sender))
-		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(sender, &k));
+		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
 	pair_free(&p);
 	return 0;
 }
@@ -570,7 +570,7 @@ TEST(downgrade_sentinel_detected)
 	static const struct neg12 nc = { .msg = CH, .mutate = strip_tls13 };
 	struct tlsh_test_hooks hooks = { .mutate = mutate_hook };
 	struct pair p;
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 
 	current = &nc;
 	mutated = false;
@@ -584,8 +584,8 @@ TEST(downgrade_sentinel_detected)
 		     tlsh_conn_error_reason(p.c));
 	ASSERT_EQ(tlsh_err_peer_alert(TLSH_ALERT_ILLEGAL_PARAMETER),
 		  tlsh_conn_error(p.s));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.s, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.c, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.s, &k));
 	pair_free(&p);
 }
 

@@ -29,13 +29,13 @@ static inline void pair12_client(struct pair *p, const uint16_t *suite,
  */
 static inline int check_traffic12(struct pair *p)
 {
-	struct tlsh_ktls_params ck, sk;
+	struct tlsh_traffic_keys ck, sk;
 	uint8_t msg[300], got[TLSH_MAX_CIPHERTEXT];
 	static const uint8_t zero[8];
 	size_t dlen, len;
 	uint8_t type;
 
-	if (tlsh_conn_export_ktls(p->c, &ck) || tlsh_conn_export_ktls(p->s, &sk))
+	if (tlsh_conn_export_keys(p->c, &ck) || tlsh_conn_export_keys(p->s, &sk))
 		return -1;
 	if (memcmp(&ck.tx, &sk.rx, sizeof(ck.tx)) ||
 	    memcmp(&ck.rx, &sk.tx, sizeof(ck.rx)) || ck.aead != sk.aead ||

@@ -83,7 +83,7 @@ static void abort_case(struct __test_metadata *_metadata,
 	uint8_t got[TLSH_MAX_CIPHERTEXT], type = 0, msg[4] = "abcd";
 	struct pair p;
 	struct tlsh_conn *me, *peer;
-	struct tlsh_ktls_params kp;
+	struct tlsh_traffic_keys kp;
 	size_t dlen = 0;
 	enum tlsh_err e;
 
@@ -98,7 +98,7 @@ static void abort_case(struct __test_metadata *_metadata,
 		  tlsh_conn_abort(me, TLSH_ERR_DECODE));
 	EXPECT_NE(TLSH_OK, tlsh_conn_close_notify(me));
 	EXPECT_NE(TLSH_OK, tlsh_conn_write_app(me, msg, 4));
-	EXPECT_NE(TLSH_OK, tlsh_conn_export_ktls(me, &kp));
+	EXPECT_NE(TLSH_OK, tlsh_conn_export_keys(me, &kp));
 	e = deliver_record(me, peer, &type, got, &dlen);
 	EXPECT_EQ(TLSH_ECLASS_PEER, tlsh_err_class(e));
 	EXPECT_EQ(TLSH_ALERT_UNEXPECTED_MESSAGE, tlsh_err_alert(e));

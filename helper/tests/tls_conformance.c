@@ -886,7 +886,7 @@ TEST(early_data_bounded_or_not_offered)
 /* ---- 9: TLSInnerPlaintext length ---- */
 
 /* An AES-128-GCM record of inner plaintext len (data, type, zeros). */
-static size_t gcm_record(const struct tlsh_ktls_params *k, size_t inner,
+static size_t gcm_record(const struct tlsh_traffic_keys *k, size_t inner,
 			 uint8_t *rec)
 {
 	struct gcm_aes128_ctx g;
@@ -914,7 +914,7 @@ static size_t gcm_record(const struct tlsh_ktls_params *k, size_t inner,
 static enum tlsh_err inner(struct pair *p, size_t n)
 {
 	static uint8_t rec[5 + 16640];
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 	const uint8_t *data;
 	size_t len, dlen;
 	uint8_t type;
@@ -924,7 +924,7 @@ static enum tlsh_err inner(struct pair *p, size_t n)
 		return TLSH_ERR_STATE;
 	p->ccfg.suites = (const uint16_t[]){ TLSH_TLS_AES_128_GCM_SHA256 };
 	p->ccfg.n_suites = 1;
-	if (run(p) || tlsh_conn_export_ktls(p->c, &k))
+	if (run(p) || tlsh_conn_export_keys(p->c, &k))
 		return TLSH_ERR_STATE;
 	len = gcm_record(&k, n, rec);
 	err = tlsh_conn_read_record(p->s, rec, len, &type, &data, &dlen);

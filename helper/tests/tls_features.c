@@ -38,7 +38,7 @@ static int run_with_client_hooks(struct pair *p,
 TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 {
 	struct pair p;
-	struct tlsh_ktls_params sk, ck;
+	struct tlsh_traffic_keys sk, ck;
 	uint8_t type, data[TLSH_MAX_CIPHERTEXT];
 	size_t dlen, out;
 
@@ -49,8 +49,8 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 	ASSERT_TRUE(tlsh_conn_done(p.s));
 	(void)tlsh_conn_output(p.s, &out);
 	ASSERT_GT(out, 0);
-	ASSERT_EQ(0, tlsh_conn_export_ktls(p.s, &sk));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(p.c, &ck));
+	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
+	ASSERT_EQ(0, tlsh_conn_export_keys(p.c, &ck));
 	ASSERT_EQ(2, sk.tx.seq);
 	ASSERT_EQ(0, sk.rx.seq);
 	ASSERT_EQ(0, ck.tx.seq);
@@ -70,12 +70,12 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 TEST(no_tickets_when_count_is_zero)
 {
 	struct pair p;
-	struct tlsh_ktls_params sk;
+	struct tlsh_traffic_keys sk;
 	size_t out;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	ASSERT_EQ(0, run_with_client_hooks(&p, &psk_modes_hooks));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(p.s, &sk));
+	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
 	ASSERT_EQ(0, sk.tx.seq);
 	(void)tlsh_conn_output(p.s, &out);
 	ASSERT_EQ(0, out);
@@ -86,12 +86,12 @@ TEST(no_tickets_when_count_is_zero)
 TEST(no_tickets_for_client_without_psk_modes)
 {
 	struct pair p;
-	struct tlsh_ktls_params sk;
+	struct tlsh_traffic_keys sk;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 3;
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(p.s, &sk));
+	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
 	ASSERT_EQ(0, sk.tx.seq);
 	ASSERT_EQ(0, check_traffic(&p));
 	pair_free(&p);
@@ -198,7 +198,7 @@ TEST(signature_algorithms_select_the_credential)
 			ASSERT_EQ(p.ccfg.sig_schemes[0], tlsh_conn_sigscheme(p.c));
 			ASSERT_EQ(0, check_traffic(&p));
 		} else {
-			struct tlsh_ktls_params k;
+			struct tlsh_traffic_keys k;
 
 			ASSERT_NE(0, run(&p));
 			ASSERT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, p.serr);
@@ -206,8 +206,8 @@ TEST(signature_algorithms_select_the_credential)
 				     tlsh_conn_error_reason(p.s));
 			ASSERT_STREQ("peer sent alert handshake_failure",
 				     tlsh_conn_error_reason(p.c));
-			ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.s, &k));
-			ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+			ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.s, &k));
+			ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.c, &k));
 		}
 		pair_free(&p);
 	}
@@ -233,7 +233,7 @@ static time_t offset_clock(void *ctx)
 static void expect_failure(struct __test_metadata *_metadata, struct pair *p,
 			   enum tlsh_err cerr, const char *reason_prefix)
 {
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 
 	ASSERT_NE(0, run(p));
 	ASSERT_EQ(cerr, p->cerr) {
@@ -245,8 +245,8 @@ static void expect_failure(struct __test_metadata *_metadata, struct pair *p,
 	}
 	ASSERT_EQ(tlsh_err_peer_alert(tlsh_err_alert(cerr)),
 		  tlsh_conn_error(p->s));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p->c, &k));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p->s, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p->c, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p->s, &k));
 }
 
 TEST(expired_certificate)
@@ -442,7 +442,7 @@ TEST(keylog)
 TEST(handshake_byte_limit)
 {
 	struct pair p;
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 
 	/* The server's flight (certificate included) is over 600 bytes. */
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
@@ -450,7 +450,7 @@ TEST(handshake_byte_limit)
 	ASSERT_NE(0, run(&p));
 	ASSERT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, p.cerr);
 	ASSERT_EQ(0, strncmp("handshake", tlsh_conn_error_reason(p.c), 9));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.c, &k));
 	pair_free(&p);
 
 	/* And a ClientHello over the server's limit. */

@@ -507,7 +507,7 @@ static int run_case(struct __test_metadata *_metadata,
 				      .client_hello_ext = add_psk_modes };
 	struct tlsh_test_hooks ph = { .client_hello_ext = add_psk_modes };
 	struct tlsh_conn *sender, *receiver;
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 	enum tlsh_err got;
 
 	if (pair_init(&p, "ec"))
@@ -547,10 +547,10 @@ static int run_case(struct __test_metadata *_metadata,
 		TH_LOG("%s: sender saw %s", nc->name,
 		       tlsh_conn_error_reason(sender) ?: "-");
 	}
-	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(receiver, &k));
+	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(receiver, &k));
 	/* A TLS 1.3 client is done once its Finished is out. */
 	if (!tlsh_conn_done(sender))
-		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(sender, &k));
+		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
 	pair_free(&p);
 	return 0;
 }
@@ -604,7 +604,7 @@ TEST(record_level)
 	uint8_t buf[8192];
 	const uint8_t *out;
 	size_t len;
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 	static const uint8_t bad_type[] = { 0x19, 3, 3, 0, 1, 0 };
 	static const uint8_t too_long[] = { 0x16, 3, 3, 0x41, 0x01 };
 	static const uint8_t early_ccs[] = { 0x14, 3, 3, 0, 1, 1 };
@@ -618,7 +618,7 @@ TEST(record_level)
 	ASSERT_EQ(TLSH_CT_CHANGE_CIPHER_SPEC, buf[ccs]);
 	buf[ccs + 5] = 2;
 	ASSERT_EQ(TLSH_ERR_UNEXPECTED_MESSAGE, feed_client(&p, buf, len));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.c, &k));
 	pair_free(&p);
 
 	/* An unknown content type; a record over 2^14 + 256. */
@@ -656,7 +656,7 @@ TEST(record_level)
 	memcpy(buf, out, len);
 	buf[len - 1] ^= 0x80;
 	ASSERT_EQ(TLSH_ERR_BAD_RECORD_MAC, feed_client(&p, buf, len));
-	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_ktls(p.c, &k));
+	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p.c, &k));
 	pair_free(&p);
 }
 

@@ -225,12 +225,12 @@ static inline enum tlsh_err deliver_record(struct tlsh_conn *from,
 /* Keys agree crosswise, and data flows both ways through them. */
 static inline int check_traffic(struct pair *p)
 {
-	struct tlsh_ktls_params ck, sk;
+	struct tlsh_traffic_keys ck, sk;
 	uint8_t msg[100], got[TLSH_MAX_CIPHERTEXT];
 	size_t len, dlen;
 	uint8_t type;
 
-	if (tlsh_conn_export_ktls(p->c, &ck) || tlsh_conn_export_ktls(p->s, &sk))
+	if (tlsh_conn_export_keys(p->c, &ck) || tlsh_conn_export_keys(p->s, &sk))
 		return -1;
 	if (memcmp(&ck.tx, &sk.rx, sizeof(ck.tx)) ||
 	    memcmp(&ck.rx, &sk.tx, sizeof(ck.rx)) || ck.aead != sk.aead ||

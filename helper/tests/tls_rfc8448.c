@@ -66,8 +66,8 @@ static void put_template(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 
 		if (type == 51 && len == 6 + c->kex.pub_len)
 			memcpy(buf + i + 10, c->kex.pub, c->kex.pub_len);
-		if (type == 44 && c->cookie && len == 2 + c->cookie_len)
-			memcpy(buf + i + 6, c->cookie, c->cookie_len);
+		if (type == 44 && c->cli.cookie && len == 2 + c->cli.cookie_len)
+			memcpy(buf + i + 6, c->cli.cookie, c->cli.cookie_len);
 		i += 4 + len;
 	}
 	tlsh_put_bytes(w, buf, n);
@@ -266,7 +266,7 @@ static int check_secrets(const struct keylog *k, const char *const hex[5])
 	return 0;
 }
 
-static int check_keys(const struct tlsh_ktls_dir *d, const char *key,
+static int check_keys(const struct tlsh_traffic_dir *d, const char *key,
 		      const char *iv, uint64_t seq)
 {
 	return hex_eq(key, d->key, 16) && hex_eq(iv, d->iv, 12) &&
@@ -285,7 +285,7 @@ TEST(section3_simple_1rtt)
 		r8448_s3_exp,
 	};
 	struct replay r;
-	struct tlsh_ktls_params ck, sk;
+	struct tlsh_traffic_keys ck, sk;
 	uint8_t app[50], rec[512], type;
 	const uint8_t *out, *data;
 	size_t len, dlen;
@@ -318,8 +318,8 @@ TEST(section3_simple_1rtt)
 	ASSERT_EQ(0, check_secrets(&r.skl, secrets));
 	ASSERT_EQ(TLSH_SIG_RSA_PSS_RSAE_SHA256, tlsh_conn_sigscheme(r.c));
 	/* The kernel gets the RFC's keys; the server's TX is past the ticket. */
-	ASSERT_EQ(0, tlsh_conn_export_ktls(r.s, &sk));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(r.c, &ck));
+	ASSERT_EQ(0, tlsh_conn_export_keys(r.s, &sk));
+	ASSERT_EQ(0, tlsh_conn_export_keys(r.c, &ck));
 	ASSERT_EQ(0, check_keys(&sk.tx, r8448_s3_s_ap_key, r8448_s3_s_ap_iv, 1));
 	ASSERT_EQ(0, check_keys(&sk.rx, r8448_s3_c_ap_key, r8448_s3_c_ap_iv, 0));
 	ASSERT_EQ(0, check_keys(&ck.tx, r8448_s3_c_ap_key, r8448_s3_c_ap_iv, 0));
@@ -360,7 +360,7 @@ TEST(section5_hello_retry_request)
 		r8448_s5_exp,
 	};
 	struct replay r;
-	struct tlsh_ktls_params ck, sk;
+	struct tlsh_traffic_keys ck, sk;
 	size_t len;
 
 	ASSERT_EQ(0, replay_init(&r, &hrr));
@@ -394,8 +394,8 @@ TEST(section5_hello_retry_request)
 	ASSERT_EQ(0, len);
 	ASSERT_EQ(0, check_secrets(&r.ckl, secrets));
 	ASSERT_EQ(0, check_secrets(&r.skl, secrets));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(r.s, &sk));
-	ASSERT_EQ(0, tlsh_conn_export_ktls(r.c, &ck));
+	ASSERT_EQ(0, tlsh_conn_export_keys(r.s, &sk));
+	ASSERT_EQ(0, tlsh_conn_export_keys(r.c, &ck));
 	ASSERT_EQ(0, check_keys(&sk.tx, r8448_s5_s_ap_key, r8448_s5_s_ap_iv, 0));
 	ASSERT_EQ(0, check_keys(&sk.rx, r8448_s5_c_ap_key, r8448_s5_c_ap_iv, 0));
 	ASSERT_EQ(0, check_keys(&ck.tx, r8448_s5_c_ap_key, r8448_s5_c_ap_iv, 0));

@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The client side of the TLS 1.3 handshake. */
-#include <arpa/inet.h>
+/* The client side of the TLS 1.3 handshake, after the ClientHello. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "tls/common.h"
 #include "tls/conn.h"
-
-static bool is_ip_literal(const char *name)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, name, buf) == 1 ||
-	       inet_pton(AF_INET6, name, buf) == 1;
-}
+#include "tls/hello.h"
+#include "tls/keys.h"
+#include "tls/names.h"
+#include "tls/query.h"
+#include "tls/tls13.h"
 
 static bool our_suite(const struct tlsh_conn *c, uint16_t id)
 {
@@ -26,25 +23,6 @@ static bool our_suite(const struct tlsh_conn *c, uint16_t id)
 	return false;
 }
 
-/* TLS 1.3 is offered: the range and the suites allow it. */
-bool tlsh_client_offers13(const struct tlsh_conn *c)
-{
-	return tlsh_cfg_speaks(c->cfg, TLSH_TLS13);
-}
-
-/* A suite goes into the ClientHello if its version is offered. */
-static bool offer_suite(const struct tlsh_conn *c, uint16_t id, bool o13,
-			bool o12)
-{
-	const struct tlsh_suite *s = tlsh_suite_by_id(id);
-
-	if (!s)
-		return true;	/* unknown to us: the caller's business */
-	if (tlsh_suite_is12(s))
-		return o12 && tlsh_suite_allowed(c->cfg, s);
-	return o13;
-}
-
 static bool our_group(const struct tlsh_conn *c, uint16_t g)
 {
 	size_t n;
@@ -54,178 +32,6 @@ static bool our_group(const struct tlsh_conn *c, uint16_t g)
 		if (s[i] == g)
 			return tlsh_kex_supported(g);
 	return false;
-}
-
-static void put_u16_list_ext(struct tlsh_wbuf *w, uint16_t type,
-			     const uint16_t *v, size_t n)
-{
-	size_t e = tlsh_ext_open(w, type), l = tlsh_vec_open(w, 2);
-
-	for (size_t i = 0; i < n; i++)
-		tlsh_put_u16(w, v[i]);
-	tlsh_vec_close(w, l, 2);
-	tlsh_ext_close(w, e);
-}
-
-static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	const struct tlsh_config *cfg = c->cfg;
-	size_t n_groups, n_schemes, v, e, l;
-	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
-	const uint16_t *schemes = tlsh_cfg_sig_schemes(cfg, &n_schemes);
-	bool o13 = tlsh_client_offers13(c), o12 = tlsh12_client_offers(c);
-
-	/* TLS 1.2 also signs ServerKeyExchange with RSA PKCS#1 v1.5. */
-	if (o12 && !(cfg->sig_schemes && cfg->n_sig_schemes)) {
-		schemes = tlsh_sig12_schemes;
-		n_schemes = tlsh_sig12_schemes_n;
-	}
-
-	if (cfg->server_name && *cfg->server_name &&
-	    !is_ip_literal(cfg->server_name)) {
-		size_t len = strlen(cfg->server_name);
-
-		e = tlsh_ext_open(w, 0);
-		l = tlsh_vec_open(w, 2);
-		tlsh_put_u8(w, 0);	/* host_name */
-		v = tlsh_vec_open(w, 2);
-		tlsh_put_bytes(w, cfg->server_name, len);
-		tlsh_vec_close(w, v, 2);
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
-	put_u16_list_ext(w, 10, groups, n_groups);
-	put_u16_list_ext(w, 13, schemes, n_schemes);
-	put_u16_list_ext(w, 50, tlsh_sig_cert_schemes, tlsh_sig_cert_schemes_n);
-	if (cfg->n_alpn) {
-		e = tlsh_ext_open(w, 16);
-		l = tlsh_vec_open(w, 2);
-		for (size_t i = 0; i < cfg->n_alpn; i++) {
-			v = tlsh_vec_open(w, 1);
-			tlsh_put_bytes(w, cfg->alpn[i], strlen(cfg->alpn[i]));
-			tlsh_vec_close(w, v, 1);
-		}
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
-	if (o12) {
-		e = tlsh_ext_open(w, 11);	/* ec_point_formats */
-		tlsh_put_u8(w, 1);
-		tlsh_put_u8(w, 0);		/* uncompressed */
-		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 23);	/* extended_master_secret */
-		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 0xff01);	/* renegotiation_info */
-		tlsh_put_u8(w, 0);
-		tlsh_ext_close(w, e);
-	}
-	/* A TLS 1.2-only hello is a plain one. */
-	if (!o13)
-		return;
-	e = tlsh_ext_open(w, 43);
-	tlsh_put_u8(w, o12 ? 4 : 2);
-	tlsh_put_u16(w, 0x0304);
-	if (o12)
-		tlsh_put_u16(w, 0x0303);
-	tlsh_ext_close(w, e);
-	if (c->cookie) {
-		e = tlsh_ext_open(w, 44);
-		v = tlsh_vec_open(w, 2);
-		tlsh_put_bytes(w, c->cookie, c->cookie_len);
-		tlsh_vec_close(w, v, 2);
-		tlsh_ext_close(w, e);
-	}
-	e = tlsh_ext_open(w, 51);
-	l = tlsh_vec_open(w, 2);
-	tlsh_put_u16(w, c->kex.group);
-	v = tlsh_vec_open(w, 2);
-	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
-	tlsh_vec_close(w, v, 2);
-	tlsh_vec_close(w, l, 2);
-	tlsh_ext_close(w, e);
-}
-
-/* What we offered decides what the server may answer (RFC 8446 4.2). */
-static enum tlsh_err note_sent_extensions(struct tlsh_conn *c, size_t block)
-{
-	struct tlsh_cur cur;
-	struct tlsh_exts x;
-
-	TRY(tlsh_wbuf_err(&c->hs_out));
-	cur = tlsh_cur_make(c->hs_out.buf + block, c->hs_out.len - block);
-	TRY(tlsh_ext_parse(&cur, TLSH_IN_CH, &x));
-	c->sent_exts = x.present;
-	return TLSH_OK;
-}
-
-/*
- * RFC 8446 5.1: the initial ClientHello's record may carry 0x0301, as it
- * does in most clients (and in RFC 8448) for the sake of old middleboxes.
- */
-static enum tlsh_err flush_initial_hello(struct tlsh_conn *c)
-{
-	size_t off = c->out.len;
-
-	TRY(tlsh_flush_hs(c));
-	while (off + TLSH_REC_HDR <= c->out.len) {
-		c->out.buf[off + 2] = 0x01;
-		off += TLSH_REC_HDR +
-		       ((size_t)c->out.buf[off + 3] << 8 | c->out.buf[off + 4]);
-	}
-	return TLSH_OK;
-}
-
-enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c)
-{
-	const struct tlsh_config *cfg = c->cfg;
-	struct tlsh_wbuf *w = &c->hs_out;
-	size_t n_suites, n_groups, m, v, x;
-	const uint16_t *suites = tlsh_cfg_suites(cfg, &n_suites);
-	const uint16_t *groups = tlsh_cfg_groups(cfg, &n_groups);
-	bool o13 = tlsh_client_offers13(c), o12 = tlsh12_client_offers(c);
-
-	if (!o13 && !o12)
-		return TLSH_ERR_CONFIG;
-	if (!c->hrr) {
-		cfg->random(cfg->random_ctx, TLSH_RANDOM, c->random);
-		memcpy(c->client_random, c->random, TLSH_RANDOM);
-		c->session_id_len = cfg->no_middlebox_compat ? 0 : 32;
-		if (c->session_id_len)
-			cfg->random(cfg->random_ctx, 32, c->session_id);
-		/* One share, for our most preferred group. */
-		c->group = groups[0];
-	} else {
-		if (c->session_id_len)
-			TRY(tlsh_send_ccs(c));
-	}
-	tlsh_kex_wipe(&c->kex);
-	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
-
-	m = tlsh_hs_open(w, TLSH_HS_CLIENT_HELLO) - 1;
-	tlsh_put_u16(w, 0x0303);
-	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
-	v = tlsh_vec_open(w, 1);
-	tlsh_put_bytes(w, c->session_id, c->session_id_len);
-	tlsh_vec_close(w, v, 1);
-	v = tlsh_vec_open(w, 2);
-	for (size_t i = 0; i < n_suites; i++)
-		if (offer_suite(c, suites[i], o13, o12))
-			tlsh_put_u16(w, suites[i]);
-	tlsh_vec_close(w, v, 2);
-	tlsh_put_u8(w, 1);	/* compression methods: null only */
-	tlsh_put_u8(w, 0);
-
-	x = tlsh_vec_open(w, 2);
-	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->client_hello_ext : NULL, w))
-		put_extensions(c, w);
-	tlsh_vec_close(w, x, 2);
-	TRY(note_sent_extensions(c, x));
-	tlsh_msg_done(c, m);
-	c->first_hello_seen = true;
-	TRY(tlsh_wbuf_err(w));
-	if (!c->hrr)
-		TRY(flush_initial_hello(c));
-	return TLSH_OK;
 }
 
 static enum tlsh_err check_hello_common(struct tlsh_conn *c,
@@ -264,11 +70,11 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 	c->group = sh.group;
 	c->hrr = true;
 	if (sh.cookie) {
-		c->cookie = malloc(sh.cookie_len);
-		if (!c->cookie)
+		c->cli.cookie = malloc(sh.cookie_len);
+		if (!c->cli.cookie)
 			return TLSH_ERR_NOMEM;
-		memcpy(c->cookie, sh.cookie, sh.cookie_len);
-		c->cookie_len = sh.cookie_len;
+		memcpy(c->cli.cookie, sh.cookie, sh.cookie_len);
+		c->cli.cookie_len = sh.cookie_len;
 	}
 	tlsh_transcript_select(&c->tr, c->suite->hash);
 	tlsh_transcript_hrr_rewrite(&c->tr);
@@ -276,29 +82,25 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
-				     size_t len)
+enum tlsh_err tlsh13_client_server_hello(struct tlsh_conn *c,
+					 const struct tlsh_server_hello *sh)
 {
-	struct tlsh_server_hello sh;
 	uint32_t allowed = 1u << TLSH_X_SUPPORTED_VERSIONS |
 			   1u << TLSH_X_KEY_SHARE;
 	uint8_t dh[TLSH_KEX_SHARED_MAX];
 	size_t dh_len;
 
-	TRY(tlsh_parse_server_hello(b, len, &sh));
-	if (sh.version != TLSH_TLS13)
-		return tlsh12_client_server_hello(c, &sh);
 	c->version_agreed = true;
 	if (!tlsh_client_offers13(c))	/* RFC 8446 4.2.1: a version not offered */
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	if (sh.x.present & ~allowed)
+	if (sh->x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
-	TRY(check_hello_common(c, &sh));
-	if (sh.group != c->kex.group)
+	TRY(check_hello_common(c, sh));
+	if (sh->group != c->kex.group)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	c->suite = tlsh_suite_by_id(sh.suite);
+	c->suite = tlsh_suite_by_id(sh->suite);
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	TRY(tlsh_kex_shared(&c->kex, sh.share, sh.share_len, dh, &dh_len));
+	TRY(tlsh_kex_shared(&c->kex, sh->share, sh->share_len, dh, &dh_len));
 	tlsh_derive_hs(c, dh, dh_len);
 	explicit_bzero(dh, sizeof(dh));
 	tlsh_set_rx(c, c->s_hs);
@@ -309,24 +111,13 @@ enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
 static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 					       const uint8_t *b, size_t len)
 {
-	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_encrypted_extensions ee;
 
 	TRY(tlsh_parse_encrypted_extensions(b, len, &ee));
-	if (ee.x.present & ~c->sent_exts)
+	if (ee.x.present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
-	if (ee.alpn) {
-		for (size_t i = 0; i < cfg->n_alpn; i++) {
-			if (strlen(cfg->alpn[i]) == ee.alpn_len &&
-			    !memcmp(cfg->alpn[i], ee.alpn, ee.alpn_len)) {
-				memcpy(c->alpn, ee.alpn, ee.alpn_len);
-				c->alpn[ee.alpn_len] = 0;
-				c->has_alpn = true;
-			}
-		}
-		if (!c->has_alpn)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	if (ee.alpn)
+		return tlsh_alpn_accept(c, ee.alpn, ee.alpn_len);
 	return TLSH_OK;
 }
 
@@ -336,14 +127,14 @@ static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 	struct tlsh_certificate_request cr;
 
 	TRY(tlsh_parse_certificate_request(b, len, &cr));
-	memcpy(c->cr_context, cr.context, cr.context_len);
-	c->cr_context_len = cr.context_len;
-	c->n_peer_sigalgs = 0;
+	memcpy(c->cli.cr_context, cr.context, cr.context_len);
+	c->cli.cr_context_len = cr.context_len;
+	c->cli.n_cr_sigalgs = 0;
 	while (tlsh_cur_left(&cr.sigalgs) &&
-	       c->n_peer_sigalgs < sizeof(c->peer_sigalgs) / 2)
+	       c->cli.n_cr_sigalgs < sizeof(c->cli.cr_sigalgs) / 2)
 		TRY(tlsh_cur_u16(&cr.sigalgs,
-				 &c->peer_sigalgs[c->n_peer_sigalgs++]));
-	c->cert_requested = true;
+				 &c->cli.cr_sigalgs[c->cli.n_cr_sigalgs++]));
+	c->cli.cert_requested = true;
 	return TLSH_OK;
 }
 
@@ -372,8 +163,8 @@ static void choose_client_cred(struct tlsh_conn *c)
 
 			if (!tlsh_cred_can_sign(creds[k], s))
 				continue;
-			for (size_t j = 0; j < c->n_peer_sigalgs; j++) {
-				if (c->peer_sigalgs[j] == s) {
+			for (size_t j = 0; j < c->cli.n_cr_sigalgs; j++) {
+				if (c->cli.cr_sigalgs[j] == s) {
 					c->cred = creds[k];
 					c->sig_scheme = s;
 					return;

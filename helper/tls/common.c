@@ -7,7 +7,9 @@
 
 #include <nettle/memops.h>
 
+#include "tls/common.h"
 #include "tls/conn.h"
+#include "tls/query.h"
 
 enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c)
 {
@@ -18,7 +20,7 @@ enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c)
 	/* The client echoes the CertificateRequest context; ours is empty. */
 	ctx = tlsh_vec_open(w, 1);
 	if (!c->server)
-		tlsh_put_bytes(w, c->cr_context, c->cr_context_len);
+		tlsh_put_bytes(w, c->cli.cr_context, c->cli.cr_context_len);
 	tlsh_vec_close(w, ctx, 1);
 	list = tlsh_vec_open(w, 3);
 	for (size_t i = 0; cred && i < cred->n; i++) {

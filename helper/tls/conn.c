@@ -9,6 +9,8 @@
 #include <nettle/memops.h>
 
 #include "tls/conn.h"
+#include "tls/query.h"
+#include "tls/tls13.h"
 
 enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 			    const struct tlsh_config *cfg, bool server)
@@ -75,7 +77,7 @@ void tlsh_conn_free(struct tlsh_conn *c)
 	tlsh_wbuf_wipe_free(&c->hs_out);
 	tlsh_wbuf_wipe_free(&c->out);
 	tlsh_chain_free(&c->peer);
-	free(c->cookie);
+	free(c->cli.cookie);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
@@ -171,8 +173,8 @@ static void finish(struct tlsh_conn *c)
 	tlsh_ks_wipe(&c->ks);
 	explicit_bzero(c->c_hs, sizeof(c->c_hs));
 	explicit_bzero(c->s_hs, sizeof(c->s_hs));
-	explicit_bzero(c->ms, sizeof(c->ms));
-	explicit_bzero(&c->kb, sizeof(c->kb));
+	explicit_bzero(c->t12.ms, sizeof(c->t12.ms));
+	explicit_bzero(&c->t12.kb, sizeof(c->t12.kb));
 	tlsh_kex_wipe(&c->kex);
 }
 
@@ -363,8 +365,8 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	/* Early data is only ever skipped before the next handshake record. */
-	if (c->early == EARLY_SKIP_APPDATA)
-		c->early = EARLY_NONE;
+	if (c->srv.early == EARLY_SKIP_APPDATA)
+		c->srv.early = EARLY_NONE;
 	tlsh_put_bytes(&c->hs_in, p, len);
 	TRY(tlsh_wbuf_err(&c->hs_in));
 	for (;;) {
@@ -424,11 +426,11 @@ enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
  */
 static bool skip_early(struct tlsh_conn *c, bool undecryptable)
 {
-	if (c->early != (undecryptable ? EARLY_SKIP_UNDECRYPTABLE :
+	if (c->srv.early != (undecryptable ? EARLY_SKIP_UNDECRYPTABLE :
 			 EARLY_SKIP_APPDATA) ||
-	    c->body_len > TLSH_MAX_EARLY_SKIP - c->early_skipped)
+	    c->body_len > TLSH_MAX_EARLY_SKIP - c->srv.early_skipped)
 		return false;
-	c->early_skipped += c->body_len;
+	c->srv.early_skipped += c->body_len;
 	return true;
 }
 
@@ -464,8 +466,8 @@ static enum tlsh_err handle_record(struct tlsh_conn *c)
 		return TLSH_OK;
 	if (err)
 		return err;
-	if (c->early == EARLY_SKIP_UNDECRYPTABLE)
-		c->early = EARLY_NONE;	/* the client's next flight is here */
+	if (c->srv.early == EARLY_SKIP_UNDECRYPTABLE)
+		c->srv.early = EARLY_NONE;	/* its next flight is here */
 	switch (type) {
 	case TLSH_CT_HANDSHAKE:
 		return handle_handshake(c, c->body, len);

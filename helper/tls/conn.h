@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Engine internals shared by conn.c, server.c and client.c. */
+/*
+ * Engine internals: the connection state, the handshake shapes (step
+ * tables) and the loop in conn.c that runs them.
+ */
 #ifndef TLSH_TLS_CONN_H
 #define TLSH_TLS_CONN_H
 
@@ -84,12 +87,6 @@ struct tlsh_conn {
 	size_t body_len, body_have;
 	bool rx_key_changed;	/* a message just switched the read key */
 	bool peer_protected;	/* a protected record has been received */
-	/*
-	 * Server, the client offered early_data (never accepted here): skip
-	 * what RFC 8446 4.2.10 says, at most TLSH_MAX_EARLY_SKIP bytes.
-	 */
-	enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE, EARLY_SKIP_APPDATA } early;
-	size_t early_skipped;
 	unsigned int warnings;	/* TLS 1.2 warnings / renegotiations seen */
 	size_t post_skip;	/* rest of a refused renegotiation hello */
 
@@ -115,18 +112,11 @@ struct tlsh_conn {
 	uint8_t random[TLSH_RANDOM];
 	uint8_t session_id[32];
 	size_t session_id_len;
-	uint8_t *cookie;	/* client: from the HRR */
-	size_t cookie_len;
 
 	/* Peer authentication. */
 	struct tlsh_peer_chain peer;
 	bool peer_cert_sent;
 	bool peer_cv_ok;
-	bool cert_requested;	/* client: the server sent CertificateRequest */
-	uint8_t cr_context[255];
-	size_t cr_context_len;
-	uint16_t peer_sigalgs[32];	/* server: client's CR sigalgs */
-	size_t n_peer_sigalgs;
 
 	char alpn[256];
 	bool has_alpn;
@@ -137,24 +127,49 @@ struct tlsh_conn {
 	uint16_t server_sig_scheme;	/* the scheme of the server's CV */
 	uint8_t client_random[TLSH_RANDOM];
 	bool version_agreed;
-	uint32_t sent_exts;		/* client: extensions offered (bits) */
-	bool psk_dhe_ke;		/* server: the client offered psk_dhe_ke */
 	size_t hs_bytes_in;		/* received so far, for the limit */
 	uint16_t cur_msg;		/* message being handled, for reasons */
 	char reason[200];
 
-	/* TLS 1.2 (tls12.c, tls12_server.c, tls12_client.c). */
-	bool tls12;
+	bool tls12;			/* TLS 1.2 was agreed */
 	uint16_t version;		/* agreed version, 0 before */
-	uint16_t client_version;	/* server: ClientHello.legacy_version */
-	bool ems;			/* extended master secret in use */
-	bool peer_reneg_info;		/* peer signalled RFC 5746 */
-	bool peer_point_formats;	/* client sent ec_point_formats */
-	uint8_t server_random[TLSH_RANDOM];
-	uint8_t ms[TLSH_MASTER_SECRET];
-	struct tlsh_key_block kb;	/* keys waiting for ChangeCipherSpec */
-	uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: the server's point */
-	size_t peer_kx_len;
+
+	/* Client only. */
+	struct {
+		uint8_t *cookie;	/* from the HRR */
+		size_t cookie_len;
+		bool cert_requested;	/* the server sent CertificateRequest */
+		uint8_t cr_context[255];
+		size_t cr_context_len;
+		uint16_t cr_sigalgs[32];	/* its signature_algorithms */
+		size_t n_cr_sigalgs;
+		uint32_t sent_exts;	/* extensions offered (bits) */
+	} cli;
+
+	/* Server only. */
+	struct {
+		bool psk_dhe_ke;	/* the client offered psk_dhe_ke */
+		/*
+		 * The client offered early_data (never accepted here): skip
+		 * what RFC 8446 4.2.10 says, at most TLSH_MAX_EARLY_SKIP bytes.
+		 */
+		enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE,
+		       EARLY_SKIP_APPDATA } early;
+		size_t early_skipped;
+	} srv;
+
+	/* TLS 1.2 only (tls12.c, tls12_server.c, tls12_client.c). */
+	struct {
+		uint16_t client_version;	/* server: CH.legacy_version */
+		bool ems;			/* extended master secret */
+		bool peer_reneg_info;		/* peer signalled RFC 5746 */
+		bool peer_point_formats;	/* the client sent them */
+		uint8_t server_random[TLSH_RANDOM];
+		uint8_t ms[TLSH_MASTER_SECRET];
+		struct tlsh_key_block kb;	/* keys waiting for CCS */
+		uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: its point */
+		size_t peer_kx_len;
+	} t12;
 
 	const struct tlsh_test_hooks *hooks;
 };
@@ -185,6 +200,7 @@ struct tlsh_test_hooks {
 	void *ctx;
 };
 
+/* query.c */
 void tlsh_conn_set_test_hooks(struct tlsh_conn *c,
 			      const struct tlsh_test_hooks *h);
 
@@ -196,35 +212,17 @@ static inline bool tlsh_hook_ext(const struct tlsh_conn *c,
 	return fn && fn(c, w);
 }
 
-/* The first reason recorded wins (printf-style). */
-void tlsh_set_reason(struct tlsh_conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* Own credentials from the config (the creds array or the single cred). */
-const struct tlsh_cred *const *tlsh_cfg_creds(const struct tlsh_config *cfg,
-					      size_t *n);
-/* The limit on handshake bytes received. */
-size_t tlsh_cfg_max_hs(const struct tlsh_config *cfg);
-void tlsh_keylog(const struct tlsh_conn *c, const char *label,
-		 const uint8_t *secret);
-
-/* conn.c */
+/*
+ * conn.c: the record and message loop that runs the shapes. The handlers
+ * of each role and version live in the files named by their headers:
+ * hello.h, tls13.h, common.h (TLS 1.3, both roles), tls12*.h, keys.h,
+ * ticket.h; query.h has the configuration defaults.
+ */
 TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);
 TLSH_MUST_CHECK enum tlsh_err tlsh_flush_hs(struct tlsh_conn *c);
 TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
 /* Append a finished handshake message (already in hs_out) to the transcript. */
 void tlsh_msg_done(struct tlsh_conn *c, size_t mark);
-void tlsh_set_tx(struct tlsh_conn *c, const uint8_t *secret);
-void tlsh_set_rx(struct tlsh_conn *c, const uint8_t *secret);
-/* Derive the handshake secrets from the (EC)DHE output and transcript. */
-void tlsh_derive_hs(struct tlsh_conn *c, const uint8_t *dh, size_t dh_len);
-/* The same once the key schedule is at the handshake secret already. */
-void tlsh_derive_hs_secrets(struct tlsh_conn *c);
-/* Derive the application secrets (transcript through server Finished). */
-void tlsh_derive_ap(struct tlsh_conn *c);
-const uint16_t *tlsh_cfg_suites(const struct tlsh_config *cfg, size_t *n);
-const uint16_t *tlsh_cfg_groups(const struct tlsh_config *cfg, size_t *n);
-const uint16_t *tlsh_cfg_sig_schemes(const struct tlsh_config *cfg,
-				     size_t *n);
 
 /* An alert record's content: OK for a tolerated TLS 1.2 warning. */
 enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
@@ -237,68 +235,8 @@ TLSH_MUST_CHECK enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c,
 						 uint8_t type, size_t mlen);
 /* Make err sticky, queue its alert and wipe the secrets (first one wins). */
 enum tlsh_err tlsh_fail(struct tlsh_conn *c, enum tlsh_err err);
-/* Time for certificate checks. */
-time_t tlsh_now(const struct tlsh_conn *c);
 
-/* ticket.c */
-enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c);
-/*
- * Handshake bytes after the handshake. userspace: on the engine's record
- * layer, which can follow KeyUpdate and answer TLS 1.2 renegotiation with
- * a no_renegotiation warning; otherwise (kTLS) both end the connection.
- */
-TLSH_MUST_CHECK enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c,
-						  const uint8_t *data,
-						  size_t len, bool userspace);
-
-/* Handlers shared by both roles. */
-enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c);
-enum tlsh_err tlsh_send_certificate_verify(struct tlsh_conn *c);
-enum tlsh_err tlsh_send_finished(struct tlsh_conn *c);
-enum tlsh_err tlsh_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
-				    size_t len);
-enum tlsh_err tlsh_recv_certificate_verify(struct tlsh_conn *c,
-					   const uint8_t *b, size_t len);
-/* Checks the peer's Finished; the role's own continuation follows. */
-enum tlsh_err tlsh_check_finished(struct tlsh_conn *c, const uint8_t *b,
-				  size_t len);
-
-/* The configured version range (defaults applied). */
-uint16_t tlsh_cfg_min_version(const struct tlsh_config *cfg);
-uint16_t tlsh_cfg_max_version(const struct tlsh_config *cfg);
-
-/* The version is in the configured range and has a configured suite. */
-bool tlsh_cfg_speaks(const struct tlsh_config *cfg, uint16_t version);
-
-/* tls12_server.c: the server settles on TLS 1.2 for this ClientHello. */
-TLSH_MUST_CHECK enum tlsh_err
-tlsh12_server_start(struct tlsh_conn *c, const struct tlsh_client_hello *ch);
-/* tls12_client.c: a TLS 1.2 ServerHello arrived. */
-TLSH_MUST_CHECK enum tlsh_err
-tlsh12_client_server_hello(struct tlsh_conn *c,
-			   const struct tlsh_server_hello *sh);
-/* client.c: the client offers TLS 1.3 (suites and range allow it). */
-bool tlsh_client_offers13(const struct tlsh_conn *c);
-/* tls12_client.c: the client offers TLS 1.2 (suites and range allow it). */
-bool tlsh12_client_offers(const struct tlsh_conn *c);
-/* Whether a suite may be used by this side at its version (allow_rsa_kx). */
-bool tlsh_suite_allowed(const struct tlsh_config *cfg,
-			const struct tlsh_suite *s);
-/* conn.c: a TLS 1.2 ChangeCipherSpec record, dispatched as a table step. */
+/* A TLS 1.2 ChangeCipherSpec record, dispatched as a table step. */
 TLSH_MUST_CHECK enum tlsh_err tlsh12_handle_ccs(struct tlsh_conn *c);
-/* tls12.c: a post-handshake message (renegotiation is refused). */
-TLSH_MUST_CHECK enum tlsh_err tlsh12_post_message(struct tlsh_conn *c,
-						  uint8_t type);
-
-/* server.c / client.c */
-enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
-				     size_t len);
-enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c);
-enum tlsh_err tlsh_recv_server_hello(struct tlsh_conn *c, const uint8_t *b,
-				     size_t len);
-extern const struct tlsh_shape tlsh_server_shapes[];
-extern const size_t tlsh_server_n_shapes;
-extern const struct tlsh_shape tlsh_client_shapes[];
-extern const size_t tlsh_client_n_shapes;
 
 #endif

@@ -22,7 +22,7 @@
 #include <gnutls/x509.h>
 #include <nettle/nettle-types.h>
 
-#include "os/ktls.h"
+#include "tls/traffic.h"
 #include "tls/err.h"
 #include "tls/sig.h"
 
@@ -202,13 +202,13 @@ const char *tlsh_conn_error_reason(const struct tlsh_conn *c);
 
 /*
  * Application traffic keys for the kernel: tx is this side's write key.
- * p->version says the record format (ktls.h has the TLS 1.2 IV layout);
+ * k->version says the record format (traffic.h has the TLS 1.2 IV layout);
  * the sequence numbers count the records already sent / received under
  * these keys (TLS 1.2: 1 after the Finished).
  * Fails with TLSH_ERR_STATE before the handshake is complete.
  */
 TLSH_MUST_CHECK enum tlsh_err
-tlsh_conn_export_ktls(const struct tlsh_conn *c, struct tlsh_ktls_params *p);
+tlsh_conn_export_keys(const struct tlsh_conn *c, struct tlsh_traffic_keys *k);
 
 /*
  * Userspace record layer after the handshake (fallback relay, tests):

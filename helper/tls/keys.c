@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tls/conn.h"
+#include "tls/keys.h"
 
 void tlsh_set_tx(struct tlsh_conn *c, const uint8_t *secret)
 {

@@ -188,9 +188,9 @@ static inline void tlsh_hs_close(struct tlsh_wbuf *w, size_t mark)
 }
 
 /* Open / close one extension (type, then a u16-length body). */
-static inline size_t tlsh_ext_open(struct tlsh_wbuf *w, uint16_t type)
+static inline size_t tlsh_ext_open(struct tlsh_wbuf *w, enum tlsh_ext_id id)
 {
-	tlsh_put_u16(w, type);
+	tlsh_put_u16(w, tlsh_ext_table[id].type);
 	return tlsh_vec_open(w, 2);
 }
 

@@ -3,21 +3,22 @@
 #include <string.h>
 
 #include "tls/conn.h"
+#include "tls/ticket.h"
 
-enum tlsh_err tlsh_conn_export_ktls(const struct tlsh_conn *c,
-				    struct tlsh_ktls_params *p)
+enum tlsh_err tlsh_conn_export_keys(const struct tlsh_conn *c,
+				    struct tlsh_traffic_keys *k)
 {
 	if (!c->done || c->err || c->hdr_have || c->hs_in.len)
 		return TLSH_ERR_STATE;
-	memset(p, 0, sizeof(*p));
-	p->version = c->tls12 ? TLSH_TLS12 : TLSH_TLS13;
-	p->aead = c->suite->aead;
-	memcpy(p->tx.key, c->tx.key, c->suite->key_len);
-	memcpy(p->tx.iv, c->tx.iv, sizeof(p->tx.iv));
-	p->tx.seq = c->tx.seq;
-	memcpy(p->rx.key, c->rx.key, c->suite->key_len);
-	memcpy(p->rx.iv, c->rx.iv, sizeof(p->rx.iv));
-	p->rx.seq = c->rx.seq;
+	memset(k, 0, sizeof(*k));
+	k->version = c->tls12 ? TLSH_TLS12 : TLSH_TLS13;
+	k->aead = c->suite->aead;
+	memcpy(k->tx.key, c->tx.key, c->suite->key_len);
+	memcpy(k->tx.iv, c->tx.iv, sizeof(k->tx.iv));
+	k->tx.seq = c->tx.seq;
+	memcpy(k->rx.key, c->rx.key, c->suite->key_len);
+	memcpy(k->rx.iv, c->rx.iv, sizeof(k->rx.iv));
+	k->rx.seq = c->rx.seq;
 	return TLSH_OK;
 }
 

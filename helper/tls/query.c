@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "tls/conn.h"
+#include "tls/query.h"
 
 static const uint16_t default_suites[] = {
 	TLSH_TLS_AES_128_GCM_SHA256, TLSH_TLS_AES_256_GCM_SHA384,

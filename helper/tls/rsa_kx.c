@@ -69,8 +69,8 @@ enum tlsh_err tlsh12_rsa_decrypt_pms(struct tlsh_conn *c, const uint8_t *ct,
 	ok = tlsh_rsa_decrypt_pms(c->cred->sk, c->cfg->random_ctx,
 				  c->cfg->random, ct, len, real, sizeof(real));
 	/* client_version is the ClientHello's; compared without branches. */
-	ok &= ((real[0] ^ (c->client_version >> 8)) |
-	       (real[1] ^ (c->client_version & 0xff))) == 0;
+	ok &= ((real[0] ^ (c->t12.client_version >> 8)) |
+	       (real[1] ^ (c->t12.client_version & 0xff))) == 0;
 	memcpy(pms, fake, sizeof(fake));
 	cnd_memcpy(ok, pms, real, sizeof(real));
 	explicit_bzero(fake, sizeof(fake));

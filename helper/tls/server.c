@@ -2,7 +2,14 @@
 /* The server side of the TLS 1.3 handshake. */
 #include <string.h>
 
+#include "tls/common.h"
 #include "tls/conn.h"
+#include "tls/hello.h"
+#include "tls/keys.h"
+#include "tls/names.h"
+#include "tls/query.h"
+#include "tls/ticket.h"
+#include "tls/tls13.h"
 
 static bool offered(struct tlsh_cur list, uint16_t v)
 {
@@ -126,64 +133,21 @@ static bool offers_psk_dhe_ke(const struct tlsh_client_hello *ch)
 	return memchr(modes.p, 1, tlsh_cur_left(&modes)) != NULL;
 }
 
-static enum tlsh_err choose_alpn(struct tlsh_conn *c,
-				 const struct tlsh_client_hello *ch)
-{
-	const struct tlsh_config *cfg = c->cfg;
-
-	if (!tlsh_ext_has(&ch->x, TLSH_X_ALPN) || !cfg->n_alpn)
-		return TLSH_OK;
-	for (size_t i = 0; i < cfg->n_alpn; i++) {
-		struct tlsh_cur list = ch->alpn;
-		size_t want = strlen(cfg->alpn[i]);
-
-		while (tlsh_cur_left(&list)) {
-			struct tlsh_cur name;
-
-			if (tlsh_cur_vec(&list, 1, 1, 255, &name))
-				return TLSH_ERR_DECODE;
-			if (tlsh_cur_left(&name) == want &&
-			    !memcmp(name.p, cfg->alpn[i], want)) {
-				memcpy(c->alpn, cfg->alpn[i], want);
-				c->alpn[want] = 0;
-				c->has_alpn = true;
-				return TLSH_OK;
-			}
-		}
-	}
-	tlsh_set_reason(c, "no common application protocol");
-	return TLSH_ERR_NO_APPLICATION_PROTOCOL;
-}
-
-static void set_sni(struct tlsh_conn *c, const struct tlsh_client_hello *ch)
-{
-	if (ch->sni && ch->sni_len < sizeof(c->sni)) {
-		memcpy(c->sni, ch->sni, ch->sni_len);
-		c->sni[ch->sni_len] = 0;
-		c->has_sni = true;
-	}
-}
-
 static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m, x, e, sid;
+	size_t m, x, e;
 
 	tlsh_transcript_hrr_rewrite(&c->tr);
-	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
-	tlsh_put_u16(w, 0x0303);
-	tlsh_put_bytes(w, tlsh_hrr_random, TLSH_RANDOM);
-	sid = tlsh_vec_open(w, 1);
-	tlsh_put_bytes(w, c->session_id, c->session_id_len);
-	tlsh_vec_close(w, sid, 1);
+	m = tlsh_hello_open(c, TLSH_HS_SERVER_HELLO, tlsh_hrr_random);
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->hrr_ext : NULL, w)) {
-		e = tlsh_ext_open(w, 43);
-		tlsh_put_u16(w, 0x0304);
+		e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
+		tlsh_put_u16(w, TLSH_TLS13);
 		tlsh_ext_close(w, e);
-		e = tlsh_ext_open(w, 51);
+		e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
 		tlsh_put_u16(w, c->group);
 		tlsh_ext_close(w, e);
 	}
@@ -202,23 +166,18 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	size_t m, x, e, sid;
 
 	c->cfg->random(c->cfg->random_ctx, TLSH_RANDOM, c->random);
-	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
-	tlsh_put_u16(w, 0x0303);
-	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
-	sid = tlsh_vec_open(w, 1);
-	tlsh_put_bytes(w, c->session_id, c->session_id_len);
-	tlsh_vec_close(w, sid, 1);
+	m = tlsh_hello_open(c, TLSH_HS_SERVER_HELLO, c->random);
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, 51);
+	e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
 	tlsh_put_u16(w, c->kex.group);
 	sid = tlsh_vec_open(w, 2);
 	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
 	tlsh_vec_close(w, sid, 2);
 	tlsh_ext_close(w, e);
-	e = tlsh_ext_open(w, 43);
-	tlsh_put_u16(w, 0x0304);
+	e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
+	tlsh_put_u16(w, TLSH_TLS13);
 	tlsh_ext_close(w, e);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
@@ -233,26 +192,6 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static void put_ee_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	size_t e;
-
-	if (c->has_alpn) {
-		size_t list, name;
-
-		e = tlsh_ext_open(w, 16);
-		list = tlsh_vec_open(w, 2);
-		name = tlsh_vec_open(w, 1);
-		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
-		tlsh_vec_close(w, name, 1);
-		tlsh_vec_close(w, list, 2);
-		tlsh_ext_close(w, e);
-	}
-	if (c->has_sni) {
-		e = tlsh_ext_open(w, 0);	/* acknowledged, empty */
-		tlsh_ext_close(w, e);
-	}
-}
 
 static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 {
@@ -261,7 +200,7 @@ static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 
 	x = tlsh_vec_open(w, 2);
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->encrypted_ext : NULL, w))
-		put_ee_extensions(c, w);
+		tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
@@ -276,7 +215,7 @@ static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
 
 	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, 13);
+	e = tlsh_ext_open(w, TLSH_X_SIGNATURE_ALGORITHMS);
 	l = tlsh_vec_open(w, 2);
 	for (size_t i = 0; i < n_schemes; i++)
 		tlsh_put_u16(w, schemes[i]);
@@ -372,11 +311,10 @@ const struct tlsh_shape tlsh_server_shapes[] = {
 const size_t tlsh_server_n_shapes =
 	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
 
-enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
-				     size_t len)
+enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
+					 const struct tlsh_client_hello *ch)
 {
 	const struct tlsh_config *cfg = c->cfg;
-	struct tlsh_client_hello ch;
 	const struct tlsh_suite *hrr_suite = c->suite;
 	uint16_t hrr_group = c->group;
 	bool have_share, second = c->hrr;
@@ -385,42 +323,13 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 	uint8_t dh[TLSH_KEX_SHARED_MAX];
 	enum tlsh_err err;
 
-	c->first_hello_seen = true;
-	TRY(tlsh_parse_client_hello(b, len, &ch));
-	/* RFC 8446 D.5 (and RFC 7568): never SSL 3.0 or below. */
-	if (ch.legacy_version <= 0x0300) {
-		tlsh_set_reason(c, "ClientHello legacy_version %04x",
-				ch.legacy_version);
-		return TLSH_ERR_PROTOCOL_VERSION;
-	}
-	/*
-	 * RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than
-	 * the best version we speak is a downgrade.
-	 */
-	if (!ch.tls13 && tlsh_cfg_speaks(cfg, TLSH_TLS13) &&
-	    tlsh_u16_list_has(ch.suites, 0x5600)) {
-		tlsh_set_reason(c, "TLS_FALLBACK_SCSV below our highest version");
-		return TLSH_ERR_INAPPROPRIATE_FALLBACK;
-	}
-	if (!ch.tls13 || !tlsh_cfg_speaks(cfg, TLSH_TLS13)) {
-		/* TLS 1.2 has no client authentication in this engine. */
-		if (second || !ch.tls12 || cfg->verify_client ||
-		    !tlsh_cfg_speaks(cfg, TLSH_TLS12)) {
-			tlsh_set_reason(c, "no common protocol version");
-			return TLSH_ERR_PROTOCOL_VERSION;
-		}
-		memcpy(c->client_random, ch.random, TLSH_RANDOM);
-		set_sni(c, &ch);
-		TRY(choose_alpn(c, &ch));
-		return tlsh12_server_start(c, &ch);
-	}
 	/* RFC 8446 4.1.2: exactly the null compression method. */
-	if (tlsh_cur_left(&ch.comp) != 1 || ch.comp.p[0] != 0)
+	if (tlsh_cur_left(&ch->comp) != 1 || ch->comp.p[0] != 0)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	/* Certificate-based key exchange needs all three (RFC 8446 9.2). */
-	if (!tlsh_ext_has(&ch.x, TLSH_X_SUPPORTED_GROUPS) ||
-	    !tlsh_ext_has(&ch.x, TLSH_X_KEY_SHARE) ||
-	    !tlsh_ext_has(&ch.x, TLSH_X_SIGNATURE_ALGORITHMS)) {
+	if (!tlsh_ext_has(&ch->x, TLSH_X_SUPPORTED_GROUPS) ||
+	    !tlsh_ext_has(&ch->x, TLSH_X_KEY_SHARE) ||
+	    !tlsh_ext_has(&ch->x, TLSH_X_SIGNATURE_ALGORITHMS)) {
 		tlsh_set_reason(c,
 				"ClientHello without supported_groups, key_share or signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
@@ -428,24 +337,24 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 	c->version_agreed = true;
 	if (second) {
 		/* The retried hello must stay the same in what was chosen. */
-		if (memcmp(ch.random, c->client_random, TLSH_RANDOM) ||
-		    ch.session_id_len != c->session_id_len ||
-		    memcmp(ch.session_id, c->session_id, c->session_id_len) ||
-		    !offered(ch.suites, hrr_suite->id))
+		if (memcmp(ch->random, c->client_random, TLSH_RANDOM) ||
+		    ch->session_id_len != c->session_id_len ||
+		    memcmp(ch->session_id, c->session_id, c->session_id_len) ||
+		    !offered(ch->suites, hrr_suite->id))
 			return TLSH_ERR_ILLEGAL_PARAMETER;
-		if (!tlsh_ch_find_share(ch.shares, hrr_group, &kx, &kx_len) ||
-		    tlsh_cur_left(&ch.shares) != 4 + kx_len)
+		if (!tlsh_ch_find_share(ch->shares, hrr_group, &kx, &kx_len) ||
+		    tlsh_cur_left(&ch->shares) != 4 + kx_len)
 			return TLSH_ERR_ILLEGAL_PARAMETER;
 	} else {
-		memcpy(c->client_random, ch.random, TLSH_RANDOM);
-		memcpy(c->session_id, ch.session_id, ch.session_id_len);
-		c->session_id_len = ch.session_id_len;
-		TRY(choose_suite(c, &ch));
+		memcpy(c->client_random, ch->random, TLSH_RANDOM);
+		memcpy(c->session_id, ch->session_id, ch->session_id_len);
+		c->session_id_len = ch->session_id_len;
+		TRY(choose_suite(c, ch));
 		tlsh_transcript_select(&c->tr, c->suite->hash);
-		TRY(choose_group(c, &ch, &have_share));
+		TRY(choose_group(c, ch, &have_share));
 		/* We never accept early data (RFC 8446 4.2.10): skip it. */
-		if (tlsh_ext_has(&ch.x, TLSH_X_EARLY_DATA))
-			c->early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
+		if (tlsh_ext_has(&ch->x, TLSH_X_EARLY_DATA))
+			c->srv.early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
 				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
 			c->shape = &tlsh_server_shapes[cfg->verify_client ?
@@ -455,14 +364,14 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		}
 		c->shape = &tlsh_server_shapes[cfg->verify_client ?
 					       SRV_1RTT_CA : SRV_1RTT];
-		if (!tlsh_ch_find_share(ch.shares, c->group, &kx, &kx_len))
+		if (!tlsh_ch_find_share(ch->shares, c->group, &kx, &kx_len))
 			return TLSH_ERR_INTERNAL;
 	}
-	set_sni(c, &ch);
-	TRY(choose_cred(c, &ch));
+	tlsh_sni_note(c, ch);
+	TRY(choose_cred(c, ch));
 	c->server_sig_scheme = c->sig_scheme;
-	c->psk_dhe_ke = offers_psk_dhe_ke(&ch);
-	TRY(choose_alpn(c, &ch));
+	c->srv.psk_dhe_ke = offers_psk_dhe_ke(ch);
+	TRY(tlsh_alpn_choose(c, ch));
 	if (kx_len != tlsh_kex_pub_len(c->group))
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));

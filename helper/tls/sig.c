@@ -46,18 +46,6 @@ gnutls_sign_algorithm_t tlsh_sig_gnutls(uint16_t scheme)
 	}
 }
 
-/* In chains also RSA PKCS#1 v1.5, still what most CAs sign with. */
-const uint16_t tlsh_sig_cert_schemes[] = {
-	TLSH_SIG_ECDSA_SECP256R1_SHA256, TLSH_SIG_ECDSA_SECP384R1_SHA384,
-	TLSH_SIG_ED25519, TLSH_SIG_RSA_PSS_RSAE_SHA256,
-	TLSH_SIG_RSA_PSS_RSAE_SHA384, TLSH_SIG_RSA_PSS_RSAE_SHA512,
-	TLSH_SIG_RSA_PSS_PSS_SHA256, TLSH_SIG_RSA_PSS_PSS_SHA384,
-	TLSH_SIG_RSA_PSS_PSS_SHA512, TLSH_SIG_RSA_PKCS1_SHA256,
-	TLSH_SIG_RSA_PKCS1_SHA384, TLSH_SIG_RSA_PKCS1_SHA512,
-};
-const size_t tlsh_sig_cert_schemes_n =
-	sizeof(tlsh_sig_cert_schemes) / sizeof(tlsh_sig_cert_schemes[0]);
-
 /* A CertificateVerify scheme (never PKCS#1 v1.5 in TLS 1.3). */
 bool tlsh_sig_supported(uint16_t scheme)
 {
@@ -119,8 +107,11 @@ void tlsh_chain_free(struct tlsh_peer_chain *pc)
 	pc->n = 0;
 }
 
-/* TLS 1.2 ServerKeyExchange: the TLS 1.3 schemes and RSA PKCS#1 v1.5. */
-const uint16_t tlsh_sig12_schemes[] = {
+/*
+ * The TLS 1.3 schemes and RSA PKCS#1 v1.5: what chains may be signed with
+ * (most CAs still use PKCS#1 v1.5) and a TLS 1.2 ServerKeyExchange.
+ */
+const uint16_t tlsh_sig_all_schemes[] = {
 	TLSH_SIG_ECDSA_SECP256R1_SHA256, TLSH_SIG_ECDSA_SECP384R1_SHA384,
 	TLSH_SIG_ED25519, TLSH_SIG_RSA_PSS_RSAE_SHA256,
 	TLSH_SIG_RSA_PSS_RSAE_SHA384, TLSH_SIG_RSA_PSS_RSAE_SHA512,
@@ -128,8 +119,8 @@ const uint16_t tlsh_sig12_schemes[] = {
 	TLSH_SIG_RSA_PSS_PSS_SHA512, TLSH_SIG_RSA_PKCS1_SHA256,
 	TLSH_SIG_RSA_PKCS1_SHA384, TLSH_SIG_RSA_PKCS1_SHA512,
 };
-const size_t tlsh_sig12_schemes_n =
-	sizeof(tlsh_sig12_schemes) / sizeof(tlsh_sig12_schemes[0]);
+const size_t tlsh_sig_all_schemes_n =
+	sizeof(tlsh_sig_all_schemes) / sizeof(tlsh_sig_all_schemes[0]);
 
 static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
 			    gnutls_sign_algorithm_t alg, const uint8_t *content,
@@ -141,8 +132,8 @@ enum tlsh_err tlsh_sig_verify12(const struct tlsh_peer_chain *pc,
 {
 	bool known = scheme == TLSH_SIG_ECDSA_SECP521R1_SHA512;
 
-	for (size_t i = 0; i < tlsh_sig12_schemes_n; i++)
-		known |= tlsh_sig12_schemes[i] == scheme;
+	for (size_t i = 0; i < tlsh_sig_all_schemes_n; i++)
+		known |= tlsh_sig_all_schemes[i] == scheme;
 	if (!known)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	/*

@@ -82,9 +82,6 @@ gnutls_sign_algorithm_t tlsh_sig_gnutls(uint16_t scheme);
 #define TLSH_SIG_RSA_PKCS1_SHA256	0x0401
 #define TLSH_SIG_RSA_PKCS1_SHA384	0x0501
 #define TLSH_SIG_RSA_PKCS1_SHA512	0x0601
-/* signature_algorithms_cert: what we accept in chains. */
-extern const uint16_t tlsh_sig_cert_schemes[];
-extern const size_t tlsh_sig_cert_schemes_n;
 
 /*
  * The signed content of CertificateVerify (RFC 8446 4.4.3): 64 spaces, the
@@ -118,9 +115,12 @@ tlsh_sig_verify(const struct tlsh_peer_chain *pc, uint16_t scheme,
 		const uint8_t *content, size_t len, const uint8_t *sig,
 		size_t sig_len);
 
-/* TLS 1.2 signature_algorithms: tlsh_sig_schemes plus RSA PKCS#1 v1.5. */
-extern const uint16_t tlsh_sig12_schemes[];
-extern const size_t tlsh_sig12_schemes_n;
+/*
+ * The CertificateVerify schemes plus RSA PKCS#1 v1.5: what we accept in
+ * chains (signature_algorithms_cert) and in a TLS 1.2 ServerKeyExchange.
+ */
+extern const uint16_t tlsh_sig_all_schemes[];
+extern const size_t tlsh_sig_all_schemes_n;
 /* The same for a TLS 1.2 ServerKeyExchange (PKCS#1 v1.5 allowed). */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh_sig_verify12(const struct tlsh_peer_chain *pc, uint16_t scheme,

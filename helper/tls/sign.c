@@ -9,6 +9,7 @@
 #include <nettle/ecc.h>
 #include <nettle/ecdsa.h>
 #include <nettle/eddsa.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/rsa.h>
 #include <nettle/sha2.h>
 
@@ -177,37 +178,38 @@ void tlsh_sign_key_free(struct tlsh_sign_key *k)
 static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 			    uint8_t out[SHA512_DIGEST_SIZE])
 {
-	struct sha256_ctx s256;
-	struct sha512_ctx s512;
+	union {
+		struct sha256_ctx s256;
+		struct sha512_ctx s512;
+	} ctx;
+	const struct nettle_hash *h;
 
 	switch (scheme) {
 	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
 	case TLSH_SIG_RSA_PSS_PSS_SHA256:
 	case TLSH_SIG_RSA_PKCS1_SHA256:
-		sha256_init(&s256);
-		sha256_update(&s256, len, msg);
-		sha256_digest(&s256, SHA256_DIGEST_SIZE, out);
-		return SHA256_DIGEST_SIZE;
+		h = &nettle_sha256;
+		break;
 	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
 	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
 	case TLSH_SIG_RSA_PSS_PSS_SHA384:
 	case TLSH_SIG_RSA_PKCS1_SHA384:
-		sha384_init(&s512);
-		sha384_update(&s512, len, msg);
-		sha384_digest(&s512, SHA384_DIGEST_SIZE, out);
-		return SHA384_DIGEST_SIZE;
+		h = &nettle_sha384;
+		break;
 	case TLSH_SIG_ECDSA_SECP521R1_SHA512:	/* TLS 1.2: SHA-512 */
 	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
 	case TLSH_SIG_RSA_PSS_PSS_SHA512:
 	case TLSH_SIG_RSA_PKCS1_SHA512:
-		sha512_init(&s512);
-		sha512_update(&s512, len, msg);
-		sha512_digest(&s512, SHA512_DIGEST_SIZE, out);
-		return SHA512_DIGEST_SIZE;
+		h = &nettle_sha512;
+		break;
 	default:
 		return 0;
 	}
+	h->init(&ctx);
+	h->update(&ctx, len, msg);
+	h->digest(&ctx, h->digest_size, out);
+	return h->digest_size;
 }
 
 static enum tlsh_err sign_pss(const struct tlsh_sign_key *k, size_t hlen,

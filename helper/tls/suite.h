@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "os/ktls.h"
+#include "tls/traffic.h"
 #include "tls/keysched.h"
 
 #define TLSH_TLS_AES_128_GCM_SHA256		0x1301

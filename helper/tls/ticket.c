@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "tls/conn.h"
+#include "tls/keys.h"
+#include "tls/query.h"
+#include "tls/ticket.h"
+#include "tls/tls12.h"
 
 #define TICKET_LEN 32
 
@@ -36,7 +40,7 @@ enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c)
 	struct tlsh_wbuf *w = &c->hs_out;
 
 	/* RFC 8446 4.2.9: only for a client that allows psk_dhe_ke. */
-	if (!c->psk_dhe_ke)
+	if (!c->srv.psk_dhe_ke)
 		return TLSH_OK;
 	for (unsigned int i = 0; i < c->cfg->n_tickets; i++) {
 		size_t m = tlsh_hs_open(w, TLSH_HS_NEW_SESSION_TICKET) - 1;

@@ -9,6 +9,7 @@
 #include <nettle/memops.h>
 
 #include "tls/conn.h"
+#include "tls/query.h"
 #include "tls/tls12.h"
 
 enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)
@@ -87,21 +88,23 @@ void tlsh12_derive_keys(struct tlsh_conn *c, const uint8_t *pms,
 
 	/* The transcript through ClientKeyExchange (RFC 7627 3). */
 	tlsh_transcript_hash(&c->tr, session_hash);
-	tlsh_master_secret(h, pms, pms_len, c->ems, session_hash,
-			   c->client_random, c->server_random, c->ms);
-	tlsh_key_block(c->suite, c->ms, c->client_random, c->server_random,
-		       &c->kb);
+	tlsh_master_secret(h, pms, pms_len, c->t12.ems, session_hash,
+			   c->client_random, c->t12.server_random, c->t12.ms);
+	tlsh_key_block(c->suite, c->t12.ms, c->client_random,
+		       c->t12.server_random, &c->t12.kb);
 	if (c->cfg->keylog)
 		c->cfg->keylog(c->cfg->keylog_ctx, "CLIENT_RANDOM",
-			       c->client_random, c->ms, TLSH_MASTER_SECRET);
+			       c->client_random, c->t12.ms, TLSH_MASTER_SECRET);
 }
 
 static void set_keys(struct tlsh_rec_dir *d, const struct tlsh_conn *c,
 		     bool server_side)
 {
+	const struct tlsh_key_block *kb = &c->t12.kb;
+
 	tlsh_rec_set_key(d, c->suite,
-			 server_side ? c->kb.server_key : c->kb.client_key,
-			 server_side ? c->kb.server_iv : c->kb.client_iv, 0);
+			 server_side ? kb->server_key : kb->client_key,
+			 server_side ? kb->server_iv : kb->client_iv, 0);
 }
 
 enum tlsh_err tlsh12_recv_ccs(struct tlsh_conn *c, const uint8_t *b,
@@ -123,7 +126,7 @@ enum tlsh_err tlsh12_send_ccs_finished(struct tlsh_conn *c)
 	TRY(tlsh_send_ccs(c));
 	set_keys(&c->tx, c, c->server);
 	tlsh_transcript_hash(&c->tr, th);
-	tlsh_verify_data(c->suite->hash, c->ms, c->server, th, vd);
+	tlsh_verify_data(c->suite->hash, c->t12.ms, c->server, th, vd);
 	m = tlsh_hs_open(w, TLSH_HS_FINISHED) - 1;
 	tlsh_put_bytes(w, vd, sizeof(vd));
 	tlsh_msg_done(c, m);
@@ -139,7 +142,8 @@ enum tlsh_err tlsh12_recv_finished(struct tlsh_conn *c, const uint8_t *b,
 
 	if (len != TLSH_VERIFY_DATA)
 		return TLSH_ERR_DECODE;
-	tlsh_verify_data(c->suite->hash, c->ms, !c->server, c->th_before, vd);
+	tlsh_verify_data(c->suite->hash, c->t12.ms, !c->server, c->th_before,
+			 vd);
 	ok = memeql_sec(vd, b, TLSH_VERIFY_DATA);
 	explicit_bzero(vd, sizeof(vd));
 	if (!ok) {
@@ -167,7 +171,7 @@ size_t tlsh12_ske_params(const struct tlsh_conn *c, uint16_t group,
 
 	/* client_random + server_random + ServerECDHParams (RFC 8422 5.4) */
 	memcpy(out, c->client_random, TLSH_RANDOM);
-	memcpy(out + TLSH_RANDOM, c->server_random, TLSH_RANDOM);
+	memcpy(out + TLSH_RANDOM, c->t12.server_random, TLSH_RANDOM);
 	n = 2 * TLSH_RANDOM;
 	out[n++] = 3;	/* named_curve */
 	out[n++] = (uint8_t)(group >> 8);

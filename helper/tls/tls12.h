@@ -27,6 +27,10 @@ size_t tlsh12_ske_params(const struct tlsh_conn *c, uint16_t group,
 			 uint8_t *out);
 #define TLSH12_SKE_SIGNED_MAX (2 * TLSH_RANDOM + 4 + TLSH_KEX_PUB_MAX)
 
+/* A post-handshake message (renegotiation is refused). */
+TLSH_MUST_CHECK enum tlsh_err tlsh12_post_message(struct tlsh_conn *c,
+						  uint8_t type);
+
 /* rsa_kx.c */
 /* Client: EncryptedPreMasterSecret for the server's RSA key, appended to w. */
 TLSH_MUST_CHECK enum tlsh_err

@@ -6,7 +6,11 @@
  */
 #include <string.h>
 
+#include "tls/hello.h"
+#include "tls/names.h"
+#include "tls/query.h"
 #include "tls/tls12.h"
+#include "tls/tls12_client.h"
 
 static bool listed(const uint16_t *v, size_t n, uint16_t x)
 {
@@ -16,11 +20,6 @@ static bool listed(const uint16_t *v, size_t n, uint16_t x)
 	return false;
 }
 
-bool tlsh12_client_offers(const struct tlsh_conn *c)
-{
-	return tlsh_cfg_speaks(c->cfg, TLSH_TLS12);
-}
-
 static enum tlsh_err check_extensions(struct tlsh_conn *c,
 				      const struct tlsh_server_hello *sh)
 {
@@ -28,7 +27,7 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 	const struct tlsh_exts *x = &sh->x;
 	struct tlsh_cur b, v;
 
-	if (x->present & ~c->sent_exts)
+	if (x->present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
 		b = x->body[TLSH_X_RENEGOTIATION_INFO];
@@ -42,7 +41,7 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
 		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
 			return TLSH_ERR_DECODE;
-		c->ems = true;
+		c->t12.ems = true;
 	} else if (!cfg->allow_no_ems) {	/* RFC 7627 5.3 */
 		tlsh_set_reason(c, "server does not use the extended master secret");
 		return TLSH_ERR_HANDSHAKE_FAILURE;
@@ -54,18 +53,8 @@ static enum tlsh_err check_extensions(struct tlsh_conn *c,
 		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
 			return TLSH_ERR_ILLEGAL_PARAMETER;
 	}
-	if (sh->alpn) {
-		for (size_t i = 0; i < cfg->n_alpn && !c->has_alpn; i++) {
-			if (strlen(cfg->alpn[i]) == sh->alpn_len &&
-			    !memcmp(cfg->alpn[i], sh->alpn, sh->alpn_len)) {
-				memcpy(c->alpn, sh->alpn, sh->alpn_len);
-				c->alpn[sh->alpn_len] = 0;
-				c->has_alpn = true;
-			}
-		}
-		if (!c->has_alpn)
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	if (sh->alpn)
+		return tlsh_alpn_accept(c, sh->alpn, sh->alpn_len);
 	return TLSH_OK;
 }
 
@@ -84,7 +73,7 @@ static bool our_scheme(const struct tlsh_conn *c, uint16_t s)
 
 	if (cfg->sig_schemes && cfg->n_sig_schemes)
 		return listed(cfg->sig_schemes, cfg->n_sig_schemes, s);
-	return listed(tlsh_sig12_schemes, tlsh_sig12_schemes_n, s);
+	return listed(tlsh_sig_all_schemes, tlsh_sig_all_schemes_n, s);
 }
 
 static enum tlsh_err recv_server_key_exchange(struct tlsh_conn *c,
@@ -116,8 +105,8 @@ static enum tlsh_err recv_server_key_exchange(struct tlsh_conn *c,
 		return err;
 	c->group = group;
 	c->server_sig_scheme = scheme;
-	memcpy(c->peer_kx, pt.p, tlsh_cur_left(&pt));
-	c->peer_kx_len = tlsh_cur_left(&pt);
+	memcpy(c->t12.peer_kx, pt.p, tlsh_cur_left(&pt));
+	c->t12.peer_kx_len = tlsh_cur_left(&pt);
 	return TLSH_OK;
 }
 
@@ -143,7 +132,7 @@ static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 	TRY(tlsh_u16_list(&cur, &algs));
 	TRY(tlsh_cur_vec(&cur, 2, 0, 0xffff, &cas));
 	TRY(tlsh_cur_end(&cur));
-	c->cert_requested = true;
+	c->cli.cert_requested = true;
 	return TLSH_OK;
 }
 
@@ -183,8 +172,8 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 			v = tlsh_vec_open(w, 1);
 			tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
 			tlsh_vec_close(w, v, 1);
-			err = tlsh_kex_shared(&c->kex, c->peer_kx,
-					      c->peer_kx_len, pms, &pms_len);
+			err = tlsh_kex_shared(&c->kex, c->t12.peer_kx,
+					      c->t12.peer_kx_len, pms, &pms_len);
 		}
 	}
 	if (!err) {
@@ -287,7 +276,7 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->version = TLSH_TLS12;
 	c->suite = s;
 	c->group = 0;	/* until ServerKeyExchange names one */
-	memcpy(c->server_random, sh->random, TLSH_RANDOM);
+	memcpy(c->t12.server_random, sh->random, TLSH_RANDOM);
 	tlsh_transcript_select(&c->tr, s->hash);
 	c->shapes = cli12_shapes;
 	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);

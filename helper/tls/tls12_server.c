@@ -7,8 +7,12 @@
  */
 #include <string.h>
 
+#include "tls/hello.h"
+#include "tls/names.h"
+#include "tls/query.h"
 #include "tls/sign.h"
 #include "tls/tls12.h"
+#include "tls/tls12_server.h"
 
 static enum tlsh_err check_hello(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
@@ -30,15 +34,15 @@ static enum tlsh_err check_hello(struct tlsh_conn *c,
 			tlsh_set_reason(c, "renegotiation_info is not empty");
 			return TLSH_ERR_HANDSHAKE_FAILURE;
 		}
-		c->peer_reneg_info = true;
+		c->t12.peer_reneg_info = true;
 	}
 	/* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
 	if (tlsh_u16_list_has(ch->suites, 0x00ff))
-		c->peer_reneg_info = true;
+		c->t12.peer_reneg_info = true;
 	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
 		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
 			return TLSH_ERR_DECODE;
-		c->ems = true;
+		c->t12.ems = true;
 	} else if (!c->cfg->allow_no_ems) {
 		tlsh_set_reason(c, "client does not offer the extended master secret");
 		return TLSH_ERR_HANDSHAKE_FAILURE;
@@ -50,7 +54,7 @@ static enum tlsh_err check_hello(struct tlsh_conn *c,
 		/* RFC 8422 5.1.2: uncompressed must be among them. */
 		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
 			return TLSH_ERR_ILLEGAL_PARAMETER;
-		c->peer_point_formats = true;
+		c->t12.peer_point_formats = true;
 	}
 	return TLSH_OK;
 }
@@ -92,8 +96,8 @@ static const uint16_t *schemes12(const struct tlsh_config *cfg, size_t *n)
 		*n = cfg->n_sig_schemes;
 		return cfg->sig_schemes;
 	}
-	*n = tlsh_sig12_schemes_n;
-	return tlsh_sig12_schemes;
+	*n = tlsh_sig_all_schemes_n;
+	return tlsh_sig_all_schemes;
 }
 
 /*
@@ -121,7 +125,7 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
 		    tlsh_cred_can_sign12(cred, s[i]))
 			return s[i];
-	if (s == tlsh_sig12_schemes &&
+	if (s == tlsh_sig_all_schemes &&
 	    tlsh_u16_list_has(ch->sigalgs, TLSH_SIG_ECDSA_SECP521R1_SHA512))
 		return TLSH_SIG_ECDSA_SECP521R1_SHA512;
 	return 0;
@@ -197,13 +201,13 @@ static enum tlsh_err choose(struct tlsh_conn *c,
 static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m, x, e, l;
+	size_t m, x, e;
 
 	c->cfg->random(c->cfg->random_ctx, TLSH_RANDOM, c->random);
 	/* RFC 8446 4.1.3: we could have done TLS 1.3. */
 	if (tlsh_cfg_speaks(c->cfg, TLSH_TLS13))
 		memcpy(c->random + TLSH_RANDOM - 8, "DOWNGRD\x01", 8);
-	memcpy(c->server_random, c->random, TLSH_RANDOM);
+	memcpy(c->t12.server_random, c->random, TLSH_RANDOM);
 	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
 	tlsh_put_u16(w, TLSH_TLS12);
 	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
@@ -211,33 +215,22 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);	/* null compression */
 	x = tlsh_vec_open(w, 2);
-	if (c->peer_reneg_info) {
-		e = tlsh_ext_open(w, 0xff01);
+	if (c->t12.peer_reneg_info) {
+		e = tlsh_ext_open(w, TLSH_X_RENEGOTIATION_INFO);
 		tlsh_put_u8(w, 0);
 		tlsh_ext_close(w, e);
 	}
-	if (c->ems) {
-		e = tlsh_ext_open(w, 23);
+	if (c->t12.ems) {
+		e = tlsh_ext_open(w, TLSH_X_EXTENDED_MASTER_SECRET);
 		tlsh_ext_close(w, e);
 	}
-	if (c->suite->kx != TLSH_KX_RSA && c->peer_point_formats) {
-		e = tlsh_ext_open(w, 11);
+	if (c->suite->kx != TLSH_KX_RSA && c->t12.peer_point_formats) {
+		e = tlsh_ext_open(w, TLSH_X_EC_POINT_FORMATS);
 		tlsh_put_u8(w, 1);
 		tlsh_put_u8(w, 0);	/* uncompressed */
 		tlsh_ext_close(w, e);
 	}
-	if (c->has_alpn) {
-		e = tlsh_ext_open(w, 16);
-		l = tlsh_vec_open(w, 2);
-		tlsh_put_u8(w, (uint8_t)strlen(c->alpn));
-		tlsh_put_bytes(w, c->alpn, strlen(c->alpn));
-		tlsh_vec_close(w, l, 2);
-		tlsh_ext_close(w, e);
-	}
-	if (c->has_sni) {
-		e = tlsh_ext_open(w, 0);
-		tlsh_ext_close(w, e);
-	}
+	tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
@@ -332,7 +325,7 @@ enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 	c->tls12 = true;
 	c->version_agreed = true;
 	c->version = TLSH_TLS12;
-	c->client_version = ch->legacy_version;
+	c->t12.client_version = ch->legacy_version;
 	group = choose_group(c, ch);
 	TRY(choose(c, ch, group));
 	tlsh_transcript_select(&c->tr, c->suite->hash);

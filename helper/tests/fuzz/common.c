@@ -205,7 +205,7 @@ static void drain(struct tlsh_conn *c)
 /* Whatever state the engine is in, these must not misbehave. */
 static void probe(struct tlsh_conn *c)
 {
-	struct tlsh_ktls_params k;
+	struct tlsh_traffic_keys k;
 	const char *reason = tlsh_conn_error_reason(c);
 
 	if (reason && strlen(reason) >= 200)
@@ -213,7 +213,7 @@ static void probe(struct tlsh_conn *c)
 	(void)tlsh_conn_version(c);
 	(void)tlsh_conn_sigscheme(c);
 	if (tlsh_conn_done(c) && !tlsh_conn_error(c)) {
-		if (tlsh_conn_export_ktls(c, &k))
+		if (tlsh_conn_export_keys(c, &k))
 			abort();	/* done, yet no keys */
 		explicit_bzero(&k, sizeof(k));
 	}
