@@ -58,6 +58,7 @@ if [ "$mode" = all ] || [ "$mode" = --host-only ]; then
 	run_host_test interop scripts/test-interop.sh
 	run_host_test bench scripts/test-bench.sh
 	run_host_test harness scripts/test-harness.sh
+	run_host_test install scripts/test-install.sh
 fi
 
 # One boot of kernel $1 ("6.1", "6.12" or "debug") running the VM selftests
@@ -92,6 +93,7 @@ run_vm() {
 }
 
 if [ "$mode" != --host-only ]; then
+	make -s debs || echo "check: make debs failed (selftests/packages.sh will fail)"
 	tests=${TLSH_VM_TESTS:-$(scripts/selftest-list.sh)}
 	vmtime=2400
 	if [ "$mode" = --debug ]; then
