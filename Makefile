@@ -182,7 +182,9 @@ install-dkms:
 
 # `make deb`: the packages tlshelper and tlsh-dkms (debian/, debhelper) in
 # build/deb/, then lintian. `make debs` (scripts/check.sh, for the VM's
-# selftests/packages.sh): the packages only, rebuilt when a file changed.
+# selftests/packages.sh): the packages only, rebuilt when a file changed,
+# and DKMS binary tarballs of tlsh.ko for the VM's kernels (a DKMS build
+# under the VM's emulation takes over ten minutes).
 # Built from a copy of the tracked and new files in build/deb/tlsh-VERSION.
 DEB_SRCS = $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null))
 debs: $(B)/deb/.built
@@ -196,6 +198,16 @@ $(B)/deb/.built: $(DEB_SRCS) | deps
 		tar --null -T - -cf - | tar -C $(B)/deb/tlsh-$(VERSION) -xf -
 	cd $(B)/deb/tlsh-$(VERSION) && dpkg-buildpackage -b --no-sign -j2 >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; exit 1; }
+	mkdir -p $(B)/deb/dkms
+	for k in 6.1 6.12; do \
+		kver=$$(scripts/kver.sh $$k) && \
+		dkms build --dkmstree $(CURDIR)/$(B)/deb/dkms -m tlsh -v $(VERSION) -k $$kver \
+			--sourcetree $(CURDIR)/$(B)/deb/tlsh-$(VERSION)/debian/tlsh-dkms/usr/src && \
+		dkms mktarball --dkmstree $(CURDIR)/$(B)/deb/dkms -m tlsh -v $(VERSION) -k $$kver \
+			--sourcetree $(CURDIR)/$(B)/deb/tlsh-$(VERSION)/debian/tlsh-dkms/usr/src \
+			--binaries-only --archive $(CURDIR)/$(B)/deb/tlsh-$(VERSION)-$$kver.dkms.tar.gz \
+			|| exit 1; \
+	done >>$(B)/deb/build.log 2>&1
 	@touch $@
 
 clean:
