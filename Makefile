@@ -32,13 +32,15 @@ KTOOLS    := build
 KSFT      := $(KTOOLS)/kselftest/kselftest_harness.h
 
 .PHONY: all deps helper kmod tests tests-asan selftests check check-host check-vm \
-	check-debug checkpatch demo bench bench-progs clean distclean
+	check-debug check-packages checkpatch demo bench bench-progs clean distclean \
+	install install-helper install-dkms deb debs
 .DELETE_ON_ERROR:
 
 all: deps helper kmod tests selftests bench-progs
 
+# TLSH_NO_DEPS=1 (debian/rules): the build environment has what it needs.
 deps:
-	@scripts/deps.sh
+	@[ -n "$(TLSH_NO_DEPS)" ] || scripts/deps.sh
 
 helper: $(B)/tlshelper
 tests: $(TESTS)
@@ -145,6 +147,73 @@ demo: all
 
 bench: all
 	@scripts/bench.sh
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: tlshelper, its man page,
+# the systemd unit (ExecStart pointed at SBINDIR and SYSCONFDIR), the example
+# /etc/tlsh/daemon.conf (an existing one is kept) and the module's sources
+# for DKMS in /usr/src/tlsh-VERSION (then: dkms install tlsh/VERSION).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DKMSDIR    := /usr/src/tlsh-$(VERSION)
+KMOD_SRCS  := kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
+
+install: install-helper install-dkms
+
+install-helper: $(B)/tlshelper
+	install -D -m 755 $(B)/tlshelper $(DESTDIR)$(SBINDIR)/tlshelper
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	sed 's/@VERSION@/$(VERSION)/' dist/tlshelper.8 >$(DESTDIR)$(MANDIR)/man8/tlshelper.8
+	sed 's|/usr/sbin/tlshelper|$(SBINDIR)/tlshelper|; s|/etc/tlsh/|$(SYSCONFDIR)/tlsh/|' \
+		dist/systemd/tlshelper.service \
+		>$(DESTDIR)$(UNITDIR)/tlshelper.service
+	chmod 644 $(DESTDIR)$(MANDIR)/man8/tlshelper.8 $(DESTDIR)$(UNITDIR)/tlshelper.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/tlsh/daemon.conf ] || \
+		install -D -m 644 dist/daemon.conf $(DESTDIR)$(SYSCONFDIR)/tlsh/daemon.conf
+
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/kmod $(DESTDIR)$(DKMSDIR)/uapi
+	install -m 644 $(KMOD_SRCS) $(DESTDIR)$(DKMSDIR)/kmod/
+	install -m 644 uapi/*.h $(DESTDIR)$(DKMSDIR)/uapi/
+	install -m 644 VERSION $(DESTDIR)$(DKMSDIR)/
+	sed 's/@VERSION@/$(VERSION)/' dist/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+
+# `make deb`: the packages tlshelper and tlsh-dkms (debian/, debhelper) in
+# build/deb/, then lintian. `make debs` (for the VM's
+# selftests/slow/packages.sh): the packages only, rebuilt when a file changed,
+# and DKMS binary tarballs of tlsh.ko for the VM's kernels (a DKMS build
+# under the VM's emulation takes over ten minutes).
+# Built from a copy of the tracked and new files in build/deb/tlsh-VERSION.
+DEB_SRCS = $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null))
+debs: $(B)/deb/.built
+
+# The packages installed in the VM, on both kernels (about 10 min each under
+# emulation, so not part of make check).
+check-packages: all debs
+	@TLSH_VM_TESTS=selftests/slow/packages.sh TLSH_TEST_TIMEOUT=1500 scripts/check.sh --vm-only
+deb: debs
+	lintian --fail-on error,warning $(B)/deb/*.changes
+
+$(B)/deb/.built: $(DEB_SRCS) | deps
+	rm -rf $(B)/deb
+	mkdir -p $(B)/deb/tlsh-$(VERSION)
+	git ls-files -co --exclude-standard -z | \
+		tar --null -T - -cf - | tar -C $(B)/deb/tlsh-$(VERSION) -xf -
+	cd $(B)/deb/tlsh-$(VERSION) && dpkg-buildpackage -b --no-sign -j2 >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	mkdir -p $(B)/deb/dkms
+	for k in 6.1 6.12; do \
+		kver=$$(scripts/kver.sh $$k) && \
+		dkms build --dkmstree $(CURDIR)/$(B)/deb/dkms -m tlsh -v $(VERSION) -k $$kver \
+			--sourcetree $(CURDIR)/$(B)/deb/tlsh-$(VERSION)/debian/tlsh-dkms/usr/src && \
+		dkms mktarball --dkmstree $(CURDIR)/$(B)/deb/dkms -m tlsh -v $(VERSION) -k $$kver \
+			--sourcetree $(CURDIR)/$(B)/deb/tlsh-$(VERSION)/debian/tlsh-dkms/usr/src \
+			--binaries-only --archive $(CURDIR)/$(B)/deb/tlsh-$(VERSION)-$$kver.dkms.tar.gz \
+			|| exit 1; \
+	done >>$(B)/deb/build.log 2>&1
+	@touch $@
 
 clean:
 	rm -rf $(B)/helper $(B)/tests $(B)/selftests $(B)/bench $(B)/tlshelper $(B)/libtlsh.a

@@ -59,6 +59,7 @@ if [ "$mode" = all ] || [ "$mode" = --host-only ]; then
 	run_host_test bench scripts/test-bench.sh
 	run_host_test harness scripts/test-harness.sh
 	run_host_test engine-headers scripts/test-engine-headers.sh
+	run_host_test install scripts/test-install.sh
 fi
 
 # One boot of kernel $1 ("6.1", "6.12" or "debug") running the VM selftests
@@ -135,7 +136,7 @@ if [ "$mode" != --host-only ]; then
 					continue
 				fi
 			fi
-			run_vm "$k" "$ko" ""
+			run_vm "$k" "$ko" "${TLSH_TEST_TIMEOUT:+TLSH_TEST_TIMEOUT=$TLSH_TEST_TIMEOUT}"
 		done
 	fi
 fi

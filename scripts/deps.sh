@@ -10,6 +10,8 @@ need=(gcc make pkg-config git
       qemu-system-x86 busybox-static cpio kmod xz-utils iproute2
       valgrind util-linux
       linux-source-6.1
+      # make deb, the man page and unit checks, the DKMS package
+      debhelper dh-dkms dkms lintian man-db systemd
       # the debug kernel of make check-debug (scripts/debug-kernel.sh)
       flex bison bc libelf-dev libssl-dev)
 
