@@ -23,7 +23,7 @@ TH=$T/tlshelper
 
 . selftests/lib/e2e.sh
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 
 cat >"$T/blocked.py" <<'PYEOF'
 import ctypes, os, socket, ssl, struct, sys, threading, time
