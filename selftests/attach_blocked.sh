@@ -17,10 +17,9 @@ set -u
 cd "$(dirname "$0")/.."
 
 T=$(mktemp -d /tmp/tlsh-blocked.XXXXXX)
+TH=$T/tlshelper	# a private copy, like the other e2e scripts
+cp "${TLSHELPER:-build/tlshelper}" "$TH"
 export TLSH_DAEMON_DIR=$T/run
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
 echo "TAP version 13"
 echo "1..14"
@@ -42,12 +41,10 @@ def handle(c, logf):
     # 0x16 first byte is a TLS handshake record: a raw ClientHello.
     try:
         c.settimeout(60)
-        req = b""
-        while b"\n" not in req:
-            d = c.recv(4096)
-            if not d:
-                break
-            req += d
+        req = c.recv(4096)
+        if req[:1] != b"\x16" and not req.endswith(b"\n"):
+            with c.makefile("rb") as f:
+                req += f.readline()
         if req[:1] == b"\x16":
             log(logf, "raw")
         elif req.startswith(b"GET"):
@@ -95,47 +92,43 @@ def server(port, logf, mode, n, rcvtimeo):
     while True:
         time.sleep(60)
 
+def fetch(s, i):
+    # Send one request on s, read the answer up to EOF (or TLS EOF).
+    s.sendall(b"GET %s\n" % str(i).encode())
+    chunks = []
+    try:
+        for d in iter(lambda: s.recv(65536), b""):
+            chunks.append(d)
+    except ssl.SSLEOFError:
+        pass
+    got = b"".join(chunks)
+    return got == PAYLOAD or "wrong payload (%d bytes)" % len(got)
+
 def clients(port, ca, count):
+    # count TLS clients at once, from 8 loopback addresses.
     ctx = ssl.create_default_context(cafile=ca)
-    barrier = threading.Barrier(count)
-    res = [None] * count
-    def run(i):
+    start = threading.Barrier(count)
+    out = {}
+    def one(i):
         try:
-            barrier.wait(timeout=60)
-            src = ("127.0.0.%d" % (1 + i % 8), 0)
-            with socket.create_connection(("127.0.0.1", port), timeout=120,
-                                          source_address=src) as raw:
-                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
-                    s.sendall(b"GET %d\n" % i)
-                    data = b""
-                    while True:
-                        try:
-                            d = s.recv(65536)
-                        except ssl.SSLEOFError:
-                            break
-                        if not d:
-                            break
-                        data += d
-            res[i] = data == PAYLOAD or "wrong payload (%d bytes)" % len(data)
+            start.wait(timeout=60)
+            raw = socket.create_connection(
+                ("127.0.0.1", port), timeout=120,
+                source_address=("127.0.0.%d" % (1 + i % 8), 0))
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                out[i] = fetch(s, i)
         except Exception as e:
-            res[i] = repr(e)
-    ts = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+            out[i] = repr(e)
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in ts: t.start()
     for t in ts: t.join()
-    for r in set(r for r in res if r is not True):
+    for r in set(r for r in out.values() if r is not True):
         print("client error:", r)
-    print("completed", sum(1 for r in res if r is True))
+    print("completed", sum(1 for r in out.values() if r is True))
 
 def plain(port):
     with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        s.sendall(b"GET plain\n")
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-    print("plain", "ok" if data == PAYLOAD else "bad %d" % len(data))
+        print("plain", "ok" if fetch(s, "plain") is True else "bad")
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
