@@ -73,17 +73,6 @@ static inline int tlsh_ops_accept(const struct proto_ops *ops,
 	return ops->accept(sock, newsock, arg->karg);
 }
 
-/* A child off lsk's accept queue, as inet_accept() takes it; NULL: *err. */
-static inline struct sock *tlsh_sk_accept(struct sock *lsk, int flags,
-					  int *err)
-{
-	struct proto_accept_arg arg = { .flags = flags, .err = -EINVAL };
-	struct sock *sk = READ_ONCE(lsk->sk_prot)->accept(lsk, &arg);
-
-	*err = arg.err;
-	return sk;
-}
-
 #else /* !TLSH_HAVE_ACCEPT_ARG */
 
 struct tlsh_accept_arg {
@@ -110,12 +99,6 @@ static inline int tlsh_ops_accept(const struct proto_ops *ops,
 				  struct tlsh_accept_arg *arg)
 {
 	return ops->accept(sock, newsock, arg->flags, arg->kern);
-}
-
-static inline struct sock *tlsh_sk_accept(struct sock *lsk, int flags,
-					  int *err)
-{
-	return READ_ONCE(lsk->sk_prot)->accept(lsk, flags, err, false);
 }
 
 #endif /* TLSH_HAVE_ACCEPT_ARG */

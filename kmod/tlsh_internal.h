@@ -38,7 +38,12 @@
  *   tn->daemons_lock           the netns's known daemon sockets (leaf)
  *
  * l->lock is a plain spinlock taken only in process context: the
- * listener's wake-up callback (softirq) only queues work. No lock here is
+ * listener's wake-up callback (softirq) only takes this chain, with IRQs
+ * off, and queues work:
+ *
+ *   the listener's wait-queue lock   (held by the waker)
+ *     l->rq_lock                      raw children held (irqsave)
+ *       rskq_lock                     the kernel accept queue No lock here is
  * held across anything that waits for a peer: a send that could block on
  * tls's tx_lock is skipped while a writer is inside tls (tlsh_sock.c).
  */
@@ -122,6 +127,7 @@ struct tlsh_peer {
 };
 
 struct genl_info;
+struct request_sock;
 struct sk_buff;
 struct tlsh_listener;
 struct tlsh_sock;
@@ -166,6 +172,20 @@ struct tlsh_listener {
 	struct work_struct accept_work;
 	struct delayed_work reap_work;
 	struct rcu_head rcu;
+
+	/*
+	 * Children the wake-up callback took off the kernel accept queue
+	 * (tlsh_listener.c, "Raw children"), linked by req->dl_next like
+	 * the kernel's queue and still counted in the listener's
+	 * sk_ack_backlog. rq_closed: none may be added (detached, closing
+	 * or shutting down); the ones held went back to the kernel queue.
+	 * Taken with IRQs off (the callback runs under the wait-queue lock),
+	 * outside the accept queue's rskq_lock.
+	 */
+	spinlock_t rq_lock;
+	bool rq_closed;
+	struct request_sock *rq_head;
+	struct request_sock *rq_tail;
 
 	spinlock_t lock;		/* everything below */
 	bool dead;			/* detached or closed: holds nothing */

@@ -86,9 +86,9 @@ enum tlsh_cmd {
 	 * (default 10000), TLSH_A_MAX_IN_FLIGHT (default 1024) and
 	 * TLSH_A_CLOSE_NOTIFY (default: the module parameter). The reply
 	 * carries the new TLSH_A_LISTENER_ID. EBUSY if it is attached
-	 * already or a thread is blocked in accept() on it: attach before the
-	 * server accepts, or while it waits in poll/epoll. An attached
-	 * listener refuses TCP_ULP (EBUSY).
+	 * already. Tasks blocked in accept() on it are woken and their
+	 * accept() restarts through the module (one with SO_RCVTIMEO set
+	 * returns EINTR once). An attached listener refuses TCP_ULP (EBUSY).
 	 */
 	TLSH_CMD_ATTACH,
 

@@ -56,9 +56,9 @@ static void attach_usage(FILE *out)
 		"                  sends one (default: tlsh.ko's close_notify\n"
 		"                  parameter, on unless changed)\n"
 		"  Needs root (the daemon's socket is root-only; pidfd_getfd needs\n"
-		"  ptrace rights over the server). Attach while the server waits in\n"
-		"  poll/epoll/select, or before it accepts: a thread blocked in\n"
-		"  accept() makes the module refuse (EBUSY).\n");
+		"  ptrace rights over the server). Any time will do: threads\n"
+		"  blocked in accept() restart it and get only handshaked\n"
+		"  connections (with SO_RCVTIMEO set they see one EINTR).\n");
 }
 
 static void detach_usage(FILE *out)
