@@ -66,8 +66,8 @@ int tlsh_nl_get(struct tlsh_nl *nl, struct tlsh_status *st)
 /*
  * TLSH_CMD_ATTACH: attach the listening TCP socket fd (of this process).
  * timeout_ms and max_in_flight 0 take the module's defaults. On success
- * *listener_id is the new listener's id. -EBUSY if already attached, if it
- * has a ULP, or if a thread is blocked in accept() on it; -EINVAL if it is
+ * *listener_id is the new listener's id. -EBUSY if already attached or if
+ * it has a ULP; -EOPNOTSUPP for a SO_REUSEPORT listener; -EINVAL if it is
  * not a listening TCP socket of this netns.
  */
 int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
