@@ -6,28 +6,15 @@
 #include <string.h>
 
 #include "tls_testutil.h"
+#include "tls_rfc8448.h"
 #include "kselftest_harness.h"
 #include "tls/cursor.h"
 #include "tls/kex.h"
 #include "tls/msg.h"
 
 /* RFC 8448 section 3 ClientHello and ServerHello, without the header. */
-static const char ch_hex[] =
-	"03 03 cb 34 ec b1 e7 81 63 ba 1c 38 c6 da cb 19 6a 6d"
-	"ff a2 1a 8d 99 12 ec 18 a2 ef 62 83 02 4d ec e7 00 00 06 13 01 13"
-	"03 13 02 01 00 00 91 00 00 00 0b 00 09 00 00 06 73 65 72 76 65 72"
-	"ff 01 00 01 00 00 0a 00 14 00 12 00 1d 00 17 00 18 00 19 01 00 01"
-	"01 01 02 01 03 01 04 00 23 00 00 00 33 00 26 00 24 00 1d 00 20 99"
-	"38 1d e5 60 e4 bd 43 d2 3d 8e 43 5a 7d ba fe b3 c0 6e 51 c1 3c ae"
-	"4d 54 13 69 1e 52 9a af 2c 00 2b 00 03 02 03 04 00 0d 00 20 00 1e"
-	"04 03 05 03 06 03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01"
-	"04 02 05 02 06 02 02 02 00 2d 00 02 01 01 00 1c 00 02 40 01";
-static const char sh_hex[] =
-	"03 03 a6 af 06 a4 12 18 60 dc 5e 6e 60 24 9c d3 4c 95"
-	"93 0c 8a c5 cb 14 34 da c1 55 77 2e d3 e2 69 28 00 13 01 00 00 2e"
-	"00 33 00 24 00 1d 00 20 c9 82 88 76 11 20 95 fe 66 76 2b db f7 c6"
-	"72 e1 56 d6 cc 25 3b 83 3d f1 dd 69 b1 b0 4e 75 1f 0f 00 2b 00 02"
-	"03 04";
+#define ch_hex R8448_BODY(r8448_s3_ch_record)
+#define sh_hex R8448_BODY(r8448_s3_sh_record)
 
 /* Offset of the extensions length in the ClientHello body above. */
 #define CH_EXT_LEN_OFF 45
@@ -178,42 +165,6 @@ TEST(client_hello_wrong_inner_length)
 	ASSERT_EQ(TLSH_ERR_DECODE, tlsh_parse_client_hello(b, len, &ch));
 }
 
-TEST(client_hello_duplicate_extension)
-{
-	uint8_t b[1024];
-	size_t len = load(ch_hex, b);
-	struct tlsh_client_hello ch;
-
-	add_ext(b, &len, CH_EXT_LEN_OFF, "00 0a 00 04 00 02 00 1d");
-	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER,
-		  tlsh_parse_client_hello(b, len, &ch));
-}
-
-TEST(client_hello_duplicate_unknown_extension)
-{
-	uint8_t b[1024];
-	size_t len = load(ch_hex, b);
-	struct tlsh_client_hello ch;
-
-	add_ext(b, &len, CH_EXT_LEN_OFF, "fe 00 00 00");
-	ASSERT_EQ(TLSH_OK, tlsh_parse_client_hello(b, len, &ch));
-	add_ext(b, &len, CH_EXT_LEN_OFF, "fe 00 00 00");
-	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER,
-		  tlsh_parse_client_hello(b, len, &ch));
-}
-
-TEST(client_hello_misplaced_extension)
-{
-	uint8_t b[1024];
-	size_t len = load(ch_hex, b);
-	struct tlsh_client_hello ch;
-
-	/* oid_filters belongs in CertificateRequest only. */
-	add_ext(b, &len, CH_EXT_LEN_OFF, "00 30 00 02 00 00");
-	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER,
-		  tlsh_parse_client_hello(b, len, &ch));
-}
-
 TEST(client_hello_bad_compression)
 {
 	uint8_t b[1024];
@@ -291,27 +242,62 @@ TEST(server_hello_rfc8448)
 	}
 }
 
-TEST(server_hello_unknown_extension)
+/*
+ * One extension appended to a valid hello (twice for "again"), and what
+ * the parser says about it.
+ */
+FIXTURE(hello_ext) {};
+FIXTURE_VARIANT(hello_ext) {
+	bool server;		/* the ServerHello, else the ClientHello */
+	const char *ext;
+	bool again;		/* valid once, appended a second time */
+	enum tlsh_err want;
+};
+FIXTURE_SETUP(hello_ext) {}
+FIXTURE_TEARDOWN(hello_ext) {}
+
+FIXTURE_VARIANT_ADD(hello_ext, client_hello_duplicate_extension) {
+	.ext = "00 0a 00 04 00 02 00 1d",	/* a second supported_groups */
+	.want = TLSH_ERR_ILLEGAL_PARAMETER,
+};
+FIXTURE_VARIANT_ADD(hello_ext, client_hello_duplicate_unknown_extension) {
+	.ext = "fe 00 00 00", .again = true,
+	.want = TLSH_ERR_ILLEGAL_PARAMETER,
+};
+FIXTURE_VARIANT_ADD(hello_ext, client_hello_misplaced_extension) {
+	.ext = "00 30 00 02 00 00",	/* oid_filters: CertificateRequest only */
+	.want = TLSH_ERR_ILLEGAL_PARAMETER,
+};
+FIXTURE_VARIANT_ADD(hello_ext, server_hello_unknown_extension) {
+	.server = true, .ext = "fe 00 00 00",
+	.want = TLSH_ERR_UNSUPPORTED_EXTENSION,
+};
+FIXTURE_VARIANT_ADD(hello_ext, server_hello_misplaced_extension) {
+	.server = true, .ext = "00 2c 00 03 00 01 00",	/* a cookie: HRR only */
+	.want = TLSH_ERR_ILLEGAL_PARAMETER,
+};
+
+static enum tlsh_err parse_hello(bool server, const uint8_t *b, size_t len)
 {
-	uint8_t b[1024];
-	size_t len = load(sh_hex, b);
+	struct tlsh_client_hello ch;
 	struct tlsh_server_hello sh;
 
-	add_ext(b, &len, SH_EXT_LEN_OFF, "fe 00 00 00");
-	ASSERT_EQ(TLSH_ERR_UNSUPPORTED_EXTENSION,
-		  tlsh_parse_server_hello(b, len, &sh));
+	return server ? tlsh_parse_server_hello(b, len, &sh) :
+			tlsh_parse_client_hello(b, len, &ch);
 }
 
-TEST(server_hello_misplaced_extension)
+TEST_F(hello_ext, parse)
 {
+	size_t off = variant->server ? SH_EXT_LEN_OFF : CH_EXT_LEN_OFF;
 	uint8_t b[1024];
-	size_t len = load(sh_hex, b);
-	struct tlsh_server_hello sh;
+	size_t len = load(variant->server ? sh_hex : ch_hex, b);
 
-	/* A cookie belongs in HelloRetryRequest, not ServerHello. */
-	add_ext(b, &len, SH_EXT_LEN_OFF, "00 2c 00 03 00 01 00");
-	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER,
-		  tlsh_parse_server_hello(b, len, &sh));
+	add_ext(b, &len, off, variant->ext);
+	if (variant->again) {
+		ASSERT_EQ(TLSH_OK, parse_hello(variant->server, b, len));
+		add_ext(b, &len, off, variant->ext);
+	}
+	ASSERT_EQ(variant->want, parse_hello(variant->server, b, len));
 }
 
 TEST(hello_retry_request)
