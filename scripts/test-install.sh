@@ -162,7 +162,7 @@ check "the unit: capabilities, sandbox, restart, reload, ordering" unit_has \
 	"CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
 	NoNewPrivileges=yes ProtectSystem=strict PrivateTmp=yes \
 	"RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6" \
-	Restart=on-failure 'ExecReload=/bin/kill -HUP $MAINPID' \
+	Restart=on-failure "ExecReload=$T/p/usr/sbin/tlshelper reload" \
 	Before=remote-fs-pre.target Wants=modprobe@tlsh.service
 
 # ---- DKMS, from the installed source tree, for both test kernels ----

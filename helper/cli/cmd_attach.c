@@ -376,3 +376,55 @@ bad:
 	detach_usage(stderr);
 	return EXIT_USAGE;
 }
+
+static void reload_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: tlshelper reload\n"
+		"  Have the running daemon load its configuration file and every\n"
+		"  listener's certificate, key and CA files again (as SIGHUP does),\n"
+		"  and say how that went. New handshakes use what was loaded, those\n"
+		"  in flight finish with the old; listeners stay attached; lines\n"
+		"  added to the file are attached, listeners of lines removed are\n"
+		"  detached. If any file fails to load, nothing changes.\n"
+		"  Exit: 0 reloaded, 1 refused or failed (the reason on stderr).\n");
+}
+
+int tlsh_cmd_reload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char reply[1024];
+	int c, e;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			reload_usage(stdout);
+			return 0;
+		}
+		fprintf(stderr, "tlshelper: reload: bad option '%s'\n",
+			argv[optind - 1]);
+		reload_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tlshelper: reload: unexpected argument '%s'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* Every certificate is loaded again: RSA keys take a while. */
+	e = tlsh_ctl_call("reload", -1, reply, sizeof(reply), 120000);
+	if (e)
+		return ctl_error("reload", e);
+	if (strncmp(reply, "ok ", 3)) {
+		fprintf(stderr, "tlshelper: reload: %s\n",
+			strncmp(reply, "error ", 6) ? reply : reply + 6);
+		return EXIT_FAILURE;
+	}
+	printf("%s\n", reply + 3);
+	return 0;
+}

@@ -46,6 +46,10 @@ static void daemon_usage(FILE *out)
 		"  One log line per handshake goes to standard error, and one per\n"
 		"  connection tlsh.ko ended after the hand-off (the peer's fatal\n"
 		"  alert, KeyUpdate, renegotiation attempt, unexpected message).\n"
+		"  SIGHUP (or `tlshelper reload`) loads the config file and every\n"
+		"  listener's certificate, key and CA files again: new handshakes\n"
+		"  use them, those in flight finish with the old; if any fails to\n"
+		"  load, nothing changes.\n"
 		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",
 		TLSH_DAEMON_DEFAULT_MAX_ACTIVE, TLSH_DAEMON_SOCK,
 		TLSH_DAEMON_STATE);
@@ -108,9 +112,8 @@ int tlsh_cmd_daemon(int argc, char **argv)
 	return tlsh_daemon_run(&o);
 }
 
-/* The value of " key=" in a reply line, copied into buf ("" if absent). */
-static const char *kv(const char *line, const char *key, char *buf,
-		      size_t len)
+const char *tlsh_reply_kv(const char *line, const char *key, char *buf,
+			  size_t len)
 {
 	size_t klen = strlen(key);
 	const char *p = line;
@@ -128,9 +131,8 @@ static const char *kv(const char *line, const char *key, char *buf,
 	return buf;
 }
 
-/* The daemon's line for listener id, or NULL. */
-static const char *daemon_line(const char *reply, uint32_t id, char *buf,
-			       size_t len)
+const char *tlsh_reply_listener(const char *reply, uint32_t id, char *buf,
+				size_t len)
 {
 	const char *p = reply;
 	char v[32];
@@ -140,7 +142,7 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 
 		snprintf(buf, len, "%.*s", (int)n, p);
 		if (!strncmp(buf, "listener ", 9) &&
-		    strtoul(kv(buf, "id", v, sizeof(v)), NULL, 10) == id)
+		    strtoul(tlsh_reply_kv(buf, "id", v, sizeof(v)), NULL, 10) == id)
 			return buf;
 		p += n;
 		if (*p)
@@ -149,27 +151,29 @@ static const char *daemon_line(const char *reply, uint32_t id, char *buf,
 	return NULL;
 }
 
-/*
- * " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy, from the
- * profile words of its line (which also has counters: other words are
- * skipped).
- */
-static void print_policy(const char *line, FILE *out)
+void tlsh_reply_profile(const char *line, struct tlsh_profile *p)
 {
 	char copy[TLSH_LINE_MAX], err[128], *save = NULL, *word;
-	struct tlsh_profile p;
-	const char *v;
 
 	snprintf(copy, sizeof(copy), "%s", line);
-	tlsh_profile_init(&p);
+	tlsh_profile_init(p);
 	for (word = strtok_r(copy, " \t\r\n", &save); word;
 	     word = strtok_r(NULL, " \t\r\n", &save)) {
 		char *eq = strchr(word, '=');
 
 		if (eq)
 			*eq++ = '\0';
-		(void)tlsh_profile_set(&p, word, eq, err, sizeof(err));
+		(void)tlsh_profile_set(p, word, eq, err, sizeof(err));
 	}
+}
+
+/* " tls-min 1.3 allow-rsa-kx ...": the listener's TLS policy. */
+static void print_policy(const char *line, FILE *out)
+{
+	struct tlsh_profile p;
+	const char *v;
+
+	tlsh_reply_profile(line, &p);
 	if ((v = tlsh_version_name(p.tls_min)))
 		fprintf(out, " tls-min %s", v);
 	if ((v = tlsh_version_name(p.tls_max)))
@@ -193,33 +197,38 @@ static void print_events(const char *line, FILE *out)
 		const char *name = tlsh_event_name(i);
 
 		snprintf(key, sizeof(key), "ev-%s", name ? name : "other");
-		if (*kv(line, key, v, sizeof(v)))
+		if (*tlsh_reply_kv(line, key, v, sizeof(v)))
 			fprintf(out, " event-%s %s", name ? name : "other", v);
 	}
 }
 
+bool tlsh_status_ask_daemon(char *reply, size_t len)
+{
+	return tlsh_ctl_call("status", -1, reply, len, 2000) == 0 &&
+	       !strncmp(reply, "ok daemon ", 10);
+}
+
 void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 {
-	static char reply[64 * 1024];
+	static char reply[TLSH_STATUS_REPLY_MAX];
 	bool have_daemon;
 	unsigned int i, k;
 	char v[PATH_MAX];
 
-	have_daemon = tlsh_ctl_call("status", -1, reply, sizeof(reply), 2000) == 0 &&
-		      !strncmp(reply, "ok daemon ", 10);
+	have_daemon = tlsh_status_ask_daemon(reply, sizeof(reply));
 	/* Nothing attached, no daemon: the module's counters say it all. */
 	if (!have_daemon && !st->n_listeners)
 		return;
 	if (have_daemon) {
-		fprintf(out, "daemon running: pid %s,", kv(reply, "pid", v, sizeof(v)));
-		fprintf(out, " %s workers,", kv(reply, "workers", v, sizeof(v)));
-		fprintf(out, " handshakes ok %s,", kv(reply, "ok", v, sizeof(v)));
-		fprintf(out, " failed %s,", kv(reply, "failed", v, sizeof(v)));
+		fprintf(out, "daemon running: pid %s,", tlsh_reply_kv(reply, "pid", v, sizeof(v)));
+		fprintf(out, " %s workers,", tlsh_reply_kv(reply, "workers", v, sizeof(v)));
+		fprintf(out, " handshakes ok %s,", tlsh_reply_kv(reply, "ok", v, sizeof(v)));
+		fprintf(out, " failed %s,", tlsh_reply_kv(reply, "failed", v, sizeof(v)));
 		fprintf(out, " in progress %s",
-			kv(reply, "handshaking", v, sizeof(v)));
-		if (*kv(reply, "events", v, sizeof(v)))
+			tlsh_reply_kv(reply, "handshaking", v, sizeof(v)));
+		if (*tlsh_reply_kv(reply, "events", v, sizeof(v)))
 			fprintf(out, ", post-handshake events %s", v);
-		if (*kv(reply, "events-lost", v, sizeof(v)) && strcmp(v, "0"))
+		if (*tlsh_reply_kv(reply, "events-lost", v, sizeof(v)) && strcmp(v, "0"))
 			fprintf(out, " (%s lost)", v);
 		fputc('\n', out);
 	} else {
@@ -233,12 +242,12 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		const struct tlsh_listener_status *ls = &st->listeners[i];
 		char line[TLSH_LINE_MAX];
 		const char *dl = have_daemon ?
-			daemon_line(reply, ls->id, line, sizeof(line)) : NULL;
+			tlsh_reply_listener(reply, ls->id, line, sizeof(line)) : NULL;
 
 		fprintf(out, "listener %u:", ls->id);
 		if (dl) {
-			fprintf(out, " port %s", kv(dl, "port", v, sizeof(v)));
-			fprintf(out, " cert %s", kv(dl, "cert", v, sizeof(v)));
+			fprintf(out, " port %s", tlsh_reply_kv(dl, "port", v, sizeof(v)));
+			fprintf(out, " cert %s", tlsh_reply_kv(dl, "cert", v, sizeof(v)));
 			print_policy(dl, out);
 		}
 		fprintf(out, " timeout-ms %u max-in-flight %u", ls->timeout_ms,
@@ -253,9 +262,9 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 					tlsh_counter_name(k), ls->counters[k]);
 		if (dl) {
 			fprintf(out, " handshakes-ok %s",
-				kv(dl, "ok", v, sizeof(v)));
+				tlsh_reply_kv(dl, "ok", v, sizeof(v)));
 			fprintf(out, " handshakes-failed %s",
-				kv(dl, "failed", v, sizeof(v)));
+				tlsh_reply_kv(dl, "failed", v, sizeof(v)));
 			print_events(dl, out);
 		} else {
 			fprintf(out, " (no daemon credentials)");

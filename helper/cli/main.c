@@ -42,7 +42,7 @@ static int cmd_connect(const struct subcommand *sc, int argc, char **argv);
 static int cmd_own(const struct subcommand *sc, int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
-	{ "status", "", "show whether tlsh.ko is loaded, and its counters",
+	{ "status", "[--json]", "show whether tlsh.ko is loaded, and its counters",
 	  cmd_status },
 	{ "serve", "--fd N --cert FILE --key FILE [OPTIONS] [--exec PROGRAM ARGS...]",
 	  "TLS server handshake on an accepted socket, then kTLS",
@@ -55,6 +55,9 @@ static const struct subcommand subcommands[] = {
 	{ "attach", "--port P | --pid PID --fd N --cert FILE --key FILE [OPTIONS]",
 	  "give a running server's listener TLS (via the daemon)", cmd_own },
 	{ "detach", "--id ID | --port P", "undo attach", cmd_own },
+	{ "reload", "",
+	  "have the daemon load its config, certificates and keys again",
+	  cmd_own },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -100,13 +103,16 @@ static void subcommand_usage(const struct subcommand *sc, FILE *out)
 }
 
 /*
- * Parse the options every subcommand takes (only --help so far); returns
- * -1 to go on, else the exit status. optind is left at the first operand.
+ * Parse the options of a subcommand of this file: --help, and --json where
+ * json is not NULL. Returns -1 to go on, else the exit status. optind is
+ * left at the first operand.
  */
-static int parse_common(const struct subcommand *sc, int argc, char **argv)
+static int parse_common(const struct subcommand *sc, int argc, char **argv,
+			bool *json)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -118,6 +124,12 @@ static int parse_common(const struct subcommand *sc, int argc, char **argv)
 		case 'h':
 			subcommand_usage(sc, stdout);
 			return EXIT_SUCCESS;
+		case 'j':
+			if (json) {
+				*json = true;
+				break;
+			}
+			/* fall through */
 		default:
 			bad_option(sc->name, argv);
 			subcommand_usage(sc, stderr);
@@ -132,9 +144,10 @@ static int cmd_status(const struct subcommand *sc, int argc, char **argv)
 	struct tlsh_status st;
 	char errmsg[256];
 	unsigned int i;
+	bool json = false;
 	int ret;
 
-	ret = parse_common(sc, argc, argv);
+	ret = parse_common(sc, argc, argv, &json);
 	if (ret >= 0)
 		return ret;
 	if (optind < argc) {
@@ -145,6 +158,8 @@ static int cmd_status(const struct subcommand *sc, int argc, char **argv)
 	}
 
 	ret = tlsh_nl_get_status(&st, errmsg, sizeof(errmsg));
+	if (json)
+		return tlsh_status_print_json(ret, &st, errmsg, stdout);
 	if (ret) {
 		fprintf(stderr, "%s: %s\n", progname, errmsg);
 		return ret == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
@@ -173,13 +188,15 @@ static int cmd_connect(const struct subcommand *sc, int argc, char **argv)
 	return tlsh_cmd_connect(argc, argv);
 }
 
-/* daemon, attach, detach parse their own options (cmd_daemon.c, cmd_attach.c). */
+/* daemon, attach, detach, reload parse their own options (cmd_daemon.c, cmd_attach.c). */
 static int cmd_own(const struct subcommand *sc, int argc, char **argv)
 {
 	if (!strcmp(sc->name, "daemon"))
 		return tlsh_cmd_daemon(argc, argv);
 	if (!strcmp(sc->name, "attach"))
 		return tlsh_cmd_attach(argc, argv);
+	if (!strcmp(sc->name, "reload"))
+		return tlsh_cmd_reload(argc, argv);
 	return tlsh_cmd_detach(argc, argv);
 }
 

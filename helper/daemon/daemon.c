@@ -5,7 +5,8 @@
  *
  * The main thread owns the netlink READY and EVENT subscriptions (EVENT:
  * daemon_events.c), the control socket and the table of listeners (id ->
- * credentials, loaded once per listener).
+ * credentials, loaded again on SIGHUP or a "reload" request:
+ * daemon_reload.c, which also reads the config file).
  * On every READY (and at startup: READY is not replayed) it claims
  * connections with ACCEPT until EAGAIN, or until --max-active handshakes
  * per worker run, and hands each to the least loaded worker (one per
@@ -31,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
+#include "daemon/daemon_reload.h"
 #include "daemon/daemon_worker.h"
 
 #define DEFAULT_MAX_CLAIMED	4096
@@ -49,7 +51,7 @@ struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id)
 	return NULL;
 }
 
-static void unlink_listener(struct tlshd *d, struct tlshd_listener *l)
+void tlshd_unlink_listener(struct tlshd *d, struct tlshd_listener *l)
 {
 	struct tlshd_listener **pp;
 
@@ -62,7 +64,7 @@ static void unlink_listener(struct tlshd *d, struct tlshd_listener *l)
 	}
 }
 
-static void save_state(struct tlshd *d)
+void tlshd_save_state(struct tlshd *d)
 {
 	char path[512], tmp[520], line[TLSH_LINE_MAX];
 	struct tlshd_listener *l;
@@ -111,12 +113,12 @@ static int reconcile(struct tlshd *d)
 		if (!present) {
 			tlshd_log("listener %u is gone (its socket was closed)",
 				l->id);
-			unlink_listener(d, l);
+			tlshd_unlink_listener(d, l);
 			changed = true;
 		}
 	}
 	if (changed)
-		save_state(d);
+		tlshd_save_state(d);
 	return 0;
 }
 
@@ -189,7 +191,7 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	l->spec.netns = tlsh_netns_id();
 	l->next = d->listeners;
 	d->listeners = l;
-	save_state(d);
+	tlshd_save_state(d);
 	tlshd_log("listener %u attached: %s, certificate %s", id, addr,
 		l->spec.profile.certs[0]);
 	*id_out = id;
@@ -286,11 +288,11 @@ static void handle_request(struct tlshd *d, int conn)
 			tlshd_log("listener %u detached", l->id);
 			used += (size_t)snprintf(reply + used, REPLY_MAX - used,
 						 " id=%u", l->id);
-			unlink_listener(d, l);
+			tlshd_unlink_listener(d, l);
 			n++;
 		}
 		if (n)
-			save_state(d);
+			tlshd_save_state(d);
 		else
 			snprintf(reply, REPLY_MAX,
 				 "error no attached listener %s %u",
@@ -298,6 +300,8 @@ static void handle_request(struct tlshd *d, int conn)
 				 spec.id ? spec.id : (unsigned int)spec.port);
 	} else if (!strcmp(verb, "status")) {
 		reply_status(d, reply, REPLY_MAX);
+	} else if (!strcmp(verb, "reload")) {
+		tlshd_reload(d, reply, REPLY_MAX);
 	} else {
 		snprintf(reply, REPLY_MAX, "error unknown request '%s'", verb);
 	}
@@ -381,16 +385,21 @@ static void load_state(struct tlshd *d)
 			l->id, l->spec.port, l->spec.profile.certs[0]);
 	}
 	fclose(f);
-	save_state(d);
+	tlshd_save_state(d);
 }
 
-/* Attach every socket one "listen" line names (port=, or pid= and fd=). */
-static int config_listen(struct tlshd *d, struct tlsh_spec *spec,
-			 char *err, size_t errlen)
+/*
+ * Attach every socket one "listen" line names (port=, or pid= and fd=),
+ * each marked as that line's.
+ */
+int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
+			char *err, size_t errlen)
 {
 	struct tlsh_sock_owner own[4];
 	struct tlshd_listener *l;
+	char key[TLSHD_CONFIG_KEY_MAX];
 	int i, n, fd, bad = 0;
+	bool served = false;
 
 	if (tlsh_spec_check(spec, err, errlen))
 		return -1;
@@ -399,9 +408,15 @@ static int config_listen(struct tlshd *d, struct tlsh_spec *spec,
 		return -1;
 	}
 	/* Served already: restored from the state file. */
+	tlshd_config_key(spec, key, sizeof(key));
 	for (l = d->listeners; l; l = l->next)
-		if (spec->port && l->spec.port == spec->port)
-			return 0;
+		if (spec->port && l->spec.port == spec->port) {
+			served = true;
+			if (tlshd_mark_config(l, key))
+				tlshd_log("listener %u: out of memory", l->id);
+		}
+	if (served)
+		return 0;
 	if (spec->port) {
 		n = tlsh_find_listeners(spec->port, own, 4);
 	} else {
@@ -431,49 +446,12 @@ static int config_listen(struct tlshd *d, struct tlsh_spec *spec,
 		/* Each socket gets its own copy of the settings. */
 		if (tlsh_spec_format("listen", spec, tmp, sizeof(tmp)) < 0 ||
 		    tlsh_spec_parse(tmp, &verb, &copy, err, errlen) ||
-		    do_attach(d, fd, &copy, &id, err, errlen))
+		    do_attach(d, fd, &copy, &id, err, errlen) ||
+		    tlshd_mark_config(tlshd_find_listener(d, id), key))
 			bad = -1;
 		tlsh_spec_free(&copy);
 		close(fd);
 	}
-	return bad;
-}
-
-static int load_config(struct tlshd *d, const char *path)
-{
-	char line[TLSH_LINE_MAX], err[300];
-	unsigned int lineno = 0;
-	FILE *f = fopen(path, "re");
-	int bad = 0;
-
-	if (!f) {
-		tlshd_log("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct tlsh_spec spec;
-		const char *verb;
-		int r;
-
-		lineno++;
-		if (strspn(line, " \t\r\n") == strlen(line) ||
-		    line[strspn(line, " \t")] == '#')
-			continue;
-		r = tlsh_spec_parse(line, &verb, &spec, err, sizeof(err));
-		if (!r && strcmp(verb, "listen")) {
-			snprintf(err, sizeof(err), "unknown directive '%s'",
-				 verb);
-			r = -1;
-		}
-		if (!r)
-			r = config_listen(d, &spec, err, sizeof(err));
-		if (r) {
-			tlshd_log("%s:%u: %s", path, lineno, err);
-			bad = -1;
-		}
-		tlsh_spec_free(&spec);
-	}
-	fclose(f);
 	return bad;
 }
 
@@ -536,10 +514,15 @@ static void main_event(struct tlshd *d, unsigned int tag)
 		}
 		break;
 	case TAG_SIG:
-		if (read(d->sig, &si, sizeof(si)) == sizeof(si)) {
-			tlshd_log("signal %u: stopping", si.ssi_signo);
-			stop(d, EXIT_SUCCESS);
+		if (read(d->sig, &si, sizeof(si)) != sizeof(si))
+			break;
+		if (si.ssi_signo == SIGHUP) {
+			tlshd_log("SIGHUP: reloading");
+			tlshd_reload(d, NULL, 0);
+			break;
 		}
+		tlshd_log("signal %u: stopping", si.ssi_signo);
+		stop(d, EXIT_SUCCESS);
 		break;
 	}
 }
@@ -651,7 +634,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 
 	tlshd_warm_ktls();
 	load_state(d);
-	if (o->config && load_config(d, o->config))
+	if (o->config && tlshd_load_config(d, o->config))
 		tlshd_log("%s: some entries were not attached", o->config);
 	tlshd_log("running: pid %d, %u workers, at most %u handshakes at once, control socket %s",
 		(int)getpid(), d->n_workers, d->max_claimed,
@@ -663,7 +646,7 @@ out:
 	if (d->workers)
 		tlshd_workers_stop(d);
 	while (d->listeners)
-		unlink_listener(d, d->listeners);
+		tlshd_unlink_listener(d, d->listeners);
 	if (d->ctl >= 0) {
 		close(d->ctl);
 		unlink(tlsh_daemon_path("daemon.sock", sockpath,

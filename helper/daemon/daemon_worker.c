@@ -51,14 +51,63 @@ void tlshd_log(const char *fmt, ...)
 		return;
 }
 
-/* ---- listeners: credentials loaded once, shared read-only by workers ---- */
+/* ---- listeners and their creds, shared read-only by workers ---- */
+
+void tlshd_creds_put(struct tlshd_creds *c)
+{
+	if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	tlsh_profile_unload(&c->tls);
+	free(c);
+}
+
+struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
+				     size_t errlen)
+{
+	struct tlshd_creds *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	atomic_init(&c->refs, 1);
+	if (tlsh_profile_load(p, true, &c->tls, err, errlen)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct tlshd_creds *tlshd_listener_creds(struct tlshd_listener *l)
+{
+	struct tlshd_creds *c;
+
+	pthread_mutex_lock(&l->creds_lock);
+	c = l->creds;
+	atomic_fetch_add(&c->refs, 1);
+	pthread_mutex_unlock(&l->creds_lock);
+	return c;
+}
+
+void tlshd_listener_set_creds(struct tlshd_listener *l, struct tlshd_creds *c)
+{
+	struct tlshd_creds *old;
+
+	pthread_mutex_lock(&l->creds_lock);
+	old = l->creds;
+	l->creds = c;
+	pthread_mutex_unlock(&l->creds_lock);
+	tlshd_creds_put(old);
+}
 
 void tlshd_listener_put(struct tlshd_listener *l)
 {
 	if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
 		return;
-	tlsh_profile_unload(&l->tls);
+	tlshd_creds_put(l->creds);
+	pthread_mutex_destroy(&l->creds_lock);
 	tlsh_spec_free(&l->spec);
+	free(l->config_key);
 	free(l);
 }
 
@@ -72,9 +121,11 @@ struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 		return NULL;
 	}
 	atomic_init(&l->refs, 1);
+	pthread_mutex_init(&l->creds_lock, NULL);
 	l->spec = *spec;
 	tlsh_spec_init(spec);
-	if (tlsh_profile_load(&l->spec.profile, true, &l->tls, err, errlen)) {
+	l->creds = tlshd_creds_load(&l->spec.profile, err, errlen);
+	if (!l->creds) {
 		tlshd_listener_put(l);
 		return NULL;
 	}
@@ -101,6 +152,7 @@ static void conn_free(struct tlshd_worker *w, struct tlshd_conn *c)
 		close(c->fd);
 	if (c->tls)
 		tlsh_conn_free(c->tls);
+	tlshd_creds_put(c->creds);
 	tlshd_listener_put(c->l);
 	free(c);
 	atomic_fetch_sub(&w->load, 1);
@@ -282,8 +334,8 @@ static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 	c->deadline_ms = c->start_ms + c->l->timeout_ms;
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
 	c->io.fd = c->fd;
-	c->io.max_bytes = tlsh_io_cap(c->l->spec.profile.max_handshake);
-	e = tlsh_conn_new(&c->tls, &c->l->tls.cfg, true);
+	c->io.max_bytes = tlsh_io_cap(c->creds->tls.cfg.max_handshake_bytes);
+	e = tlsh_conn_new(&c->tls, &c->creds->tls.cfg, true);
 	if (e) {
 		c->tls = NULL;
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
@@ -495,6 +547,7 @@ int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 		return -ENOMEM;
 	atomic_fetch_add(&l->refs, 1);
 	c->l = l;
+	c->creds = tlshd_listener_creds(l);
 	c->fd = fd;
 	atomic_fetch_add(&d->claimed, 1);
 	worker_give(least_loaded(d), c);
@@ -556,6 +609,7 @@ void tlshd_workers_stop(struct tlshd *d)
 
 			w->queue = c->next;
 			close(c->fd);
+			tlshd_creds_put(c->creds);
 			tlshd_listener_put(c->l);
 			free(c);
 		}

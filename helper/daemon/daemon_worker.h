@@ -19,13 +19,37 @@
 
 #define DEFAULT_TIMEOUT_MS	10000	/* the module's default */
 
-/* One attached listener: credentials loaded once, read-only for workers. */
+/*
+ * A listener's engine configuration and the credentials it points to,
+ * loaded from its profile: read-only once made, shared by every handshake
+ * that started with it. A reload (daemon_reload.c) gives the listener a new
+ * one; the old one lives until the last handshake holding it ends.
+ */
+struct tlshd_creds {
+	atomic_int refs;
+	struct tlsh_profile_state tls;	/* tls.cfg: the engine's */
+};
+
+/*
+ * One attached listener. Workers read only id, timeout_ms and the counters
+ * (and the creds their handshake holds); the rest is the main thread's.
+ */
 struct tlshd_listener {
 	atomic_int refs;
 	uint32_t id;
 	uint32_t timeout_ms;
 	struct tlsh_spec spec;		/* spec.id, spec.port filled in */
-	struct tlsh_profile_state tls;	/* tls.cfg: the engine's */
+	/*
+	 * The creds new handshakes start with: swapped under creds_lock, a
+	 * reference taken under it (tlshd_listener_creds).
+	 */
+	pthread_mutex_t creds_lock;
+	struct tlshd_creds *creds;
+	/*
+	 * The config file line that attached it ("port=443", "pid=P fd=N"),
+	 * NULL if attach did: a reload detaches it when the line is gone.
+	 */
+	char *config_key;
 	atomic_ulong ok, failed;
 	/* EVENT notifications by enum tlsh_event (0: newer kinds); main thread */
 	unsigned long events[TLSH_EVENT_MAX + 1];
@@ -37,6 +61,7 @@ struct tlshd_conn {
 	struct tlshd_conn *prev, *next;	/* worker's list, or the queue */
 	int fd;
 	struct tlshd_listener *l;
+	struct tlshd_creds *creds;	/* tls's configuration, held */
 	struct tlsh_conn *tls;
 	struct tlsh_io io;		/* io.fd == fd */
 	uint32_t events;		/* registered with epoll */
@@ -126,6 +151,18 @@ struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id);
 struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 				    size_t errlen);
 void tlshd_listener_put(struct tlshd_listener *l);
+
+/* p loaded (checked first) into new creds; NULL with a sentence in err. */
+struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
+				     size_t errlen);
+void tlshd_creds_put(struct tlshd_creds *c);
+/* A reference to the creds l's new handshakes start with; any thread. */
+struct tlshd_creds *tlshd_listener_creds(struct tlshd_listener *l);
+/*
+ * From now on l's new handshakes start with c (the caller's reference is
+ * taken over); those in flight keep theirs.
+ */
+void tlshd_listener_set_creds(struct tlshd_listener *l, struct tlshd_creds *c);
 
 /*
  * n workers, each with its own epoll and, with the module, netlink socket:

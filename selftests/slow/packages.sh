@@ -9,7 +9,11 @@
 # the daemon runs as the installed unit's own ExecStart line says, with a
 # listener from /etc/tlsh/daemon.conf and one attached with the installed
 # `tlshelper attach --port`, both unmodified `python3 -m http.server`, and
-# curl fetches a page from each over TLS 1.3. Then `dpkg --purge` takes the
+# curl fetches a page from each over TLS 1.3; the configured listener's
+# certificate files are replaced and the unit's own ExecReload line run:
+# new clients get the new certificate from the same daemon, and a bad key
+# makes that line fail while the certificate before keeps serving. Then
+# `dpkg --purge` takes the
 # module away again (the later selftests load kmod/tlsh.ko, and the genl
 # family alias would otherwise autoload the DKMS build). TAP.
 #
@@ -28,7 +32,7 @@ export TLSH_DAEMON_DIR=/run/tlsh
 TH=/usr/sbin/tlshelper
 . selftests/lib/e2e.sh
 echo "TAP version 13"
-echo "1..13"
+echo "1..16"
 
 kver=$(uname -r)
 mandb_auto=/var/lib/man-db/auto-update
@@ -89,7 +93,7 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 note "ExecStart=$exec_start"
 check "the unit runs the installed tlshelper with /etc/tlsh/daemon.conf" \
 	match "$exec_start" "/usr/sbin/tlshelper daemon *--config /etc/tlsh/daemon.conf*"
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
+gen_certs rotated || { echo "Bail out! cannot make certificates"; exit 1; }
 mkdir -p "$T/www"
 echo "from the configuration file" >"$T/www/conf.txt"
 echo "attached by port" >"$T/www/attach.txt"
@@ -101,7 +105,9 @@ for p in $CONF_PORT $ATT_PORT; do
 done
 wait_listen $CONF_PORT && wait_listen $ATT_PORT ||
 	{ echo "Bail out! http.server did not start"; exit 1; }
-echo "listen port=$CONF_PORT cert=$CERT key=$KEY" >>/etc/tlsh/daemon.conf
+# Files of its own, replaced for the reload below.
+cp "$CERT" "$T/live.pem" && cp "$KEY" "$T/live.key"
+echo "listen port=$CONF_PORT cert=$T/live.pem key=$T/live.key" >>/etc/tlsh/daemon.conf
 # The unit's line word for word (it has no quoting), as systemd runs it.
 read -ra argv <<<"$exec_start"
 "${argv[@]}" >"$T/daemon.log" 2>&1 &
@@ -120,6 +126,34 @@ fetch() {	# PORT FILE
 }
 check "curl fetches from the configured server over TLS 1.3" fetch $CONF_PORT conf.txt
 check "curl fetches from the attached server over TLS 1.3" fetch $ATT_PORT attach.txt
+
+# ---- certificate rotation through the unit's ExecReload ----
+exec_reload=$(sed -n 's/^ExecReload=//p' "$unit")
+note "ExecReload=$exec_reload"
+check "the unit's ExecReload runs the installed tlshelper reload" \
+	[ "$exec_reload" = "/usr/sbin/tlshelper reload" ]
+read -ra reload_argv <<<"$exec_reload"
+served() {	# PORT: the SHA-256 fingerprint of the certificate served
+	timeout 60 openssl s_client -connect "127.0.0.1:$1" -CAfile "$CA" \
+		</dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
+}
+fingerprint() { openssl x509 -in "$1" -noout -fingerprint -sha256; }
+cp "$T/pki/rotated.pem" "$T/live.pem" && cp "$T/pki/rotated.key" "$T/live.key"
+"${reload_argv[@]}" >"$T/reload.out" 2>&1
+rc=$?
+sed 's/^/# reload: /' "$T/reload.out"
+check "ExecReload after the files were replaced: status 0, new clients get the new certificate, same daemon" \
+	eval '[ $rc = 0 ] && [ "$(served $CONF_PORT)" = "$(fingerprint "$T/pki/rotated.pem")" ] &&
+	      kill -0 "$dpid" && "$TH" status | grep -q "daemon running: pid $dpid," &&
+	      fetch $CONF_PORT conf.txt'
+echo "not a key" >"$T/live.key"
+"${reload_argv[@]}" >"$T/reload-bad.out" 2>&1
+rc=$?
+sed 's/^/# reload: /' "$T/reload-bad.out"
+check "ExecReload with a bad key file fails (status $rc) and the certificate before keeps serving" \
+	eval '[ $rc != 0 ] && grep -q "reload refused" "$T/reload-bad.out" &&
+	      [ "$(served $CONF_PORT)" = "$(fingerprint "$T/pki/rotated.pem")" ] &&
+	      kill -0 "$dpid"'
 "$TH" status | sed 's/^/# status: /'
 kill -TERM "$dpid"
 wait "$dpid"
