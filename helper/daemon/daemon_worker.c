@@ -101,6 +101,7 @@ static void conn_free(struct tlshd_worker *w, struct tlshd_conn *c)
 		close(c->fd);
 	if (c->tls)
 		tlsh_conn_free(c->tls);
+	tlshd_hs_job_free(c->hs);
 	tlshd_listener_put(c->l);
 	free(c);
 	atomic_fetch_sub(&w->load, 1);
@@ -125,10 +126,13 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 	/* Best effort: the alert the engine queued goes out before DONE. */
 	if (status && c->tls)
 		(void)tlsh_io_send(c->tls, &c->io);
-	if (w->d->ops->report)
+	if (c->hs)
+		err = tlshd_hs_job_done(w, c->hs, c->tls, (uint32_t)status,
+					rerr, sizeof(rerr));
+	else if (w->d->ops->report)
 		err = w->d->ops->report(w, c->fd, (uint32_t)status, rerr,
 					sizeof(rerr));
-	if (err == -EINVAL && status)
+	if (err == -EINVAL && status && !c->hs)
 		snprintf(extra, sizeof(extra), " (reset by tlsh.ko already)");
 	else if (err)
 		snprintf(extra, sizeof(extra), " (DONE: %s)", rerr);
@@ -144,8 +148,8 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
 		/* The client chose the SNI (and offered the ALPN): escaped. */
-		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
-			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
+		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
+			c->who, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group ? group : "?",
 			sni ? " sni=" : "",
@@ -163,7 +167,7 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->failed, 1);
 		atomic_fetch_add(&w->d->failed, 1);
 		/* A reason may quote the peer's certificate names. */
-		tlshd_log("listener %u %s: failed: %s%s, %lld ms", c->l->id,
+		tlshd_log("%s %s: failed: %s%s, %lld ms", c->who,
 			c->peer, tlsh_log_text(why, why_buf, sizeof(why_buf)),
 			extra, (long long)ms);
 	}
@@ -269,6 +273,9 @@ static void conn_step(struct tlshd_worker *w, struct tlshd_conn *c)
  */
 static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 {
+	const struct tlsh_config *cfg = c->hs ? &c->hs->cfg : &c->l->tls.cfg;
+	bool server = c->hs ? c->hs->server : true;
+	uint32_t timeout_ms = c->l->timeout_ms;
 	enum tlsh_err e;
 
 	c->next = NULL;
@@ -279,11 +286,21 @@ static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 		w->conns = c;
 	w->conns_tail = c;
 	c->start_ms = tlsh_now_ms();
-	c->deadline_ms = c->start_ms + c->l->timeout_ms;
+	if (c->hs && c->hs->req.timeout_ms)
+		timeout_ms = c->hs->req.timeout_ms;
+	c->deadline_ms = c->start_ms + timeout_ms;
+	if (c->hs)
+		snprintf(c->who, sizeof(c->who), "%s", c->hs->who);
+	else
+		snprintf(c->who, sizeof(c->who), "listener %u", c->l->id);
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
 	c->io.fd = c->fd;
 	c->io.max_bytes = tlsh_io_cap(c->l->spec.profile.max_handshake);
-	e = tlsh_conn_new(&c->tls, &c->l->tls.cfg, true);
+	e = tlsh_conn_new(&c->tls, cfg, server);
+	if (e)
+		c->tls = NULL;
+	else if (!server && (e = tlsh_conn_start(c->tls)) != TLSH_OK)
+		tlsh_conn_free(c->tls);	/* a client queues its ClientHello */
 	if (e) {
 		c->tls = NULL;
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
@@ -489,6 +506,12 @@ static struct tlshd_worker *least_loaded(struct tlshd *d)
 
 int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 {
+	return tlshd_claimed_job(d, l, fd, NULL);
+}
+
+int tlshd_claimed_job(struct tlshd *d, struct tlshd_listener *l, int fd,
+		      struct tlshd_hs_job *job)
+{
 	struct tlshd_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -496,6 +519,7 @@ int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 	atomic_fetch_add(&l->refs, 1);
 	c->l = l;
 	c->fd = fd;
+	c->hs = job;
 	atomic_fetch_add(&d->claimed, 1);
 	worker_give(least_loaded(d), c);
 	return 0;
@@ -521,7 +545,8 @@ int tlshd_workers_start(struct tlshd *d, unsigned int n)
 			tlshd_log("worker setup: %s", strerror(errno));
 			return -1;
 		}
-		if (d->ops->report && tlsh_nl_open(&w->nl)) {
+		/* Without tlsh.ko: the kernel's handshake requests only. */
+		if (d->ops->report && d->cmd.sock && tlsh_nl_open(&w->nl)) {
 			tlshd_log("%s", w->nl.errmsg);
 			return -1;
 		}
@@ -556,11 +581,13 @@ void tlshd_workers_stop(struct tlshd *d)
 
 			w->queue = c->next;
 			close(c->fd);
+			tlshd_hs_job_free(c->hs);
 			tlshd_listener_put(c->l);
 			free(c);
 		}
 		if (d->ops->report)
 			tlsh_nl_close(&w->nl);
+		tlsh_nl_close(&w->hs_nl);
 		close(w->ep);
 		close(w->ev);
 	}

@@ -211,6 +211,7 @@ struct transaction {
 	uint32_t seq;		/* the request's */
 	tlsh_nl_reply_fn reply_fn;
 	void *arg;
+	bool any_cmd;		/* a reply of another command is fine too */
 	int err;		/* 0 or negative errno */
 	bool done;
 	char extack[160];
@@ -222,7 +223,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	int err;
 
-	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0) || gh->cmd != t->cmd) {
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0) ||
+	    (!t->any_cmd && gh->cmd != t->cmd)) {
 		t->err = -EPROTO;
 		snprintf(t->extack, sizeof(t->extack), "unexpected reply");
 		return NL_STOP;
@@ -298,12 +300,13 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
-		     tlsh_nl_reply_fn reply_fn, void *arg)
+static int transact(struct tlsh_nl *nl, struct nl_msg *req,
+		    tlsh_nl_reply_fn reply_fn, void *arg, bool any_cmd)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(req));
 	struct transaction t = {
 		.cmd = gh->cmd, .reply_fn = reply_fn, .arg = arg,
+		.any_cmd = any_cmd,
 	};
 	struct nl_cb *cb;
 	int ret;
@@ -316,6 +319,7 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &t);	/* a dump */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &t);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 
@@ -342,6 +346,18 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 		return set_error(nl, t.cmd, t.err,
 				 t.extack[0] ? t.extack : NULL);
 	return 0;
+}
+
+int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
+		     tlsh_nl_reply_fn reply_fn, void *arg)
+{
+	return transact(nl, req, reply_fn, arg, false);
+}
+
+int tlsh_nl_transact_any(struct tlsh_nl *nl, struct nl_msg *req,
+			 tlsh_nl_reply_fn reply_fn, void *arg)
+{
+	return transact(nl, req, reply_fn, arg, true);
 }
 
 static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)

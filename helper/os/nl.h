@@ -157,6 +157,16 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 		     tlsh_nl_reply_fn reply_fn, void *arg)
 	__attribute__((warn_unused_result));
 
+/*
+ * tlsh_nl_transact() for requests answered by another command or by a
+ * dump (the generic netlink controller's: GETFAMILY answers NEWFAMILY):
+ * reply_fn sees every reply. nl->errmsg then names tlsh's command of the
+ * same number: the caller words its own.
+ */
+int tlsh_nl_transact_any(struct tlsh_nl *nl, struct nl_msg *req,
+			 tlsh_nl_reply_fn reply_fn, void *arg)
+	__attribute__((warn_unused_result));
+
 /* Open, GET, close. */
 int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)
 	__attribute__((warn_unused_result));
