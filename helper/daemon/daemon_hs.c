@@ -512,9 +512,21 @@ int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,
 	if (status && status != ETIMEDOUT && status != ENOMEM)
 		status = EACCES;
 	leaf = !status && tls ? tlsh_conn_peer_leaf(tls) : NULL;
-	if (leaf)
+	if (leaf) {
+		char peer[64];
+
+		tlsh_peer_str(job->req.fd, peer, sizeof(peer));
 		remote = peer_key(leaf, job->req.has_peername ?
-				  job->req.peername : "peer");
+				  job->req.peername : peer);
+		if (!remote)
+			tlshd_log("%s %s: cannot make a key of the peer's certificate: the consumer is not told who it is",
+				  job->who, peer);
+		else if (hs->conf.loglevel > 0)
+			tlshd_log("%s %s: peer certificate reported as key %u%s",
+				  job->who, peer, remote,
+				  hs->fam.done_remote_auth ? "" :
+				  " (not sent: DONE takes no REMOTE_AUTH)");
+	}
 	e = tlsh_hsnl_done(&w->hs_nl, &hs->fam, job->req.fd, status, remote);
 	if (e)
 		snprintf(err, errlen, "%s", w->hs_nl.errmsg);
