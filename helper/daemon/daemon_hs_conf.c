@@ -172,7 +172,7 @@ int tlshd_hs_conf_parse(FILE *f, const char *name, struct tlshd_hs_conf *c,
 
 	memset(c, 0, sizeof(*c));
 	while (fgets(line, sizeof(line), f)) {
-		char *p = trim(line), *eq, *key, *v;
+		char *p, *eq, *key, *v;
 		int r;
 
 		lineno++;
@@ -180,6 +180,7 @@ int tlshd_hs_conf_parse(FILE *f, const char *name, struct tlshd_hs_conf *c,
 			snprintf(why, sizeof(why), "line too long");
 			goto bad;
 		}
+		p = trim(line);
 		if (!*p || *p == '#')
 			continue;
 		if (*p == '[') {
