@@ -108,9 +108,16 @@ round_trip() {	# NAME
 		cmp "$T/$1.src" "$MNT/$1"
 }
 log_has() { grep -q -- "$1" "$T/daemon.log"; }
+# The daemon without tlsh.ko: `tlshelper status` asks the module too, so
+# wait for its log line instead of start_daemon's status call.
+agent_start() {	# CONF
+	"$TH" daemon --workers 2 --tlshd-config "$1" >>"$T/daemon.log" 2>&1 &
+	dpid=$!
+	wait_for 100 log_has "running: pid $dpid" && kill -0 "$dpid"
+}
 
 check "the daemon starts without tlsh.ko and serves the kernel's requests" \
-	start_daemon --workers 2 --tlshd-config "$T/good.conf"
+	agent_start "$T/good.conf"
 check "it says it serves them" wait_for 50 log_has "serving the kernel's TLS handshake requests"
 
 # ---- xprtsec=tls, by name ----
@@ -143,7 +150,7 @@ nfs_umount
 
 # ---- a server certificate for another name ----
 kill -TERM "$dpid"; wait "$dpid" 2>/dev/null; dpid=
-if ! start_daemon --workers 2 --tlshd-config "$T/wrong.conf"; then
+if ! agent_start "$T/wrong.conf"; then
 	not_ok "a server certificate for wrong.test is refused (the daemon did not restart)"
 elif nfs_mount localhost tls; then
 	not_ok "a server certificate for wrong.test is refused"
@@ -167,5 +174,5 @@ else
 fi
 note "mount.log: $(tail -n 3 "$T/mount.log" | tr '\n' ' ')"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
-show "$T/daemon.log"
+[ "$failures" = 0 ] || tail -n 30 "$T/daemon.log" | sed 's/^/# daemon: /'
 tap_end 14
