@@ -420,6 +420,7 @@ static int job_prepare(struct tlshd_hs *hs, struct tlshd_hs_job *job,
 	int e;
 
 	*base = NULL;
+	job->verbose = hs->conf.loglevel > 0;
 	job->server = r->msg_type == TLSH_HS_MSG_SERVERHELLO;
 	name_consumer(job);
 	if (r->msg_type != TLSH_HS_MSG_CLIENTHELLO && !job->server) {
@@ -521,7 +522,7 @@ int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,
 		if (!remote)
 			tlshd_log("%s %s: cannot make a key of the peer's certificate: the consumer is not told who it is",
 				  job->who, peer);
-		else if (hs->conf.loglevel > 0)
+		else if (job->verbose)
 			tlshd_log("%s %s: peer certificate reported as key %u%s",
 				  job->who, peer, remote,
 				  hs->fam.done_remote_auth ? "" :

@@ -76,6 +76,7 @@ struct tlshd_hs_job {
 	struct tlsh_cred *kcred;	/* from the keyring; NULL: none */
 	const struct tlsh_cred *kcred_ptr[1];
 	char who[48];			/* "NFS client", ... for the log */
+	bool verbose;			/* [debug] loglevel > 0 when claimed */
 };
 
 /*
