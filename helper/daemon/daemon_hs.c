@@ -78,8 +78,7 @@ static long key_read(int32_t serial, uint8_t **out, size_t *len)
 	return 0;
 }
 
-/* The DER certificate and key of CERTIFICATE's serials as a credential. */
-static int cred_from_keys(uint32_t cert, uint32_t key, struct tlsh_cred **out,
+int tlshd_hs_cred_from_keys(uint32_t cert, uint32_t key, struct tlsh_cred **out,
 			  char *why, size_t whylen)
 {
 	uint8_t *cder = NULL, *kder = NULL;
@@ -145,7 +144,7 @@ out:
  * what matters to nfsd is a non-zero serial (mtls exports), and reporting
  * none would make those mounts fail every operation.
  */
-static uint32_t peer_key(gnutls_x509_crt_t crt, const char *peer)
+uint32_t tlshd_hs_peer_key(gnutls_x509_crt_t crt, const char *peer)
 {
 	char desc[320];
 	gnutls_datum_t der;
@@ -449,7 +448,7 @@ static int job_prepare(struct tlshd_hs *hs, struct tlshd_hs_job *job,
 		}
 	} else if (r->auth_mode == TLSH_HS_AUTH_X509 && r->cert_serial) {
 		l = hs->client_anon;	/* its trust; the keyring's cert */
-		e = cred_from_keys(r->cert_serial, r->privkey_serial,
+		e = tlshd_hs_cred_from_keys(r->cert_serial, r->privkey_serial,
 				   &job->kcred, why, whylen);
 		if (e)
 			return EACCES;
@@ -517,7 +516,7 @@ int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,
 		char peer[64];
 
 		tlsh_peer_str(job->req.fd, peer, sizeof(peer));
-		remote = peer_key(leaf, job->req.has_peername ?
+		remote = tlshd_hs_peer_key(leaf, job->req.has_peername ?
 				  job->req.peername : peer);
 		if (!remote)
 			tlshd_log("%s %s: cannot make a key of the peer's certificate: the consumer is not told who it is",

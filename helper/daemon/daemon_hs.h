@@ -25,6 +25,7 @@
 
 #include "os/hsnl.h"
 #include "tls/engine.h"
+#include "tls/sig.h"
 
 #define TLSHD_CONF_PATH		"/etc/tlshd/config"
 #define TLSHD_CONF_LEGACY	"/etc/tlshd.conf"
@@ -97,6 +98,20 @@ void tlshd_hs_claim(struct tlshd *d);
  */
 int tlshd_hs_reload(struct tlshd *d);
 void tlshd_hs_stop(struct tlshd *d);
+
+/*
+ * The DER certificate and private key in the keys cert and key (the
+ * serials of ACCEPT's CERTIFICATE) as a credential (*out, to free with
+ * tlsh_cred_free and free). 0, or -errno with why: -EKEYREJECTED when
+ * they are no DER certificate and key that belong together.
+ */
+int tlshd_hs_cred_from_keys(uint32_t cert, uint32_t key,
+			    struct tlsh_cred **out, char *why, size_t whylen);
+/*
+ * A verified peer's certificate as a key for the consumer (REMOTE_AUTH):
+ * "TLS x509 PEER" in the user keyring; its serial, or 0.
+ */
+uint32_t tlshd_hs_peer_key(gnutls_x509_crt_t crt, const char *peer);
 
 /* For the workers. */
 int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,

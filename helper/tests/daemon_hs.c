@@ -10,12 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
+
+#include <gnutls/x509.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
 #include "kselftest_harness.h"
 #include "daemon/daemon_hs.h"
 #include "os/hsnl.h"
+#include "tls_pki.h"
 
 /* ---- the configuration file ---- */
 
@@ -297,6 +302,126 @@ TEST(accept_reply_too_many_peer_identities)
 	EXPECT_EQ(-EPROTO, tlsh_hsnl_parse_accept(nlmsg_hdr(m), &r));
 	EXPECT_EQ(3, r.fd);
 	nlmsg_free(m);
+}
+
+/* ---- keys: a client certificate by serial, a peer's for REMOTE_AUTH ---- */
+
+static int der_file(const char *path, bool key, gnutls_datum_t *der)
+{
+	gnutls_datum_t pem;
+	int r;
+
+	if (gnutls_load_file(path, &pem) < 0)
+		return -1;
+	if (key) {
+		gnutls_x509_privkey_t k;
+
+		r = gnutls_x509_privkey_init(&k);
+		if (!r)
+			r = gnutls_x509_privkey_import2(k, &pem,
+							GNUTLS_X509_FMT_PEM,
+							NULL, 0);
+		if (!r)
+			r = gnutls_x509_privkey_export2_pkcs8(k,
+							      GNUTLS_X509_FMT_DER,
+							      NULL,
+							      GNUTLS_PKCS_PLAIN,
+							      der);
+		gnutls_x509_privkey_deinit(k);
+	} else {
+		gnutls_x509_crt_t c;
+
+		r = gnutls_x509_crt_init(&c);
+		if (!r)
+			r = gnutls_x509_crt_import(c, &pem, GNUTLS_X509_FMT_PEM);
+		if (!r)
+			r = gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_DER, der);
+		gnutls_x509_crt_deinit(c);
+	}
+	gnutls_free(pem.data);
+	return r < 0 ? -1 : 0;
+}
+
+/* A "user" key with the DER of a PKI file, in this process's keyring. */
+static long user_key(const char *name, bool key)
+{
+	gnutls_datum_t der;
+	long serial;
+
+	if (der_file(pki_path(name), key, &der))
+		return -1;
+	serial = syscall(SYS_add_key, "user", name, der.data,
+			 (size_t)der.size, KEY_SPEC_PROCESS_KEYRING);
+	gnutls_free(der.data);
+	return serial;
+}
+
+TEST(client_credential_from_key_serials)
+{
+	struct tlsh_cred *cred = NULL;
+	long cert, key, other;
+	char why[200] = "";
+
+	ASSERT_NE(NULL, pki_make());
+	cert = user_key("cli.pem", false);
+	if (cert < 0 && errno == ENOSYS)
+		SKIP(return, "no keys in this kernel");
+	key = user_key("cli.key", true);
+	other = user_key("ec.key", true);
+	ASSERT_LT(0, cert);
+	ASSERT_LT(0, key);
+	ASSERT_LT(0, other);
+
+	ASSERT_EQ(0, tlshd_hs_cred_from_keys((uint32_t)cert, (uint32_t)key,
+					     &cred, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_NE(NULL, cred);
+	EXPECT_EQ(1u, cred->n);
+	tlsh_cred_free(cred);
+	free(cred);
+
+	/* A key of another certificate, a key as the certificate. */
+	cred = NULL;
+	EXPECT_EQ(-EKEYREJECTED,
+		  tlshd_hs_cred_from_keys((uint32_t)cert, (uint32_t)other,
+					  &cred, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "not a DER certificate")) TH_LOG("%s", why);
+	EXPECT_EQ(-EKEYREJECTED,
+		  tlshd_hs_cred_from_keys((uint32_t)key, (uint32_t)key,
+					  &cred, why, sizeof(why)));
+	EXPECT_EQ(NULL, cred);
+	/* A serial that names nothing. */
+	EXPECT_GT(0, tlshd_hs_cred_from_keys(0x7ffffff0u, (uint32_t)key,
+					     &cred, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "cannot read key")) TH_LOG("%s", why);
+	EXPECT_EQ(NULL, cred);
+}
+
+TEST(verified_peer_becomes_a_key)
+{
+	char peer[64], desc[512] = "";
+	gnutls_datum_t der;
+	gnutls_x509_crt_t crt;
+	uint32_t serial;
+
+	ASSERT_NE(NULL, pki_make());
+	ASSERT_EQ(0, der_file(pki_path("cli.pem"), false, &der));
+	ASSERT_EQ(0, gnutls_x509_crt_init(&crt));
+	ASSERT_EQ(0, gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER));
+	gnutls_free(der.data);
+	snprintf(peer, sizeof(peer), "test-peer-%d", (int)getpid());
+	serial = tlshd_hs_peer_key(crt, peer);
+	gnutls_x509_crt_deinit(crt);
+	if (!serial && errno == ENOSYS)
+		SKIP(return, "no keys in this kernel");
+	ASSERT_NE(0u, serial);
+	/* "TYPE;UID;GID;PERM;DESCRIPTION" */
+	ASSERT_LT(0, syscall(SYS_keyctl, KEYCTL_DESCRIBE, serial, desc,
+			     sizeof(desc) - 1));
+	EXPECT_NE(NULL, strstr(desc, ";TLS x509 test-peer-")) TH_LOG("%s", desc);
+	EXPECT_TRUE(!strncmp(desc, "asymmetric;", 11) ||
+		    !strncmp(desc, "user;", 5)) TH_LOG("%s", desc);
+	syscall(SYS_keyctl, KEYCTL_INVALIDATE, serial);
 }
 
 TEST(names_for_the_log)
