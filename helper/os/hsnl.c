@@ -236,39 +236,30 @@ int tlsh_hsnl_join(struct tlsh_nl *nl, const struct tlsh_hs_family *fam)
 	return 0;
 }
 
+/* One READY: counted if it is for handler class tlshd (or names none). */
+static void count_ready(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[TLSH_HS_A_ACCEPT_MAX + 1];
+	struct nlattr *class;
+
+	if (genlmsg_parse(nlh, 0, tb, TLSH_HS_A_ACCEPT_MAX, NULL) < 0)
+		return;
+	class = tb[TLSH_HS_A_ACCEPT_HANDLER_CLASS];
+	if (class && (nla_len(class) != sizeof(uint32_t) ||
+		      nla_get_u32(class) != TLSH_HS_CLASS_TLSHD))
+		return;		/* another class's: not ours to claim */
+	(*(int *)arg)++;
+}
+
 int tlsh_hsnl_read_ready(struct tlsh_nl *nl, const struct tlsh_hs_family *fam)
 {
-	uint32_t buf[1024];	/* aligned for struct nlmsghdr */
 	int count = 0;
-	ssize_t n;
+	int err;
 
-	while ((n = recv(nl_socket_get_fd(nl->sock), buf, sizeof(buf),
-			 MSG_DONTWAIT)) > 0) {
-		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
-		int len = (int)n;
-
-		for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
-			struct genlmsghdr *gh = nlmsg_data(nlh);
-			struct nlattr *tb[TLSH_HS_A_ACCEPT_MAX + 1];
-
-			if (nlh->nlmsg_type != fam->id ||
-			    !genlmsg_valid_hdr(nlh, 0) ||
-			    gh->cmd != TLSH_HS_CMD_READY ||
-			    genlmsg_parse(nlh, 0, tb, TLSH_HS_A_ACCEPT_MAX,
-					  NULL) < 0)
-				continue;
-			/* Another class's READY is not ours to claim. */
-			if (tb[TLSH_HS_A_ACCEPT_HANDLER_CLASS] &&
-			    nla_len(tb[TLSH_HS_A_ACCEPT_HANDLER_CLASS]) == 4 &&
-			    nla_get_u32(tb[TLSH_HS_A_ACCEPT_HANDLER_CLASS]) !=
-			    TLSH_HS_CLASS_TLSHD)
-				continue;
-			count++;
-		}
-	}
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		return -errno;
-	return count;
+	(void)fam;	/* nl->family_id is the family's */
+	err = tlsh_nl_for_each_queued(nl, TLSH_HS_CMD_READY, count_ready,
+				      &count);
+	return err ? err : count;
 }
 
 static int u32_attr(const struct nlattr *a, uint32_t *out)

@@ -588,10 +588,10 @@ static int parse_accept_reply(struct nl_msg *msg, void *arg)
  * before it read them): each carries an fd the kernel installed. Read
  * them without blocking and close those fds. Returns how many.
  */
-static int accept_close_queued(struct tlsh_nl *nl)
+int tlsh_nl_for_each_queued(struct tlsh_nl *nl, uint8_t cmd,
+			    tlsh_nl_queued_fn fn, void *arg)
 {
 	uint32_t buf[1024];	/* aligned for struct nlmsghdr */
-	int closed = 0;
 	ssize_t n;
 
 	while ((n = recv(nl_socket_get_fd(nl->sock), buf, sizeof(buf),
@@ -601,19 +601,31 @@ static int accept_close_queued(struct tlsh_nl *nl)
 
 		for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
 			struct genlmsghdr *gh = nlmsg_data(nlh);
-			struct nlattr *tb[TLSH_A_MAX + 1];
 
-			if (nlh->nlmsg_type != nl->family_id ||
-			    !genlmsg_valid_hdr(nlh, 0) ||
-			    gh->cmd != TLSH_CMD_ACCEPT ||
-			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
-			    !tb[TLSH_A_FD] ||
-			    nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
-				continue;
-			if (close((int32_t)nla_get_u32(tb[TLSH_A_FD])) == 0)
-				closed++;
+			if (nlh->nlmsg_type == nl->family_id &&
+			    genlmsg_valid_hdr(nlh, 0) && gh->cmd == cmd)
+				fn(nlh, arg);
 		}
 	}
+	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : 0;
+}
+
+static void close_queued_fd(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[TLSH_A_MAX + 1];
+
+	if (genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
+	    !tb[TLSH_A_FD] || nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
+		return;
+	if (close((int32_t)nla_get_u32(tb[TLSH_A_FD])) == 0)
+		(*(int *)arg)++;
+}
+
+static int accept_close_queued(struct tlsh_nl *nl)
+{
+	int closed = 0;
+
+	tlsh_nl_for_each_queued(nl, TLSH_CMD_ACCEPT, close_queued_fd, &closed);
 	return closed;
 }
 

@@ -21,6 +21,7 @@
 
 struct nl_msg;
 struct nl_sock;
+struct nlmsghdr;
 
 struct tlsh_nl {
 	struct nl_sock *sock;
@@ -166,6 +167,15 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 int tlsh_nl_transact_any(struct tlsh_nl *nl, struct nl_msg *req,
 			 tlsh_nl_reply_fn reply_fn, void *arg)
 	__attribute__((warn_unused_result));
+
+/*
+ * Every message of command cmd of nl's family queued on the socket, read
+ * without blocking, to fn (others are dropped). 0, or -errno of the
+ * receive (-ENOBUFS: some were lost).
+ */
+typedef void (*tlsh_nl_queued_fn)(struct nlmsghdr *nlh, void *arg);
+int tlsh_nl_for_each_queued(struct tlsh_nl *nl, uint8_t cmd,
+			    tlsh_nl_queued_fn fn, void *arg);
 
 /* Open, GET, close. */
 int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)
