@@ -10,6 +10,7 @@
 #   and reads back byte-exact, the kernel's kTLS counters move;
 # - xprtsec=mtls with the client certificate of the tlshd configuration:
 #   the server verifies it and tells nfsd (DONE's REMOTE_AUTH);
+# - one daemon serving tlsh.ko's attached listener and an NFS mount at once;
 # - refusals: a server certificate for another name, and no agent at all.
 # Skipped on kernels without the handshake family (6.1). TAP output.
 #
@@ -31,7 +32,7 @@ grep -qw handshake_nl_accept_doit /proc/kallsyms ||
 command -v rpc.nfsd >/dev/null && command -v mount.nfs >/dev/null ||
 	skip_all "nfs-kernel-server / nfs-common are not installed"
 modprobe nfsd 2>/dev/null || skip_all "no nfsd module"
-echo "1..14"
+echo "1..16"
 
 EXPORT=/srv/tlsh-nfs
 MNT=$T/mnt
@@ -137,6 +138,21 @@ nfs_umount
 if nfs_mount 127.0.0.1 tls; then ok "xprtsec=tls mount of 127.0.0.1:/ (IP SAN)"; else not_ok "xprtsec=tls mount of 127.0.0.1:/ (IP SAN)"; show "$T/daemon.log"; fi
 nfs_umount
 
+# ---- tlsh.ko too: one daemon for an attached listener and NFS ----
+HTTP_PORT=9561
+kill -TERM "$dpid"; wait "$dpid" 2>/dev/null; dpid=
+mkdir -p "$T/www"
+head -c 1048576 /dev/urandom >"$T/www/b.bin"
+(cd "$T/www" && exec "$PY" -m http.server "$HTTP_PORT" --bind 127.0.0.1) \
+	>"$T/http.log" 2>&1 &
+pids+=($!)
+both() {
+	[ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" || return 1
+	agent_start "$T/good.conf" && wait_listen "$HTTP_PORT" &&
+		"$TH" attach --port "$HTTP_PORT" --cert "$CERT" --key "$KEY" >/dev/null
+}
+if both; then ok "with tlsh.ko loaded the daemon also serves an attached listener"; else not_ok "with tlsh.ko loaded the daemon also serves an attached listener"; fi
+
 # ---- mtls: the client's certificate, verified and reported ----
 if nfs_mount localhost mtls && mounted_with mtls && cmp "$T/a.src" "$MNT/a"; then
 	ok "xprtsec=mtls mount with the configured client certificate"
@@ -146,6 +162,10 @@ else
 fi
 check "the server reported the verified client to nfsd (REMOTE_AUTH)" \
 	log_has "NFS server (x509) .*peer certificate reported as key"
+curl -sS --tlsv1.3 --cacert "$CA" --max-time 60 \
+	"https://localhost:$HTTP_PORT/b.bin" -o "$T/b.got" 2>"$T/curl.err"
+check "meanwhile curl fetches through the attached listener, byte-exact" \
+	eval 'cmp -s "$T/b.got" "$T/www/b.bin" && cmp -s "$T/a.src" "$MNT/a" && log_has "listener [0-9]* .*: ok TLS1.3"'
 nfs_umount
 
 # ---- a server certificate for another name ----
@@ -178,4 +198,4 @@ fi
 note "mount.log: $(tail -n 3 "$T/mount.log" | tr '\n' ' ')"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
 [ "$failures" = 0 ] || tail -n 30 "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 14
+tap_end 16
