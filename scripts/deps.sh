@@ -9,6 +9,8 @@ need=(gcc make pkg-config git
       gnutls-bin openssl curl python3
       qemu-system-x86 busybox-static cpio kmod xz-utils iproute2
       valgrind util-linux
+      # selftests/nfs_tls.sh: nfsd and mount.nfs (the guest runs the host's)
+      nfs-kernel-server nfs-common
       linux-source-6.1
       # make deb, the man page and unit checks, the DKMS package
       debhelper dh-dkms dkms lintian man-db systemd

@@ -13,14 +13,20 @@
 
 #include "cli/cmd_daemon.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_hs.h"
 
 static void daemon_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: tlshelper daemon [--config FILE] [--workers N] [--max-active N]\n"
+		"                        [--tlshd-config FILE]\n"
 		"  The TLS handshake daemon for tlsh.ko: claims the connections of\n"
 		"  attached listeners, does their handshakes (many at once, one\n"
 		"  worker thread per CPU) and hands them back with kTLS installed.\n"
+		"  On a kernel with the \"handshake\" netlink family (6.5 and later)\n"
+		"  it is also the kernel's own TLS handshake agent, in place of\n"
+		"  tlshd: NFS over TLS (the mount option xprtsec, tls or mtls), with\n"
+		"  or without tlsh.ko.\n"
 		"\n"
 		"  --config FILE   attach at startup, one listener per line:\n"
 		"                    listen port=P cert=F key=F [cert=F key=F]...\n"
@@ -38,6 +44,12 @@ static void daemon_usage(FILE *out)
 		"                  handshakes finish. Under overload the oldest\n"
 		"                  finish in time and the newest time out, instead\n"
 		"                  of all of them slowing down together\n"
+		"  --tlshd-config FILE  the kernel agent's configuration, in tlshd's\n"
+		"                  format (default %s, else %s):\n"
+		"                  [authenticate.server] and [authenticate.client]\n"
+		"                  x509.certificate, x509.private_key,\n"
+		"                  x509.truststore, x509.crl; [authenticate]\n"
+		"                  keyrings; [debug] loglevel\n"
 		"\n"
 		"  Listeners are attached at run time with `tlshelper attach`,\n"
 		"  through the control socket %s (root only).\n"
@@ -51,7 +63,8 @@ static void daemon_usage(FILE *out)
 		"  use them, those in flight finish with the old; if any fails to\n"
 		"  load, nothing changes.\n"
 		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",
-		TLSH_DAEMON_DEFAULT_MAX_ACTIVE, TLSH_DAEMON_SOCK,
+		TLSH_DAEMON_DEFAULT_MAX_ACTIVE, TLSHD_CONF_PATH, TLSHD_CONF_LEGACY,
+		TLSH_DAEMON_SOCK,
 		TLSH_DAEMON_STATE);
 }
 
@@ -61,6 +74,7 @@ int tlsh_cmd_daemon(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "max-active", required_argument, NULL, 'a' },
+		{ "tlshd-config", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,7 +85,7 @@ int tlsh_cmd_daemon(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+c:w:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:w:a:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o.config = optarg;
@@ -93,6 +107,9 @@ int tlsh_cmd_daemon(int argc, char **argv)
 				return 2;
 			}
 			o.max_active = (unsigned int)n;
+			break;
+		case 't':
+			o.tlshd_config = optarg;
 			break;
 		case 'h':
 			daemon_usage(stdout);

@@ -99,6 +99,8 @@ static int reconcile(struct tlshd *d)
 	int err;
 
 	d->next_reconcile = tlsh_now_ms() + RECONCILE_MS;
+	if (!d->cmd.sock)	/* tlsh.ko not loaded: the kernel's agent only */
+		return 0;
 	err = tlsh_nl_get(&d->cmd, &st);
 	if (err == -ENOENT)
 		return err;
@@ -129,7 +131,7 @@ static int reconcile(struct tlshd *d)
  */
 static void drain(struct tlshd *d)
 {
-	while (atomic_load(&d->claimed) < d->max_claimed) {
+	while (d->cmd.sock && atomic_load(&d->claimed) < d->max_claimed) {
 		struct tlshd_listener *l;
 		uint32_t id = 0;
 		int fd, err;
@@ -163,6 +165,10 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	uint32_t id;
 	int port;
 
+	if (!d->cmd.sock) {
+		snprintf(err, errlen, "tlsh.ko is not loaded");
+		return -1;
+	}
 	port = tlsh_sock_port(fd, addr, sizeof(addr));
 	l = tlshd_listener_new(spec, err, errlen);
 	if (!l)
@@ -267,6 +273,8 @@ static void handle_request(struct tlshd *d, int conn)
 			snprintf(reply, REPLY_MAX, "error %s", err);
 		else
 			snprintf(reply, REPLY_MAX, "ok id=%u", id);
+	} else if (!strcmp(verb, "detach") && !d->cmd.sock) {
+		snprintf(reply, REPLY_MAX, "error tlsh.ko is not loaded");
 	} else if (!strcmp(verb, "detach") && (spec.id || spec.port)) {
 		size_t used = (size_t)snprintf(reply, REPLY_MAX, "ok");
 
@@ -331,7 +339,7 @@ static void load_state(struct tlshd *d)
 	FILE *f;
 
 	tlsh_daemon_path("listeners", path, sizeof(path));
-	f = fopen(path, "re");
+	f = d->cmd.sock ? fopen(path, "re") : NULL;
 	if (!f)
 		return;
 	if (tlsh_module_instance(module, sizeof(module)))
@@ -475,7 +483,7 @@ static unsigned int fd_budget(unsigned int want)
 	return want;
 }
 
-enum { TAG_READY, TAG_EVENTS, TAG_CTL, TAG_SIG, TAG_KICK };
+enum { TAG_READY, TAG_EVENTS, TAG_CTL, TAG_SIG, TAG_KICK, TAG_HS };
 
 static void stop(struct tlshd *d, int status)
 {
@@ -505,6 +513,10 @@ static void main_event(struct tlshd *d, unsigned int tag)
 		if (read(d->kick, &v, sizeof(v)) < 0)
 			v = 0;
 		drain(d);
+		tlshd_hs_claim(d);
+		break;
+	case TAG_HS:
+		tlshd_hs_event(d);
 		break;
 	case TAG_CTL:
 		conn = accept4(d->ctl, NULL, NULL, SOCK_CLOEXEC);
@@ -532,6 +544,8 @@ static int main_tick(struct tlshd *d)
 {
 	int64_t wait = d->next_reconcile - tlsh_now_ms();
 
+	if (!d->cmd.sock)
+		return -1;
 	if (wait > 0)
 		return (int)wait;
 	if (reconcile(d)) {
@@ -591,10 +605,13 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	e = tlsh_nl_open(&d->cmd);
 	if (e) {
 		tlshd_log("%s", d->cmd.errmsg);
-		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
+		if (e != -ENOENT)
+			return EXIT_FAILURE;
+		/* Maybe the kernel's own handshake agent (tlshd_hs_start). */
+		d->cmd.sock = NULL;
 	}
-	e = tlsh_nl_open(&d->ready);
-	if (!e)
+	e = d->cmd.sock ? tlsh_nl_open(&d->ready) : 0;
+	if (!e && d->cmd.sock)
 		e = tlsh_nl_join_ready(&d->ready);
 	if (e) {
 		tlshd_log("%s", d->ready.errmsg);
@@ -602,7 +619,8 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		tlsh_nl_close(&d->cmd);
 		return e == -ENOENT ? TLSH_EXIT_NOT_LOADED : EXIT_FAILURE;
 	}
-	tlshd_events_open(d);
+	if (d->cmd.sock)
+		tlshd_events_open(d);
 	d->ctl = tlsh_ctl_listen(err, sizeof(err));
 	if (d->ctl < 0) {
 		tlshd_log("%s", err);
@@ -622,7 +640,8 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 	if (d->max_claimed / d->n_workers > d->max_active)
 		d->max_claimed = d->max_active * d->n_workers;
 	/* The main thread's fds go into worker 0's epoll: it runs here. */
-	if (tlshd_watch_main(d, tlsh_nl_fd(&d->ready), TAG_READY) ||
+	if ((d->cmd.sock &&
+	     tlshd_watch_main(d, tlsh_nl_fd(&d->ready), TAG_READY)) ||
 	    tlshd_watch_main(d, d->ctl, TAG_CTL) ||
 	    tlshd_watch_main(d, d->sig, TAG_SIG) ||
 	    tlshd_watch_main(d, d->kick, TAG_KICK) ||
@@ -632,6 +651,13 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 		goto out;
 	}
 
+	/* Serving the kernel's handshake requests, or saying why not. */
+	e = tlshd_hs_start(d, o->tlshd_config, TAG_HS);
+	if (!d->cmd.sock && e) {
+		if (e > 0)
+			d->exit_status = TLSH_EXIT_NOT_LOADED;
+		goto out;
+	}
 	tlshd_warm_ktls();
 	load_state(d);
 	if (o->config && tlshd_load_config(d, o->config))
@@ -645,6 +671,7 @@ int tlsh_daemon_run(const struct tlsh_daemon_opts *o)
 out:
 	if (d->workers)
 		tlshd_workers_stop(d);
+	tlshd_hs_stop(d);	/* after the workers: their requests use it */
 	while (d->listeners)
 		tlshd_unlink_listener(d, d->listeners);
 	if (d->ctl >= 0) {

@@ -170,6 +170,11 @@ struct tlsh_daemon_opts {
 	 * module keeps the rest pending, oldest claimed first.
 	 */
 	unsigned int max_active;
+	/*
+	 * The kernel's handshake agent: tlshd's configuration file (NULL:
+	 * /etc/tlshd/config, else /etc/tlshd.conf).
+	 */
+	const char *tlshd_config;
 };
 
 /* Runs until SIGTERM / SIGINT; returns the exit status. */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/daemon_hs.h"
 #include "daemon/daemon_reload.h"
 
 /* One "listen" line of the config file. */
@@ -302,6 +303,7 @@ static void items_free(struct reload_item *items, size_t n)
 int tlshd_reload(struct tlshd *d, char *reply, size_t len)
 {
 	unsigned int reloaded = 0, detached = 0, attached = 0, failed = 0;
+	unsigned int hs_failed;
 	struct config c = { 0 };
 	struct reload_item *items = NULL;
 	struct tlshd_listener *l;
@@ -352,10 +354,14 @@ int tlshd_reload(struct tlshd *d, char *reply, size_t len)
 		}
 	}
 	tlshd_save_state(d);
+	/* The kernel's handshake agent: its own file, kept if it fails. */
+	hs_failed = tlshd_hs_reload(d) != 0;
 	snprintf(sentence, sizeof(sentence),
-		 "reloaded: %u listener%s with new credentials, %u attached, %u detached%s",
+		 "reloaded: %u listener%s with new credentials, %u attached, %u detached%s%s",
 		 reloaded, reloaded == 1 ? "" : "s", attached, detached,
-		 failed ? "; some new lines could not be attached (logged)" : "");
+		 failed ? "; some new lines could not be attached (logged)" : "",
+		 hs_failed ? "; the handshake agent's configuration was refused (logged), its previous one stays" : "");
+	failed += hs_failed;
 	tlshd_log("%s", sentence);
 	if (reply)
 		snprintf(reply, len, "%s %s", failed ? "error" : "ok", sentence);

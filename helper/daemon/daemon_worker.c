@@ -64,6 +64,13 @@ void tlshd_creds_put(struct tlshd_creds *c)
 struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
 				     size_t errlen)
 {
+	return tlshd_creds_load_side(p, true, err, errlen);
+}
+
+struct tlshd_creds *tlshd_creds_load_side(const struct tlsh_profile *p,
+					  bool server, char *err,
+					  size_t errlen)
+{
 	struct tlshd_creds *c = calloc(1, sizeof(*c));
 
 	if (!c) {
@@ -71,7 +78,7 @@ struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
 		return NULL;
 	}
 	atomic_init(&c->refs, 1);
-	if (tlsh_profile_load(p, true, &c->tls, err, errlen)) {
+	if (tlsh_profile_load(p, server, &c->tls, err, errlen)) {
 		free(c);
 		return NULL;
 	}
@@ -153,6 +160,7 @@ static void conn_free(struct tlshd_worker *w, struct tlshd_conn *c)
 	if (c->tls)
 		tlsh_conn_free(c->tls);
 	tlshd_creds_put(c->creds);
+	tlshd_hs_job_free(c->hs);
 	tlshd_listener_put(c->l);
 	free(c);
 	atomic_fetch_sub(&w->load, 1);
@@ -177,10 +185,13 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 	/* Best effort: the alert the engine queued goes out before DONE. */
 	if (status && c->tls)
 		(void)tlsh_io_send(c->tls, &c->io);
-	if (w->d->ops->report)
+	if (c->hs)
+		err = tlshd_hs_job_done(w, c->hs, c->tls, (uint32_t)status,
+					rerr, sizeof(rerr));
+	else if (w->d->ops->report)
 		err = w->d->ops->report(w, c->fd, (uint32_t)status, rerr,
 					sizeof(rerr));
-	if (err == -EINVAL && status)
+	if (err == -EINVAL && status && !c->hs)
 		snprintf(extra, sizeof(extra), " (reset by tlsh.ko already)");
 	else if (err)
 		snprintf(extra, sizeof(extra), " (DONE: %s)", rerr);
@@ -196,8 +207,8 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
 		/* The client chose the SNI (and offered the ALPN): escaped. */
-		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
-			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
+		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
+			c->who, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group ? group : "?",
 			sni ? " sni=" : "",
@@ -215,7 +226,7 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->failed, 1);
 		atomic_fetch_add(&w->d->failed, 1);
 		/* A reason may quote the peer's certificate names. */
-		tlshd_log("listener %u %s: failed: %s%s, %lld ms", c->l->id,
+		tlshd_log("%s %s: failed: %s%s, %lld ms", c->who,
 			c->peer, tlsh_log_text(why, why_buf, sizeof(why_buf)),
 			extra, (long long)ms);
 	}
@@ -321,6 +332,9 @@ static void conn_step(struct tlshd_worker *w, struct tlshd_conn *c)
  */
 static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 {
+	const struct tlsh_config *cfg = c->hs ? &c->hs->cfg : &c->creds->tls.cfg;
+	bool server = c->hs ? c->hs->server : true;
+	uint32_t timeout_ms = c->l->timeout_ms;
 	enum tlsh_err e;
 
 	c->next = NULL;
@@ -331,11 +345,21 @@ static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 		w->conns = c;
 	w->conns_tail = c;
 	c->start_ms = tlsh_now_ms();
-	c->deadline_ms = c->start_ms + c->l->timeout_ms;
+	if (c->hs && c->hs->req.timeout_ms)
+		timeout_ms = c->hs->req.timeout_ms;
+	c->deadline_ms = c->start_ms + timeout_ms;
+	if (c->hs)
+		snprintf(c->who, sizeof(c->who), "%s", c->hs->who);
+	else
+		snprintf(c->who, sizeof(c->who), "listener %u", c->l->id);
 	tlsh_peer_str(c->fd, c->peer, sizeof(c->peer));
 	c->io.fd = c->fd;
-	c->io.max_bytes = tlsh_io_cap(c->creds->tls.cfg.max_handshake_bytes);
-	e = tlsh_conn_new(&c->tls, &c->creds->tls.cfg, true);
+	c->io.max_bytes = tlsh_io_cap(cfg->max_handshake_bytes);
+	e = tlsh_conn_new(&c->tls, cfg, server);
+	if (e)
+		c->tls = NULL;
+	else if (!server && (e = tlsh_conn_start(c->tls)) != TLSH_OK)
+		tlsh_conn_free(c->tls);	/* a client queues its ClientHello */
 	if (e) {
 		c->tls = NULL;
 		conn_finish(w, c, ENOMEM, tlsh_err_str(e));
@@ -541,6 +565,12 @@ static struct tlshd_worker *least_loaded(struct tlshd *d)
 
 int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 {
+	return tlshd_claimed_job(d, l, fd, NULL);
+}
+
+int tlshd_claimed_job(struct tlshd *d, struct tlshd_listener *l, int fd,
+		      struct tlshd_hs_job *job)
+{
 	struct tlshd_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -549,6 +579,7 @@ int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd)
 	c->l = l;
 	c->creds = tlshd_listener_creds(l);
 	c->fd = fd;
+	c->hs = job;
 	atomic_fetch_add(&d->claimed, 1);
 	worker_give(least_loaded(d), c);
 	return 0;
@@ -574,7 +605,8 @@ int tlshd_workers_start(struct tlshd *d, unsigned int n)
 			tlshd_log("worker setup: %s", strerror(errno));
 			return -1;
 		}
-		if (d->ops->report && tlsh_nl_open(&w->nl)) {
+		/* Without tlsh.ko: the kernel's handshake requests only. */
+		if (d->ops->report && d->cmd.sock && tlsh_nl_open(&w->nl)) {
 			tlshd_log("%s", w->nl.errmsg);
 			return -1;
 		}
@@ -610,11 +642,13 @@ void tlshd_workers_stop(struct tlshd *d)
 			w->queue = c->next;
 			close(c->fd);
 			tlshd_creds_put(c->creds);
+			tlshd_hs_job_free(c->hs);
 			tlshd_listener_put(c->l);
 			free(c);
 		}
 		if (d->ops->report)
 			tlsh_nl_close(&w->nl);
+		tlsh_nl_close(&w->hs_nl);
 		close(w->ep);
 		close(w->ev);
 	}

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "daemon/daemon.h"
+#include "daemon/daemon_hs.h"
 #include "io/step.h"
 #include "os/nl.h"
 #include "profile/profile.h"
@@ -68,6 +69,9 @@ struct tlshd_conn {
 	bool runnable;			/* an event came: step it */
 	int64_t start_ms, deadline_ms;
 	char peer[64];
+	/* A kernel handshake request (daemon_hs.c); NULL: tlsh.ko's. */
+	struct tlshd_hs_job *hs;
+	char who[48];			/* "listener 3", "NFS client (x509)" */
 };
 
 struct tlshd;
@@ -77,6 +81,7 @@ struct tlshd_worker {
 	pthread_t thread;
 	int ep, ev;
 	struct tlsh_nl nl;		/* DONE */
+	struct tlsh_nl hs_nl;		/* the handshake family's DONE */
 	pthread_mutex_t lock;
 	struct tlshd_conn *queue;		/* handed over by the main thread */
 	/* Running handshakes, oldest claim first (their turn order). */
@@ -133,6 +138,7 @@ struct tlshd {
 	int64_t next_reconcile;
 	const struct tlshd_ops *ops;
 	int exit_status;
+	struct tlshd_hs *hs;		/* NULL: not the kernel's agent */
 };
 
 #define TLSHD_MAIN_TAGS		8
@@ -155,6 +161,10 @@ void tlshd_listener_put(struct tlshd_listener *l);
 /* p loaded (checked first) into new creds; NULL with a sentence in err. */
 struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
 				     size_t errlen);
+/* The same for either side (the kernel's handshake requests: daemon_hs.c). */
+struct tlshd_creds *tlshd_creds_load_side(const struct tlsh_profile *p,
+					  bool server, char *err,
+					  size_t errlen);
 void tlshd_creds_put(struct tlshd_creds *c);
 /* A reference to the creds l's new handshakes start with; any thread. */
 struct tlshd_creds *tlshd_listener_creds(struct tlshd_listener *l);
@@ -181,6 +191,12 @@ void tlshd_run_main(struct tlshd *d);
  * caller's, if it could not be.
  */
 int tlshd_claimed(struct tlshd *d, struct tlshd_listener *l, int fd);
+/*
+ * The same for a kernel handshake request: job (taken over on success)
+ * says how to run it, l is the base its credentials come from.
+ */
+int tlshd_claimed_job(struct tlshd *d, struct tlshd_listener *l, int fd,
+		      struct tlshd_hs_job *job);
 
 /* ops->install of the daemon: export the keys, install kTLS. */
 int tlshd_install_ktls(int fd, const struct tlsh_conn *tls, char *why,

@@ -211,6 +211,7 @@ struct transaction {
 	uint32_t seq;		/* the request's */
 	tlsh_nl_reply_fn reply_fn;
 	void *arg;
+	bool any_cmd;		/* a reply of another command is fine too */
 	int err;		/* 0 or negative errno */
 	bool done;
 	char extack[160];
@@ -222,7 +223,8 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	int err;
 
-	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0) || gh->cmd != t->cmd) {
+	if (!genlmsg_valid_hdr(nlmsg_hdr(msg), 0) ||
+	    (!t->any_cmd && gh->cmd != t->cmd)) {
 		t->err = -EPROTO;
 		snprintf(t->extack, sizeof(t->extack), "unexpected reply");
 		return NL_STOP;
@@ -298,12 +300,13 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
-		     tlsh_nl_reply_fn reply_fn, void *arg)
+static int transact(struct tlsh_nl *nl, struct nl_msg *req,
+		    tlsh_nl_reply_fn reply_fn, void *arg, bool any_cmd)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(req));
 	struct transaction t = {
 		.cmd = gh->cmd, .reply_fn = reply_fn, .arg = arg,
+		.any_cmd = any_cmd,
 	};
 	struct nl_cb *cb;
 	int ret;
@@ -316,6 +319,7 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_ack, &t);	/* a dump */
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &t);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
 
@@ -342,6 +346,18 @@ int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 		return set_error(nl, t.cmd, t.err,
 				 t.extack[0] ? t.extack : NULL);
 	return 0;
+}
+
+int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
+		     tlsh_nl_reply_fn reply_fn, void *arg)
+{
+	return transact(nl, req, reply_fn, arg, false);
+}
+
+int tlsh_nl_transact_any(struct tlsh_nl *nl, struct nl_msg *req,
+			 tlsh_nl_reply_fn reply_fn, void *arg)
+{
+	return transact(nl, req, reply_fn, arg, true);
 }
 
 static int parse_listener(struct nlattr *attr, struct tlsh_listener_status *ls)
@@ -572,10 +588,10 @@ static int parse_accept_reply(struct nl_msg *msg, void *arg)
  * before it read them): each carries an fd the kernel installed. Read
  * them without blocking and close those fds. Returns how many.
  */
-static int accept_close_queued(struct tlsh_nl *nl)
+int tlsh_nl_for_each_queued(struct tlsh_nl *nl, uint8_t cmd,
+			    tlsh_nl_queued_fn fn, void *arg)
 {
 	uint32_t buf[1024];	/* aligned for struct nlmsghdr */
-	int closed = 0;
 	ssize_t n;
 
 	while ((n = recv(nl_socket_get_fd(nl->sock), buf, sizeof(buf),
@@ -585,19 +601,31 @@ static int accept_close_queued(struct tlsh_nl *nl)
 
 		for (; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
 			struct genlmsghdr *gh = nlmsg_data(nlh);
-			struct nlattr *tb[TLSH_A_MAX + 1];
 
-			if (nlh->nlmsg_type != nl->family_id ||
-			    !genlmsg_valid_hdr(nlh, 0) ||
-			    gh->cmd != TLSH_CMD_ACCEPT ||
-			    genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
-			    !tb[TLSH_A_FD] ||
-			    nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
-				continue;
-			if (close((int32_t)nla_get_u32(tb[TLSH_A_FD])) == 0)
-				closed++;
+			if (nlh->nlmsg_type == nl->family_id &&
+			    genlmsg_valid_hdr(nlh, 0) && gh->cmd == cmd)
+				fn(nlh, arg);
 		}
 	}
+	return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : 0;
+}
+
+static void close_queued_fd(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[TLSH_A_MAX + 1];
+
+	if (genlmsg_parse(nlh, 0, tb, TLSH_A_MAX, NULL) < 0 ||
+	    !tb[TLSH_A_FD] || nla_len(tb[TLSH_A_FD]) != sizeof(int32_t))
+		return;
+	if (close((int32_t)nla_get_u32(tb[TLSH_A_FD])) == 0)
+		(*(int *)arg)++;
+}
+
+static int accept_close_queued(struct tlsh_nl *nl)
+{
+	int closed = 0;
+
+	tlsh_nl_for_each_queued(nl, TLSH_CMD_ACCEPT, close_queued_fd, &closed);
 	return closed;
 }
 

@@ -21,6 +21,7 @@
 
 struct nl_msg;
 struct nl_sock;
+struct nlmsghdr;
 
 struct tlsh_nl {
 	struct nl_sock *sock;
@@ -156,6 +157,25 @@ struct nl_msg *tlsh_nl_msg_new(struct tlsh_nl *nl, uint8_t cmd);
 int tlsh_nl_transact(struct tlsh_nl *nl, struct nl_msg *req,
 		     tlsh_nl_reply_fn reply_fn, void *arg)
 	__attribute__((warn_unused_result));
+
+/*
+ * tlsh_nl_transact() for requests answered by another command or by a
+ * dump (the generic netlink controller's: GETFAMILY answers NEWFAMILY):
+ * reply_fn sees every reply. nl->errmsg then names tlsh's command of the
+ * same number: the caller words its own.
+ */
+int tlsh_nl_transact_any(struct tlsh_nl *nl, struct nl_msg *req,
+			 tlsh_nl_reply_fn reply_fn, void *arg)
+	__attribute__((warn_unused_result));
+
+/*
+ * Every message of command cmd of nl's family queued on the socket, read
+ * without blocking, to fn (others are dropped). 0, or -errno of the
+ * receive (-ENOBUFS: some were lost).
+ */
+typedef void (*tlsh_nl_queued_fn)(struct nlmsghdr *nlh, void *arg);
+int tlsh_nl_for_each_queued(struct tlsh_nl *nl, uint8_t cmd,
+			    tlsh_nl_queued_fn fn, void *arg);
 
 /* Open, GET, close. */
 int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)

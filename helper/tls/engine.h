@@ -187,6 +187,11 @@ const char *tlsh_conn_alpn(const struct tlsh_conn *c);	/* NULL if none */
 const char *tlsh_conn_sni(const struct tlsh_conn *c);		/* server side */
 /* Number of certificates the peer presented (0 if none). */
 size_t tlsh_conn_peer_certs(const struct tlsh_conn *c);
+/*
+ * The peer's leaf certificate once the handshake is done (verified, as the
+ * configuration asked), owned by c; NULL if the peer sent none.
+ */
+gnutls_x509_crt_t tlsh_conn_peer_leaf(const struct tlsh_conn *c);
 /* TLSH_TLS13 or TLSH_TLS12 once the version is negotiated, else 0. */
 uint16_t tlsh_conn_version(const struct tlsh_conn *c);
 /* The SignatureScheme of the server's CertificateVerify (0 before it). */

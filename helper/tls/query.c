@@ -94,6 +94,11 @@ size_t tlsh_conn_peer_certs(const struct tlsh_conn *c)
 	return c->peer.n;
 }
 
+gnutls_x509_crt_t tlsh_conn_peer_leaf(const struct tlsh_conn *c)
+{
+	return c->done && c->peer.n ? c->peer.crt[0] : NULL;
+}
+
 uint16_t tlsh_conn_version(const struct tlsh_conn *c)
 {
 	if (c->tls12)
