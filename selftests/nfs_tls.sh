@@ -213,4 +213,4 @@ fi
 note "mount.log: $(tail -n 3 "$T/mount.log" | tr '\n' ' ')"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
 [ "$failures" = 0 ] || tail -n 30 "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 16
+tap_end 20
