@@ -175,8 +175,8 @@ struct tlsh_listener {
 
 	/*
 	 * Children the wake-up callback took off the kernel accept queue
-	 * (tlsh_listener.c, "Raw children"), linked by req->dl_next like
-	 * the kernel's queue and still counted in the listener's
+	 * (tlsh_acceptq.c), linked by req->dl_next like the kernel's
+	 * queue and still counted in the listener's
 	 * sk_ack_backlog. rq_closed: none may be added (detached, closing
 	 * or shutting down); the ones held went back to the kernel queue.
 	 * Taken with IRQs off (the callback runs under the wait-queue lock),
