@@ -131,40 +131,6 @@ static u64 tlsh_held(const struct tlsh_listener *l)
 	       l->counters[TLSH_COUNTER_READY];
 }
 
-/*
- * SO_REUSEPORT set on an attached listener would let a plain socket of the
- * same user join a reuseport group with it and take a share of its TLS
- * clients. Where the kernel lets the listener's setsockopt see SOL_SOCKET
- * options (6.12), tlsh_listener_setsockopt() refuses it; 6.1 sends them
- * past the socket's ops, so there it cannot be refused. Either way it is
- * turned off again whenever the module next runs for the listener (each
- * new connection, each reaper pass, each accept()), and said so: on 6.1
- * for every setsockopt, on 6.12 for one that raced with attach. Process
- * context.
- */
-static void tlsh_listener_check_reuseport(struct tlsh_listener *l)
-{
-	struct sock *sk = l->sk;
-	bool was = false, grouped = false;
-
-	/* A bit-field, set under lock_sock(): looked at again under it. */
-	if (likely(data_race(!sk->sk_reuseport)))
-		return;
-	lock_sock(sk);
-	if (sk->sk_reuseport && sk->sk_state == TCP_LISTEN) {
-		sk->sk_reuseport = 0;
-		was = true;
-		grouped = rcu_access_pointer(sk->sk_reuseport_cb);
-	}
-	release_sock(sk);
-	if (was && grouped)
-		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off; a socket that joined its group meanwhile gets connections without TLS\n",
-				    l->id);
-	else if (was)
-		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off\n",
-				    l->id);
-}
-
 /* The key of sk's client address: IPv4 as v4-mapped, IPv6 its /64. */
 static void tlsh_peer_key(const struct sock *sk, struct in6_addr *key)
 {
@@ -438,6 +404,9 @@ static void __tlsh_listener_stop(struct tlsh_listener *l)
 	tlsh_rq_set_closed(l, true);
 	tlsh_listener_flush(l, ECONNABORTED);
 	wake_up_interruptible_all(l->wqh);
+	/* New sockets may join its reuseport group again. */
+	tlsh_guard_close(l->guard);
+	l->guard = NULL;
 
 	tlsh_listener_put(l);	/* the registry's reference */
 }
@@ -612,21 +581,24 @@ static int tlsh_listener_connect(struct socket *sock, struct sockaddr *uaddr,
 /*
  * A SOL_SOCKET option, which reaches the listener's ops only while it is
  * attached, and only on a kernel that lets them (tlsh_compat.h): all but
- * turning SO_REUSEPORT on are the kernel's (see
- * tlsh_listener_check_reuseport()).
+ * turning SO_REUSEPORT on for a listener attached without it are the
+ * kernel's (see tlsh_reuseport.c).
  */
 static int tlsh_listener_sol_socket(struct socket *sock, int optname,
 				    sockptr_t optval, unsigned int optlen)
 {
 	struct tlsh_listener *l;
+	bool refuse;
 	int val;
 
 	if (optname == SO_REUSEPORT && optlen >= sizeof(val) &&
 	    !copy_from_sockptr(&val, optval, sizeof(val)) && val) {
 		l = tlsh_listener_get(sock->sk);
 		if (l) {
+			refuse = !l->reuseport;
 			tlsh_listener_put(l);
-			return -EBUSY;
+			if (refuse)
+				return -EBUSY;
 		}
 	}
 	return sock_setsockopt(sock, SOL_SOCKET, optname, optval, optlen);
@@ -686,10 +658,6 @@ static int tlsh_listener_check(struct socket *sock, struct net *net,
 		NL_SET_ERR_MSG(extack, "socket has a ULP or sk_user_data");
 		return -EBUSY;
 	}
-	if (sk->sk_reuseport) {
-		NL_SET_ERR_MSG(extack, "SO_REUSEPORT listeners cannot be attached yet");
-		return -EOPNOTSUPP;
-	}
 	*famp = fam;
 	return 0;
 }
@@ -700,7 +668,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 {
 	const struct tlsh_family *fam = NULL;
 	struct tlsh_listener *l, *other;
-	struct socket *sock;
+	struct socket *sock, *guard = NULL;
 	struct sock *sk;
 	int err;
 
@@ -730,6 +698,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 	INIT_DELAYED_WORK(&l->reap_work, tlsh_reap_work);
 	init_waitqueue_func_entry(&l->wait, tlsh_listener_wake);
 
+retry:
 	mutex_lock(&tlsh_mutex);
 	lock_sock(sk);
 	err = tlsh_listener_check(sock, net, &fam, extack);
@@ -740,6 +709,23 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 			NL_SET_ERR_MSG(extack, "listener is already attached");
 			err = -EBUSY;
 		}
+	}
+	/* In a reuseport group: a guard first, bound without our locks. */
+	if (!err && sk->sk_reuseport && !tlsh_guard_fits(guard, sk)) {
+		release_sock(sk);
+		mutex_unlock(&tlsh_mutex);
+		if (guard) {
+			/* The listener moved meanwhile: too odd to chase. */
+			NL_SET_ERR_MSG(extack, "listener was rebound during attach");
+			err = -EAGAIN;
+			goto out;
+		}
+		err = tlsh_guard_open(sk, &guard);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot bind the guard of its SO_REUSEPORT group");
+			goto out;
+		}
+		goto retry;
 	}
 	if (!err)
 		err = xa_alloc_cyclic(&tlsh_listener_ids, &l->id, l,
@@ -756,7 +742,15 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 		/* A listener detached earlier still has our ops. */
 		if (sock->ops != &fam->ops)
 			tlsh_set_ops(sock, &fam->ops);
-		/* SO_REUSEPORT is off (checked): keep it so, where we can. */
+		/*
+		 * In a group: the guard keeps joiners out. Otherwise keep
+		 * SO_REUSEPORT off, where we can (tlsh_reuseport.c).
+		 */
+		if (sk->sk_reuseport) {
+			l->reuseport = true;
+			l->guard = guard;
+			guard = NULL;
+		}
 		tlsh_set_sol_socket_via_ops(sock, true);
 		tlsh_acceptq_take_over(l);
 		*id = l->id;
@@ -765,7 +759,8 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 	if (!err)
 		tlsh_listener_kick(l);	/* children queued before attach */
 	mutex_unlock(&tlsh_mutex);
-
+out:
+	tlsh_guard_close(guard);	/* not needed after all */
 	if (err)
 		kfree(l);
 	sockfd_put(sock);

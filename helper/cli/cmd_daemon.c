@@ -238,6 +238,8 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		fprintf(out, "listener %u:", ls->id);
 		if (dl) {
 			fprintf(out, " port %s", kv(dl, "port", v, sizeof(v)));
+			if (*kv(dl, "reuseport", v, sizeof(v)))
+				fprintf(out, " reuseport-group");
 			fprintf(out, " cert %s", kv(dl, "cert", v, sizeof(v)));
 			print_policy(dl, out);
 		}
