@@ -15,24 +15,9 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-blocked.XXXXXX)
-TH=$T/tlshelper	# a private copy, like the other e2e scripts
-cp "${TLSHELPER:-build/tlshelper}" "$TH"
-export TLSH_DAEMON_DIR=$T/run
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..14"
-
 . selftests/lib/attach.sh
-
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
-[ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||
-	{ echo "Bail out! cannot load tlsh.ko"; exit 1; }
-# The debug kernel is slow: 50 handshakes at once must not time out
-# (a client's ClientHello may come late: no silent deadline either).
-echo 0 >/sys/module/tlsh/parameters/silent_timeout_ms
-start_daemon || { echo "Bail out! the daemon did not start"; exit 1; }
-dmesg_from=$(dmesg | wc -l)
+attach_setup blocked 14
 
 # 1. Four threads blocked in accept(), no SO_RCVTIMEO.
 if serve threads 9571 threads 4 0; then

@@ -17,22 +17,9 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-reuseport.XXXXXX)
-TH=$T/tlshelper	# a private copy, like the other e2e scripts
-cp "${TLSHELPER:-build/tlshelper}" "$TH"
-export TLSH_DAEMON_DIR=$T/run
 . selftests/lib/e2e.sh
 . selftests/lib/attach.sh
-echo "TAP version 13"
-echo "1..17"
-
-gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
-[ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||
-	{ echo "Bail out! cannot load tlsh.ko"; exit 1; }
-# The debug kernel is slow: many handshakes at once must not time out.
-echo 0 >/sys/module/tlsh/parameters/silent_timeout_ms
-start_daemon || { echo "Bail out! the daemon did not start"; exit 1; }
-dmesg_from=$(dmesg | wc -l)
+attach_setup reuseport 17
 
 P=9581
 ids() { echo "$1" | grep -c '^[0-9][0-9]*$'; }	# OUTPUT: lines that are ids

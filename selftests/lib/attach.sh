@@ -1,11 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 # Sourced by the attach selftests (attach_blocked.sh, attach_reuseport.sh)
-# after selftests/lib/e2e.sh: servers blocked in accept() from
+# after selftests/lib/e2e.sh: their setup, servers blocked in accept() from
 # selftests/lib/accept_server.py ($SRV), attaching them, and checking what
 # they served. Not a test itself.
 
 SRV=$PWD/selftests/lib/accept_server.py
+
+# attach_setup NAME PLAN: T (/tmp/tlsh-NAME.*) with a private copy of
+# tlshelper ($TH), the TAP plan, certificates, tlsh.ko, a daemon of its
+# own; dmesg_from for kernel_reports. Bails out if any is missing.
+attach_setup() {
+	T=$(mktemp -d "/tmp/tlsh-$1.XXXXXX")
+	TH=$T/tlshelper
+	cp "${TLSHELPER:-build/tlshelper}" "$TH"
+	export TLSH_DAEMON_DIR=$T/run
+	pki_paths
+	echo "TAP version 13"
+	echo "1..$2"
+	gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
+	[ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||
+		{ echo "Bail out! cannot load tlsh.ko"; exit 1; }
+	# The debug kernel is slow: many handshakes at once must not time
+	# out (a ClientHello may come late: no silent deadline either).
+	echo 0 >/sys/module/tlsh/parameters/silent_timeout_ms
+	start_daemon || { echo "Bail out! the daemon did not start"; exit 1; }
+	dmesg_from=$(dmesg | wc -l)
+}
 
 # Tasks of process $1 (and its children) inside accept()/accept4() now.
 in_accept() {	# PID...
