@@ -30,6 +30,7 @@
  *
  *   tlsh_mutex                 attach, detach, listener release, GET
  *     lock_sock(listener sk)   attach's checks
+ *     lock_sock(guard sk)      its release (tlsh_reuseport.c)
  *   ts->lock (tlsh_sock.c)     control records of one handed-off socket
  *     lock_sock(child sk)      taken inside the tls ops we call
  *   lock_sock(child sk)        ACCEPT's graft, DONE, the hand-back
@@ -169,14 +170,22 @@ struct tlsh_listener {
 	u32 timeout_ms;
 	u32 max_in_flight;
 	s8 close_notify;		/* 0, 1; -1: the module parameter */
+	/*
+	 * Attached with SO_REUSEPORT on, in a group (tlsh_reuseport.c):
+	 * the guard, a kernel socket that keeps new sockets out of the
+	 * group, is ours from ATTACH until the listener stops (under
+	 * tlsh_mutex); reuseport never changes.
+	 */
+	bool reuseport;
+	struct socket *guard;
 	struct work_struct accept_work;
 	struct delayed_work reap_work;
 	struct rcu_head rcu;
 
 	/*
 	 * Children the wake-up callback took off the kernel accept queue
-	 * (tlsh_listener.c, "Raw children"), linked by req->dl_next like
-	 * the kernel's queue and still counted in the listener's
+	 * (tlsh_acceptq.c), linked by req->dl_next like the kernel's
+	 * queue and still counted in the listener's
 	 * sk_ack_backlog. rq_closed: none may be added (detached, closing
 	 * or shutting down); the ones held went back to the kernel queue.
 	 * Taken with IRQs off (the callback runs under the wait-queue lock),
@@ -219,6 +228,12 @@ int tlsh_listener_detach(struct net *net, u32 id,
 void tlsh_listener_put(struct tlsh_listener *l);
 void tlsh_listener_kick(struct tlsh_listener *l);
 void tlsh_listener_arm_reap(struct tlsh_listener *l, unsigned long when);
+
+/* tlsh_reuseport.c */
+int tlsh_guard_open(struct sock *lsk, struct socket **guard);
+bool tlsh_guard_fits(const struct socket *guard, const struct sock *lsk);
+void tlsh_guard_close(struct socket *guard);
+void tlsh_listener_check_reuseport(struct tlsh_listener *l);
 
 /* Module parameters (tlsh_listener.c): the per-netns and per-peer bounds. */
 extern unsigned int tlsh_max_held;

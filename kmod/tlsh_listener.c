@@ -9,34 +9,8 @@
  * listener and would inherit a callback into this module, which then might
  * outlive it on a socket the module knows nothing about.
  *
- * Raw children never stay on the kernel accept queue. The kernel queues a
- * child (inet_csk_reqsk_queue_add(), under the queue's rskq_lock) and then
- * calls the listener's sk_data_ready, which wakes its wait queue; our entry
- * there is non-exclusive, so it is called before any exclusive waiter (a
- * thread in accept()), and it moves every queued request to a private
- * queue of the listener (l->rq_head) before that waiter runs. The requests
- * stay counted in the listener's sk_ack_backlog until the accept work
- * takes them, so the kernel's backlog still applies backpressure, and
- * whatever is on the private queue when we let go of the listener goes
- * back onto the kernel queue, where the kernel's own listener close
- * (inet_csk_listen_stop()) or the server after DETACH finds it. Hence
- * every accept path that reads the kernel queue (a blocking accept()
- * through the genuine ops, io_uring, poll) finds it empty while attached.
- *
- * Threads and processes already blocked in accept() when a listener is
- * attached sleep in the genuine inet_csk_wait_for_connect(): they entered
- * through the genuine proto_ops. ATTACH, after swapping the ops, sets
- * TIF_NOTIFY_SIGNAL on each of them and wakes it. signal_pending() is then
- * true, so the wait returns -ERESTARTSYS (with SO_RCVTIMEO: -EINTR, which
- * such a server sees once); on the way out to user mode get_signal()
- * clears the flag, finds no signal, and the syscall is restarted, now
- * through our ops. A thread that read the genuine ops before the swap and
- * goes to sleep only after ATTACH is kicked the same way by the wake-up
- * callback, at the next wake-up of the listener. Kernel threads are never
- * kicked (they have no fd to attach through, and nothing would clear the
- * flag). What remains: a genuine waiter that is awake, between the kernel
- * queueing a child and its sk_data_ready (a few instructions in softirq),
- * and checks the queue right then can still take that one child raw.
+ * How raw children are kept away from the kernel accept queue, and how
+ * threads blocked in accept() at ATTACH are moved over: tlsh_acceptq.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -55,6 +29,7 @@
 #include <net/tcp.h>
 #include <net/transp_v6.h>
 
+#include "tlsh_acceptq.h"
 #include "tlsh_compat.h"
 #include "tlsh_internal.h"
 
@@ -156,40 +131,6 @@ static u64 tlsh_held(const struct tlsh_listener *l)
 	       l->counters[TLSH_COUNTER_READY];
 }
 
-/*
- * SO_REUSEPORT set on an attached listener would let a plain socket of the
- * same user join a reuseport group with it and take a share of its TLS
- * clients. Where the kernel lets the listener's setsockopt see SOL_SOCKET
- * options (6.12), tlsh_listener_setsockopt() refuses it; 6.1 sends them
- * past the socket's ops, so there it cannot be refused. Either way it is
- * turned off again whenever the module next runs for the listener (each
- * new connection, each reaper pass, each accept()), and said so: on 6.1
- * for every setsockopt, on 6.12 for one that raced with attach. Process
- * context.
- */
-static void tlsh_listener_check_reuseport(struct tlsh_listener *l)
-{
-	struct sock *sk = l->sk;
-	bool was = false, grouped = false;
-
-	/* A bit-field, set under lock_sock(): looked at again under it. */
-	if (likely(data_race(!sk->sk_reuseport)))
-		return;
-	lock_sock(sk);
-	if (sk->sk_reuseport && sk->sk_state == TCP_LISTEN) {
-		sk->sk_reuseport = 0;
-		was = true;
-		grouped = rcu_access_pointer(sk->sk_reuseport_cb);
-	}
-	release_sock(sk);
-	if (was && grouped)
-		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off; a socket that joined its group meanwhile gets connections without TLS\n",
-				    l->id);
-	else if (was)
-		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off\n",
-				    l->id);
-}
-
 /* The key of sk's client address: IPv4 as v4-mapped, IPv6 its /64. */
 static void tlsh_peer_key(const struct sock *sk, struct in6_addr *key)
 {
@@ -237,148 +178,6 @@ static bool tlsh_peer_add(struct tlsh_listener *l, struct tlsh_conn *c,
 	hash_add(l->peers, &p->node, hash);
 	c->peer = p;
 	return true;
-}
-
-/*
- * Move the children on the kernel accept queue to l's private one (see
- * the top of this file). Under l->rq_lock, IRQs off.
- */
-static void __tlsh_rq_grab(struct tlsh_listener *l)
-{
-	struct request_sock_queue *q = &inet_csk(l->sk)->icsk_accept_queue;
-
-	lockdep_assert_held(&l->rq_lock);
-	if (l->rq_closed || reqsk_queue_empty(q))
-		return;
-	spin_lock(&q->rskq_lock);
-	/* Not listening: inet_csk_listen_stop() owns what is queued. */
-	if (q->rskq_accept_head &&
-	    inet_sk_state_load(l->sk) == TCP_LISTEN) {
-		if (l->rq_tail)
-			l->rq_tail->dl_next = q->rskq_accept_head;
-		else
-			l->rq_head = q->rskq_accept_head;
-		l->rq_tail = q->rskq_accept_tail;
-		WRITE_ONCE(q->rskq_accept_head, NULL);
-		q->rskq_accept_tail = NULL;
-	}
-	spin_unlock(&q->rskq_lock);
-}
-
-/*
- * The oldest child l holds, off its private queue and out of the
- * listener's backlog, as reqsk_queue_remove() takes it; NULL if none.
- */
-static struct request_sock *tlsh_rq_pop(struct tlsh_listener *l)
-{
-	struct request_sock_queue *q = &inet_csk(l->sk)->icsk_accept_queue;
-	struct request_sock *req;
-	unsigned long flags;
-
-	spin_lock_irqsave(&l->rq_lock, flags);
-	__tlsh_rq_grab(l);
-	req = l->rq_head;
-	if (req) {
-		l->rq_head = req->dl_next;
-		if (!l->rq_head)
-			l->rq_tail = NULL;
-		/* sk_acceptq_added() runs under rskq_lock: so must this. */
-		spin_lock(&q->rskq_lock);
-		sk_acceptq_removed(l->sk);
-		spin_unlock(&q->rskq_lock);
-	}
-	spin_unlock_irqrestore(&l->rq_lock, flags);
-	return req;
-}
-
-/*
- * The child of req, which tlsh_rq_pop() returned: what inet_csk_accept()
- * does after reqsk_queue_remove(), but for the memory cgroup charge (a
- * kworker would charge the root cgroup).
- */
-static struct sock *tlsh_req_child(struct sock *lsk, struct request_sock *req)
-{
-	struct request_sock_queue *q = &inet_csk(lsk)->icsk_accept_queue;
-	struct sock *sk = req->sk;
-
-	if (tcp_rsk(req)->tfo_listener) {
-		spin_lock_bh(&q->fastopenq.lock);
-		/* Its 3WHS is not done: reqsk_fastopen_remove() frees it. */
-		if (tcp_rsk(req)->tfo_listener) {
-			req->sk = NULL;
-			req = NULL;
-		}
-		spin_unlock_bh(&q->fastopenq.lock);
-	}
-	if (req)
-		reqsk_put(req);
-	inet_init_csk_locks(sk);
-	return sk;
-}
-
-/*
- * Take no more children off the kernel queue (closed) and put the ones l
- * holds back at its head, oldest first, where a genuine accept() or
- * inet_csk_listen_stop() finds them; or take them again (!closed). If the
- * listener stopped listening behind our back (tcp_abort() through
- * sock_diag), nobody would: they are closed here instead.
- */
-static void tlsh_rq_set_closed(struct tlsh_listener *l, bool closed)
-{
-	struct request_sock_queue *q = &inet_csk(l->sk)->icsk_accept_queue;
-	struct request_sock *req, *orphans = NULL;
-	unsigned long flags;
-
-	spin_lock_irqsave(&l->rq_lock, flags);
-	l->rq_closed = closed;
-	if (closed && l->rq_head) {
-		spin_lock(&q->rskq_lock);
-		if (inet_sk_state_load(l->sk) == TCP_LISTEN) {
-			l->rq_tail->dl_next = q->rskq_accept_head;
-			if (!q->rskq_accept_head)
-				q->rskq_accept_tail = l->rq_tail;
-			WRITE_ONCE(q->rskq_accept_head, l->rq_head);
-		} else {
-			orphans = l->rq_head;
-			for (req = orphans; req; req = req->dl_next)
-				sk_acceptq_removed(l->sk);
-		}
-		spin_unlock(&q->rskq_lock);
-		l->rq_head = NULL;
-		l->rq_tail = NULL;
-	}
-	spin_unlock_irqrestore(&l->rq_lock, flags);
-
-	while (orphans) {
-		req = orphans;
-		orphans = req->dl_next;
-		tlsh_conn_close_child(tlsh_req_child(l->sk, req), ECONNABORTED);
-	}
-}
-
-/*
- * Make every task sleeping in the genuine accept() on wqh restart its
- * accept(), through the listener's current ops (see the top of this
- * file). inet_csk_wait_for_connect() is the only sleeper on a listener's
- * wait queue with an autoremove_wake_function entry; ours and the module
- * accept()'s have other functions. The entry stays queued while its task
- * sleeps, so the task is alive while wqh->lock is held. Under it.
- */
-static void __tlsh_kick_genuine_accept(struct wait_queue_head *wqh)
-{
-	struct wait_queue_entry *e;
-	struct task_struct *t;
-
-	lockdep_assert_held(&wqh->lock);
-	list_for_each_entry(e, &wqh->head, entry) {
-		t = e->private;
-		if (e->func != autoremove_wake_function ||
-		    (READ_ONCE(t->flags) & PF_KTHREAD))
-			continue;
-		/* Set already: it does not sleep interruptibly (yet). */
-		if (!test_and_set_tsk_thread_flag(t, TIF_NOTIFY_SIGNAL))
-			wake_up_process(t);
-	}
 }
 
 /*
@@ -605,6 +404,9 @@ static void __tlsh_listener_stop(struct tlsh_listener *l)
 	tlsh_rq_set_closed(l, true);
 	tlsh_listener_flush(l, ECONNABORTED);
 	wake_up_interruptible_all(l->wqh);
+	/* New sockets may join its reuseport group again. */
+	tlsh_guard_close(l->guard);
+	l->guard = NULL;
 
 	tlsh_listener_put(l);	/* the registry's reference */
 }
@@ -779,21 +581,24 @@ static int tlsh_listener_connect(struct socket *sock, struct sockaddr *uaddr,
 /*
  * A SOL_SOCKET option, which reaches the listener's ops only while it is
  * attached, and only on a kernel that lets them (tlsh_compat.h): all but
- * turning SO_REUSEPORT on are the kernel's (see
- * tlsh_listener_check_reuseport()).
+ * turning SO_REUSEPORT on for a listener attached without it are the
+ * kernel's (see tlsh_reuseport.c).
  */
 static int tlsh_listener_sol_socket(struct socket *sock, int optname,
 				    sockptr_t optval, unsigned int optlen)
 {
 	struct tlsh_listener *l;
+	bool refuse;
 	int val;
 
 	if (optname == SO_REUSEPORT && optlen >= sizeof(val) &&
 	    !copy_from_sockptr(&val, optval, sizeof(val)) && val) {
 		l = tlsh_listener_get(sock->sk);
 		if (l) {
+			refuse = !l->reuseport;
 			tlsh_listener_put(l);
-			return -EBUSY;
+			if (refuse)
+				return -EBUSY;
 		}
 	}
 	return sock_setsockopt(sock, SOL_SOCKET, optname, optval, optlen);
@@ -814,32 +619,6 @@ static int tlsh_listener_setsockopt(struct socket *sock, int level,
 	if (level == SOL_TCP && optname == TCP_ULP)
 		return -EBUSY;
 	return fam->genuine->setsockopt(sock, level, optname, optval, optlen);
-}
-
-/*
- * Called from the listener's wake-ups, under its wait-queue lock with
- * IRQs off: in softirq right after the kernel queued a child, or in
- * process context (the listener's backlog, the module's own wake-ups).
- * Ahead of every exclusive waiter (see the top of this file).
- */
-static int tlsh_listener_wake(struct wait_queue_entry *wait, unsigned int mode,
-			      int sync, void *key)
-{
-	struct tlsh_listener *l = container_of(wait, struct tlsh_listener,
-					       wait);
-	bool held;
-
-	if (key && !(key_to_poll(key) & (EPOLLIN | EPOLLRDNORM)))
-		return 0;
-	spin_lock(&l->rq_lock);
-	__tlsh_rq_grab(l);
-	held = l->rq_head;
-	spin_unlock(&l->rq_lock);
-	if (held)
-		queue_work(tlsh_wq, &l->accept_work);
-	/* One that went to sleep in the genuine accept() after ATTACH. */
-	__tlsh_kick_genuine_accept(l->wqh);
-	return 0;
 }
 
 static int tlsh_listener_check(struct socket *sock, struct net *net,
@@ -879,10 +658,6 @@ static int tlsh_listener_check(struct socket *sock, struct net *net,
 		NL_SET_ERR_MSG(extack, "socket has a ULP or sk_user_data");
 		return -EBUSY;
 	}
-	if (sk->sk_reuseport) {
-		NL_SET_ERR_MSG(extack, "SO_REUSEPORT listeners cannot be attached yet");
-		return -EOPNOTSUPP;
-	}
 	*famp = fam;
 	return 0;
 }
@@ -893,7 +668,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 {
 	const struct tlsh_family *fam = NULL;
 	struct tlsh_listener *l, *other;
-	struct socket *sock;
+	struct socket *sock, *guard = NULL;
 	struct sock *sk;
 	int err;
 
@@ -923,6 +698,7 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 	INIT_DELAYED_WORK(&l->reap_work, tlsh_reap_work);
 	init_waitqueue_func_entry(&l->wait, tlsh_listener_wake);
 
+retry:
 	mutex_lock(&tlsh_mutex);
 	lock_sock(sk);
 	err = tlsh_listener_check(sock, net, &fam, extack);
@@ -933,6 +709,23 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 			NL_SET_ERR_MSG(extack, "listener is already attached");
 			err = -EBUSY;
 		}
+	}
+	/* In a reuseport group: a guard first, bound without our locks. */
+	if (!err && sk->sk_reuseport && !tlsh_guard_fits(guard, sk)) {
+		release_sock(sk);
+		mutex_unlock(&tlsh_mutex);
+		if (guard) {
+			/* The listener moved meanwhile: too odd to chase. */
+			NL_SET_ERR_MSG(extack, "listener was rebound during attach");
+			err = -EAGAIN;
+			goto out;
+		}
+		err = tlsh_guard_open(sk, &guard);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot bind the guard of its SO_REUSEPORT group");
+			goto out;
+		}
+		goto retry;
 	}
 	if (!err)
 		err = xa_alloc_cyclic(&tlsh_listener_ids, &l->id, l,
@@ -949,26 +742,25 @@ int tlsh_listener_attach(struct net *net, int fd, u32 timeout_ms,
 		/* A listener detached earlier still has our ops. */
 		if (sock->ops != &fam->ops)
 			tlsh_set_ops(sock, &fam->ops);
-		/* SO_REUSEPORT is off (checked): keep it so, where we can. */
-		tlsh_set_sol_socket_via_ops(sock, true);
 		/*
-		 * Under lock_sock(sk), which threads in the genuine accept()
-		 * take before they look at the kernel queue again: empty it,
-		 * then make them restart through our ops.
+		 * In a group: the guard keeps joiners out. Otherwise keep
+		 * SO_REUSEPORT off, where we can (tlsh_reuseport.c).
 		 */
-		spin_lock_irq(&l->wqh->lock);
-		spin_lock(&l->rq_lock);
-		__tlsh_rq_grab(l);
-		spin_unlock(&l->rq_lock);
-		__tlsh_kick_genuine_accept(l->wqh);
-		spin_unlock_irq(&l->wqh->lock);
+		if (sk->sk_reuseport) {
+			l->reuseport = true;
+			l->guard = guard;
+			guard = NULL;
+		}
+		tlsh_set_sol_socket_via_ops(sock, true);
+		tlsh_acceptq_take_over(l);
 		*id = l->id;
 	}
 	release_sock(sk);
 	if (!err)
 		tlsh_listener_kick(l);	/* children queued before attach */
 	mutex_unlock(&tlsh_mutex);
-
+out:
+	tlsh_guard_close(guard);	/* not needed after all */
 	if (err)
 		kfree(l);
 	sockfd_put(sock);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The listeners `tlshelper attach` still refuses, in the test VM: each
-# refusal names its reason in one line (issue 15); and one it no longer
-# refuses, threads blocked in accept() (selftests/attach_blocked.sh has
+# refusal names its reason in one line (issue 15); and those it no longer
+# refuses: a SO_REUSEPORT listener (selftests/attach_reuseport.sh has
+# groups), threads blocked in accept() (selftests/attach_blocked.sh has
 # more). TAP output.
 #
 #   scripts/vm-run.sh -- selftests/attach_refusals.sh
@@ -17,7 +18,7 @@ TH=$T/tlshelper
 
 . selftests/lib/e2e.sh
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 
 gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
 [ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||
@@ -49,10 +50,16 @@ refused_with() {	# DESCRIPTION PORT GLOB
 	fi
 }
 
+# A SO_REUSEPORT listener: attached since issue 15; attaching it twice
+# is refused, and says why.
 serve 9561 's.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEPORT,1)' \
 	'while True: select.select([s],[],[])'
-refused_with "a SO_REUSEPORT listener is refused, saying so" 9561 \
-	"*SO_REUSEPORT*"
+out=$("$TH" attach --port 9561 --cert "$CERT" --key "$KEY" 2>&1)
+rc=$?
+note "attach --port 9561: exit $rc: $out"
+check "a SO_REUSEPORT listener is attached" test $rc -eq 0
+refused_with "attaching it again is refused, saying so" 9561 \
+	"*already attached*"
 
 # Four threads blocked in accept(), each answering "plain" at once: no
 # longer refused (issue 15); once attached, a TLS client reads that line

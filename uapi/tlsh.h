@@ -81,14 +81,18 @@ enum tlsh_cmd {
 
 	/*
 	 * Attach the listening socket TLSH_A_FD (an fd of the caller: a plain
-	 * TCP/IPv4 or TCP/IPv6 listener of the caller's netns, without ULP,
-	 * sk_user_data or SO_REUSEPORT), optionally with TLSH_A_TIMEOUT_MS
+	 * TCP/IPv4 or TCP/IPv6 listener of the caller's netns, without ULP
+	 * or sk_user_data), optionally with TLSH_A_TIMEOUT_MS
 	 * (default 10000), TLSH_A_MAX_IN_FLIGHT (default 1024) and
 	 * TLSH_A_CLOSE_NOTIFY (default: the module parameter). The reply
 	 * carries the new TLSH_A_LISTENER_ID. EBUSY if it is attached
 	 * already. Tasks blocked in accept() on it are woken and their
 	 * accept() restarts through the module (one with SO_RCVTIMEO set
 	 * returns EINTR once). An attached listener refuses TCP_ULP (EBUSY).
+	 * A member of a SO_REUSEPORT group is attached alone (attach each
+	 * member); from then on no new socket can join the group: its
+	 * bind() or listen() fails with EADDRINUSE until the member is
+	 * detached or closed.
 	 */
 	TLSH_CMD_ATTACH,
 

@@ -34,8 +34,10 @@ static void attach_usage(FILE *out)
 		"  Give a running server's listening socket TLS: from now on every\n"
 		"  connection it accepts has been through a TLS handshake done by\n"
 		"  `tlshelper daemon`, with kTLS installed. Prints the listener id\n"
-		"  (one per socket: a port may have an IPv4 and an IPv6 listener).\n"
-		"  --port P        the socket listening on TCP port P (any process)\n"
+		"  (one per socket: a port may have an IPv4 and an IPv6 listener,\n"
+		"  and a SO_REUSEPORT group one per member; while it is attached no\n"
+		"  new socket can join the group: its bind or listen gets EADDRINUSE).\n"
+		"  --port P        every socket listening on TCP port P (any process)\n"
 		"  --pid, --fd     fd N of process PID\n"
 		"  --cert, --key   a PEM chain (leaf first) and its key; repeat for\n"
 		"                  more (chosen by SNI and signature algorithms)\n"
@@ -66,7 +68,8 @@ static void detach_usage(FILE *out)
 	fprintf(out,
 		"Usage: tlshelper detach (--id ID | --port P)\n"
 		"  Stop handshaking for a listener: connections it holds are reset,\n"
-		"  new ones are accepted in plain TCP again.\n");
+		"  new ones are accepted in plain TCP again. --id of a member of a\n"
+		"  SO_REUSEPORT group detaches the group; --port every listener on P.\n");
 }
 
 static int parse_num(const char *s, long min, long max, long *out)
@@ -123,6 +126,45 @@ static int ctl_error(const char *cmd, int err)
 	return EXIT_FAILURE;
 }
 
+/* One `tlshelper attach`: the request line, and how it went so far. */
+struct attach_run {
+	char line[TLSH_LINE_MAX];
+	int port;		/* 0: named by --pid and --fd */
+	int failed;		/* sockets not attached */
+	int ctl_err;		/* the daemon did not answer: the exit status */
+};
+
+/* Pass one socket to the daemon; prints its id. Non-zero: stop. */
+static int attach_one(const struct tlsh_sock_owner *own, void *arg)
+{
+	struct attach_run *a = arg;
+	char reply[512], err[256];
+	int fd, e;
+
+	/* Checked against what the scan found: fds and pids move. */
+	fd = tlsh_grab_listener(own, a->port, err, sizeof(err));
+	if (fd < 0) {
+		fprintf(stderr, "tlshelper: attach: %s; not attached\n", err);
+		a->failed++;
+		return 0;
+	}
+	e = tlsh_ctl_call(a->line, fd, reply, sizeof(reply), 60000);
+	close(fd);
+	if (e) {
+		a->ctl_err = ctl_error("attach", e);
+		return 1;
+	}
+	if (strncmp(reply, "ok id=", 6)) {
+		fprintf(stderr, "tlshelper: attach: %s\n",
+			strncmp(reply, "error ", 6) ? reply : reply + 6);
+		a->failed++;
+		return 0;
+	}
+	printf("%s\n", reply + 6);
+	fflush(stdout);
+	return 0;
+}
+
 int tlsh_cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -137,10 +179,10 @@ int tlsh_cmd_attach(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tlsh_sock_owner own[8];
+	struct attach_run a = { .ctl_err = 0 };
 	struct tlsh_spec spec;
-	char line[TLSH_LINE_MAX], reply[512], err[256];
-	int ret = EXIT_USAGE, c, n, i, port, idx, failed = 0;
+	char err[256];
+	int ret = EXIT_USAGE, c, n, port, idx, pid, fd;
 	long v;
 
 	tlsh_spec_init(&spec);
@@ -229,68 +271,55 @@ int tlsh_cmd_attach(int argc, char **argv)
 		fprintf(stderr, "tlshelper: attach: %s\n", err);
 		goto out;
 	}
+	pid = (int)spec.pid;
+	fd = spec.fd;
 
 	ret = EXIT_FAILURE;
-	if (spec.port) {
-		n = tlsh_find_listeners(spec.port, own, 8);
-		if (n == -EACCES) {
-			fprintf(stderr,
-				"tlshelper: attach: permission denied: a socket listens on TCP port %d, but its process is not ours to see (needs root)\n",
-				spec.port);
-			goto out;
-		}
-		if (n < 0) {
-			fprintf(stderr, "tlshelper: attach: reading /proc: %s\n",
-				strerror(-n));
-			goto out;
-		}
-		if (n == 0) {
-			fprintf(stderr,
-				"tlshelper: attach: no process listens on TCP port %d\n",
-				spec.port);
-			goto out;
-		}
-	} else {
-		own[0].pid = spec.pid;
-		own[0].fd = spec.fd;
-		own[0].inode = 0;	/* named, not found: any listener */
-		n = 1;
-	}
 	port = spec.port;
 	/* The daemon learns the socket itself; it records the port. */
 	spec.port = 0;
 	spec.pid = 0;
 	spec.fd = -1;
-	if (tlsh_spec_format("attach", &spec, line, sizeof(line)) < 0) {
+	if (tlsh_spec_format("attach", &spec, a.line, sizeof(a.line)) < 0) {
 		fprintf(stderr, "tlshelper: attach: settings too long\n");
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		/* Checked against what the scan found: fds and pids move. */
-		int fd = tlsh_grab_listener(&own[i], port, err, sizeof(err));
-		int e;
+	a.port = port;
+	if (!port) {
+		struct tlsh_sock_owner own = {
+			.pid = (pid_t)pid, .fd = fd, .inode = 0,
+		};	/* named, not found: any listener */
 
-		if (fd < 0) {
-			fprintf(stderr, "tlshelper: attach: %s; not attached\n",
-				err);
-			failed++;
-			continue;
-		}
-		e = tlsh_ctl_call(line, fd, reply, sizeof(reply), 60000);
-		close(fd);
-		if (e) {
-			ret = ctl_error("attach", e);
-			goto out;
-		}
-		if (strncmp(reply, "ok id=", 6)) {
-			fprintf(stderr, "tlshelper: attach: %s\n",
-				strncmp(reply, "error ", 6) ? reply : reply + 6);
-			failed++;
-			continue;
-		}
-		printf("%s\n", reply + 6);
+		attach_one(&own, &a);
+		n = 1;
+	} else {
+		/* Every socket on the port: a reuseport group, v4 and v6. */
+		n = tlsh_each_listener(port, attach_one, &a);
 	}
-	ret = failed ? EXIT_FAILURE : 0;
+	if (n == -EACCES) {
+		fprintf(stderr,
+			"tlshelper: attach: permission denied: a socket listens on TCP port %d, but its process is not ours to see (needs root)\n",
+			port);
+		goto out;
+	}
+	if (n == -E2BIG) {
+		fprintf(stderr,
+			"tlshelper: attach: more than %d sockets listen on TCP port %d; none attached\n",
+			TLSH_MAX_PORT_LISTENERS, port);
+		goto out;
+	}
+	if (n < 0) {
+		fprintf(stderr, "tlshelper: attach: reading /proc: %s\n",
+			strerror(-n));
+		goto out;
+	}
+	if (n == 0) {
+		fprintf(stderr,
+			"tlshelper: attach: no process listens on TCP port %d\n",
+			port);
+		goto out;
+	}
+	ret = a.ctl_err ? a.ctl_err : a.failed ? EXIT_FAILURE : 0;
 out:
 	tlsh_spec_free(&spec);
 	return ret;

@@ -264,6 +264,8 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 		fprintf(out, "listener %u:", ls->id);
 		if (dl) {
 			fprintf(out, " port %s", tlsh_reply_kv(dl, "port", v, sizeof(v)));
+			if (*tlsh_reply_kv(dl, "reuseport", v, sizeof(v)))
+				fprintf(out, " reuseport-group");
 			fprintf(out, " cert %s", tlsh_reply_kv(dl, "cert", v, sizeof(v)));
 			print_policy(dl, out);
 		}

@@ -162,14 +162,17 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	struct tlsh_attach_opts opts;
 	struct tlshd_listener *l;
 	char addr[80], module[128];
+	socklen_t len = sizeof(int);
+	int port, reuseport = 0;
 	uint32_t id;
-	int port;
 
 	if (!d->cmd.sock) {
 		snprintf(err, errlen, "tlsh.ko is not loaded");
 		return -1;
 	}
 	port = tlsh_sock_port(fd, addr, sizeof(addr));
+	if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuseport, &len))
+		reuseport = 0;
 	l = tlshd_listener_new(spec, err, errlen);
 	if (!l)
 		return -1;
@@ -184,6 +187,7 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	l->id = id;
 	l->spec.id = id;
 	l->spec.port = port > 0 ? port : 0;
+	l->spec.reuseport = reuseport != 0;
 	l->spec.pid = 0;
 	l->spec.fd = -1;
 	/* What makes the id mean this listener, for a restart (load_state). */
@@ -198,8 +202,9 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	l->next = d->listeners;
 	d->listeners = l;
 	tlshd_save_state(d);
-	tlshd_log("listener %u attached: %s, certificate %s", id, addr,
-		l->spec.profile.certs[0]);
+	tlshd_log("listener %u attached: %s%s, certificate %s", id, addr,
+		  reuseport ? " (SO_REUSEPORT group member)" : "",
+		  l->spec.profile.certs[0]);
 	*id_out = id;
 	return 0;
 }
@@ -277,16 +282,22 @@ static void handle_request(struct tlshd *d, int conn)
 		snprintf(reply, REPLY_MAX, "error tlsh.ko is not loaded");
 	} else if (!strcmp(verb, "detach") && (spec.id || spec.port)) {
 		size_t used = (size_t)snprintf(reply, REPLY_MAX, "ok");
+		int group = 0;
 
-		if (spec.id && !tlshd_find_listener(d, spec.id) &&
-		    tlsh_nl_detach(&d->cmd, spec.id) == 0) {
+		l = spec.id ? tlshd_find_listener(d, spec.id) : NULL;
+		if (spec.id && !l && tlsh_nl_detach(&d->cmd, spec.id) == 0) {
 			n++;	/* attached by someone else */
 			used += (size_t)snprintf(reply + used, REPLY_MAX - used,
 						 " id=%u", spec.id);
 		}
+		/* One member of a group left plain would get TLS clients. */
+		if (l && l->spec.reuseport)
+			group = l->spec.port;
 		for (l = d->listeners; l; l = next) {
 			next = l->next;
-			if (spec.id ? l->id != spec.id :
+			if (spec.id ? l->id != spec.id &&
+				      !(group && l->spec.reuseport &&
+					l->spec.port == group) :
 				      l->spec.port != spec.port)
 				continue;
 			e = tlsh_nl_detach(&d->cmd, l->id);
@@ -396,18 +407,57 @@ static void load_state(struct tlshd *d)
 	tlshd_save_state(d);
 }
 
+struct config_run {
+	struct tlshd *d;
+	struct tlsh_spec *spec;
+	const char *key;	/* tlshd_config_key() of the line */
+	char *err;
+	size_t errlen;
+	int bad;
+};
+
 /*
- * Attach every socket one "listen" line names (port=, or pid= and fd=),
+ * Attach one socket of a "listen" line with its own copy of the settings,
+ * marked as the line's.
+ */
+static int config_attach_one(const struct tlsh_sock_owner *own, void *arg)
+{
+	struct config_run *r = arg;
+	char tmp[TLSH_LINE_MAX];
+	struct tlsh_spec copy;
+	const char *verb;
+	uint32_t id;
+	int fd;
+
+	/* Checked against what the scan found: fds and pids move. */
+	fd = tlsh_grab_listener(own, r->spec->port, r->err, r->errlen);
+	if (fd < 0) {
+		r->bad = -1;
+		return 0;
+	}
+	if (tlsh_spec_format("listen", r->spec, tmp, sizeof(tmp)) < 0 ||
+	    tlsh_spec_parse(tmp, &verb, &copy, r->err, r->errlen) ||
+	    do_attach(r->d, fd, &copy, &id, r->err, r->errlen) ||
+	    tlshd_mark_config(tlshd_find_listener(r->d, id), r->key))
+		r->bad = -1;
+	tlsh_spec_free(&copy);
+	close(fd);
+	return 0;
+}
+
+/*
+ * Attach every socket one "listen" line names (port=: all of them, a
+ * SO_REUSEPORT group and IPv4 and IPv6 sockets included; or pid= and fd=),
  * each marked as that line's.
  */
 int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
 			char *err, size_t errlen)
 {
-	struct tlsh_sock_owner own[4];
-	struct tlshd_listener *l;
 	char key[TLSHD_CONFIG_KEY_MAX];
-	int i, n, fd, bad = 0;
+	struct config_run r = { d, spec, key, err, errlen, 0 };
+	struct tlshd_listener *l;
 	bool served = false;
+	int n;
 
 	if (tlsh_spec_check(spec, err, errlen))
 		return -1;
@@ -425,42 +475,23 @@ int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
 		}
 	if (served)
 		return 0;
-	if (spec->port) {
-		n = tlsh_find_listeners(spec->port, own, 4);
-	} else {
-		own[0].pid = spec->pid;
-		own[0].fd = spec->fd;
-		own[0].inode = 0;	/* named, not found: any listener */
-		n = 1;
+	if (!spec->port) {
+		struct tlsh_sock_owner own = {
+			.pid = spec->pid, .fd = spec->fd, .inode = 0,
+		};	/* named, not found: any listener */
+
+		config_attach_one(&own, &r);
+		return r.bad;
 	}
+	n = tlsh_each_listener(spec->port, config_attach_one, &r);
 	if (n <= 0) {
 		snprintf(err, errlen, "%s on port %d",
+			 n == -E2BIG ? "too many sockets listen" :
 			 n ? "cannot see the process of the socket listening" :
 			     "no socket listens", spec->port);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		char tmp[TLSH_LINE_MAX];
-		struct tlsh_spec copy;
-		const char *verb;
-		uint32_t id;
-
-		/* Checked against what the scan found: fds and pids move. */
-		fd = tlsh_grab_listener(&own[i], spec->port, err, errlen);
-		if (fd < 0) {
-			bad = -1;
-			continue;
-		}
-		/* Each socket gets its own copy of the settings. */
-		if (tlsh_spec_format("listen", spec, tmp, sizeof(tmp)) < 0 ||
-		    tlsh_spec_parse(tmp, &verb, &copy, err, errlen) ||
-		    do_attach(d, fd, &copy, &id, err, errlen) ||
-		    tlshd_mark_config(tlshd_find_listener(d, id), key))
-			bad = -1;
-		tlsh_spec_free(&copy);
-		close(fd);
-	}
-	return bad;
+	return r.bad;
 }
 
 /*

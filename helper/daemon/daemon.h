@@ -45,6 +45,11 @@ struct tlsh_spec {
 	int fd;			/* -1: not given */
 	uint32_t id;		/* 0: not given */
 	/*
+	 * State: attached with SO_REUSEPORT on, one member of a group
+	 * ("reuseport=yes"); detaching one member detaches the group.
+	 */
+	bool reuseport;
+	/*
 	 * State file: which load of tlsh.ko, in which netns, gave the id
 	 * (listener ids start again at 1 when the module is reloaded).
 	 */
@@ -99,12 +104,31 @@ struct tlsh_sock_owner {
 };
 
 /*
- * The listening TCP sockets (IPv4 and IPv6) on port, each with one process
- * and fd that hold it. Returns how many (at most max), 0 if nothing listens
- * there, -EACCES if the sockets' processes are not visible to us, or
- * -errno.
+ * Listening sockets one port may have (IPv4 and IPv6, every member of a
+ * SO_REUSEPORT group: one per worker process, say) for attach to take.
  */
-int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max);
+#define TLSH_MAX_PORT_LISTENERS	256
+
+/*
+ * The listening TCP sockets (IPv4 and IPv6) on port but those whose inode
+ * is in skip[nskip], each with one process and fd that hold it. Returns
+ * how many, 0 if nothing (new) listens there, -E2BIG if more than max (or
+ * TLSH_MAX_PORT_LISTENERS) listen there, -EACCES if the sockets'
+ * processes are not visible to us, or -errno.
+ */
+int tlsh_find_listeners(int port, const unsigned long *skip, int nskip,
+			struct tlsh_sock_owner *out, int max);
+
+/*
+ * fn(own, arg) for each socket listening on port (tlsh_find_listeners()),
+ * then for any that started listening meanwhile: until the first member
+ * of a SO_REUSEPORT group is attached, new members may join it (then
+ * tlsh.ko refuses them, see kmod/tlsh_reuseport.c), and all of them must
+ * be attached. fn returns non-zero to stop. Returns how many sockets fn
+ * was called for, or what tlsh_find_listeners() returned if none.
+ */
+typedef int tlsh_listener_fn(const struct tlsh_sock_owner *own, void *arg);
+int tlsh_each_listener(int port, tlsh_listener_fn *fn, void *arg);
 
 /* A copy of fd `fd` of process pid (pidfd_open + pidfd_getfd), or -errno. */
 int tlsh_grab_fd(pid_t pid, int fd);

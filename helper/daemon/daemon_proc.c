@@ -28,7 +28,8 @@
 #endif
 
 #define TCP_LISTEN_STATE 0x0A
-#define MAX_INODES 16
+/* One more than a port may have: tells "too many" from "all of them". */
+#define MAX_INODES (TLSH_MAX_PORT_LISTENERS + 1)
 
 /* Inodes of the sockets in LISTEN on port, from one /proc/net/tcp* file. */
 static int listen_inodes(const char *path, int port, unsigned long *inodes,
@@ -71,18 +72,25 @@ static int inode_index(const unsigned long *inodes, int n, unsigned long ino)
 	return -1;
 }
 
-int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max)
+int tlsh_find_listeners(int port, const unsigned long *skip, int nskip,
+			struct tlsh_sock_owner *out, int max)
 {
 	unsigned long inodes[MAX_INODES];
 	bool found[MAX_INODES] = { false };
 	struct dirent *pe;
-	int n = 0, got = 0;
+	int i, n = 0, got = 0;
 	DIR *proc;
 
 	n = listen_inodes("/proc/net/tcp", port, inodes, n, MAX_INODES);
 	n = listen_inodes("/proc/net/tcp6", port, inodes, n, MAX_INODES);
-	if (!n)
-		return 0;
+	if (n > TLSH_MAX_PORT_LISTENERS || n > max)
+		return -E2BIG;
+	for (i = 0; i < n; i++)
+		found[i] = inode_index(skip, nskip, inodes[i]) >= 0;
+	for (i = 0; i < n && found[i]; i++)
+		;
+	if (i == n)
+		return 0;	/* nothing, or nothing new */
 	proc = opendir("/proc");
 	if (!proc)
 		return -errno;
@@ -127,6 +135,29 @@ int tlsh_find_listeners(int port, struct tlsh_sock_owner *out, int max)
 	closedir(proc);
 	/* Listening, but in no process we may look into. */
 	return got ? got : -EACCES;
+}
+
+int tlsh_each_listener(int port, tlsh_listener_fn *fn, void *arg)
+{
+	static const int rounds = 3;
+	unsigned long seen[TLSH_MAX_PORT_LISTENERS];
+	struct tlsh_sock_owner own[TLSH_MAX_PORT_LISTENERS];
+	int round, i, n, nseen = 0;
+
+	for (round = 0; round < rounds; round++) {
+		n = tlsh_find_listeners(port, seen, nseen, own,
+					TLSH_MAX_PORT_LISTENERS);
+		if (n <= 0)
+			return nseen && n >= 0 ? nseen : n;
+		if (nseen + n > TLSH_MAX_PORT_LISTENERS)
+			return -E2BIG;
+		for (i = 0; i < n; i++) {
+			seen[nseen++] = own[i].inode;
+			if (fn(&own[i], arg))
+				return nseen;
+		}
+	}
+	return nseen;
 }
 
 int tlsh_grab_fd(pid_t pid, int fd)

@@ -111,6 +111,10 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 		} else if (!strcmp(word, "module")) {
 			if (set_str(&s->module, v))
 				goto nomem;
+		} else if (!strcmp(word, "reuseport")) {
+			if (strcmp(v, "yes"))
+				goto badval;
+			s->reuseport = true;
 		} else if (!strcmp(word, "netns")) {
 			if (parse_u32(v, UINT32_MAX, &s->netns) || !s->netns)
 				goto badval;
@@ -147,6 +151,8 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		tlsh_line_put(&o, " netns=%u", s->netns);
 	if (s->port)
 		tlsh_line_put(&o, " port=%d", s->port);
+	if (s->reuseport)
+		tlsh_line_put(&o, " reuseport=yes");
 	if (s->pid)
 		tlsh_line_put(&o, " pid=%d", (int)s->pid);
 	if (s->fd >= 0)

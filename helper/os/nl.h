@@ -68,8 +68,7 @@ int tlsh_nl_get(struct tlsh_nl *nl, struct tlsh_status *st)
  * TLSH_CMD_ATTACH: attach the listening TCP socket fd (of this process).
  * timeout_ms and max_in_flight 0 take the module's defaults. On success
  * *listener_id is the new listener's id. -EBUSY if already attached or if
- * it has a ULP; -EOPNOTSUPP for a SO_REUSEPORT listener; -EINVAL if it is
- * not a listening TCP socket of this netns.
+ * it has a ULP; -EINVAL if it is not a listening TCP socket of this netns.
  */
 int tlsh_nl_attach(struct tlsh_nl *nl, int fd, uint32_t timeout_ms,
 		   uint32_t max_in_flight, uint32_t *listener_id)

@@ -7,7 +7,10 @@
  * - peer-chosen strings (SNI, ALPN, certificate names) are escaped and
  *   bounded before they reach a log line (tlsh_log_str, tlsh_log_text);
  * - a state-file line is restored only under the module load and netns
- *   that gave its id (tlsh_spec_same_instance).
+ *   that gave its id (tlsh_spec_same_instance);
+ * - attach --port takes every socket on the port, a reuseport group's
+ *   members included, also one that joined during the attach
+ *   (tlsh_find_listeners, tlsh_each_listener).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -240,6 +243,113 @@ TEST(state_line_restores_only_under_the_same_module_load)
 	saved_line(_metadata, &s, "listener id=1 port=8443 cert=/a.pem key=/a.key");
 	EXPECT_EQ(-1, tlsh_spec_same_instance(&s, mod, 4026531840u, why,
 					      sizeof(why)));
+	tlsh_spec_free(&s);
+}
+
+/* A member of a SO_REUSEPORT group on 127.0.0.1:port (0: any port). */
+static int reuseport_listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(*port);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+TEST(find_listeners_lists_a_reuseport_group_but_the_sockets_seen)
+{
+	struct tlsh_sock_owner own[TLSH_MAX_PORT_LISTENERS];
+	unsigned long seen[3];
+	int fds[3], port = 0, i, n;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = reuseport_listener(&port);
+		ASSERT_LE(0, fds[i]);
+		seen[i] = inode_of(fds[i]);
+	}
+	n = tlsh_find_listeners(port, NULL, 0, own, TLSH_MAX_PORT_LISTENERS);
+	ASSERT_EQ(3, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(getpid(), own[i].pid);
+		EXPECT_EQ(own[i].inode, inode_of(own[i].fd));
+	}
+	/* What was attached already is left out; then nothing is new. */
+	n = tlsh_find_listeners(port, seen, 2, own, TLSH_MAX_PORT_LISTENERS);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(seen[2], own[0].inode);
+	EXPECT_EQ(0, tlsh_find_listeners(port, seen, 3, own,
+					 TLSH_MAX_PORT_LISTENERS));
+	/* More listen than the caller has room for: none rather than some. */
+	EXPECT_EQ(-E2BIG, tlsh_find_listeners(port, NULL, 0, own, 2));
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+struct each_run {
+	int port;
+	int calls;
+	int joiner;	/* a member that joins during the first call */
+	unsigned long inodes[8];
+};
+
+static int each_fn(const struct tlsh_sock_owner *own, void *arg)
+{
+	struct each_run *r = arg;
+
+	if (r->calls < 8)
+		r->inodes[r->calls] = own->inode;
+	if (!r->calls++)
+		r->joiner = reuseport_listener(&r->port);
+	return 0;
+}
+
+/*
+ * Until the first member is attached a socket can still join the group:
+ * the port is listed again, and the newcomer taken too (each once).
+ */
+TEST(each_listener_takes_a_member_that_joined_meanwhile)
+{
+	struct each_run r = { .joiner = -1 };
+	int fds[2], i;
+
+	for (i = 0; i < 2; i++) {
+		fds[i] = reuseport_listener(&r.port);
+		ASSERT_LE(0, fds[i]);
+	}
+	EXPECT_EQ(3, tlsh_each_listener(r.port, each_fn, &r));
+	ASSERT_LE(0, r.joiner);
+	EXPECT_EQ(3, r.calls);
+	EXPECT_EQ(inode_of(r.joiner), r.inodes[2]);
+	EXPECT_NE(r.inodes[0], r.inodes[1]);
+	close(r.joiner);
+	for (i = 0; i < 2; i++)
+		close(fds[i]);
+}
+
+TEST(state_line_keeps_the_reuseport_mark)
+{
+	struct tlsh_spec s;
+	char out[512];
+
+	saved_line(_metadata, &s,
+		   "listener id=3 port=8443 reuseport=yes cert=/a.pem key=/a.key");
+	EXPECT_TRUE(s.reuseport);
+	ASSERT_LT(0, tlsh_spec_format("listener", &s, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, " port=8443 reuseport=yes "))
+		TH_LOG("%s", out);
+	tlsh_spec_free(&s);
+	saved_line(_metadata, &s, "listener id=4 port=8443 cert=/a.pem key=/a.key");
+	EXPECT_FALSE(s.reuseport);
+	ASSERT_LT(0, tlsh_spec_format("listener", &s, out, sizeof(out)));
+	EXPECT_EQ(NULL, strstr(out, "reuseport")) TH_LOG("%s", out);
 	tlsh_spec_free(&s);
 }
 
