@@ -78,6 +78,8 @@ struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 		tlshd_listener_put(l);
 		return NULL;
 	}
+	/* No key files: tickets resume on this daemon until it restarts. */
+	tlsh_profile_random_ticket_key(&l->tls);
 	l->timeout_ms = l->spec.timeout_ms ? l->spec.timeout_ms :
 					     DEFAULT_TIMEOUT_MS;
 	return l;

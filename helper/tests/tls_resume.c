@@ -128,6 +128,14 @@ static int first(struct rig *r)
 	return 0;
 }
 
+/* The next handshake: how the server keyed it, or -1 if it failed. */
+static int again(struct rig *r)
+{
+	if (run(&r->p))
+		return -1;
+	return (int)tlsh_conn_psk(r->p.s);
+}
+
 TEST(full_then_resumed)
 {
 	struct rig r;
@@ -173,8 +181,7 @@ TEST(expired_ticket_gives_full_handshake)
 	ASSERT_EQ(0, first(&r));
 	/* The server's clock says expired; the client's does not. */
 	r.sclk.t += 3601;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
 	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
 	EXPECT_EQ(1, tlsh_conn_peer_certs(r.p.c));
@@ -196,8 +203,7 @@ TEST(ticket_age_far_off_gives_full_handshake)
 	ASSERT_EQ(0, first(&r));
 	/* Within the lifetime for both, but the ages differ by 600 s. */
 	r.sclk.t += 600;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	pair_free(&r.p);
 }
 
@@ -229,8 +235,7 @@ TEST(ticket_for_another_sni_gives_full_handshake)
 	/* ...and the server refuses the ticket when it is offered anyway. */
 	next_conn(&r);
 	ASSERT_EQ(0, rename_session(&r.sv, "otherhost"));
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	EXPECT_STREQ("otherhost", tlsh_conn_sni(r.p.s));
 	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
 	pair_free(&r.p);
@@ -249,16 +254,14 @@ TEST(ticket_for_another_alpn_gives_full_handshake)
 	r.p.scfg.n_alpn = 2;
 	ASSERT_EQ(0, first(&r));
 	/* Same ALPN: resumes. */
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	EXPECT_STREQ("h2", tlsh_conn_alpn(r.p.c));
 	ASSERT_EQ(0, take_tickets(&r.p));
 	next_conn(&r);
 	/* The server would now pick http/1.1: not the ticket's h2. */
 	r.p.scfg.alpn = h11;
 	r.p.scfg.n_alpn = 1;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	EXPECT_STREQ("http/1.1", tlsh_conn_alpn(r.p.c));
 	pair_free(&r.p);
 }
@@ -275,14 +278,12 @@ TEST(rotated_keys_old_ticket_opens_with_old_key_second)
 	rotated[1] = r.keys[0];
 	r.p.scfg.ticket_keys = rotated;
 	r.p.scfg.n_ticket_keys = 2;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	ASSERT_EQ(0, take_tickets(&r.p));
 	/* The tickets it gave are under the new key: [new] alone opens them. */
 	next_conn(&r);
 	r.p.scfg.n_ticket_keys = 1;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	pair_free(&r.p);
 }
 
@@ -294,13 +295,11 @@ TEST(old_key_dropped_gives_full_handshake)
 	ASSERT_EQ(0, first(&r));
 	r.p.scfg.ticket_keys = &r.keys[1];
 	r.p.scfg.n_ticket_keys = 1;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	ASSERT_EQ(0, take_tickets(&r.p));
 	/* The new ticket, under key B, resumes with [B]. */
 	next_conn(&r);
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	pair_free(&r.p);
 }
 
@@ -312,16 +311,14 @@ TEST(tampered_ticket_gives_full_handshake)
 	ASSERT_EQ(0, first(&r));
 	/* The ticket ends the session: its last byte is the GCM tag's. */
 	r.sv.buf[r.sv.len - 1] ^= 1;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
 	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
 	/* A byte of the ciphertext too. */
 	r.sv.buf[r.sv.len - 1] ^= 1;
 	r.sv.buf[r.sv.len - 20] ^= 0x80;
 	next_conn(&r);
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
 	pair_free(&r.p);
 }
 
@@ -417,8 +414,7 @@ TEST(sha384_ticket_moves_the_suite_to_its_hash)
 	/* The server now prefers AES-128-GCM (SHA-256) but resumes. */
 	r.p.scfg.suites = NULL;
 	r.p.scfg.n_suites = 0;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	EXPECT_EQ(TLSH_TLS_AES_256_GCM_SHA384, tlsh_conn_suite(r.p.s));
 	ASSERT_EQ(0, take_tickets(&r.p));
 	ASSERT_EQ(0, check_traffic(&r.p));
@@ -434,8 +430,7 @@ TEST(required_client_cert_needs_a_ticket_that_had_one)
 	r.p.scfg.require_client_cert = true;
 	r.p.ccfg.cred = &r.p.client_cred;
 	ASSERT_EQ(0, first(&r));
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 	pair_free(&r.p);
 }
 
