@@ -27,7 +27,7 @@ static void daemon_usage(FILE *out)
 		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
 		"                      [tls-min=1.2|1.3] [tls-max=1.2|1.3]\n"
 		"                      [allow-rsa-kx] [allow-no-ems] [tickets=N]\n"
-		"                      [max-handshake-bytes=N]\n"
+		"                      [ticket-keys=F]... [max-handshake-bytes=N]\n"
 		"                      [timeout=MS] [max-in-flight=N]\n"
 		"                      [close-notify=on|off]\n"
 		"                  (pid=PID fd=N instead of port=P names one socket)\n"
