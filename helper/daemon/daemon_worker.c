@@ -146,7 +146,7 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
 		/* The client chose the SNI (and offered the ALPN): escaped. */
-		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
+		tlshd_log("listener %u %s: ok TLS1.%d %s %s%s%s%s%s%s %lld ms",
 			c->l->id, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group ? group : "?",
@@ -156,6 +156,8 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 			alpn ? " alpn=" : "",
 			alpn ? tlsh_log_str(alpn, strlen(alpn), alpn_buf,
 					    sizeof(alpn_buf)) : "",
+			tlsh_conn_psk(c->tls) == TLSH_PSK_RESUMED ?
+			" resumed" : "",
 			(long long)ms);
 	} else {
 		char why_buf[2 * LOG_PEER_STR];

@@ -243,8 +243,10 @@ static const char *session_offer(struct tlsh_conn *c)
 	struct psk_state st;
 	uint64_t now = now_s(c), age;
 
-	if (session_decode(cfg->session, cfg->session_len, &st))
+	if (session_decode(cfg->session, cfg->session_len, &st)) {
+		explicit_bzero(&st, sizeof(st));
 		return "session unreadable";
+	}
 	if (st.sni_len != strlen(name) || memcmp(st.sni, name, st.sni_len)) {
 		explicit_bzero(&st, sizeof(st));
 		return "session for another server name";
@@ -643,8 +645,12 @@ static bool identity_usable(struct tlsh_conn *c,
 		*kind = TLSH_PSK_EXTERNAL;
 		return true;
 	}
-	if (!cfg->n_ticket_keys || !ticket_open(c, id, id_len, &st))
+	if (!cfg->n_ticket_keys)
 		return false;
+	if (!ticket_open(c, id, id_len, &st)) {
+		explicit_bzero(&st, sizeof(st));
+		return false;
+	}
 	if (!ticket_fits(c, &st, age) ||
 	    !suite_for_hash(c, ch, tlsh_suite_by_id(st.suite)->hash)) {
 		explicit_bzero(&st, sizeof(st));
