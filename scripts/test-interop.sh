@@ -734,4 +734,20 @@ serve_case rs-short 4 !openssl - 'ticket key file .*79 bytes, want exactly 80' \
 	"serve --ticket-keys with a 79-byte file: exit 4 and why" \
 	-- "${SERVE_CERT[@]}" --ticket-keys "$T/tk.short" --
 
+# External PSK (--psk-identity / --psk-file) both ways with openssl.
+PSKHEX=$(openssl rand -hex 32)
+echo "$PSKHEX" >"$T/psk.hex"
+serve_case psk-ossl 0 openssl - 'result=ok .*resumed=no psk=external' \
+	"serve --psk-identity/--psk-file <- openssl s_client -psk: psk=external" \
+	-- "${SERVE_CERT[@]}" --psk-identity nvme-host --psk-file "$T/psk.hex" \
+	--exec sh -c 'echo hi' -- -psk "$PSKHEX" -psk_identity nvme-host
+connect_case psk-conn 0 localhost - 'result=ok .*resumed=no psk=external' \
+	"connect --psk-identity/--psk-file -> openssl s_server -psk: psk=external" \
+	-- "${SRV[@]}" -psk "$PSKHEX" -psk_identity nvme-host \
+	-- --ca "$T/ca.pem" --psk-identity nvme-host --psk-file "$T/psk.hex"
+connect_case psk-other 0 localhost - 'result=ok .*resumed=no$' \
+	"connect with a PSK s_server does not know: a certificate handshake" \
+	-- "${SRV[@]}" -psk "$PSKHEX" -psk_identity other \
+	-- --ca "$T/ca.pem" --psk-identity nvme-host --psk-file "$T/psk.hex"
+
 tap_end

@@ -18,7 +18,7 @@ static void usage(const struct tls_opts *o, FILE *out)
 "         [--ca FILE --verify-client] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--tickets N]\n"
 "         [--ticket-keys FILE]... [--max-handshake-bytes N]\n"
-"         [--tls-min V] [--tls-max V]\n"
+"         [--tls-min V] [--tls-max V] [--psk-identity ID --psk-file FILE]\n"
 "         [--allow-rsa-kx] [--allow-no-ems] [-q|-v] [--exec PROGRAM ARGS...]\n"
 "  TLS 1.3 or 1.2 server handshake on the accepted TCP socket N; kTLS\n"
 "  installed, then PROGRAM runs with the socket as stdin/stdout, or (no\n"
@@ -35,7 +35,8 @@ static void usage(const struct tls_opts *o, FILE *out)
 "         [--cert FILE --key FILE] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--max-handshake-bytes N]\n"
 "         [--tls-min V] [--tls-max V] [--allow-rsa-kx] [--allow-no-ems]\n"
-"         [--session FILE] [-q|-v] [--exec PROGRAM ARGS...]\n"
+"         [--session FILE] [--psk-identity ID --psk-file FILE]\n"
+"         [-q|-v] [--exec PROGRAM ARGS...]\n"
 "  TLS 1.3 or 1.2 client handshake, the server verified against --ca or the\n"
 "  system CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n"
 "  --allow-rsa-kx  also offer TLS 1.2 RSA key transport: NO FORWARD SECRECY\n"
@@ -43,6 +44,8 @@ static void usage(const struct tls_opts *o, FILE *out)
 "                  session (else a full handshake), store the server's\n"
 "                  latest ticket in it (mode 0600, replaced atomically)\n");
 	fprintf(out,
+"  --psk-identity ID --psk-file FILE  an external TLS 1.3 PSK (SHA-256):\n"
+"                  FILE holds the key in hex (as openssl's -psk takes it)\n"
 "  --tls-min V, --tls-max V  protocol versions, 1.2 or 1.3 (default 1.2, 1.3)\n"
 "  --allow-no-ems  accept a TLS 1.2 peer without extended master secret\n"
 "                  (RFC 7627), which is otherwise refused\n");

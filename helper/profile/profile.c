@@ -35,6 +35,8 @@ void tlsh_profile_free(struct tlsh_profile *p)
 		free(p->keys[i]);
 	for (i = 0; i < p->n_ticket_keys; i++)
 		free(p->ticket_keys[i]);
+	free(p->psk_identity);
+	free(p->psk_file);
 	free(p->ca);
 	free(p->alpn);
 	tlsh_profile_init(p);
@@ -116,7 +118,7 @@ static const char *const flags[] = {
 };
 static const char *const valued[] = {
 	"cert", "key", "ca", "alpn", "tickets", "max-handshake-bytes",
-	"tls-min", "tls-max", "ticket-keys",
+	"tls-min", "tls-max", "ticket-keys", "psk-identity", "psk-file",
 };
 
 static bool listed(const char *name, const char *const *names, size_t n)
@@ -172,6 +174,11 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 			goto bad;
 		p->tickets = (unsigned int)n;
 		p->tickets_set = true;
+	} else if (!strcmp(name, "psk-identity") || !strcmp(name, "psk-file")) {
+		if (strlen(v) > 255)
+			goto bad;
+		if (set_str(name[4] == 'i' ? &p->psk_identity : &p->psk_file, v))
+			goto nomem;
 	} else if (!strcmp(name, "ticket-keys")) {
 		if (p->n_ticket_keys == TLSH_PROFILE_MAX_TICKET_KEYS)
 			return tlsh_err_msg(err, errlen, "at most %d ticket key files",
@@ -228,6 +235,10 @@ void tlsh_profile_format(const struct tlsh_profile *p, struct tlsh_line *l)
 		tlsh_line_put(l, " tickets=%u", p->tickets);
 	for (size_t i = 0; i < p->n_ticket_keys; i++)
 		tlsh_line_put(l, " ticket-keys=%s", p->ticket_keys[i]);
+	if (p->psk_identity)
+		tlsh_line_put(l, " psk-identity=%s", p->psk_identity);
+	if (p->psk_file)
+		tlsh_line_put(l, " psk-file=%s", p->psk_file);
 	if (p->max_handshake)
 		tlsh_line_put(l, " max-handshake-bytes=%zu", p->max_handshake);
 	if (p->tls_min)
@@ -256,6 +267,8 @@ int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 	if (p->verify_client && p->tls_max == TLSH_TLS12)
 		return tlsh_err_msg(err, errlen, "verify-client needs TLS 1.3 "
 			    "(no TLS 1.2 client authentication)");
+	if (!p->psk_identity != !p->psk_file)
+		return tlsh_err_msg(err, errlen, "psk-identity and psk-file go together");
 	if (p->verify_client && !p->ca)
 		return tlsh_err_msg(err, errlen, "verify-client needs a CA file (ca)");
 	return 0;
@@ -298,6 +311,54 @@ static int load_ticket_key(const char *path, struct tlsh_ticket_key *k,
 	}
 	tlsh_ticket_key_derive(raw, k);
 	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+static int hexval(int ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' :
+	       ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+	       ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/*
+ * An external PSK: the key in hex in a file (as `openssl s_client -psk`
+ * takes it; not on the command line, where ps would show it), 16 to
+ * TLSH_PROFILE_MAX_PSK bytes, SHA-256.
+ */
+static int load_psk(const struct tlsh_profile *p, struct tlsh_profile_state *st,
+		    char *err, size_t errlen)
+{
+	char hex[2 * TLSH_PROFILE_MAX_PSK + 3];
+	size_t n = 0, len;
+	FILE *f = fopen(p->psk_file, "re");
+	int bad = 0;
+
+	if (!f)
+		return tlsh_err_msg(err, errlen, "cannot open PSK file %s: %s",
+			    p->psk_file, strerror(errno));
+	len = fread(hex, 1, sizeof(hex) - 1, f);
+	fclose(f);
+	while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i + 1 < len && n < TLSH_PROFILE_MAX_PSK; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+
+		bad |= hi < 0 || lo < 0;
+		st->psk_key[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	explicit_bzero(hex, sizeof(hex));
+	if (bad || len % 2 || len != 2 * n || n < 16)
+		return tlsh_err_msg(err, errlen, "PSK file %s: want 16 to %d bytes "
+			    "in hex on one line", p->psk_file, TLSH_PROFILE_MAX_PSK);
+	snprintf(st->psk_identity, sizeof(st->psk_identity), "%s",
+		 p->psk_identity);
+	st->psk.identity = (const uint8_t *)st->psk_identity;
+	st->psk.identity_len = strlen(st->psk_identity);
+	st->psk.key = st->psk_key;
+	st->psk.key_len = n;
+	st->cfg.psks = &st->psk;
+	st->cfg.n_psks = 1;
 	return 0;
 }
 
@@ -368,6 +429,10 @@ enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
 			e = TLSH_ERR_CONFIG;
 			goto fail;
 		}
+	}
+	if (p->psk_file && load_psk(p, st, err, errlen)) {
+		e = TLSH_ERR_CONFIG;
+		goto fail;
 	}
 	cfg->ticket_keys = p->n_ticket_keys ? st->ticket_keys : NULL;
 	cfg->n_ticket_keys = p->n_ticket_keys;

@@ -23,6 +23,7 @@
 #define TLSH_PROFILE_MAX_CREDS	8
 #define TLSH_PROFILE_MAX_ALPN	16
 #define TLSH_PROFILE_MAX_TICKET_KEYS	8
+#define TLSH_PROFILE_MAX_PSK	64	/* bytes of an external PSK */
 /* NewSessionTickets a server with ticket key files sends by default. */
 #define TLSH_PROFILE_DEFAULT_TICKETS	2
 
@@ -37,6 +38,8 @@ struct tlsh_profile {
 	/* server: ticket key files, 80 bytes each; the first seals */
 	char *ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];
 	size_t n_ticket_keys;
+	/* an external TLS 1.3 PSK (SHA-256): identity, file with the key in hex */
+	char *psk_identity, *psk_file;
 	size_t max_handshake;	/* 0: the engine's default */
 	uint16_t tls_min, tls_max;	/* TLSH_TLS12 / TLSH_TLS13; 0: default */
 	bool allow_rsa_kx;	/* TLS 1.2 RSA key transport */
@@ -62,7 +65,9 @@ struct tlsh_profile {
 	{ "tls-min", required_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "tls-max", required_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "allow-rsa-kx", no_argument, NULL, TLSH_PROFILE_OPT },	\
-	{ "allow-no-ems", no_argument, NULL, TLSH_PROFILE_OPT }
+	{ "allow-no-ems", no_argument, NULL, TLSH_PROFILE_OPT },	\
+	{ "psk-identity", required_argument, NULL, TLSH_PROFILE_OPT },	\
+	{ "psk-file", required_argument, NULL, TLSH_PROFILE_OPT }
 
 void tlsh_profile_init(struct tlsh_profile *p);
 void tlsh_profile_free(struct tlsh_profile *p);
@@ -108,6 +113,9 @@ struct tlsh_profile_state {
 	char *alpn_buf;
 	const char *alpn[TLSH_PROFILE_MAX_ALPN];
 	struct tlsh_ticket_key ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];
+	uint8_t psk_key[TLSH_PROFILE_MAX_PSK];
+	char psk_identity[256];
+	struct tlsh_psk psk;
 	struct tlsh_config cfg;		/* points into this state */
 };
 

@@ -318,6 +318,54 @@ TEST(ticket_key_files)
 	tlsh_profile_free(&prof);
 }
 
+TEST(external_psk_from_a_hex_file)
+{
+	static const char hex[] = "000102030405060708090a0b0c0d0e0f"
+				  "101112131415161718191A1B1C1D1E1F\n";
+	struct tlsh_profile prof;
+	struct tlsh_profile_state st;
+	char err[512] = "", file[300];
+	const char *w[] = { "psk-identity=host-1", file, NULL };
+	FILE *f;
+
+	ASSERT_NE(NULL, pki_make());
+	f = fopen(pki_path("psk.hex"), "w");
+	ASSERT_NE(NULL, f);
+	fputs(hex, f);
+	fclose(f);
+	snprintf(file, sizeof(file), "psk-file=%s", pki_path("psk.hex"));
+	ASSERT_EQ(TLSH_OK, load_server(&prof, &st, "ec", w, err,
+				       sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	ASSERT_EQ(1, st.cfg.n_psks);
+	EXPECT_EQ(6, st.cfg.psks[0].identity_len);
+	EXPECT_EQ(0, memcmp("host-1", st.cfg.psks[0].identity, 6));
+	ASSERT_EQ(32, st.cfg.psks[0].key_len);
+	for (int i = 0; i < 32; i++)
+		EXPECT_EQ(i, st.cfg.psks[0].key[i]);
+	tlsh_profile_unload(&st);
+	tlsh_profile_free(&prof);
+	/* One without the other; a key that is not hex. */
+	w[1] = NULL;
+	EXPECT_EQ(TLSH_ERR_CONFIG, load_server(&prof, &st, "ec", w, err,
+					       sizeof(err)));
+	EXPECT_STREQ("psk-identity and psk-file go together", err);
+	tlsh_profile_free(&prof);
+	f = fopen(pki_path("psk.bad"), "w");
+	ASSERT_NE(NULL, f);
+	fputs("00112233445566778899aabbccddeeXX\n", f);
+	fclose(f);
+	snprintf(file, sizeof(file), "psk-file=%s", pki_path("psk.bad"));
+	w[1] = file;
+	EXPECT_EQ(TLSH_ERR_CONFIG, load_server(&prof, &st, "ec", w, err,
+					       sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "want 16 to 64 bytes in hex")) {
+		TH_LOG("%s", err);
+	}
+	tlsh_profile_free(&prof);
+}
+
 TEST(a_key_of_another_certificate_is_refused_at_load)
 {
 	struct tlsh_profile prof;

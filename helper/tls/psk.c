@@ -32,6 +32,7 @@
 			 TICKET_TAG_LEN)
 #define DEFAULT_LIFETIME	7200
 #define MAX_LIFETIME		604800	/* RFC 8446 4.6.1: seven days */
+#define MAX_PSK_TRIES		8	/* identities a server looks at */
 #define PSK_MODE_KE		0
 #define PSK_MODE_DHE_KE		1
 
@@ -695,7 +696,8 @@ enum tlsh_err tlsh_psk_server_choose(struct tlsh_conn *c,
 	for (it = ids; tlsh_cur_left(&it); n_ids++) {
 		TRY(tlsh_cur_vec(&it, 2, 1, 0xffff, &id));
 		TRY(tlsh_cur_u32(&it, &age));
-		if (!chosen && (dhe || ke) &&
+		/* A few tries: each ticket costs a decryption. */
+		if (!chosen && (dhe || ke) && n_ids < MAX_PSK_TRIES &&
 		    identity_usable(c, ch, id.p, tlsh_cur_left(&id), age,
 				    &kind)) {
 			chosen = true;
