@@ -434,6 +434,20 @@ TEST(required_client_cert_needs_a_ticket_that_had_one)
 	pair_free(&r.p);
 }
 
+TEST(ticket_without_client_cert_does_not_resume_where_one_is_required)
+{
+	struct rig r;
+
+	ASSERT_EQ(0, rig_init(&r));
+	r.p.ccfg.cred = &r.p.client_cred;
+	ASSERT_EQ(0, first(&r));	/* no certificate was asked for */
+	r.p.scfg.verify_client = true;
+	r.p.scfg.require_client_cert = true;
+	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
+	EXPECT_EQ(1, tlsh_conn_peer_certs(r.p.s));
+	pair_free(&r.p);
+}
+
 TEST(external_psk)
 {
 	static const uint8_t key[32] = { 1, 2, 3, 4, 5 };
