@@ -345,7 +345,7 @@ static int load_psk(const struct tlsh_profile *p, struct tlsh_profile_state *st,
 		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
 
 		bad |= hi < 0 || lo < 0;
-		st->psk_key[n++] = (uint8_t)(hi << 4 | lo);
+		st->psk_key[n++] = (uint8_t)((hi & 15) << 4 | (lo & 15));
 	}
 	explicit_bzero(hex, sizeof(hex));
 	if (bad || len % 2 || len != 2 * n || n < 16)
