@@ -611,4 +611,143 @@ else
 	not_ok "serve --keylog (serve $st; $(wc -l <"$T/keys.log" 2>/dev/null || echo no) lines)"
 fi
 
+# ---- TLS 1.3 resumption (issue 17) ----
+openssl rand 80 >"$T/tk.a" && openssl rand 80 >"$T/tk.b" &&
+	head -c 79 "$T/tk.a" >"$T/tk.short"
+
+# resume_case ID CLIENT RESUMES DESC -- SERVE1-ARGS... -- SERVE2-ARGS...:
+# CLIENT (openssl: -sess_out then -sess_in; tlshelper: connect --session)
+# makes a full handshake to serve with SERVE1-ARGS, keeps the session, and
+# connects again to another serve process with SERVE2-ARGS. RESUMES (yes or
+# no) says whether the second handshake must resume; either way both
+# succeed, and the second serve's log says resumed=RESUMES.
+resume_case() {
+	local id=$1 cli=$2 want=$3 desc=$4 a1 st1 st2 saw=ok k
+	shift 5
+	split_args a1 "$@"
+	shift "$((rest_at - 1))"
+	rm -f "$T/sess.$id"
+	for k in 1 2; do
+		if [ $k = 1 ]; then
+			serve_start "$id.1" -- "${SERVE_CERT[@]}" "${a1[@]}" --exec sh -c 'echo hi'
+		else
+			serve_start "$id.2" -- "${SERVE_CERT[@]}" "$@" --exec sh -c 'echo hi'
+		fi
+		if [ "$cli" = openssl ]; then
+			timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
+				-CAfile "$T/ca.pem" -servername localhost -ign_eof \
+				"$([ $k = 1 ] && echo -sess_out || echo -sess_in)" \
+				"$T/sess.$id" </dev/null >"$T/out.$id.$k" 2>&1
+		else
+			timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
+				--session "$T/sess.$id" </dev/null \
+				>"$T/out.$id.$k" 2>"$T/cerr.$id.$k"
+		fi
+		grep -q '^hi$' "$T/out.$id.$k" || saw="no data on connection $k"
+	done
+	st1=$(serve_status "$id.1") st2=$(serve_status "$id.2")
+	if [ "$cli" = openssl ]; then
+		grep -q "New, TLSv1.3" "$T/out.$id.1" || saw="first not New"
+		if [ "$want" = yes ]; then
+			grep -q "Reused, TLSv1.3" "$T/out.$id.2" || saw="not Reused"
+		else
+			grep -q "New, TLSv1.3" "$T/out.$id.2" || saw="second not New"
+		fi
+	fi
+	if [ "$st1" = 0 ] && [ "$st2" = 0 ] && [ "$saw" = ok ] &&
+	   grep -q "result=ok .*resumed=no" "$T/log.$id.1" &&
+	   grep -q "result=ok .*resumed=$want" "$T/log.$id.2"; then
+		ok "$desc"
+	else
+		not_ok "$desc (serve $st1 $st2, $saw)"
+		show "$T/log.$id.1" "$T/log.$id.2" "$T/out.$id.2"
+	fi
+}
+
+KA=(--ticket-keys "$T/tk.a")
+#           ID        CLIENT  RESUMES
+resume_case rs-ossl   openssl yes \
+	"openssl s_client -sess_out/-sess_in, two serve --ticket-keys processes: Reused, TLSv1.3" \
+	-- "${KA[@]}" -- "${KA[@]}"
+resume_case rs-rot    openssl yes \
+	"rotated to --ticket-keys [new, old]: the old ticket still resumes" \
+	-- "${KA[@]}" -- --ticket-keys "$T/tk.b" "${KA[@]}"
+resume_case rs-drop   openssl no \
+	"[new] alone: the old ticket falls back to a full handshake that succeeds" \
+	-- "${KA[@]}" -- --ticket-keys "$T/tk.b"
+resume_case rs-nokeys openssl no \
+	"serve without --ticket-keys never resumes" -- --tickets 2 -- --tickets 2
+resume_case rs-conn   tlshelper yes \
+	"tlshelper connect --session -> serve --ticket-keys: resumed=yes" \
+	-- "${KA[@]}" -- "${KA[@]}"
+check "connect --session wrote its file with mode 600" \
+	[ "$(stat -c %a "$T/sess.rs-conn" 2>/dev/null)" = 600 ]
+
+# gnutls-cli --resume: both connections to one accept loop.
+serve_start rs-gnutls --max 2 -- "${SERVE_CERT[@]}" "${KA[@]}" --exec sh -c 'echo hi'
+tls_client gnutls rs-gnutls /dev/null --resume
+if grep -q "This is a resumed session" "$T/out.rs-gnutls" &&
+   grep -q "resumed=yes" "$T/log.rs-gnutls"; then
+	ok "gnutls-cli --resume against serve --ticket-keys: a resumed session"
+else
+	not_ok "gnutls-cli --resume against serve --ticket-keys"
+	show "$T/log.rs-gnutls" "$T/out.rs-gnutls" "$T/cerr.rs-gnutls"
+fi
+
+# tlshelper connect --session against openssl s_server (tickets by default).
+rm -f "$T/sess.ossl"
+s_server_start rs-srv -cert "$T/srv.pem" -key "$T/srv.key" -rev -naccept 2
+for k in 1 2; do
+	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
+		--session "$T/sess.ossl" <"$T/in.txt" >"$T/out.rs-srv.$k" \
+		2>"$T/log.rs-srv.$k"
+	echo $? >"$T/rc.rs-srv.$k"
+done
+kill $SRV_PID 2>/dev/null
+if [ "$(cat "$T/rc.rs-srv.1" "$T/rc.rs-srv.2")" = "0
+0" ] && cmp -s "$T/in.rev" "$T/out.rs-srv.2" &&
+   grep -q "resumed=no" "$T/log.rs-srv.1" &&
+   grep -q "resumed=yes" "$T/log.rs-srv.2"; then
+	ok "connect --session -> openssl s_server: the second connection resumed, data both ways"
+else
+	not_ok "connect --session -> openssl s_server"
+	show "$T/log.rs-srv.1" "$T/log.rs-srv.2" "$T/srv.rs-srv"
+fi
+
+# A session file that is not one: a note, then a full handshake.
+head -c 100 /dev/urandom >"$T/sess.junk"
+s_server_start rs-junk -cert "$T/srv.pem" -key "$T/srv.key" -rev
+timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
+	--session "$T/sess.junk" <"$T/in.txt" >"$T/out.rs-junk" 2>"$T/log.rs-junk"
+rc=$?
+kill $SRV_PID 2>/dev/null
+if [ $rc = 0 ] && grep -q "not resumed: session unreadable" "$T/log.rs-junk" &&
+   grep -q "resumed=no" "$T/log.rs-junk" && cmp -s "$T/in.rev" "$T/out.rs-junk"; then
+	ok "connect --session with a damaged file: a note and a full handshake"
+else
+	not_ok "connect --session with a damaged file (exit $rc)"
+	show "$T/log.rs-junk"
+fi
+
+# A key file of the wrong size is a configuration error at start.
+serve_case rs-short 4 !openssl - 'ticket key file .*79 bytes, want exactly 80' \
+	"serve --ticket-keys with a 79-byte file: exit 4 and why" \
+	-- "${SERVE_CERT[@]}" --ticket-keys "$T/tk.short" --
+
+# External PSK (--psk-identity / --psk-file) both ways with openssl.
+PSKHEX=$(openssl rand -hex 32)
+echo "$PSKHEX" >"$T/psk.hex"
+serve_case psk-ossl 0 openssl - 'result=ok .*resumed=no psk=external' \
+	"serve --psk-identity/--psk-file <- openssl s_client -psk: psk=external" \
+	-- "${SERVE_CERT[@]}" --psk-identity nvme-host --psk-file "$T/psk.hex" \
+	--exec sh -c 'echo hi' -- -psk "$PSKHEX" -psk_identity nvme-host
+connect_case psk-conn 0 localhost - 'result=ok .*resumed=no psk=external' \
+	"connect --psk-identity/--psk-file -> openssl s_server -psk: psk=external" \
+	-- "${SRV[@]}" -psk "$PSKHEX" -psk_identity nvme-host \
+	-- --ca "$T/ca.pem" --psk-identity nvme-host --psk-file "$T/psk.hex"
+connect_case psk-other 0 localhost - 'result=ok .*resumed=no$' \
+	"connect with a PSK s_server does not know: a certificate handshake" \
+	-- "${SRV[@]}" -psk "$PSKHEX" -psk_identity other \
+	-- --ca "$T/ca.pem" --psk-identity nvme-host --psk-file "$T/psk.hex"
+
 tap_end

@@ -33,6 +33,7 @@ static void daemon_usage(FILE *out)
 		"                      [ca=F [verify-client]] [alpn=h2,http/1.1]\n"
 		"                      [tls-min=1.2|1.3] [tls-max=1.2|1.3]\n"
 		"                      [allow-rsa-kx] [allow-no-ems] [tickets=N]\n"
+		"                      [ticket-keys=F]... [psk-identity=ID psk-file=F]\n"
 		"                      [max-handshake-bytes=N]\n"
 		"                      [timeout=MS] [max-in-flight=N]\n"
 		"                      [close-notify=on|off]\n"
@@ -59,7 +60,8 @@ static void daemon_usage(FILE *out)
 		"  connection tlsh.ko ended after the hand-off (the peer's fatal\n"
 		"  alert, KeyUpdate, renegotiation attempt, unexpected message).\n"
 		"  SIGHUP (or `tlshelper reload`) loads the config file and every\n"
-		"  listener's certificate, key and CA files again: new handshakes\n"
+		"  listener's certificate, key, CA, ticket-key and PSK files again,\n"
+		"  and the tlshd configuration: new handshakes\n"
 		"  use them, those in flight finish with the old; if any fails to\n"
 		"  load, nothing changes.\n"
 		"  Exit: 0 on SIGTERM/SIGINT, 1 failure, 2 usage, 3 tlsh.ko not loaded.\n",

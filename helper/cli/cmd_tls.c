@@ -42,6 +42,8 @@ struct tls_state {
 	struct tls_opts *o;
 	struct tlsh_profile_state ps;	/* ps.cfg: the engine's */
 	FILE *keylog;
+	uint8_t *session;		/* connect --session: the file's bytes */
+	size_t session_len;
 	int fd;
 	char peer[INET6_ADDRSTRLEN + 8];
 	int64_t start_ms;
@@ -82,6 +84,65 @@ static void keylog_line(void *ctx, const char *label,
 
 /* ---- setup ---- */
 
+#define SESSION_MAX	(64 * 1024)
+
+/*
+ * A session from the server (engine.h, on_session): replaces the file
+ * atomically, created 0600. It holds the resumption PSK.
+ */
+static void store_session(void *ctx, const uint8_t *s, size_t len)
+{
+	const struct tls_opts *o = ctx;
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->session) >=
+	    (int)sizeof(tmp))
+		return;
+	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
+	if (fd < 0) {
+		say(o, 0, "cannot store the session in %s: %s", o->session,
+		    strerror(errno));
+		return;
+	}
+	bool ok = write(fd, s, len) == (ssize_t)len && !fsync(fd);
+
+	if (close(fd) || !ok || rename(tmp, o->session)) {
+		say(o, 0, "cannot store the session in %s: %s", o->session,
+		    strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	say(o, 2, "session stored in %s", o->session);
+}
+
+/* connect --session: what the file holds, if anything, for the engine. */
+static void load_session(struct tls_state *st)
+{
+	struct tls_opts *o = st->o;
+	int fd = open(o->session, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	st->ps.cfg.on_session = store_session;
+	st->ps.cfg.session_ctx = o;
+	if (fd < 0) {
+		if (errno != ENOENT)
+			say(o, 1, "session %s unusable (%s): full handshake",
+			    o->session, strerror(errno));
+		return;
+	}
+	st->session = malloc(SESSION_MAX);
+	n = st->session ? read(fd, st->session, SESSION_MAX) : -1;
+	close(fd);
+	if (n <= 0 || n == SESSION_MAX) {
+		say(o, 1, "session %s unusable: full handshake", o->session);
+		return;
+	}
+	st->session_len = (size_t)n;
+	st->ps.cfg.session = st->session;
+	st->ps.cfg.session_len = st->session_len;
+}
+
 static int load_state(struct tls_state *st)
 {
 	struct tls_opts *o = st->o;
@@ -106,6 +167,8 @@ static int load_state(struct tls_state *st)
 		st->ps.cfg.keylog = keylog_line;
 		st->ps.cfg.keylog_ctx = st->keylog;
 	}
+	if (o->session)
+		load_session(st);
 	return 0;
 }
 
@@ -116,6 +179,11 @@ static void free_state(struct tls_state *st)
 	if (st->keylog)
 		fclose(st->keylog);
 	st->keylog = NULL;
+	if (st->session) {
+		explicit_bzero(st->session, SESSION_MAX);
+		free(st->session);
+	}
+	st->session = NULL;
 	tlsh_profile_free(&st->o->prof);
 }
 
@@ -317,14 +385,19 @@ static void log_handshake(struct tls_state *st, struct tlsh_conn *c,
 	char sni_buf[96];
 
 	/* A server logs the SNI its client chose: escaped. */
+	enum tlsh_psk_use psk = tlsh_conn_psk(c);
+
 	say(st->o, failed ? 0 : 1,
 	    "peer=%s sni=%s version=%s suite=%s group=%s alpn=%s ms=%lld "
-	    "result=%s", st->peer,
+	    "result=%s%s", st->peer,
 	    sni ? tlsh_log_str(sni, strlen(sni), sni_buf, sizeof(sni_buf)) : "-",
 	    ver == TLSH_TLS13 ? "TLSv1.3" : ver == TLSH_TLS12 ? "TLSv1.2" : "-",
 	    suite ? suite->name : "-",
 	    group ? group : "-", alpn ? alpn : "-",
-	    (long long)(tlsh_now_ms() - st->start_ms), result);
+	    (long long)(tlsh_now_ms() - st->start_ms), result,
+	    failed ? "" : psk == TLSH_PSK_RESUMED ? " resumed=yes" :
+	    psk == TLSH_PSK_EXTERNAL ? " resumed=no psk=external" :
+	    " resumed=no");
 }
 
 /* ---- hand-off ---- */
@@ -358,7 +431,7 @@ static int relay(struct tls_state *st, bool ktls, struct tlsh_conn *c)
 	struct tlsh_relay rl = {
 		.net_fd = st->fd, .local_in = STDIN_FILENO,
 		.local_out = STDOUT_FILENO, .ktls = ktls,
-		.conn = ktls ? NULL : c,
+		.conn = ktls ? NULL : c, .tickets = ktls ? c : NULL,
 	};
 	struct tlsh_relay_result rr;
 	pid_t child = -1;
@@ -559,6 +632,9 @@ static int run(struct tls_opts *o)
 	}
 	log_handshake(&st, c, ktls ? "ok record-layer=kernel" :
 		      "ok record-layer=userspace", false);
+	if (o->session && tlsh_conn_session_note(c))
+		say(o, 1, "session %s not resumed: %s", o->session,
+		    tlsh_conn_session_note(c));
 
 	if (o->server && ktls) {
 		/* The program gets the kTLS socket itself. */
@@ -576,7 +652,8 @@ static int run(struct tls_opts *o)
 	}
 	/* Nothing secret beyond the traffic keys stays for the relay. */
 	explicit_bzero(&kp, sizeof(kp));
-	if (ktls) {
+	/* With --session the connection stays to take the tickets. */
+	if (ktls && !o->session) {
 		tlsh_conn_free(c);
 		c = NULL;
 	}

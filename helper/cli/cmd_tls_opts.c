@@ -17,25 +17,35 @@ static void usage(const struct tls_opts *o, FILE *out)
 "Usage: tlshelper serve --fd N --cert FILE --key FILE [--cert FILE --key FILE]...\n"
 "         [--ca FILE --verify-client] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--tickets N]\n"
-"         [--max-handshake-bytes N] [--tls-min V] [--tls-max V]\n"
+"         [--ticket-keys FILE]... [--max-handshake-bytes N]\n"
+"         [--tls-min V] [--tls-max V] [--psk-identity ID --psk-file FILE]\n"
 "         [--allow-rsa-kx] [--allow-no-ems] [-q|-v] [--exec PROGRAM ARGS...]\n"
 "  TLS 1.3 or 1.2 server handshake on the accepted TCP socket N; kTLS\n"
 "  installed, then PROGRAM runs with the socket as stdin/stdout, or (no\n"
 "  --exec) exit 0 and the caller keeps the socket.\n"
 "  --allow-rsa-kx  also accept TLS 1.2 RSA key transport\n"
 "                  (TLS_RSA_WITH_AES_128/256_GCM): NO FORWARD SECRECY, a\n"
-"                  leaked server key decrypts recorded traffic; off by default\n");
+"                  leaked server key decrypts recorded traffic; off by default\n"
+"  --ticket-keys FILE  TLS 1.3 resumption: 80-byte key file (openssl rand 80);\n"
+"                  repeatable, the first seals new tickets, all open them;\n"
+"                  --tickets defaults to 2 with it\n");
 	else
 		fprintf(out,
 "Usage: tlshelper connect HOST:PORT [--sni NAME] [--ca FILE]\n"
 "         [--cert FILE --key FILE] [--alpn P1,P2] [--timeout SEC]\n"
 "         [--require-ktls] [--keylog FILE] [--max-handshake-bytes N]\n"
 "         [--tls-min V] [--tls-max V] [--allow-rsa-kx] [--allow-no-ems]\n"
+"         [--session FILE] [--psk-identity ID --psk-file FILE]\n"
 "         [-q|-v] [--exec PROGRAM ARGS...]\n"
 "  TLS 1.3 or 1.2 client handshake, the server verified against --ca or the\n"
 "  system CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n"
-"  --allow-rsa-kx  also offer TLS 1.2 RSA key transport: NO FORWARD SECRECY\n");
+"  --allow-rsa-kx  also offer TLS 1.2 RSA key transport: NO FORWARD SECRECY\n"
+"  --session FILE  TLS 1.3 resumption: resume from FILE if it holds a usable\n"
+"                  session (else a full handshake), store the server's\n"
+"                  latest ticket in it (mode 0600, replaced atomically)\n");
 	fprintf(out,
+"  --psk-identity ID --psk-file FILE  an external TLS 1.3 PSK (SHA-256):\n"
+"                  FILE holds the key in hex (as openssl's -psk takes it)\n"
 "  --tls-min V, --tls-max V  protocol versions, 1.2 or 1.3 (default 1.2, 1.3)\n"
 "  --allow-no-ems  accept a TLS 1.2 peer without extended master secret\n"
 "                  (RFC 7627), which is otherwise refused\n");
@@ -61,7 +71,8 @@ static int usage_error(const struct tls_opts *o, const char *fmt, ...)
 
 int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 {
-	enum { O_FD = 256, O_TIMEOUT, O_REQ, O_KEYLOG, O_EXEC, O_SNI };
+	enum { O_FD = 256, O_TIMEOUT, O_REQ, O_KEYLOG, O_EXEC, O_SNI,
+	       O_SESSION };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -72,6 +83,7 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 		{ "keylog", required_argument, NULL, O_KEYLOG },
 		{ "exec", no_argument, NULL, O_EXEC },
 		{ "sni", required_argument, NULL, O_SNI },
+		{ "session", required_argument, NULL, O_SESSION },
 		TLSH_PROFILE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -136,6 +148,11 @@ int tlsh_tls_parse_opts(struct tls_opts *o, int argc, char **argv)
 			if (o->server)
 				return usage_error(o, "--sni is for connect");
 			o->sni = optarg;
+			break;
+		case O_SESSION:
+			if (o->server)
+				return usage_error(o, "--session is for connect");
+			o->session = optarg;
 			break;
 		default:
 			if (optopt)

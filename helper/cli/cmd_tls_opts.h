@@ -17,6 +17,7 @@ struct tls_opts {
 	int fd;
 	const char *target;		/* connect: HOST:PORT */
 	const char *sni;
+	const char *session;		/* connect: session file */
 	struct tlsh_profile prof;	/* --cert, --key, --ca, --alpn, ... */
 	double timeout_s;
 	bool require_ktls;

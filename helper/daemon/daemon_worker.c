@@ -64,7 +64,15 @@ void tlshd_creds_put(struct tlshd_creds *c)
 struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
 				     size_t errlen)
 {
-	return tlshd_creds_load_side(p, true, err, errlen);
+	struct tlshd_creds *c = tlshd_creds_load_side(p, true, err, errlen);
+
+	/*
+	 * No key files: tickets resume on this daemon until it restarts or
+	 * reloads (a new random key each time).
+	 */
+	if (c)
+		tlsh_profile_random_ticket_key(&c->tls);
+	return c;
 }
 
 struct tlshd_creds *tlshd_creds_load_side(const struct tlsh_profile *p,
@@ -207,7 +215,7 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
 		/* The client chose the SNI (and offered the ALPN): escaped. */
-		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s %lld ms",
+		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s%s %lld ms",
 			c->who, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
 			group ? group : "?",
@@ -217,6 +225,8 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 			alpn ? " alpn=" : "",
 			alpn ? tlsh_log_str(alpn, strlen(alpn), alpn_buf,
 					    sizeof(alpn_buf)) : "",
+			tlsh_conn_psk(c->tls) == TLSH_PSK_RESUMED ?
+			" resumed" : "",
 			(long long)ms);
 	} else {
 		char why_buf[2 * LOG_PEER_STR];

@@ -27,6 +27,7 @@ struct relay {
 	const struct tlsh_relay *cfg;
 	struct tlsh_relay_result *res;
 	struct tlsh_conn *conn;		/* fallback record layer */
+	struct tlsh_conn *tickets;	/* kTLS: takes NewSessionTickets */
 	bool failed;
 
 	/* net -> local */
@@ -149,6 +150,9 @@ static void send_alert(struct relay *R, uint8_t level, uint8_t desc)
 /* Bytes of post-handshake messages. Returns false to stop reading the net. */
 static bool post_handshake(struct relay *R, const uint8_t *p, size_t len)
 {
+	/* Tickets for a session file; anything it refuses is judged below. */
+	if (R->tickets && len && tlsh_conn_post_handshake(R->tickets, p, len))
+		R->tickets = NULL;
 	while (len) {
 		size_t n;
 
@@ -522,6 +526,7 @@ int tlsh_relay_run(const struct tlsh_relay *rl, struct tlsh_relay_result *r)
 	R->cfg = rl;
 	R->res = r;
 	R->conn = rl->conn;
+	R->tickets = rl->ktls ? rl->tickets : NULL;
 	if (!rl->ktls && (!R->conn || !tlsh_conn_done(R->conn))) {
 		snprintf(r->error, sizeof(r->error),
 			 "no record layer for the userspace relay");

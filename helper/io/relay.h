@@ -39,6 +39,11 @@ struct tlsh_relay {
 	bool ktls;			/* net_fd has TLS_TX and TLS_RX */
 	/* Fallback only: the connection whose handshake is done. */
 	struct tlsh_conn *conn;
+	/*
+	 * kTLS only, optional: a client's connection kept to take the
+	 * NewSessionTickets that arrive (tlsh_conn_post_handshake).
+	 */
+	struct tlsh_conn *tickets;
 };
 
 struct tlsh_relay_result {

@@ -33,6 +33,10 @@ void tlsh_profile_free(struct tlsh_profile *p)
 		free(p->certs[i]);
 	for (i = 0; i < p->n_keys; i++)
 		free(p->keys[i]);
+	for (i = 0; i < p->n_ticket_keys; i++)
+		free(p->ticket_keys[i]);
+	free(p->psk_identity);
+	free(p->psk_file);
 	free(p->ca);
 	free(p->alpn);
 	tlsh_profile_init(p);
@@ -114,7 +118,7 @@ static const char *const flags[] = {
 };
 static const char *const valued[] = {
 	"cert", "key", "ca", "alpn", "tickets", "max-handshake-bytes",
-	"tls-min", "tls-max",
+	"tls-min", "tls-max", "ticket-keys", "psk-identity", "psk-file",
 };
 
 static bool listed(const char *name, const char *const *names, size_t n)
@@ -169,6 +173,19 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 		if (parse_long(v, 0, 16, &n))
 			goto bad;
 		p->tickets = (unsigned int)n;
+		p->tickets_set = true;
+	} else if (!strcmp(name, "psk-identity") || !strcmp(name, "psk-file")) {
+		if (strlen(v) > 255)
+			goto bad;
+		if (set_str(name[4] == 'i' ? &p->psk_identity : &p->psk_file, v))
+			goto nomem;
+	} else if (!strcmp(name, "ticket-keys")) {
+		if (p->n_ticket_keys == TLSH_PROFILE_MAX_TICKET_KEYS)
+			return tlsh_err_msg(err, errlen, "at most %d ticket key files",
+				    TLSH_PROFILE_MAX_TICKET_KEYS);
+		if (set_str(&p->ticket_keys[p->n_ticket_keys], v))
+			goto nomem;
+		p->n_ticket_keys++;
 	} else if (!strcmp(name, "max-handshake-bytes")) {
 		if (parse_long(v, 1024, 16 << 20, &n))
 			goto bad;
@@ -214,8 +231,14 @@ void tlsh_profile_format(const struct tlsh_profile *p, struct tlsh_line *l)
 		tlsh_line_put(l, " verify-client");
 	if (p->alpn)
 		tlsh_line_put(l, " alpn=%s", p->alpn);
-	if (p->tickets)
+	if (p->tickets || p->tickets_set)
 		tlsh_line_put(l, " tickets=%u", p->tickets);
+	for (size_t i = 0; i < p->n_ticket_keys; i++)
+		tlsh_line_put(l, " ticket-keys=%s", p->ticket_keys[i]);
+	if (p->psk_identity)
+		tlsh_line_put(l, " psk-identity=%s", p->psk_identity);
+	if (p->psk_file)
+		tlsh_line_put(l, " psk-file=%s", p->psk_file);
 	if (p->max_handshake)
 		tlsh_line_put(l, " max-handshake-bytes=%zu", p->max_handshake);
 	if (p->tls_min)
@@ -237,12 +260,15 @@ int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 		return tlsh_err_msg(err, errlen, "each certificate needs its key");
 	if (p->tls_min && p->tls_max && p->tls_min > p->tls_max)
 		return tlsh_err_msg(err, errlen, "tls-min is above tls-max");
-	if (!server && (p->verify_client || p->tickets))
+	if (!server && (p->verify_client || p->tickets || p->n_ticket_keys))
 		return tlsh_err_msg(err, errlen, "%s is for a server",
-			    p->verify_client ? "verify-client" : "tickets");
+			    p->verify_client ? "verify-client" :
+			    p->tickets ? "tickets" : "ticket-keys");
 	if (p->verify_client && p->tls_max == TLSH_TLS12)
 		return tlsh_err_msg(err, errlen, "verify-client needs TLS 1.3 "
 			    "(no TLS 1.2 client authentication)");
+	if (!p->psk_identity != !p->psk_file)
+		return tlsh_err_msg(err, errlen, "psk-identity and psk-file go together");
 	if (p->verify_client && !p->ca)
 		return tlsh_err_msg(err, errlen, "verify-client needs a CA file (ca)");
 	return 0;
@@ -255,7 +281,98 @@ void tlsh_profile_unload(struct tlsh_profile_state *st)
 	if (st->trust)
 		gnutls_x509_trust_list_deinit(st->trust, 1);
 	free(st->alpn_buf);
-	memset(st, 0, sizeof(*st));
+	explicit_bzero(st, sizeof(*st));
+}
+
+/*
+ * An nginx-compatible key file: exactly 80 bytes (`openssl rand 80`),
+ * turned into a name and an AEAD key (tlsh_ticket_key_derive). The raw
+ * bytes are wiped; nothing of them is ever printed.
+ */
+static int load_ticket_key(const char *path, struct tlsh_ticket_key *k,
+			   char *err, size_t errlen)
+{
+	uint8_t raw[TLSH_TICKET_KEY_FILE_LEN + 1];
+	size_t n;
+	FILE *f = fopen(path, "rbe");
+
+	if (!f)
+		return tlsh_err_msg(err, errlen, "cannot open ticket key file %s: %s",
+			    path, strerror(errno));
+	n = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	if (n != TLSH_TICKET_KEY_FILE_LEN) {
+		explicit_bzero(raw, sizeof(raw));
+		return tlsh_err_msg(err, errlen, "ticket key file %s: %s%zu bytes, "
+			    "want exactly %d (openssl rand 80 > FILE)", path,
+			    n > TLSH_TICKET_KEY_FILE_LEN ? "over " : "",
+			    n > TLSH_TICKET_KEY_FILE_LEN ? n - 1 : n,
+			    TLSH_TICKET_KEY_FILE_LEN);
+	}
+	tlsh_ticket_key_derive(raw, k);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+static int hexval(int ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' :
+	       ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+	       ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/*
+ * An external PSK: the key in hex in a file (as `openssl s_client -psk`
+ * takes it; not on the command line, where ps would show it), 16 to
+ * TLSH_PROFILE_MAX_PSK bytes, SHA-256.
+ */
+static int load_psk(const struct tlsh_profile *p, struct tlsh_profile_state *st,
+		    char *err, size_t errlen)
+{
+	char hex[2 * TLSH_PROFILE_MAX_PSK + 3];
+	size_t n = 0, len;
+	FILE *f = fopen(p->psk_file, "re");
+	int bad = 0;
+
+	if (!f)
+		return tlsh_err_msg(err, errlen, "cannot open PSK file %s: %s",
+			    p->psk_file, strerror(errno));
+	len = fread(hex, 1, sizeof(hex) - 1, f);
+	fclose(f);
+	while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i + 1 < len && n < TLSH_PROFILE_MAX_PSK; i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+
+		bad |= hi < 0 || lo < 0;
+		st->psk_key[n++] = (uint8_t)((hi & 15) << 4 | (lo & 15));
+	}
+	explicit_bzero(hex, sizeof(hex));
+	if (bad || len % 2 || len != 2 * n || n < 16)
+		return tlsh_err_msg(err, errlen, "PSK file %s: want 16 to %d bytes "
+			    "in hex on one line", p->psk_file, TLSH_PROFILE_MAX_PSK);
+	snprintf(st->psk_identity, sizeof(st->psk_identity), "%s",
+		 p->psk_identity);
+	st->psk.identity = (const uint8_t *)st->psk_identity;
+	st->psk.identity_len = strlen(st->psk_identity);
+	st->psk.key = st->psk_key;
+	st->psk.key_len = n;
+	st->cfg.psks = &st->psk;
+	st->cfg.n_psks = 1;
+	return 0;
+}
+
+void tlsh_profile_random_ticket_key(struct tlsh_profile_state *st)
+{
+	uint8_t raw[TLSH_TICKET_KEY_FILE_LEN];
+
+	if (st->cfg.n_ticket_keys)
+		return;
+	tlsh_os_random(NULL, sizeof(raw), raw);
+	tlsh_ticket_key_derive(raw, &st->ticket_keys[0]);
+	explicit_bzero(raw, sizeof(raw));
+	st->cfg.ticket_keys = st->ticket_keys;
+	st->cfg.n_ticket_keys = 1;
 }
 
 enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
@@ -306,7 +423,21 @@ enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
 	cfg->require_client_cert = p->verify_client;
 	cfg->alpn = n_alpn ? st->alpn : NULL;
 	cfg->n_alpn = (size_t)n_alpn;
-	cfg->n_tickets = p->tickets;
+	for (size_t i = 0; i < p->n_ticket_keys; i++) {
+		if (load_ticket_key(p->ticket_keys[i], &st->ticket_keys[i], err,
+				    errlen)) {
+			e = TLSH_ERR_CONFIG;
+			goto fail;
+		}
+	}
+	if (p->psk_file && load_psk(p, st, err, errlen)) {
+		e = TLSH_ERR_CONFIG;
+		goto fail;
+	}
+	cfg->ticket_keys = p->n_ticket_keys ? st->ticket_keys : NULL;
+	cfg->n_ticket_keys = p->n_ticket_keys;
+	cfg->n_tickets = p->tickets_set || !p->n_ticket_keys ? p->tickets :
+			 TLSH_PROFILE_DEFAULT_TICKETS;
 	cfg->max_handshake_bytes = p->max_handshake;
 	cfg->min_version = p->tls_min;
 	cfg->max_version = p->tls_max;

@@ -22,6 +22,10 @@
 
 #define TLSH_PROFILE_MAX_CREDS	8
 #define TLSH_PROFILE_MAX_ALPN	16
+#define TLSH_PROFILE_MAX_TICKET_KEYS	8
+#define TLSH_PROFILE_MAX_PSK	64	/* bytes of an external PSK */
+/* NewSessionTickets a server with ticket key files sends by default. */
+#define TLSH_PROFILE_DEFAULT_TICKETS	2
 
 struct tlsh_profile {
 	char *certs[TLSH_PROFILE_MAX_CREDS], *keys[TLSH_PROFILE_MAX_CREDS];
@@ -30,6 +34,12 @@ struct tlsh_profile {
 	bool verify_client;	/* server: require a client certificate */
 	char *alpn;		/* "h2,http/1.1"; NULL: no ALPN */
 	unsigned int tickets;	/* server: NewSessionTickets sent */
+	bool tickets_set;	/* tickets given (else: 2 with key files, 0) */
+	/* server: ticket key files, 80 bytes each; the first seals */
+	char *ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];
+	size_t n_ticket_keys;
+	/* an external TLS 1.3 PSK (SHA-256): identity, file with the key in hex */
+	char *psk_identity, *psk_file;
 	size_t max_handshake;	/* 0: the engine's default */
 	uint16_t tls_min, tls_max;	/* TLSH_TLS12 / TLSH_TLS13; 0: default */
 	bool allow_rsa_kx;	/* TLS 1.2 RSA key transport */
@@ -49,12 +59,15 @@ struct tlsh_profile {
 	{ "verify-client", no_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "alpn", required_argument, NULL, TLSH_PROFILE_OPT },		\
 	{ "tickets", required_argument, NULL, TLSH_PROFILE_OPT },	\
+	{ "ticket-keys", required_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "max-handshake-bytes", required_argument, NULL,		\
 	  TLSH_PROFILE_OPT },						\
 	{ "tls-min", required_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "tls-max", required_argument, NULL, TLSH_PROFILE_OPT },	\
 	{ "allow-rsa-kx", no_argument, NULL, TLSH_PROFILE_OPT },	\
-	{ "allow-no-ems", no_argument, NULL, TLSH_PROFILE_OPT }
+	{ "allow-no-ems", no_argument, NULL, TLSH_PROFILE_OPT },	\
+	{ "psk-identity", required_argument, NULL, TLSH_PROFILE_OPT },	\
+	{ "psk-file", required_argument, NULL, TLSH_PROFILE_OPT }
 
 void tlsh_profile_init(struct tlsh_profile *p);
 void tlsh_profile_free(struct tlsh_profile *p);
@@ -99,6 +112,10 @@ struct tlsh_profile_state {
 	gnutls_x509_trust_list_t trust;
 	char *alpn_buf;
 	const char *alpn[TLSH_PROFILE_MAX_ALPN];
+	struct tlsh_ticket_key ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];
+	uint8_t psk_key[TLSH_PROFILE_MAX_PSK];
+	char psk_identity[256];
+	struct tlsh_psk psk;
 	struct tlsh_config cfg;		/* points into this state */
 };
 
@@ -114,6 +131,13 @@ enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
 				size_t errlen);
 /* Idempotent; wipes the keys. */
 void tlsh_profile_unload(struct tlsh_profile_state *st);
+
+/*
+ * The daemon: a server state without ticket key files gets one random
+ * ticket key, in memory only (tickets resume on this daemon until it
+ * restarts; the number sent stays the profile's `tickets`).
+ */
+void tlsh_profile_random_ticket_key(struct tlsh_profile_state *st);
 
 /* "1.2", "1.3" <-> TLSH_TLS12, TLSH_TLS13 (0 / NULL otherwise). */
 uint16_t tlsh_version_parse(const char *s);

@@ -245,6 +245,127 @@ TEST(load_fills_the_engine_config)
 	tlsh_profile_free(&prof);
 }
 
+/* A file of n bytes (byte b) in the test PKI directory; its path. */
+static const char *key_file(const char *name, size_t n, uint8_t b)
+{
+	const char *path = pki_path(name);
+	FILE *f = fopen(path, "wb");
+
+	for (size_t i = 0; f && i < n; i++)
+		fputc(b, f);
+	if (f)
+		fclose(f);
+	return path;
+}
+
+TEST(ticket_key_files)
+{
+	struct tlsh_profile prof;
+	struct tlsh_profile_state st;
+	struct tlsh_ticket_key want;
+	uint8_t raw[TLSH_TICKET_KEY_FILE_LEN];
+	char err[512] = "", words[2][300], line[512];
+	const char *w[3] = { words[0], words[1], NULL };
+	struct tlsh_line l = { line, sizeof(line), false };
+
+	ASSERT_NE(NULL, pki_make());
+	snprintf(words[0], sizeof(words[0]), "ticket-keys=%s",
+		 key_file("tk.new", 80, 'n'));
+	snprintf(words[1], sizeof(words[1]), "ticket-keys=%s",
+		 key_file("tk.old", 80, 'o'));
+	ASSERT_EQ(TLSH_OK, load_server(&prof, &st, "ec", w, err,
+				       sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	/* In order, the first seals; tickets default to 2 with keys. */
+	ASSERT_EQ(2, st.cfg.n_ticket_keys);
+	memset(raw, 'n', sizeof(raw));
+	tlsh_ticket_key_derive(raw, &want);
+	EXPECT_EQ(0, memcmp(&want, &st.cfg.ticket_keys[0], sizeof(want)));
+	EXPECT_EQ(0, memcmp("oooooooooooooooo", st.cfg.ticket_keys[1].name, 16));
+	EXPECT_EQ(2, st.cfg.n_tickets);
+	tlsh_profile_format(&prof, &l);
+	EXPECT_NE(NULL, strstr(line, " ticket-keys="));
+	tlsh_profile_unload(&st);
+	/* An explicit count stays, even 0 (resume, issue nothing new). */
+	EXPECT_EQ(1, set(&prof, "tickets", "0", err));
+	ASSERT_EQ(TLSH_OK, tlsh_profile_load(&prof, true, &st, err,
+					     sizeof(err)));
+	EXPECT_EQ(0, st.cfg.n_tickets);
+	EXPECT_EQ(2, st.cfg.n_ticket_keys);
+	tlsh_profile_unload(&st);
+	/* Not for a client; a file of the wrong size is refused at load. */
+	EXPECT_EQ(-1, tlsh_profile_check(&prof, false, err, sizeof(err)));
+	EXPECT_STREQ("ticket-keys is for a server", err);
+	tlsh_profile_free(&prof);
+	snprintf(words[0], sizeof(words[0]), "ticket-keys=%s",
+		 key_file("tk.short", 48, 's'));
+	w[1] = NULL;
+	EXPECT_EQ(TLSH_ERR_CONFIG, load_server(&prof, &st, "ec", w, err,
+					       sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "48 bytes, want exactly 80")) {
+		TH_LOG("%s", err);
+	}
+	tlsh_profile_free(&prof);
+	/* The daemon's random key only where no file is given. */
+	w[0] = NULL;
+	ASSERT_EQ(TLSH_OK, load_server(&prof, &st, "ec", w, err, sizeof(err)));
+	EXPECT_EQ(0, st.cfg.n_ticket_keys);
+	EXPECT_EQ(0, st.cfg.n_tickets);
+	tlsh_profile_random_ticket_key(&st);
+	EXPECT_EQ(1, st.cfg.n_ticket_keys);
+	tlsh_profile_unload(&st);
+	tlsh_profile_free(&prof);
+}
+
+TEST(external_psk_from_a_hex_file)
+{
+	static const char hex[] = "000102030405060708090a0b0c0d0e0f"
+				  "101112131415161718191A1B1C1D1E1F\n";
+	struct tlsh_profile prof;
+	struct tlsh_profile_state st;
+	char err[512] = "", file[300];
+	const char *w[] = { "psk-identity=host-1", file, NULL };
+	FILE *f;
+
+	ASSERT_NE(NULL, pki_make());
+	f = fopen(pki_path("psk.hex"), "w");
+	ASSERT_NE(NULL, f);
+	fputs(hex, f);
+	fclose(f);
+	snprintf(file, sizeof(file), "psk-file=%s", pki_path("psk.hex"));
+	ASSERT_EQ(TLSH_OK, load_server(&prof, &st, "ec", w, err,
+				       sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	ASSERT_EQ(1, st.cfg.n_psks);
+	EXPECT_EQ(6, st.cfg.psks[0].identity_len);
+	EXPECT_EQ(0, memcmp("host-1", st.cfg.psks[0].identity, 6));
+	ASSERT_EQ(32, st.cfg.psks[0].key_len);
+	for (int i = 0; i < 32; i++)
+		EXPECT_EQ(i, st.cfg.psks[0].key[i]);
+	tlsh_profile_unload(&st);
+	tlsh_profile_free(&prof);
+	/* One without the other; a key that is not hex. */
+	w[1] = NULL;
+	EXPECT_EQ(TLSH_ERR_CONFIG, load_server(&prof, &st, "ec", w, err,
+					       sizeof(err)));
+	EXPECT_STREQ("psk-identity and psk-file go together", err);
+	tlsh_profile_free(&prof);
+	f = fopen(pki_path("psk.bad"), "w");
+	ASSERT_NE(NULL, f);
+	fputs("00112233445566778899aabbccddeeXX\n", f);
+	fclose(f);
+	snprintf(file, sizeof(file), "psk-file=%s", pki_path("psk.bad"));
+	w[1] = file;
+	EXPECT_EQ(TLSH_ERR_CONFIG, load_server(&prof, &st, "ec", w, err,
+					       sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "want 16 to 64 bytes in hex")) {
+		TH_LOG("%s", err);
+	}
+	tlsh_profile_free(&prof);
+}
+
 TEST(a_key_of_another_certificate_is_refused_at_load)
 {
 	struct tlsh_profile prof;

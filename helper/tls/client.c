@@ -8,6 +8,7 @@
 #include "tls/hello.h"
 #include "tls/keys.h"
 #include "tls/names.h"
+#include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/tls13.h"
 
@@ -44,8 +45,6 @@ static enum tlsh_err check_hello_common(struct tlsh_conn *c,
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	if (c->hrr && sh->suite != c->suite->id)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	if (!tlsh_ext_has(&sh->x, TLSH_X_KEY_SHARE))
-		return TLSH_ERR_MISSING_EXTENSION;
 	return TLSH_OK;
 }
 
@@ -63,6 +62,8 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 	if (sh.x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, &sh));
+	if (!tlsh_ext_has(&sh.x, TLSH_X_KEY_SHARE))
+		return TLSH_ERR_MISSING_EXTENSION;
 	/* The retry must change something we can act on. */
 	if (!our_group(c, sh.group) || sh.group == c->kex.group)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
@@ -77,6 +78,7 @@ static enum tlsh_err recv_hello_retry_request(struct tlsh_conn *c,
 		c->cli.cookie_len = sh.cookie_len;
 	}
 	tlsh_transcript_select(&c->tr, c->suite->hash);
+	tlsh_psk_client_after_hrr(c);
 	tlsh_transcript_hrr_rewrite(&c->tr);
 	tlsh_transcript_add(&c->tr, b - TLSH_HS_HDR, len + TLSH_HS_HDR);
 	return TLSH_OK;
@@ -93,16 +95,25 @@ enum tlsh_err tlsh13_client_server_hello(struct tlsh_conn *c,
 	c->version_agreed = true;
 	if (!tlsh_client_offers13(c))	/* RFC 8446 4.2.1: a version not offered */
 		return TLSH_ERR_ILLEGAL_PARAMETER;
+	if (c->cli.n_psk)
+		allowed |= 1u << TLSH_X_PRE_SHARED_KEY;
 	if (sh->x.present & ~allowed)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
 	TRY(check_hello_common(c, sh));
-	if (sh->group != c->kex.group)
+	if (tlsh_ext_has(&sh->x, TLSH_X_KEY_SHARE) && sh->group != c->kex.group)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	c->suite = tlsh_suite_by_id(sh->suite);
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	TRY(tlsh_kex_shared(&c->kex, sh->share, sh->share_len, dh, &dh_len));
-	tlsh_derive_hs(c, dh, dh_len);
-	explicit_bzero(dh, sizeof(dh));
+	TRY(tlsh_psk_client_accept(c, sh));
+	if (c->psk_ke) {
+		c->group = 0;
+		tlsh_derive_hs(c, NULL, 0);
+	} else {
+		TRY(tlsh_kex_shared(&c->kex, sh->share, sh->share_len, dh,
+				    &dh_len));
+		tlsh_derive_hs(c, dh, dh_len);
+		explicit_bzero(dh, sizeof(dh));
+	}
 	tlsh_set_rx(c, c->s_hs);
 	tlsh_set_tx(c, c->c_hs);
 	return TLSH_OK;
@@ -121,11 +132,22 @@ static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
+/* A server that accepted a PSK sends no certificates (RFC 8446 2.2). */
+static enum tlsh_err recv_server_certificate(struct tlsh_conn *c,
+					     const uint8_t *b, size_t len)
+{
+	if (c->psk_use)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	return tlsh_recv_certificate(c, b, len);
+}
+
 static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 					      const uint8_t *b, size_t len)
 {
 	struct tlsh_certificate_request cr;
 
+	if (c->psk_use)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	TRY(tlsh_parse_certificate_request(b, len, &cr));
 	memcpy(c->cli.cr_context, cr.context, cr.context_len);
 	c->cli.cr_context_len = cr.context_len;
@@ -145,6 +167,15 @@ static enum tlsh_err recv_server_finished(struct tlsh_conn *c,
 	tlsh_derive_ap(c);
 	tlsh_set_rx(c, c->s_ap);
 	return TLSH_OK;
+}
+
+/* Finished right after EncryptedExtensions: only when a PSK was accepted. */
+static enum tlsh_err recv_server_finished_psk(struct tlsh_conn *c,
+					      const uint8_t *b, size_t len)
+{
+	if (!c->psk_use)
+		return TLSH_ERR_UNEXPECTED_MESSAGE;
+	return recv_server_finished(c, b, len);
 }
 
 /*
@@ -194,6 +225,8 @@ static enum tlsh_err send_client_finished(struct tlsh_conn *c)
 	TRY(tlsh_send_finished(c));
 	TRY(tlsh_flush_hs(c));
 	tlsh_set_tx(c, c->c_ap);
+	if (c->on_session)
+		tlsh_psk_derive_res_master(c);
 	return TLSH_OK;
 }
 
@@ -201,7 +234,7 @@ static const struct tlsh_step cli_1rtt[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
 	RECV(TLSH_HS_FINISHED, recv_server_finished),
 	SEND(TLSH_HS_FINISHED, send_client_finished),
@@ -212,7 +245,7 @@ static const struct tlsh_step cli_1rtt_client_auth[] = {
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
 	RECV(TLSH_HS_FINISHED, recv_server_finished),
 	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
@@ -227,7 +260,7 @@ static const struct tlsh_step cli_hrr[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
 	RECV(TLSH_HS_FINISHED, recv_server_finished),
 	SEND(TLSH_HS_FINISHED, send_client_finished),
@@ -240,7 +273,7 @@ static const struct tlsh_step cli_hrr_client_auth[] = {
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
 	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
 	RECV(TLSH_HS_FINISHED, recv_server_finished),
 	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
@@ -249,12 +282,35 @@ static const struct tlsh_step cli_hrr_client_auth[] = {
 	SEND(TLSH_HS_FINISHED, send_client_finished),
 };
 
-/* The client learns its shape from what arrives; see expect() in conn.c. */
+static const struct tlsh_step cli_psk[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_FINISHED, recv_server_finished_psk),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+static const struct tlsh_step cli_hrr_psk[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_FINISHED, recv_server_finished_psk),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
+};
+
+/*
+ * The client learns its shape from what arrives; see expect() in conn.c.
+ * The certificate and PSK handlers check that the ServerHello agreed.
+ */
 const struct tlsh_shape tlsh_client_shapes[] = {
 	SHAPE("1-RTT", cli_1rtt),
 	SHAPE("1-RTT, client auth", cli_1rtt_client_auth),
 	SHAPE("HRR", cli_hrr),
 	SHAPE("HRR, client auth", cli_hrr_client_auth),
+	SHAPE("PSK", cli_psk),
+	SHAPE("HRR, PSK", cli_hrr_psk),
 };
 const size_t tlsh_client_n_shapes =
 	sizeof(tlsh_client_shapes) / sizeof(tlsh_client_shapes[0]);

@@ -9,6 +9,7 @@
 #include <nettle/memops.h>
 
 #include "tls/conn.h"
+#include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/tls13.h"
 
@@ -38,6 +39,10 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 		return TLSH_ERR_NOMEM;
 	c->cfg = cfg;
 	c->server = server;
+	c->on_session = cfg->on_session;
+	c->session_ctx = cfg->session_ctx;
+	c->now = cfg->now;
+	c->now_ctx = cfg->now_ctx;
 	tlsh_wbuf_heap(&c->hs_in);
 	tlsh_wbuf_heap(&c->hs_out);
 	tlsh_wbuf_heap(&c->out);
@@ -157,6 +162,8 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return c->cred != NULL;
 	case TLSH_IF_PEER_CERT:
 		return c->peer_cert_sent;
+	case TLSH_IF_NO_PSK:
+		return !c->psk_use;
 	default:
 		return true;
 	}
@@ -171,6 +178,9 @@ static void finish(struct tlsh_conn *c)
 	 * userspace record layer (wiped on failure and by tlsh_conn_free).
 	 */
 	tlsh_ks_wipe(&c->ks);
+	/* A client keeps res_master for the tickets still to come. */
+	if (c->server || c->err)
+		tlsh_psk_wipe(c);
 	explicit_bzero(c->c_hs, sizeof(c->c_hs));
 	explicit_bzero(c->s_hs, sizeof(c->s_hs));
 	explicit_bzero(c->t12.ms, sizeof(c->t12.ms));
@@ -287,6 +297,8 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	if (!s)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	tlsh_transcript_hash(&c->tr, c->th_before);
+	if (type == TLSH_HS_CLIENT_HELLO && c->server)
+		c->srv.tr_ch = c->tr;	/* for the PSK binders */
 	/* The HRR handler rewrites the transcript first, then adds it. */
 	if (type != TLSH_HS_HELLO_RETRY_REQUEST)
 		tlsh_transcript_add(&c->tr, msg, len);

@@ -30,6 +30,8 @@
 #define TLSH_MAX_EARLY_SKIP (1u << 16)
 /* TLS 1.2 warning alerts (and refused renegotiations) tolerated. */
 #define TLSH_MAX_WARNINGS 4
+/* PSKs a client offers at most: a session ticket and external PSKs. */
+#define TLSH_MAX_PSK_OFFER 4
 
 struct tlsh_conn;
 
@@ -37,6 +39,7 @@ enum tlsh_cond {
 	TLSH_ALWAYS,
 	TLSH_IF_OWN_CERT,	/* we send a non-empty Certificate */
 	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
+	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
 };
 
 /*
@@ -134,6 +137,25 @@ struct tlsh_conn {
 	bool tls12;			/* TLS 1.2 was agreed */
 	uint16_t version;		/* agreed version, 0 before */
 
+	/*
+	 * PSKs (psk.c). Once one is chosen c->ks holds its early secret.
+	 * res_master: resumption_master_secret (server: until its tickets
+	 * are out; client: for the tickets that arrive after the handshake).
+	 */
+	enum tlsh_psk_use psk_use;
+	bool psk_ke;			/* PSK without (EC)DHE */
+	uint8_t res_master[TLSH_HASH_MAX];
+	bool have_res_master;
+	/* The SNI, ALPN and client certificate a resumed ticket was for. */
+	uint8_t client_id[32];		/* SHA-256 of the client's leaf */
+	bool has_client_id;
+	const char *session_note;	/* client: why cfg->session did not resume */
+	/* Kept from the config: tickets arrive after the handshake. */
+	void (*on_session)(void *ctx, const uint8_t *s, size_t len);
+	void *session_ctx;
+	time_t (*now)(void *ctx);
+	void *now_ctx;
+
 	/* Client only. */
 	struct {
 		uint8_t *cookie;	/* from the HRR */
@@ -144,6 +166,17 @@ struct tlsh_conn {
 		uint16_t cr_sigalgs[32];	/* its signature_algorithms */
 		size_t n_cr_sigalgs;
 		uint32_t sent_exts;	/* extensions offered (bits) */
+		/* PSKs offered, in ClientHello order (psk.c). */
+		struct tlsh_psk_offer {
+			enum tlsh_psk_use kind;
+			const uint8_t *identity;	/* in cfg */
+			size_t identity_len;
+			uint32_t obfuscated_age;
+			const struct tlsh_hash *hash;
+			uint8_t early[TLSH_HASH_MAX];	/* early secret */
+		} psk[TLSH_MAX_PSK_OFFER];
+		size_t n_psk;
+		uint16_t psk_suite;	/* the session's suite */
 	} cli;
 
 	/* Server only. */
@@ -156,6 +189,9 @@ struct tlsh_conn {
 		enum { EARLY_NONE, EARLY_SKIP_UNDECRYPTABLE,
 		       EARLY_SKIP_APPDATA } early;
 		size_t early_skipped;
+		/* Transcript before the last ClientHello (PSK binders). */
+		struct tlsh_transcript tr_ch;
+		uint16_t psk_identity;	/* the one chosen */
 	} srv;
 
 	/* TLS 1.2 only (tls12.c, tls12_server.c, tls12_client.c). */

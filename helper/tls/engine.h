@@ -26,6 +26,35 @@
 #include "tls/err.h"
 #include "tls/sig.h"
 
+/*
+ * A ticket key. From an nginx-style key file (80 random bytes, `openssl
+ * rand 80`): name = bytes 0..15 (what nginx uses as the key name), key =
+ * HKDF-SHA256(salt "tlsh ticket key", bytes 16..79), the AES-256-GCM key
+ * that seals tickets as name(16) nonce(12) ciphertext tag(16) with the
+ * name as additional data. The same file gives the same key anywhere.
+ */
+#define TLSH_TICKET_KEY_FILE_LEN 80
+#define TLSH_TICKET_KEY_NAME_LEN 16
+struct tlsh_ticket_key {
+	uint8_t name[TLSH_TICKET_KEY_NAME_LEN];
+	uint8_t key[32];
+};
+
+void tlsh_ticket_key_derive(const uint8_t raw[TLSH_TICKET_KEY_FILE_LEN],
+			    struct tlsh_ticket_key *k);
+
+/* Tolerated difference between the client's ticket age and ours. */
+#define TLSH_TICKET_AGE_SKEW_S 30
+
+/* An external PSK: identity, key, and its hash (32: SHA-256, 48: SHA-384). */
+struct tlsh_psk {
+	const uint8_t *identity;
+	size_t identity_len;
+	const uint8_t *key;
+	size_t key_len;
+	size_t hash_len;	/* 0: SHA-256 */
+};
+
 struct tlsh_config {
 	/* Required: the source of all randomness (tests inject their own). */
 	nettle_random_func *random;
@@ -93,11 +122,56 @@ struct tlsh_config {
 	 * Server: NewSessionTickets sent after the client's Finished and
 	 * before the handshake is reported done (each in its own record, so
 	 * the exported TX sequence number equals the count). Default 0. Only
-	 * sent to a client that offered psk_dhe_ke (RFC 8446 4.2.9). This
-	 * engine does not resume, so the tickets carry lifetime 0 and random
-	 * content. A client ignores tickets it receives.
+	 * sent to a client that offered psk_dhe_ke (RFC 8446 4.2.9). Without
+	 * ticket_keys they carry lifetime 0 and random content (nothing to
+	 * redeem); with them, a sealed session (see struct tlsh_ticket_key).
 	 */
 	unsigned int n_tickets;
+
+	/*
+	 * TLS 1.3 resumption, server (RFC 8446 4.6.1, 4.2.11). The first key
+	 * seals the tickets sent; every key opens the tickets that name it.
+	 * A ticket carries the resumption PSK, the suite, the issue time,
+	 * lifetime and age_add, and the SNI, ALPN and client certificate
+	 * (SHA-256 of its leaf) of the handshake that issued it; it resumes
+	 * only for the same SNI and ALPN, within its lifetime, with an
+	 * obfuscated age within TLSH_TICKET_AGE_SKEW_S of ours, and, when
+	 * require_client_cert is set, only if it carried a client
+	 * certificate. Anything else (unknown key, tampered, expired, other
+	 * name) means a full handshake. ticket_lifetime: seconds, 0 = 7200,
+	 * at most 604800. Early data is never accepted.
+	 */
+	const struct tlsh_ticket_key *ticket_keys;
+	size_t n_ticket_keys;
+	uint32_t ticket_lifetime;
+
+	/*
+	 * Client: a session to resume (the bytes on_session gave earlier),
+	 * offered if it is still within its lifetime and was made for this
+	 * server_name and a suite still configured; otherwise a full
+	 * handshake, with tlsh_conn_session_note() saying why. on_session
+	 * is called for each NewSessionTicket received (through
+	 * tlsh_conn_read_record or tlsh_conn_post_handshake) with the
+	 * session serialized: PSK, suite, lifetime, age_add, ticket, SNI,
+	 * ALPN, time received. It holds a secret: store it like a key. With
+	 * on_session set the ClientHello offers psk_dhe_ke (without it no
+	 * server sends tickets). The callback is kept by the connection:
+	 * it may outlive this configuration.
+	 */
+	const uint8_t *session;
+	size_t session_len;
+	void (*on_session)(void *ctx, const uint8_t *session, size_t len);
+	void *session_ctx;
+
+	/*
+	 * External PSKs (RFC 8446 4.2.11, "ext binder"). Client: offered
+	 * after a resumption ticket, with psk_dhe_ke. Server: a ClientHello
+	 * identity equal to one of these selects it. allow_psk_ke also
+	 * offers / accepts psk_ke (no (EC)DHE, no forward secrecy).
+	 */
+	const struct tlsh_psk *psks;
+	size_t n_psks;
+	bool allow_psk_ke;
 
 	/*
 	 * NSS key log: called with CLIENT_HANDSHAKE_TRAFFIC_SECRET,
@@ -150,6 +224,13 @@ struct tlsh_config {
 
 #define TLSH_DEFAULT_MAX_HANDSHAKE_BYTES (384u * 1024)
 
+/* How the handshake was keyed. */
+enum tlsh_psk_use {
+	TLSH_PSK_NONE,		/* a full handshake */
+	TLSH_PSK_RESUMED,	/* a session ticket */
+	TLSH_PSK_EXTERNAL,	/* an external PSK */
+};
+
 struct tlsh_conn;
 
 TLSH_MUST_CHECK enum tlsh_err
@@ -196,6 +277,14 @@ gnutls_x509_crt_t tlsh_conn_peer_leaf(const struct tlsh_conn *c);
 uint16_t tlsh_conn_version(const struct tlsh_conn *c);
 /* The SignatureScheme of the server's CertificateVerify (0 before it). */
 uint16_t tlsh_conn_sigscheme(const struct tlsh_conn *c);
+/* Whether (and how) a PSK keyed the handshake; valid once done. */
+enum tlsh_psk_use tlsh_conn_psk(const struct tlsh_conn *c);
+/*
+ * Client: why cfg->session was not offered or not accepted ("session
+ * expired", "session for another server name", "server did not resume",
+ * ...); NULL if it resumed or none was given.
+ */
+const char *tlsh_conn_session_note(const struct tlsh_conn *c);
 
 /*
  * One line saying why the handshake failed ("certificate expired", "unknown

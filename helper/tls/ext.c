@@ -81,6 +81,7 @@ enum tlsh_err tlsh_ext_parse(struct tlsh_cur *c, uint32_t in,
 		if (err)
 			return err;
 		id = find(type);
+		out->psk_last = false;
 		if (id < 0) {
 			if (!tolerant)
 				return TLSH_ERR_UNSUPPORTED_EXTENSION;

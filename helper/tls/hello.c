@@ -11,6 +11,7 @@
 #include "tls/conn.h"
 #include "tls/hello.h"
 #include "tls/names.h"
+#include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/tls12_client.h"
 #include "tls/tls12_server.h"
@@ -120,6 +121,8 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	tlsh_vec_close(w, v, 2);
 	tlsh_vec_close(w, l, 2);
 	tlsh_ext_close(w, e);
+	/* pre_shared_key, if any, last. */
+	tlsh_psk_client_put(c, w);
 }
 
 /* What we offered decides what the server may answer (RFC 8446 4.2). */
@@ -171,6 +174,8 @@ enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c)
 			cfg->random(cfg->random_ctx, 32, c->session_id);
 		/* One share, for our most preferred group. */
 		c->group = groups[0];
+		if (o13)
+			tlsh_psk_client_prepare(c);
 	} else {
 		if (c->session_id_len)
 			TRY(tlsh_send_ccs(c));
@@ -192,6 +197,9 @@ enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c)
 		put_extensions(c, w);
 	tlsh_vec_close(w, x, 2);
 	TRY(note_sent_extensions(c, x));
+	/* The binders cover the message up to them, lengths final. */
+	tlsh_hs_close(w, m + 1);
+	tlsh_psk_client_binders(c, m);
 	tlsh_msg_done(c, m);
 	c->first_hello_seen = true;
 	TRY(tlsh_wbuf_err(w));

@@ -18,7 +18,6 @@ void tlsh_set_rx(struct tlsh_conn *c, const uint8_t *secret)
 
 void tlsh_derive_hs(struct tlsh_conn *c, const uint8_t *dh, size_t dh_len)
 {
-	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
 	tlsh_ks_next(&c->ks, dh, dh_len);
 	tlsh_derive_hs_secrets(c);
 }

@@ -7,7 +7,10 @@
 
 void tlsh_set_tx(struct tlsh_conn *c, const uint8_t *secret);
 void tlsh_set_rx(struct tlsh_conn *c, const uint8_t *secret);
-/* Derive the handshake secrets from the (EC)DHE output and transcript. */
+/*
+ * Derive the handshake secrets from the early secret in c->ks, the (EC)DHE
+ * output (NULL: psk_ke) and the transcript.
+ */
 void tlsh_derive_hs(struct tlsh_conn *c, const uint8_t *dh, size_t dh_len);
 /* The same once the key schedule is at the handshake secret already. */
 void tlsh_derive_hs_secrets(struct tlsh_conn *c);

@@ -196,6 +196,7 @@ enum tlsh_err tlsh_parse_client_hello(const uint8_t *body, size_t len,
 	const struct tlsh_exts *x = &ch->x;
 
 	memset(ch, 0, sizeof(*ch));
+	ch->body = body;
 	TRY(tlsh_cur_u16(&c, &ch->legacy_version));
 	TRY(tlsh_cur_bytes(&c, TLSH_RANDOM, &ch->random));
 	TRY(tlsh_cur_vec(&c, 1, 0, 32, &sid));

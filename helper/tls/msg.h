@@ -60,6 +60,7 @@ tlsh_u16_list(struct tlsh_cur *c, struct tlsh_cur *list)
 bool tlsh_u16_list_has(struct tlsh_cur list, uint16_t v);
 
 struct tlsh_client_hello {
+	const uint8_t *body;		/* the message after its header */
 	uint16_t legacy_version;
 	const uint8_t *random;
 	const uint8_t *session_id;

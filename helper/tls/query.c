@@ -188,5 +188,15 @@ void tlsh_conn_set_test_hooks(struct tlsh_conn *c,
 
 time_t tlsh_now(const struct tlsh_conn *c)
 {
-	return c->cfg->now ? c->cfg->now(c->cfg->now_ctx) : time(NULL);
+	return c->now ? c->now(c->now_ctx) : time(NULL);
+}
+
+enum tlsh_psk_use tlsh_conn_psk(const struct tlsh_conn *c)
+{
+	return c->psk_use;
+}
+
+const char *tlsh_conn_session_note(const struct tlsh_conn *c)
+{
+	return c->session_note;
 }

@@ -7,6 +7,7 @@
 #include "tls/hello.h"
 #include "tls/keys.h"
 #include "tls/names.h"
+#include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/ticket.h"
 #include "tls/tls13.h"
@@ -170,12 +171,19 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
-	tlsh_put_u16(w, c->kex.group);
-	sid = tlsh_vec_open(w, 2);
-	tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
-	tlsh_vec_close(w, sid, 2);
-	tlsh_ext_close(w, e);
+	if (!c->psk_ke) {
+		e = tlsh_ext_open(w, TLSH_X_KEY_SHARE);
+		tlsh_put_u16(w, c->kex.group);
+		sid = tlsh_vec_open(w, 2);
+		tlsh_put_bytes(w, c->kex.pub, c->kex.pub_len);
+		tlsh_vec_close(w, sid, 2);
+		tlsh_ext_close(w, e);
+	}
+	if (c->psk_use) {
+		e = tlsh_ext_open(w, TLSH_X_PRE_SHARED_KEY);
+		tlsh_put_u16(w, c->srv.psk_identity);
+		tlsh_ext_close(w, e);
+	}
 	e = tlsh_ext_open(w, TLSH_X_SUPPORTED_VERSIONS);
 	tlsh_put_u16(w, TLSH_TLS13);
 	tlsh_ext_close(w, e);
@@ -241,15 +249,20 @@ static enum tlsh_err recv_client_finished(struct tlsh_conn *c,
 {
 	TRY(tlsh_check_finished(c, b, len));
 	tlsh_set_rx(c, c->c_ap);
+	if (c->cfg->n_ticket_keys && c->cfg->n_tickets && c->srv.psk_dhe_ke)
+		tlsh_psk_derive_res_master(c);
 	return TLSH_OK;
 }
 
+/* With a PSK the certificate steps are skipped (TLSH_IF_NO_PSK). */
 static const struct tlsh_step srv_1rtt[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
+	     .cond = TLSH_IF_NO_PSK),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
@@ -276,8 +289,10 @@ static const struct tlsh_step srv_hrr[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
+	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
+	     .cond = TLSH_IF_NO_PSK),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
@@ -311,6 +326,36 @@ const struct tlsh_shape tlsh_server_shapes[] = {
 const size_t tlsh_server_n_shapes =
 	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
 
+/*
+ * After the suite, group and names are settled: a PSK (which may move the
+ * suite to one of its hash), else a certificate; the shape follows.
+ */
+static enum tlsh_err choose_auth(struct tlsh_conn *c,
+				 const struct tlsh_client_hello *ch)
+{
+	const struct tlsh_config *cfg = c->cfg;
+
+	TRY(tlsh_psk_server_choose(c, ch));
+	tlsh_transcript_select(&c->tr, c->suite->hash);
+	if (c->psk_use) {
+		/* RFC 8446 2.2: no certificates either way. */
+		c->shape = &tlsh_server_shapes[c->hrr ? SRV_HRR : SRV_1RTT];
+		return TLSH_OK;
+	}
+	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
+	/* Certificate-based authentication needs signature_algorithms. */
+	if (!tlsh_ext_has(&ch->x, TLSH_X_SIGNATURE_ALGORITHMS)) {
+		tlsh_set_reason(c, "ClientHello without signature_algorithms");
+		return TLSH_ERR_MISSING_EXTENSION;
+	}
+	if (!c->hrr)
+		c->shape = &tlsh_server_shapes[cfg->verify_client ?
+					       SRV_1RTT_CA : SRV_1RTT];
+	TRY(choose_cred(c, ch));
+	c->server_sig_scheme = c->sig_scheme;
+	return TLSH_OK;
+}
+
 enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 					 const struct tlsh_client_hello *ch)
 {
@@ -318,18 +363,19 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 	const struct tlsh_suite *hrr_suite = c->suite;
 	uint16_t hrr_group = c->group;
 	bool have_share, second = c->hrr;
-	const uint8_t *kx;
-	size_t kx_len, dh_len;
+	const uint8_t *kx = NULL;
+	size_t kx_len = 0, dh_len;
 	uint8_t dh[TLSH_KEX_SHARED_MAX];
 	enum tlsh_err err;
 
 	/* RFC 8446 4.1.2: exactly the null compression method. */
 	if (tlsh_cur_left(&ch->comp) != 1 || ch->comp.p[0] != 0)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	/* Certificate-based key exchange needs all three (RFC 8446 9.2). */
+	/* (EC)DHE needs both (RFC 8446 9.2); psk_ke alone is not offered. */
 	if (!tlsh_ext_has(&ch->x, TLSH_X_SUPPORTED_GROUPS) ||
 	    !tlsh_ext_has(&ch->x, TLSH_X_KEY_SHARE) ||
-	    !tlsh_ext_has(&ch->x, TLSH_X_SIGNATURE_ALGORITHMS)) {
+	    (!tlsh_ext_has(&ch->x, TLSH_X_SIGNATURE_ALGORITHMS) &&
+	     !tlsh_ext_has(&ch->x, TLSH_X_PRE_SHARED_KEY))) {
 		tlsh_set_reason(c,
 				"ClientHello without supported_groups, key_share or signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
@@ -350,28 +396,30 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 		memcpy(c->session_id, ch->session_id, ch->session_id_len);
 		c->session_id_len = ch->session_id_len;
 		TRY(choose_suite(c, ch));
-		tlsh_transcript_select(&c->tr, c->suite->hash);
 		TRY(choose_group(c, ch, &have_share));
 		/* We never accept early data (RFC 8446 4.2.10): skip it. */
 		if (tlsh_ext_has(&ch->x, TLSH_X_EARLY_DATA))
 			c->srv.early = have_share ? EARLY_SKIP_UNDECRYPTABLE :
 				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
+			tlsh_transcript_select(&c->tr, c->suite->hash);
 			c->shape = &tlsh_server_shapes[cfg->verify_client ?
 						       SRV_HRR_CA : SRV_HRR];
 			/* The sends that follow produce the HRR. */
 			return TLSH_OK;
 		}
-		c->shape = &tlsh_server_shapes[cfg->verify_client ?
-					       SRV_1RTT_CA : SRV_1RTT];
 		if (!tlsh_ch_find_share(ch->shares, c->group, &kx, &kx_len))
 			return TLSH_ERR_INTERNAL;
 	}
 	tlsh_sni_note(c, ch);
-	TRY(choose_cred(c, ch));
-	c->server_sig_scheme = c->sig_scheme;
 	c->srv.psk_dhe_ke = offers_psk_dhe_ke(ch);
 	TRY(tlsh_alpn_choose(c, ch));
+	TRY(choose_auth(c, ch));
+	if (c->psk_ke) {
+		/* No (EC)DHE: the handshake secret from zeros. */
+		tlsh_ks_next(&c->ks, NULL, 0);
+		return TLSH_OK;
+	}
 	if (kx_len != tlsh_kex_pub_len(c->group))
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	TRY(tlsh_kex_generate(&c->kex, c->group, cfg->random_ctx, cfg->random));
@@ -382,7 +430,6 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 	 * The handshake secrets need the ServerHello in the transcript; keep
 	 * the shared secret in the key schedule's extract until then.
 	 */
-	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
 	tlsh_ks_next(&c->ks, dh, dh_len);
 	explicit_bzero(dh, sizeof(dh));
 	return TLSH_OK;

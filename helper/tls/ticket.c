@@ -2,14 +2,16 @@
 /*
  * NewSessionTicket. The server sends cfg->n_tickets of them, each in its own
  * record, after the client's Finished and before it reports the handshake
- * done, so the kernel's TX sequence starts after them. This engine does not
- * resume sessions: a ticket is 32 random bytes with lifetime 0, which a
- * client discards at once (RFC 8446 4.6.1). A client ignores tickets.
+ * done, so the kernel's TX sequence starts after them. With ticket keys a
+ * ticket is a sealed session (psk.c); without, 32 random bytes with
+ * lifetime 0, which a client discards at once (RFC 8446 4.6.1). A client
+ * hands the tickets it gets to cfg->on_session (psk.c).
  */
 #include <string.h>
 
 #include "tls/conn.h"
 #include "tls/keys.h"
+#include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/ticket.h"
 #include "tls/tls12.h"
@@ -45,8 +47,12 @@ enum tlsh_err tlsh_send_tickets(struct tlsh_conn *c)
 	for (unsigned int i = 0; i < c->cfg->n_tickets; i++) {
 		size_t m = tlsh_hs_open(w, TLSH_HS_NEW_SESSION_TICKET) - 1;
 
-		if (!c->hooks || !c->hooks->ticket ||
-		    !c->hooks->ticket(c, i, w))
+		bool hooked = c->hooks && c->hooks->ticket &&
+			      c->hooks->ticket(c, i, w);
+
+		if (!hooked && c->cfg->n_ticket_keys && c->have_res_master)
+			TRY(tlsh_psk_write_ticket(c, i, w));
+		else if (!hooked)
 			write_ticket(c, i, w);
 		/* Into the transcript too, harmlessly: nothing follows. */
 		tlsh_msg_done(c, m);
@@ -120,8 +126,10 @@ static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
 	case TLSH_HS_NEW_SESSION_TICKET:
 		if (c->server)
 			return TLSH_ERR_UNEXPECTED_MESSAGE;
-		return tlsh_parse_new_session_ticket(body, len - TLSH_HS_HDR,
-						     &nst);
+		TRY(tlsh_parse_new_session_ticket(body, len - TLSH_HS_HDR,
+						  &nst));
+		tlsh_psk_client_ticket(c, &nst);
+		return TLSH_OK;
 	case TLSH_HS_KEY_UPDATE:
 		/* The length is checked from the header. */
 		if (body[0] > 1)

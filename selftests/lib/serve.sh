@@ -7,16 +7,18 @@
 
 LOOP=${LOOP:-$PWD/scripts/accept-loop.py}
 
-# serve_start ID [--hold] -- SERVE-ARGS...: listen; $PORT set. The helper's
-# log goes to $T/log.ID, its exit status (serve_status) to $T/st.ID.
-# --hold: the accept loop keeps its copy of the socket open.
+# serve_start ID [--hold] [--max N] -- SERVE-ARGS...: listen; $PORT set.
+# The helper's log goes to $T/log.ID, its exit status (serve_status) to
+# $T/st.ID. --hold: the accept loop keeps its copy of the socket open.
+# --max N: serve N connections (one helper each; default 1).
 serve_start() {
-	local id=$1 hold=()
+	local id=$1 hold=() max=1
 	shift
 	[ "$1" = --hold ] && { hold=(--hold); shift; }
+	[ "$1" = --max ] && { max=$2; shift 2; }
 	shift	# --
 	rm -f "$T/port.$id" "$T/st.$id"
-	"$PY" "$LOOP" --port-file "$T/port.$id" --status-file "$T/st.$id" --max 1 \
+	"$PY" "$LOOP" --port-file "$T/port.$id" --status-file "$T/st.$id" --max "$max" \
 		"${hold[@]}" -- "$H" serve --fd '{fd}' "$@" 2>"$T/log.$id" &
 	pids+=("$!")
 	for _ in $(seq 200); do
