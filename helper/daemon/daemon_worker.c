@@ -366,9 +366,7 @@ static void conn_start(struct tlshd_worker *w, struct tlshd_conn *c)
 	c->io.fd = c->fd;
 	c->io.max_bytes = tlsh_io_cap(cfg->max_handshake_bytes);
 	e = tlsh_conn_new(&c->tls, cfg, server);
-	if (e)
-		c->tls = NULL;
-	else if (!server && (e = tlsh_conn_start(c->tls)) != TLSH_OK)
+	if (!e && !server && (e = tlsh_conn_start(c->tls)) != TLSH_OK)
 		tlsh_conn_free(c->tls);	/* a client queues its ClientHello */
 	if (e) {
 		c->tls = NULL;
