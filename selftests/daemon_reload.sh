@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 . selftests/lib/e2e.sh
 e2e_tmp
-printf 'TAP version 13\n1..16\n'
+printf 'TAP version 13\n1..18\n'
 
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
@@ -188,6 +188,7 @@ check "a line removed is detached, a line added attached (tlshelper reload says 
 	eval '[ $rc = 0 ] && match "$out" "*1 attached, 1 detached" &&
 	      [ -z "$(listener_on $CONF_PORT)" ] && [ -n "$(listener_on $NEW_PORT)" ] &&
 	      grep -q "listener $conf_id detached: its line (port=$CONF_PORT) is gone" "$T/daemon.log"'
+listener_on $NEW_PORT >"$T/new_id"
 check "...the new line serves its certificate, the removed one plain TCP again, attach's stays" \
 	eval 'cn_is $NEW_PORT four.test && [ -z "$(subject_cn $CONF_PORT)" ] &&
 	      curl -s --max-time 20 http://127.0.0.1:$CONF_PORT/small.txt | grep -q "reload-body-$$-ok" &&
@@ -242,6 +243,23 @@ dpid=
 check "SIGTERM stops the daemon (status 0)" eval '[ $rc = 0 ]'
 check "no log line says the daemon stopped on SIGHUP" \
 	eval '! grep -q "signal 1: stopping" "$T/daemon.log"'
+
+# ---- a restart applies the config file as it is now ----
+# The listener stays attached in the module while no daemon runs; the
+# restarted daemon restores it from its state file (the paths of four.test)
+# and must then take its line's settings, which now name other files.
+new_id=$(cat "$T/new_id")
+printf '%s\n' "listen port=$NEW_PORT cert=$P/two.pem key=$P/two.key" \
+	>"$T/daemon.conf"
+start_daemon --workers 2 --config "$T/daemon.conf" ||
+	{ tail_log; echo "Bail out! the daemon did not start again"; exit 1; }
+check "a restarted daemon restores the listener and serves its config line's new files (no reload)" \
+	eval '[ "$(listener_on $NEW_PORT)" = "$new_id" ] && cn_is $NEW_PORT two.test'
+check "...and status names the line's certificate" \
+	eval '"$TH" status | grep -q "^listener $new_id: port $NEW_PORT cert $P/two.pem "'
+kill -TERM "$dpid"
+wait "$dpid"
+dpid=
 
 [ "$failures" = 0 ] || tail_log 30
 exit $((failures > 0))

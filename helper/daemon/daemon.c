@@ -155,9 +155,10 @@ static void drain(struct tlshd *d)
 	}
 }
 
-/* Attach fd with spec; 0 and the listener, or -1 and err. */
+/* Attach fd with spec and creds (NULL: loaded from spec); 0, or -1 and err. */
 static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
-		     uint32_t *id_out, char *err, size_t errlen)
+		     struct tlshd_creds *creds, uint32_t *id_out, char *err,
+		     size_t errlen)
 {
 	struct tlsh_attach_opts opts;
 	struct tlshd_listener *l;
@@ -173,7 +174,7 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	port = tlsh_sock_port(fd, addr, sizeof(addr));
 	if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuseport, &len))
 		reuseport = 0;
-	l = tlshd_listener_new(spec, err, errlen);
+	l = tlshd_listener_new(spec, creds, err, errlen);
 	if (!l)
 		return -1;
 	opts.timeout_ms = l->spec.timeout_ms;
@@ -274,7 +275,7 @@ static void handle_request(struct tlshd *d, int conn)
 	if (!strcmp(verb, "attach")) {
 		if (fd < 0)
 			snprintf(reply, REPLY_MAX, "error no socket was passed");
-		else if (do_attach(d, fd, &spec, &id, err, sizeof(err)))
+		else if (do_attach(d, fd, &spec, NULL, &id, err, sizeof(err)))
 			snprintf(reply, REPLY_MAX, "error %s", err);
 		else
 			snprintf(reply, REPLY_MAX, "ok id=%u", id);
@@ -392,7 +393,7 @@ static void load_state(struct tlshd *d)
 			tlsh_spec_free(&spec);
 			continue;
 		}
-		l = tlshd_listener_new(&spec, err, sizeof(err));
+		l = tlshd_listener_new(&spec, NULL, err, sizeof(err));
 		if (!l) {
 			tlshd_log("cannot restore a listener: %s", err);
 			continue;
@@ -410,6 +411,7 @@ static void load_state(struct tlshd *d)
 struct config_run {
 	struct tlshd *d;
 	struct tlsh_spec *spec;
+	struct tlshd_creds *creds;	/* the line's, loaded once */
 	const char *key;	/* tlshd_config_key() of the line */
 	char *err;
 	size_t errlen;
@@ -437,7 +439,7 @@ static int config_attach_one(const struct tlsh_sock_owner *own, void *arg)
 	}
 	if (tlsh_spec_format("listen", r->spec, tmp, sizeof(tmp)) < 0 ||
 	    tlsh_spec_parse(tmp, &verb, &copy, r->err, r->errlen) ||
-	    do_attach(r->d, fd, &copy, &id, r->err, r->errlen) ||
+	    do_attach(r->d, fd, &copy, r->creds, &id, r->err, r->errlen) ||
 	    tlshd_mark_config(tlshd_find_listener(r->d, id), r->key))
 		r->bad = -1;
 	tlsh_spec_free(&copy);
@@ -451,10 +453,10 @@ static int config_attach_one(const struct tlsh_sock_owner *own, void *arg)
  * each marked as that line's.
  */
 int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
-			char *err, size_t errlen)
+			struct tlshd_creds *creds, char *err, size_t errlen)
 {
 	char key[TLSHD_CONFIG_KEY_MAX];
-	struct config_run r = { d, spec, key, err, errlen, 0 };
+	struct config_run r = { d, spec, creds, key, err, errlen, 0 };
 	struct tlshd_listener *l;
 	bool served = false;
 	int n;
@@ -465,13 +467,20 @@ int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
 		snprintf(err, errlen, "needs port=, or pid= and fd=");
 		return -1;
 	}
-	/* Served already: restored from the state file. */
+	/*
+	 * Served already (restored from the state file, or attached by hand):
+	 * the line's settings are the ones that count from now on.
+	 */
 	tlshd_config_key(spec, key, sizeof(key));
 	for (l = d->listeners; l; l = l->next)
 		if (spec->port && l->spec.port == spec->port) {
 			served = true;
 			if (tlshd_mark_config(l, key))
 				tlshd_log("listener %u: out of memory", l->id);
+			else if (tlshd_listener_take_line(l, spec, creds, err,
+							  errlen))
+				tlshd_log("listener %u: its config line is not applied: %s",
+					  l->id, err);
 		}
 	if (served)
 		return 0;

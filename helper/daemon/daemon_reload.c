@@ -153,11 +153,18 @@ int tlshd_load_config(struct tlshd *d, const char *path)
 	int bad = config_read(path, &c, true, err, sizeof(err));
 
 	for (size_t i = 0; i < c.n; i++) {
-		if (tlshd_config_listen(d, &c.lines[i].spec, err, sizeof(err))) {
-			tlshd_log("%s:%u: %s", path, c.lines[i].lineno, err);
+		struct config_line *line = &c.lines[i];
+
+		line->creds = tlshd_creds_load(&line->spec.profile, err,
+					       sizeof(err));
+		if (!line->creds ||
+		    tlshd_config_listen(d, &line->spec, line->creds, err,
+					sizeof(err))) {
+			tlshd_log("%s:%u: %s", path, line->lineno, err);
 			bad = -1;
 		}
 	}
+	tlshd_save_state(d);	/* restored listeners took their lines' files */
 	config_free(&c);
 	return bad;
 }
@@ -208,6 +215,25 @@ static bool attach_opts_differ(const struct tlsh_spec *a,
 	return a->timeout_ms != b->timeout_ms ||
 	       a->max_in_flight != b->max_in_flight ||
 	       a->close_notify != b->close_notify;
+}
+
+int tlshd_listener_take_line(struct tlshd_listener *l,
+			     const struct tlsh_spec *spec,
+			     struct tlshd_creds *creds, char *err,
+			     size_t errlen)
+{
+	struct tlsh_profile profile;
+
+	if (profile_copy(&spec->profile, &profile, err, errlen))
+		return -1;
+	atomic_fetch_add(&creds->refs, 1);
+	tlshd_listener_set_creds(l, creds);
+	tlsh_profile_free(&l->spec.profile);
+	l->spec.profile = profile;
+	if (attach_opts_differ(spec, &l->spec))
+		tlshd_log("listener %u: timeout=, max-in-flight= and close-notify= stay as attached: detach it to change them",
+			  l->id);
+	return 0;
 }
 
 /*
@@ -345,7 +371,8 @@ int tlshd_reload(struct tlshd *d, char *reply, size_t len)
 
 		if (line->matched)
 			continue;
-		if (tlshd_config_listen(d, &line->spec, err, sizeof(err))) {
+		if (tlshd_config_listen(d, &line->spec, line->creds, err,
+					sizeof(err))) {
 			tlshd_log("%s:%u: %s", d->o->config, line->lineno, err);
 			failed++;
 		} else {

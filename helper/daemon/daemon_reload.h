@@ -47,10 +47,19 @@ void tlshd_save_state(struct tlshd *d);
 /* Take l out of the table and drop the table's reference. */
 void tlshd_unlink_listener(struct tlshd *d, struct tlshd_listener *l);
 /*
- * Attach every socket a checked "listen" line names, each marked with the
- * line's key; 0 also when they are attached already. -1 and err.
+ * Attach every socket a checked "listen" line names with creds (loaded from
+ * the line), each marked with the line's key; 0 also when they are attached
+ * already. -1 and err.
  */
-int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec, char *err,
-			size_t errlen);
+int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
+			struct tlshd_creds *creds, char *err, size_t errlen);
+/*
+ * l, served already when its config line (spec, creds loaded from it) is
+ * read, takes the line's settings and a reference to creds. 0 or -1.
+ */
+int tlshd_listener_take_line(struct tlshd_listener *l,
+			     const struct tlsh_spec *spec,
+			     struct tlshd_creds *creds, char *err,
+			     size_t errlen);
 
 #endif

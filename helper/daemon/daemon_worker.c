@@ -126,7 +126,8 @@ void tlshd_listener_put(struct tlshd_listener *l)
 	free(l);
 }
 
-struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
+struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec,
+					  struct tlshd_creds *creds, char *err,
 					  size_t errlen)
 {
 	struct tlshd_listener *l = calloc(1, sizeof(*l));
@@ -139,7 +140,10 @@ struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
 	pthread_mutex_init(&l->creds_lock, NULL);
 	l->spec = *spec;
 	tlsh_spec_init(spec);
-	l->creds = tlshd_creds_load(&l->spec.profile, err, errlen);
+	if (creds)
+		atomic_fetch_add(&creds->refs, 1);
+	l->creds = creds ? creds :
+			   tlshd_creds_load(&l->spec.profile, err, errlen);
 	if (!l->creds) {
 		tlshd_listener_put(l);
 		return NULL;

@@ -153,9 +153,13 @@ void tlshd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The main thread's listener with that id, or NULL. */
 struct tlshd_listener *tlshd_find_listener(struct tlshd *d, uint32_t id);
 
-/* Takes over *spec (loads its credentials). NULL with a sentence in err. */
-struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec, char *err,
-				    size_t errlen);
+/*
+ * Takes over *spec, with a reference to creds, or (creds NULL) the
+ * credentials loaded from spec. NULL with a sentence in err.
+ */
+struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec,
+					  struct tlshd_creds *creds, char *err,
+					  size_t errlen);
 void tlshd_listener_put(struct tlshd_listener *l);
 
 /* p loaded (checked first) into new creds; NULL with a sentence in err. */

@@ -98,7 +98,7 @@ FIXTURE_SETUP(reload)
 				      sizeof(err)));
 	ASSERT_EQ(1, tlsh_profile_set(&spec.profile, "key", self->key, err,
 				      sizeof(err)));
-	self->l = tlshd_listener_new(&spec, err, sizeof(err));
+	self->l = tlshd_listener_new(&spec, NULL, err, sizeof(err));
 	ASSERT_NE(NULL, self->l) TH_LOG("%s", err);
 	self->l->id = self->l->spec.id = 1;
 	self->d.listeners = self->l;

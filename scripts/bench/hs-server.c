@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	srv.l = tlshd_listener_new(&spec, err, sizeof(err));
+	srv.l = tlshd_listener_new(&spec, NULL, err, sizeof(err));
 	if (!srv.l) {
 		fprintf(stderr, "hs-server: %s\n", err);
 		return 4;
