@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 . selftests/lib/e2e.sh
 e2e_tmp
-printf 'TAP version 13\n1..18\n'
+printf 'TAP version 13\n1..19\n'
 
 if [ ! -e /sys/module/tlsh ]; then
 	insmod "${TLSH_KO:-kmod/tlsh.ko}" || { echo "Bail out! cannot load tlsh.ko"; exit 1; }
@@ -247,16 +247,35 @@ check "no log line says the daemon stopped on SIGHUP" \
 # ---- a restart applies the config file as it is now ----
 # The listener stays attached in the module while no daemon runs; the
 # restarted daemon restores it from its state file (the paths of four.test)
-# and must then take its line's settings, which now name other files.
+# and must then take its line's settings, which now name other files. A
+# "pid= fd=" line (the plain http.server on CONF_PORT) is attached by the
+# first restart and must still be its line's after the second.
 new_id=$(cat "$T/new_id")
+conf_fd=$(ss -ltnpH "sport = :$CONF_PORT" | sed -n 's/.*pid=[0-9]*,fd=\([0-9]*\).*/\1/p' | head -n 1)
 printf '%s\n' "listen port=$NEW_PORT cert=$P/two.pem key=$P/two.key" \
+	"listen pid=${pids[0]} fd=$conf_fd cert=$P/one.pem key=$P/one.key" \
 	>"$T/daemon.conf"
+note "pid= fd= line: pid=${pids[0]} fd=$conf_fd"
 start_daemon --workers 2 --config "$T/daemon.conf" ||
 	{ tail_log; echo "Bail out! the daemon did not start again"; exit 1; }
 check "a restarted daemon restores the listener and serves its config line's new files (no reload)" \
 	eval '[ "$(listener_on $NEW_PORT)" = "$new_id" ] && cn_is $NEW_PORT two.test'
 check "...and status names the line's certificate" \
 	eval '"$TH" status | grep -q "^listener $new_id: port $NEW_PORT cert $P/two.pem "'
+pid_id=$(listener_on $CONF_PORT)
+kill -TERM "$dpid"
+wait "$dpid"
+: >"$T/daemon.log"
+start_daemon --workers 2 --config "$T/daemon.conf" ||
+	{ tail_log; echo "Bail out! the daemon did not start a third time"; exit 1; }
+out=$("$TH" reload 2>&1)
+rc=$?
+note "reload after the second restart: rc $rc: $out"
+check "a pid= fd= line finds its restored listener after a restart: no error, reload exits 0" \
+	eval 'match "$pid_id" "+([0-9])" && [ "$(listener_on $CONF_PORT)" = "$pid_id" ] &&
+	      ! grep -q "$T/daemon.conf:" "$T/daemon.log" && [ $rc = 0 ] &&
+	      match "$out" "*4 listeners with new credentials, 0 attached, 0 detached*" &&
+	      cn_is $CONF_PORT one.test'
 kill -TERM "$dpid"
 wait "$dpid"
 dpid=

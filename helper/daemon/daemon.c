@@ -189,6 +189,8 @@ static int do_attach(struct tlshd *d, int fd, struct tlsh_spec *spec,
 	l->spec.id = id;
 	l->spec.port = port > 0 ? port : 0;
 	l->spec.reuseport = reuseport != 0;
+	l->spec.line_pid = l->spec.fd >= 0 ? l->spec.pid : 0;
+	l->spec.line_fd = l->spec.fd;
 	l->spec.pid = 0;
 	l->spec.fd = -1;
 	/* What makes the id mean this listener, for a restart (load_state). */
@@ -401,6 +403,10 @@ static void load_state(struct tlshd *d)
 		l->id = l->spec.id;
 		l->next = d->listeners;
 		d->listeners = l;
+		if (l->spec.line_pid &&
+		    tlshd_mark_config(l, tlshd_config_key(&l->spec, err,
+							  sizeof(err))))
+			tlshd_log("listener %u: out of memory", l->id);
 		tlshd_log("listener %u restored (port %d, certificate %s)",
 			l->id, l->spec.port, l->spec.profile.certs[0]);
 	}
@@ -479,6 +485,14 @@ int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
 				tlshd_log("listener %u: out of memory", l->id);
 			else if (tlshd_listener_take_line(l, spec, creds, err,
 							  errlen))
+				tlshd_log("listener %u: its config line is not applied: %s",
+					  l->id, err);
+		}
+	for (l = d->listeners; l && !spec->port; l = l->next)
+		if (l->config_key && !strcmp(l->config_key, key)) {
+			served = true;
+			if (tlshd_listener_take_line(l, spec, creds, err,
+						     errlen))
 				tlshd_log("listener %u: its config line is not applied: %s",
 					  l->id, err);
 		}

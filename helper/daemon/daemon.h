@@ -50,6 +50,12 @@ struct tlsh_spec {
 	 */
 	bool reuseport;
 	/*
+	 * State: attached for the config file's line "pid= fd=" (line-pid=,
+	 * line-fd=), so that the line still names it after a restart.
+	 */
+	pid_t line_pid;		/* 0: not from such a line */
+	int line_fd;
+	/*
 	 * State file: which load of tlsh.ko, in which netns, gave the id
 	 * (listener ids start again at 1 when the module is reloaded).
 	 */

@@ -54,7 +54,10 @@ static void config_free(struct config *c)
 
 const char *tlshd_config_key(const struct tlsh_spec *s, char *buf, size_t len)
 {
-	if (s->port)
+	if (s->line_pid)	/* a listener attached for a "pid= fd=" line */
+		snprintf(buf, len, "pid=%d fd=%d", (int)s->line_pid,
+			 s->line_fd);
+	else if (s->port)
 		snprintf(buf, len, "port=%d", s->port);
 	else
 		snprintf(buf, len, "pid=%d fd=%d", (int)s->pid, s->fd);

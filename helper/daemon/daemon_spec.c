@@ -97,14 +97,14 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 			if (parse_u32(v, 65535, &n) || !n)
 				goto badval;
 			s->port = (int)n;
-		} else if (!strcmp(word, "pid")) {
+		} else if (!strcmp(word, "pid") || !strcmp(word, "line-pid")) {
 			if (parse_u32(v, INT_MAX, &n) || !n)
 				goto badval;
-			s->pid = (pid_t)n;
-		} else if (!strcmp(word, "fd")) {
+			*(word[0] == 'l' ? &s->line_pid : &s->pid) = (pid_t)n;
+		} else if (!strcmp(word, "fd") || !strcmp(word, "line-fd")) {
 			if (parse_u32(v, INT_MAX, &n))
 				goto badval;
-			s->fd = (int)n;
+			*(word[0] == 'l' ? &s->line_fd : &s->fd) = (int)n;
 		} else if (!strcmp(word, "id")) {
 			if (parse_u32(v, UINT32_MAX, &s->id) || !s->id)
 				goto badval;
@@ -157,6 +157,9 @@ int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		tlsh_line_put(&o, " pid=%d", (int)s->pid);
 	if (s->fd >= 0)
 		tlsh_line_put(&o, " fd=%d", s->fd);
+	if (s->line_pid)
+		tlsh_line_put(&o, " line-pid=%d line-fd=%d", (int)s->line_pid,
+			      s->line_fd);
 	tlsh_profile_format(&s->profile, &o);
 	if (s->timeout_ms)
 		tlsh_line_put(&o, " timeout=%u", s->timeout_ms);

@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "os/addr.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_reload.h"
+#include "os/addr.h"
 
 /* A TCP socket on 127.0.0.1, listening (or only bound); its port. */
 static int tcp_socket(bool listening, int *port)
@@ -205,6 +206,25 @@ static void saved_line(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, tlsh_spec_parse(buf, &verb, s, err, sizeof(err)))
 		TH_LOG("%s", err);
 	ASSERT_STREQ("listener", verb);
+}
+
+/* A listener of a "pid= fd=" config line keeps the line's key over a restart. */
+TEST(state_line_keeps_its_pid_fd_config_line)
+{
+	struct tlsh_spec s;
+	char out[512], key[TLSHD_CONFIG_KEY_MAX];
+
+	saved_line(_metadata, &s,
+		   "listener id=3 port=8443 line-pid=1234 line-fd=5 cert=/a.pem key=/a.key");
+	EXPECT_STREQ("pid=1234 fd=5", tlshd_config_key(&s, key, sizeof(key)));
+	ASSERT_LT(0, tlsh_spec_format("listener", &s, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, " port=8443 line-pid=1234 line-fd=5 "))
+		TH_LOG("%s", out);
+	tlsh_spec_free(&s);
+	/* A port= line's listener: its port. */
+	saved_line(_metadata, &s, "listener id=3 port=8443 cert=/a.pem key=/a.key");
+	EXPECT_STREQ("port=8443", tlshd_config_key(&s, key, sizeof(key)));
+	tlsh_spec_free(&s);
 }
 
 TEST(state_line_restores_only_under_the_same_module_load)
