@@ -332,4 +332,63 @@ TEST(seal_reproduces_rfc_record)
 	ASSERT_EQ(1, d.seq);
 }
 
+/*
+ * Directions hold keys, not expanded AEAD contexts (4.3 KiB each for
+ * AES-GCM, two per handshake in flight); the per-thread cache of two
+ * expansions must not mix keys up when more directions take turns.
+ */
+TEST(directions_in_turn_keep_their_own_keys)
+{
+	static const uint16_t ids[] = { 0x1301, 0x1302, 0x1303 };
+	struct tlsh_rec_dir tx[3] = { 0 }, rx[3] = { 0 };
+	uint8_t secret[32], data[40], buf[3][2][128], type;
+	struct tlsh_wbuf w;
+	size_t body, n;
+
+	ASSERT_GE(96, sizeof(struct tlsh_rec_dir));
+	for (int i = 0; i < 3; i++) {
+		memset(secret, 0x11 * (i + 1), sizeof(secret));
+		tlsh_rec_set_secret(&tx[i], tlsh_suite_by_id(ids[i]), secret);
+		tlsh_rec_set_secret(&rx[i], tlsh_suite_by_id(ids[i]), secret);
+	}
+	/* Sealed round-robin: every switch past the second evicts. */
+	for (int r = 0; r < 2; r++) {
+		for (int i = 0; i < 3; i++) {
+			memset(data, 'a' + 3 * r + i, sizeof(data));
+			tlsh_wbuf_fixed(&w, buf[i][r], sizeof(buf[i][r]));
+			ASSERT_EQ(TLSH_OK, tlsh_rec_seal(&tx[i],
+				  TLSH_CT_APPLICATION_DATA, data, sizeof(data),
+				  0, &w));
+		}
+	}
+	/* Opened in another order, interleaved with a wipe and a re-key. */
+	tlsh_rec_wipe(&tx[1]);
+	for (int r = 0; r < 2; r++) {
+		for (int i = 2; i >= 0; i--) {
+			uint8_t *rec = buf[i][r];
+
+			ASSERT_EQ(TLSH_OK, tlsh_rec_header(rec, &body));
+			ASSERT_EQ(TLSH_OK, tlsh_rec_open(&rx[i], rec,
+				  rec + TLSH_REC_HDR, body, &type, &n));
+			ASSERT_EQ(TLSH_CT_APPLICATION_DATA, type);
+			ASSERT_EQ(sizeof(data), n);
+			memset(data, 'a' + 3 * r + i, sizeof(data));
+			ASSERT_EQ(0, memcmp(data, rec + TLSH_REC_HDR, n));
+		}
+	}
+	/* A record under one key does not open under another. */
+	tlsh_wbuf_fixed(&w, buf[0][0], sizeof(buf[0][0]));
+	ASSERT_EQ(TLSH_OK, tlsh_rec_seal(&tx[0], TLSH_CT_APPLICATION_DATA,
+					 data, sizeof(data), 0, &w));
+	rx[2].seq = tx[0].seq - 1;
+	ASSERT_EQ(TLSH_OK, tlsh_rec_header(buf[0][0], &body));
+	ASSERT_NE(TLSH_OK, tlsh_rec_open(&rx[2], buf[0][0],
+					 buf[0][0] + TLSH_REC_HDR, body, &type,
+					 &n));
+	for (int i = 0; i < 3; i++) {
+		tlsh_rec_wipe(&tx[i]);
+		tlsh_rec_wipe(&rx[i]);
+	}
+}
+
 TEST_HARNESS_MAIN

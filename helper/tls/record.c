@@ -1,36 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdatomic.h>
 #include <string.h>
 
 #include <nettle/memops.h>
 
 #include "tls/record.h"
 
+/*
+ * The AEAD contexts expanded from keys: this thread's last two, so that a
+ * connection relayed in both directions expands each key once, and a
+ * handshake (a flight written with one key, the next read with another)
+ * once per key. A direction's key is found by its gen, unique in the
+ * process. Slots hold expanded secrets: tlsh_rec_wipe() wipes the one of
+ * its key (in this thread; another thread's copy is overwritten when that
+ * thread next expands a key).
+ */
+union aead_ctx {
+	struct gcm_aes128_ctx aes128;
+	struct gcm_aes256_ctx aes256;
+	struct chacha_poly1305_ctx chacha;
+	struct ccm_aes128_ctx ccm;
+};
+
+static _Thread_local struct aead_slot {
+	uint64_t gen;
+	union aead_ctx ctx;
+} slots[2];
+static _Thread_local unsigned int victim;
+static atomic_uint_fast64_t last_gen;
+
+static union aead_ctx *expanded(const struct tlsh_rec_dir *d)
+{
+	struct aead_slot *s;
+
+	for (unsigned int i = 0; i < 2; i++) {
+		if (slots[i].gen == d->gen) {
+			victim = 1 - i;
+			return &slots[i].ctx;
+		}
+	}
+	s = &slots[victim];
+	victim = 1 - victim;
+	explicit_bzero(s, sizeof(*s));
+	switch (d->suite->aead) {
+	case TLSH_AEAD_AES_128_GCM:
+		gcm_aes128_set_key(&s->ctx.aes128, d->key);
+		break;
+	case TLSH_AEAD_AES_256_GCM:
+		gcm_aes256_set_key(&s->ctx.aes256, d->key);
+		break;
+	case TLSH_AEAD_CHACHA20_POLY1305:
+		chacha_poly1305_set_key(&s->ctx.chacha, d->key);
+		break;
+	case TLSH_AEAD_AES_128_CCM:
+		ccm_aes128_set_key(&s->ctx.ccm, d->key);
+		break;
+	default:
+		return NULL;
+	}
+	s->gen = d->gen;
+	return &s->ctx;
+}
+
 void tlsh_rec_set_key(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 		      const uint8_t *key, const uint8_t *iv, uint64_t seq)
 {
 	tlsh_rec_wipe(d);
+	switch (s->aead) {
+	case TLSH_AEAD_AES_128_GCM:
+	case TLSH_AEAD_AES_256_GCM:
+	case TLSH_AEAD_CHACHA20_POLY1305:
+	case TLSH_AEAD_AES_128_CCM:
+		break;
+	default:
+		return;		/* no protection: suite stays NULL */
+	}
 	d->suite = s;
+	d->gen = atomic_fetch_add(&last_gen, 1) + 1;
 	d->tls12 = tlsh_suite_is12(s);
 	memcpy(d->key, key, s->key_len);
 	memcpy(d->iv, iv, sizeof(d->iv));
 	d->seq = seq;
-	switch (s->aead) {
-	case TLSH_AEAD_AES_128_GCM:
-		gcm_aes128_set_key(&d->aead.aes128, key);
-		break;
-	case TLSH_AEAD_AES_256_GCM:
-		gcm_aes256_set_key(&d->aead.aes256, key);
-		break;
-	case TLSH_AEAD_CHACHA20_POLY1305:
-		chacha_poly1305_set_key(&d->aead.chacha, key);
-		break;
-	case TLSH_AEAD_AES_128_CCM:
-		ccm_aes128_set_key(&d->aead.ccm, key);
-		break;
-	default:
-		d->suite = NULL;
-		break;
-	}
 }
 
 void tlsh_rec_set_secret(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
@@ -45,6 +95,9 @@ void tlsh_rec_set_secret(struct tlsh_rec_dir *d, const struct tlsh_suite *s,
 
 void tlsh_rec_wipe(struct tlsh_rec_dir *d)
 {
+	for (unsigned int i = 0; d->gen && i < 2; i++)
+		if (slots[i].gen == d->gen)
+			explicit_bzero(&slots[i], sizeof(slots[i]));
 	explicit_bzero(d, sizeof(*d));
 }
 
@@ -63,46 +116,50 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		   const uint8_t *aad, size_t aad_len, uint8_t *buf,
 		   size_t len, uint8_t *tag)
 {
+	union aead_ctx *x = expanded(d);
 	uint8_t t[TLSH_REC_TAG];
 	bool ok = true;
 
+	if (!x)
+		return false;
+
 	switch (d->suite->aead) {
 	case TLSH_AEAD_AES_128_GCM:
-		gcm_aes128_set_iv(&d->aead.aes128, 12, n);
-		gcm_aes128_update(&d->aead.aes128, aad_len, aad);
+		gcm_aes128_set_iv(&x->aes128, 12, n);
+		gcm_aes128_update(&x->aes128, aad_len, aad);
 		if (seal)
-			gcm_aes128_encrypt(&d->aead.aes128, len, buf, buf);
+			gcm_aes128_encrypt(&x->aes128, len, buf, buf);
 		else
-			gcm_aes128_decrypt(&d->aead.aes128, len, buf, buf);
-		gcm_aes128_digest(&d->aead.aes128, TLSH_REC_TAG, t);
+			gcm_aes128_decrypt(&x->aes128, len, buf, buf);
+		gcm_aes128_digest(&x->aes128, TLSH_REC_TAG, t);
 		break;
 	case TLSH_AEAD_AES_256_GCM:
-		gcm_aes256_set_iv(&d->aead.aes256, 12, n);
-		gcm_aes256_update(&d->aead.aes256, aad_len, aad);
+		gcm_aes256_set_iv(&x->aes256, 12, n);
+		gcm_aes256_update(&x->aes256, aad_len, aad);
 		if (seal)
-			gcm_aes256_encrypt(&d->aead.aes256, len, buf, buf);
+			gcm_aes256_encrypt(&x->aes256, len, buf, buf);
 		else
-			gcm_aes256_decrypt(&d->aead.aes256, len, buf, buf);
-		gcm_aes256_digest(&d->aead.aes256, TLSH_REC_TAG, t);
+			gcm_aes256_decrypt(&x->aes256, len, buf, buf);
+		gcm_aes256_digest(&x->aes256, TLSH_REC_TAG, t);
 		break;
 	case TLSH_AEAD_CHACHA20_POLY1305:
-		chacha_poly1305_set_nonce(&d->aead.chacha, n);
-		chacha_poly1305_update(&d->aead.chacha, aad_len, aad);
+		chacha_poly1305_set_nonce(&x->chacha, n);
+		chacha_poly1305_update(&x->chacha, aad_len, aad);
 		if (seal)
-			chacha_poly1305_encrypt(&d->aead.chacha, len, buf, buf);
+			chacha_poly1305_encrypt(&x->chacha, len, buf, buf);
 		else
-			chacha_poly1305_decrypt(&d->aead.chacha, len, buf, buf);
-		chacha_poly1305_digest(&d->aead.chacha, TLSH_REC_TAG, t);
+			chacha_poly1305_decrypt(&x->chacha, len, buf, buf);
+		chacha_poly1305_digest(&x->chacha, TLSH_REC_TAG, t);
 		break;
 	case TLSH_AEAD_AES_128_CCM:
-		ccm_aes128_set_nonce(&d->aead.ccm, 12, n, aad_len, len,
+		ccm_aes128_set_nonce(&x->ccm, 12, n, aad_len, len,
 				     TLSH_REC_TAG);
-		ccm_aes128_update(&d->aead.ccm, aad_len, aad);
+		ccm_aes128_update(&x->ccm, aad_len, aad);
 		if (seal)
-			ccm_aes128_encrypt(&d->aead.ccm, len, buf, buf);
+			ccm_aes128_encrypt(&x->ccm, len, buf, buf);
 		else
-			ccm_aes128_decrypt(&d->aead.ccm, len, buf, buf);
-		ccm_aes128_digest(&d->aead.ccm, TLSH_REC_TAG, t);
+			ccm_aes128_decrypt(&x->ccm, len, buf, buf);
+		ccm_aes128_digest(&x->ccm, TLSH_REC_TAG, t);
 		break;
 	default:
 		return false;

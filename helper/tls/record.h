@@ -37,15 +37,15 @@
  * AES-GCM iv[0..3] is the implicit salt (iv[4..11] zero) and the 8-byte
  * explicit nonce we send is the sequence number (RFC 5288 3), for
  * ChaCha20-Poly1305 iv is XORed with the sequence number (RFC 7905 2).
+ *
+ * A direction holds its key, not the AEAD context expanded from it (4.3 KiB
+ * for AES-GCM, most of it nettle's GCM table): a handshake in flight would
+ * carry two of them. record.c expands keys on use into a small per-thread
+ * cache keyed by gen, so most keys installed for kTLS are never expanded.
  */
 struct tlsh_rec_dir {
 	const struct tlsh_suite *suite;
-	union {
-		struct gcm_aes128_ctx aes128;
-		struct gcm_aes256_ctx aes256;
-		struct chacha_poly1305_ctx chacha;
-		struct ccm_aes128_ctx ccm;
-	} aead;
+	uint64_t gen;		/* this key's expansion in the cache; 0: none */
 	uint8_t key[32];
 	uint8_t iv[12];
 	uint64_t seq;
