@@ -6,7 +6,8 @@
  * (sequence 1 after the Finished, as after a full one) for each key
  * exchange; the extended master secret (RFC 7627 5.3): no ticket for a
  * session without it, a ticket or ClientHello without it gives a full
- * handshake; tickets of the two versions kept apart. Tampered, expired,
+ * handshake, a client whose server resumes without it (or with another
+ * suite) fails; tickets of the two versions kept apart. Tampered, expired,
  * another SNI or ALPN and key rotation: tls_resume.c's "resume" fixture,
  * variant tls12.
  */
@@ -171,6 +172,70 @@ TEST(ems_session_resumed_without_ems_gives_full_handshake)
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
 	EXPECT_EQ(1, tlsh_conn_peer_certs(r.p.c));
+	pair_free(&r.p);
+}
+
+/* The server's resuming ServerHello, damaged on its way to the client. */
+static size_t sh_suite_at(const uint8_t *m)
+{
+	return TLSH_HS_HDR + 2 + TLSH_RANDOM + 1 + m[TLSH_HS_HDR + 2 + TLSH_RANDOM];
+}
+
+static void other_suite(const struct tlsh_conn *c, struct tlsh_wbuf *w,
+			size_t mark)
+{
+	uint8_t *m = w->buf + mark;
+
+	(void)c;
+	if (m[0] == TLSH_HS_SERVER_HELLO)
+		m[sh_suite_at(m) + 1] = 0x2c;	/* c02b -> c02c */
+}
+
+/* extended_master_secret becomes an (empty) session_ticket extension. */
+static void ems_dropped(const struct tlsh_conn *c, struct tlsh_wbuf *w,
+			size_t mark)
+{
+	static const uint8_t ems[4] = { 0x00, 0x17, 0x00, 0x00 };
+	uint8_t *m = w->buf + mark;
+
+	(void)c;
+	if (m[0] != TLSH_HS_SERVER_HELLO)
+		return;
+	for (size_t i = sh_suite_at(m); i + 4 <= w->len - mark; i++)
+		if (!memcmp(m + i, ems, 4)) {
+			m[i + 1] = 35;
+			return;
+		}
+}
+
+static const struct tlsh_test_hooks other_suite_hooks = {
+	.mutate = other_suite,
+};
+
+static const struct tlsh_test_hooks ems_dropped_hooks = {
+	.mutate = ems_dropped,
+};
+
+TEST(client_refuses_resumption_with_another_suite_or_without_ems)
+{
+	struct rig r;
+
+	ASSERT_EQ(0, rig12_init(&r, "ec"));
+	r.p.ccfg.allow_no_ems = true;	/* the resumption check, not 5.2's */
+	ASSERT_EQ(0, first(&r));
+	ASSERT_EQ(0, pair_start(&r.p));
+	tlsh_conn_set_test_hooks(r.p.s, &other_suite_hooks);
+	ASSERT_NE(0, pair_run(&r.p));
+	EXPECT_EQ(TLSH_ERR_ILLEGAL_PARAMETER, r.p.cerr);
+	EXPECT_STREQ("server resumed with another cipher suite",
+		     tlsh_conn_error_reason(r.p.c));
+	next_conn(&r);
+	ASSERT_EQ(0, pair_start(&r.p));
+	tlsh_conn_set_test_hooks(r.p.s, &ems_dropped_hooks);
+	ASSERT_NE(0, pair_run(&r.p));
+	EXPECT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, r.p.cerr);
+	EXPECT_STREQ("server resumed without the extended master secret",
+		     tlsh_conn_error_reason(r.p.c));
 	pair_free(&r.p);
 }
 
