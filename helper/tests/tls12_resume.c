@@ -218,24 +218,29 @@ static const struct tlsh_test_hooks ems_dropped_hooks = {
 
 TEST(client_refuses_resumption_with_another_suite_or_without_ems)
 {
+	static const struct {
+		const struct tlsh_test_hooks *hooks;
+		enum tlsh_err err;
+		const char *reason;
+	} cases[] = {
+		{ &other_suite_hooks, TLSH_ERR_ILLEGAL_PARAMETER,
+		  "server resumed with another cipher suite" },
+		{ &ems_dropped_hooks, TLSH_ERR_HANDSHAKE_FAILURE,
+		  "server resumed without the extended master secret" },
+	};
 	struct rig r;
 
 	ASSERT_EQ(0, rig12_init(&r, "ec"));
 	r.p.ccfg.allow_no_ems = true;	/* the resumption check, not 5.2's */
 	ASSERT_EQ(0, first(&r));
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.s, &other_suite_hooks);
-	ASSERT_NE(0, pair_run(&r.p));
-	EXPECT_EQ(TLSH_ERR_ILLEGAL_PARAMETER, r.p.cerr);
-	EXPECT_STREQ("server resumed with another cipher suite",
-		     tlsh_conn_error_reason(r.p.c));
-	next_conn(&r);
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.s, &ems_dropped_hooks);
-	ASSERT_NE(0, pair_run(&r.p));
-	EXPECT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, r.p.cerr);
-	EXPECT_STREQ("server resumed without the extended master secret",
-		     tlsh_conn_error_reason(r.p.c));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, pair_start(&r.p));
+		tlsh_conn_set_test_hooks(r.p.s, cases[i].hooks);
+		ASSERT_NE(0, pair_run(&r.p));
+		EXPECT_EQ(cases[i].err, r.p.cerr);
+		EXPECT_STREQ(cases[i].reason, tlsh_conn_error_reason(r.p.c));
+		next_conn(&r);
+	}
 	pair_free(&r.p);
 }
 
