@@ -59,7 +59,7 @@ TEST(full_then_resumed)
 		ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
 		EXPECT_EQ(suites[i], tlsh_conn_suite(r.p.s));
 		EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.c));
-		/* Abbreviated: no certificate, no key exchange, no signature. */
+		/* Abbreviated: no certificate, key exchange or signature. */
 		EXPECT_EQ(0, tlsh_conn_peer_certs(r.p.c));
 		EXPECT_EQ(0, tlsh_conn_sigscheme(r.p.c));
 		EXPECT_TRUE(tlsh_conn_session_note(r.p.c) == NULL);

@@ -100,7 +100,8 @@ static enum tlsh_err get_vec8(struct tlsh_cur *cur, size_t max, uint8_t *out,
 }
 
 /* The fields tickets and sessions share, in the same order. */
-static void put_common(struct tlsh_wbuf *w, const struct tlsh_ticket_state *st)
+static void put_common(struct tlsh_wbuf *w,
+		       const struct tlsh_ticket_state *st)
 {
 	tlsh_put_u16(w, st->suite);
 	put_u64(w, st->time);
@@ -111,7 +112,8 @@ static void put_common(struct tlsh_wbuf *w, const struct tlsh_ticket_state *st)
 	put_vec8(w, st->alpn, st->alpn_len);
 }
 
-static enum tlsh_err get_common(struct tlsh_cur *cur, struct tlsh_ticket_state *st)
+static enum tlsh_err get_common(struct tlsh_cur *cur,
+				struct tlsh_ticket_state *st)
 {
 	const struct tlsh_suite *s;
 
@@ -216,10 +218,8 @@ static enum tlsh_err session_decode(const uint8_t *p, size_t len,
 				    struct tlsh_ticket_state *st)
 {
 	struct tlsh_cur cur = tlsh_cur_make(p, len), t;
-	uint8_t format;
+	uint8_t format, ems = 1;
 	uint16_t version;
-
-	uint8_t ems = 1;
 
 	TRY(tlsh_cur_u8(&cur, &format));
 	TRY(tlsh_cur_u16(&cur, &version));
@@ -297,7 +297,8 @@ void tlsh_psk_client_prepare(struct tlsh_conn *c)
 	if (cfg->session && cfg->session_len)
 		c->session_note = session_offer(c);
 	/* External PSKs are TLS 1.3's. */
-	for (size_t i = 0; tlsh_cfg_speaks(cfg, TLSH_TLS13) && i < cfg->n_psks &&
+	for (size_t i = 0; tlsh_cfg_speaks(cfg, TLSH_TLS13) &&
+	     i < cfg->n_psks &&
 	     c->cli.n_psk < TLSH_MAX_PSK_OFFER; i++) {
 		const struct tlsh_psk *p = &cfg->psks[i];
 		struct tlsh_psk_offer *o = &c->cli.psk[c->cli.n_psk];
@@ -492,7 +493,8 @@ void tlsh_session_emit(struct tlsh_conn *c,
  * session had, else the SHA-256 of the leaf the client sent (c->peer; for
  * TLS 1.2 filled once the engine takes client certificates there).
  */
-static void client_id_of(const struct tlsh_conn *c, struct tlsh_ticket_state *st)
+static void client_id_of(const struct tlsh_conn *c,
+			 struct tlsh_ticket_state *st)
 {
 	struct sha256_ctx h;
 	gnutls_datum_t der;

@@ -78,9 +78,10 @@ static void resumed_key_block(struct tlsh_conn *c)
 			       c->client_random, c->t12.ms, TLSH_MASTER_SECRET);
 }
 
-enum tlsh_err tlsh12_ticket_client_server_hello(struct tlsh_conn *c,
-					       const struct tlsh_server_hello *sh,
-					       bool *resumed)
+enum tlsh_err
+tlsh12_ticket_client_server_hello(struct tlsh_conn *c,
+				  const struct tlsh_server_hello *sh,
+				  bool *resumed)
 {
 	*resumed = false;
 	if (tlsh_ext_has(&sh->x, TLSH_X_SESSION_TICKET)) {
@@ -249,7 +250,8 @@ enum tlsh_err tlsh12_send_new_session_ticket(struct tlsh_conn *c)
 	age = tlsh_ticket_now(c) - st.time;
 	m = tlsh_hs_open(w, TLSH_HS_NEW_SESSION_TICKET) - 1;
 	/* ticket_lifetime_hint: what is left of it (at least a second). */
-	tlsh_put_uint(w, 4, age < st.lifetime ? st.lifetime - (uint32_t)age : 1);
+	tlsh_put_uint(w, 4, age < st.lifetime ? st.lifetime - (uint32_t)age :
+			    1);
 	err = tlsh_ticket_seal(c, &st, w);
 	explicit_bzero(&st, sizeof(st));
 	TRY(err);
