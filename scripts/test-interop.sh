@@ -188,6 +188,24 @@ serve_data_case() {
 	fi
 }
 
+# connect_to PEER ID CONNECT-ARGS...: connect to the s_server -rev or
+# gnutls-serv --echo on $PORT, sending in.txt; $rc is its exit status and
+# $expect the file its output ($T/out.ID) must equal; log in $T/log.ID.
+connect_to() {
+	local peer=$1 id=$2
+	shift 2
+	if [ "$peer" = openssl ]; then
+		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
+			<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
+		rc=$? expect=$T/in.rev
+	else
+		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
+			--exec sh -c 'cat "$0" & head -c $(stat -c %s "$0") >"$1"; wait' \
+			"$T/in.txt" "$T/out.$id" 2>"$T/log.$id"
+		rc=$? expect=$T/in.txt
+	fi
+}
+
 # connect_data_case ID PEER LOG DESC -- PEER-ARGS... -- CONNECT-ARGS...:
 # connect to openssl s_server -rev (in.txt on stdin, reversed lines back)
 # or to gnutls-serv --echo (through --exec: the program writes in.txt,
@@ -199,21 +217,15 @@ connect_data_case() {
 	shift "$((rest_at - 1))"
 	if [ "$peer" = openssl ]; then
 		s_server_start "$id" "${pargs[@]}" -rev
-		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
-			<"$T/in.txt" >"$T/out.$id" 2>"$T/log.$id"
-		rc=$? expect=$T/in.rev
 		desc+=": 24 KiB text both ways"
 	else
 		if ! gnutls_serv_start "$id" --echo "${pargs[@]}"; then
 			not_ok "gnutls-serv starts"
 			return
 		fi
-		timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" "$@" \
-			--exec sh -c 'cat "$0" & head -c $(stat -c %s "$0") >"$1"; wait' \
-			"$T/in.txt" "$T/out.$id" 2>"$T/log.$id"
-		rc=$? expect=$T/in.txt
 		desc+=": 32 KiB both ways"
 	fi
+	connect_to "$peer" "$id" "$@"
 	if [ $rc = 0 ] && cmp -s "$expect" "$T/out.$id" &&
 	   grep -q "$want" "$T/log.$id"; then
 		ok "$desc"
@@ -611,18 +623,21 @@ else
 	not_ok "serve --keylog (serve $st; $(wc -l <"$T/keys.log" 2>/dev/null || echo no) lines)"
 fi
 
-# ---- TLS 1.3 resumption (issue 17) ----
+# ---- resumption (issue 17): TLS 1.3 tickets, TLS 1.2 session tickets ----
 openssl rand 80 >"$T/tk.a" && openssl rand 80 >"$T/tk.b" &&
 	head -c 79 "$T/tk.a" >"$T/tk.short"
 
 # resume_case ID CLIENT RESUMES DESC -- SERVE1-ARGS... -- SERVE2-ARGS...:
-# CLIENT (openssl: -sess_out then -sess_in; tlshelper: connect --session)
+# CLIENT (openssl: -sess_out then -sess_in; tlshelper: connect --session;
+# either with -tls1.2: TLS 1.2 only, else TLS 1.3)
 # makes a full handshake to serve with SERVE1-ARGS, keeps the session, and
 # connects again to another serve process with SERVE2-ARGS. RESUMES (yes or
 # no) says whether the second handshake must resume; either way both
 # succeed, and the second serve's log says resumed=RESUMES.
 resume_case() {
-	local id=$1 cli=$2 want=$3 desc=$4 a1 st1 st2 saw=ok k
+	local id=$1 cli=${2%-tls1.2} want=$3 desc=$4 a1 st1 st2 saw=ok k
+	local v=1.3 vo=() vh=()
+	[ "$2" != "$cli" ] && v=1.2 vo=(-tls1_2) vh=(--tls-max 1.2)
 	shift 5
 	split_args a1 "$@"
 	shift "$((rest_at - 1))"
@@ -635,25 +650,26 @@ resume_case() {
 		fi
 		if [ "$cli" = openssl ]; then
 			timeout 20 openssl s_client -connect 127.0.0.1:"$PORT" \
-				-CAfile "$T/ca.pem" -servername localhost -ign_eof \
+				-CAfile "$T/ca.pem" -servername localhost -ign_eof "${vo[@]}" \
 				"$([ $k = 1 ] && echo -sess_out || echo -sess_in)" \
 				"$T/sess.$id" </dev/null >"$T/out.$id.$k" 2>&1
 		else
 			timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
-				--session "$T/sess.$id" </dev/null \
+				--session "$T/sess.$id" "${vh[@]}" </dev/null \
 				>"$T/out.$id.$k" 2>"$T/cerr.$id.$k"
 		fi
 		grep -q '^hi$' "$T/out.$id.$k" || saw="no data on connection $k"
 	done
 	st1=$(serve_status "$id.1") st2=$(serve_status "$id.2")
 	if [ "$cli" = openssl ]; then
-		grep -q "New, TLSv1.3" "$T/out.$id.1" || saw="first not New"
+		grep -q "New, TLSv$v" "$T/out.$id.1" || saw="first not New"
 		if [ "$want" = yes ]; then
-			grep -q "Reused, TLSv1.3" "$T/out.$id.2" || saw="not Reused"
+			grep -q "Reused, TLSv$v" "$T/out.$id.2" || saw="not Reused"
 		else
-			grep -q "New, TLSv1.3" "$T/out.$id.2" || saw="second not New"
+			grep -q "New, TLSv$v" "$T/out.$id.2" || saw="second not New"
 		fi
 	fi
+	grep -q "version=TLSv$v .*result=ok" "$T/log.$id.2" || saw="not TLS $v"
 	if [ "$st1" = 0 ] && [ "$st2" = 0 ] && [ "$saw" = ok ] &&
 	   grep -q "result=ok .*resumed=no" "$T/log.$id.1" &&
 	   grep -q "result=ok .*resumed=$want" "$T/log.$id.2"; then
@@ -682,37 +698,82 @@ resume_case rs-conn   tlshelper yes \
 	-- "${KA[@]}" -- "${KA[@]}"
 check "connect --session wrote its file with mode 600" \
 	[ "$(stat -c %a "$T/sess.rs-conn" 2>/dev/null)" = 600 ]
+# TLS 1.2 session tickets (RFC 5077), sealed with the same keys.
+resume_case rs12-ossl openssl-tls1.2 yes \
+	"openssl s_client -tls1_2 -sess_out/-sess_in, two serve --ticket-keys processes: Reused, TLSv1.2" \
+	-- "${KA[@]}" -- "${KA[@]}"
+resume_case rs12-rot  openssl-tls1.2 yes \
+	"TLS 1.2 ticket, rotated to --ticket-keys [new, old]: still resumes" \
+	-- "${KA[@]}" -- --ticket-keys "$T/tk.b" "${KA[@]}"
+resume_case rs12-drop openssl-tls1.2 no \
+	"TLS 1.2 ticket, [new] alone: a full handshake that succeeds" \
+	-- "${KA[@]}" -- --ticket-keys "$T/tk.b"
+resume_case rs12-conn tlshelper-tls1.2 yes \
+	"tlshelper connect --session --tls-max 1.2 -> serve --ticket-keys: resumed=yes" \
+	-- "${KA[@]}" -- "${KA[@]}"
+check "connect --session wrote its TLS 1.2 session with mode 600" \
+	[ "$(stat -c %a "$T/sess.rs12-conn" 2>/dev/null)" = 600 ]
 
 # gnutls-cli --resume: both connections to one accept loop.
-serve_start rs-gnutls --max 2 -- "${SERVE_CERT[@]}" "${KA[@]}" --exec sh -c 'echo hi'
-tls_client gnutls rs-gnutls /dev/null --resume
-if grep -q "This is a resumed session" "$T/out.rs-gnutls" &&
-   grep -q "resumed=yes" "$T/log.rs-gnutls"; then
-	ok "gnutls-cli --resume against serve --ticket-keys: a resumed session"
-else
-	not_ok "gnutls-cli --resume against serve --ticket-keys"
-	show "$T/log.rs-gnutls" "$T/out.rs-gnutls" "$T/cerr.rs-gnutls"
-fi
-
-# tlshelper connect --session against openssl s_server (tickets by default).
-rm -f "$T/sess.ossl"
-s_server_start rs-srv -cert "$T/srv.pem" -key "$T/srv.key" -rev -naccept 2
-for k in 1 2; do
-	timeout 20 "$H" connect "localhost:$PORT" --ca "$T/ca.pem" \
-		--session "$T/sess.ossl" <"$T/in.txt" >"$T/out.rs-srv.$k" \
-		2>"$T/log.rs-srv.$k"
-	echo $? >"$T/rc.rs-srv.$k"
+for v in 1.3 1.2; do
+	id=rs-gnutls pri=() what=
+	[ $v = 1.2 ] && id=rs12-gnutls what=", TLS 1.2" \
+		pri=(--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2")
+	serve_start $id --max 2 -- "${SERVE_CERT[@]}" "${KA[@]}" --exec sh -c 'echo hi'
+	tls_client gnutls $id /dev/null --resume "${pri[@]}"
+	if grep -q "This is a resumed session" "$T/out.$id" &&
+	   grep -q "version=TLSv$v .*resumed=yes" "$T/log.$id"; then
+		ok "gnutls-cli --resume against serve --ticket-keys: a resumed session$what"
+	else
+		not_ok "gnutls-cli --resume against serve --ticket-keys$what"
+		show "$T/log.$id" "$T/out.$id" "$T/cerr.$id"
+	fi
 done
-kill $SRV_PID 2>/dev/null
-if [ "$(cat "$T/rc.rs-srv.1" "$T/rc.rs-srv.2")" = "0
-0" ] && cmp -s "$T/in.rev" "$T/out.rs-srv.2" &&
-   grep -q "resumed=no" "$T/log.rs-srv.1" &&
-   grep -q "resumed=yes" "$T/log.rs-srv.2"; then
-	ok "connect --session -> openssl s_server: the second connection resumed, data both ways"
-else
-	not_ok "connect --session -> openssl s_server"
-	show "$T/log.rs-srv.1" "$T/log.rs-srv.2" "$T/srv.rs-srv"
-fi
+
+# session_peer_case ID PEER DESC -- PEER-ARGS... -- CONNECT-ARGS...: two
+# connect --session to one openssl s_server -rev or gnutls-serv --echo
+# (both issue tickets by default): both exit 0 with the data back, the
+# first resumed=no, the second resumed=yes.
+session_peer_case() {
+	local id=$1 peer=$2 desc=$3 pargs k saw=ok expect rc
+	shift 4
+	split_args pargs "$@"
+	shift "$((rest_at - 1))"
+	rm -f "$T/sess.$id"
+	if [ "$peer" = openssl ]; then
+		s_server_start "$id" "${pargs[@]}" -rev -naccept 2
+	elif ! gnutls_serv_start "$id" --echo "${pargs[@]}"; then
+		not_ok "gnutls-serv starts"
+		return
+	fi
+	for k in 1 2; do
+		connect_to "$peer" "$id.$k" --session "$T/sess.$id" "$@"
+		[ $rc = 0 ] || saw="exit $rc on connection $k"
+		cmp -s "$expect" "$T/out.$id.$k" || saw="no data on connection $k"
+	done
+	kill $SRV_PID 2>/dev/null
+	if [ "$saw" = ok ] && grep -q "result=ok .*resumed=no" "$T/log.$id.1" &&
+	   grep -q "result=ok .*resumed=yes" "$T/log.$id.2"; then
+		ok "$desc"
+	else
+		not_ok "$desc ($saw)"
+		show "$T/log.$id.1" "$T/log.$id.2" "$T/srv.$id"
+	fi
+}
+
+GSRV=(--x509certfile "$T/srv.pem" --x509keyfile "$T/srv.key")
+session_peer_case rs-srv openssl \
+	"connect --session -> openssl s_server: the second connection resumed, data both ways" \
+	-- -cert "$T/srv.pem" -key "$T/srv.key" --
+session_peer_case rs-gsrv gnutls \
+	"connect --session -> gnutls-serv: the second connection resumed, data both ways" \
+	-- "${GSRV[@]}" --
+session_peer_case rs12-srv openssl \
+	"connect --session --tls-max 1.2 -> openssl s_server -tls1_2: TLS 1.2 ticket resumed, data both ways" \
+	-- -cert "$T/srv.pem" -key "$T/srv.key" -tls1_2 -- --tls-max 1.2
+session_peer_case rs12-gsrv gnutls \
+	"connect --session --tls-max 1.2 -> gnutls-serv (TLS 1.2): ticket resumed, data both ways" \
+	-- "${GSRV[@]}" --priority "NORMAL:-VERS-ALL:+VERS-TLS1.2" -- --tls-max 1.2
 
 # A session file that is not one: a note, then a full handshake.
 head -c 100 /dev/urandom >"$T/sess.junk"

@@ -6,7 +6,8 @@
 # key transport; the bytes must match and /proc/net/tls_stat's TlsTxSw /
 # TlsRxSw must rise. The same program with
 # sendfile() sends a multi-MiB file through the kTLS socket; resumed
-# TLS 1.3 connections (openssl -sess_in, connect --session). And serve
+# TLS 1.3 and TLS 1.2 (session ticket) connections (openssl -sess_in,
+# connect --session). And serve
 # without --exec: the caller gets the keyed socket back and speaks plaintext
 # on it. TAP.
 set -u
@@ -166,38 +167,46 @@ else
 	show "$T/log.$id" "$T/cerr.$id"
 fi
 
-# TLS 1.3 resumption through kTLS: the tickets go out before the hand-off
-# (the kernel's TX sequence starts after them), a resumed handshake gets
-# its keys exactly the same way. openssl s_client -sess_out / -sess_in, and
-# tlshelper connect --session, whose relay hands the tickets arriving on
-# its own kTLS socket to the engine.
+# Resumption through kTLS: TLS 1.3 tickets go out before the hand-off (the
+# kernel's TX sequence starts after them), TLS 1.2 session tickets within
+# the handshake (before the ChangeCipherSpec); a resumed handshake gets its
+# keys exactly the same way. openssl s_client -sess_out / -sess_in, and
+# tlshelper connect --session, whose relay hands the TLS 1.3 tickets
+# arriving on its own kTLS socket to the engine.
 openssl rand 80 >"$T/tk"
-rm -f "$T/sess.openssl" "$T/sess.tlshelper"
-for cli in openssl tlshelper; do
-	for k in 1 2; do
-		id=resume-$cli-$k
-		want=$([ $k = 1 ] && echo no || echo yes)
-		tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
-		serve_start "$id" -- --ticket-keys "$T/tk" "${HTTPD[@]}" write "$T/small.bin"
-		if [ $cli = openssl ]; then
-			printf "$GET" | timeout 120 openssl s_client -quiet \
-				-connect "127.0.0.1:$PORT" -servername localhost \
-				-CAfile "$T/ca.pem" -verify_return_error \
-				"$([ $k = 1 ] && echo -sess_out || echo -sess_in)" \
-				"$T/sess.openssl" >"$T/raw.$id" 2>"$T/cerr.$id"
-		else
-			printf "$GET" | timeout 120 "$H" connect "localhost:$PORT" \
-				--ca "$T/ca.pem" --session "$T/sess.tlshelper" \
-				>"$T/raw.$id" 2>"$T/cerr.$id"
-		fi
-		crc=$?
-		body "$T/raw.$id" >"$T/out.$id"
-		if [ $cli = tlshelper ] &&
-		   ! grep -q "record-layer=kernel resumed=$want" "$T/cerr.$id"; then
-			crc="$crc (connect: not resumed=$want through kTLS)"
-		fi
-		fetched "$id" "$crc" "result=ok record-layer=kernel resumed=$want" \
-			"$cli, connection $k: 256 KiB over kTLS, resumed=$want"
+for v in 1.3 1.2; do
+	vo=() vh=() pre=resume what=
+	[ $v = 1.2 ] && vo=(-tls1_2) vh=(--tls-max 1.2) pre=resume12 \
+		what=" (TLS 1.2 session ticket)"
+	rm -f "$T/sess.openssl" "$T/sess.tlshelper"
+	for cli in openssl tlshelper; do
+		for k in 1 2; do
+			id=$pre-$cli-$k
+			want=$([ $k = 1 ] && echo no || echo yes)
+			tx0=$(stat_of TlsTxSw) rx0=$(stat_of TlsRxSw)
+			serve_start "$id" -- --ticket-keys "$T/tk" "${HTTPD[@]}" write "$T/small.bin"
+			if [ $cli = openssl ]; then
+				printf "$GET" | timeout 120 openssl s_client -quiet \
+					-connect "127.0.0.1:$PORT" -servername localhost \
+					-CAfile "$T/ca.pem" -verify_return_error "${vo[@]}" \
+					"$([ $k = 1 ] && echo -sess_out || echo -sess_in)" \
+					"$T/sess.openssl" >"$T/raw.$id" 2>"$T/cerr.$id"
+			else
+				printf "$GET" | timeout 120 "$H" connect "localhost:$PORT" \
+					--ca "$T/ca.pem" --session "$T/sess.tlshelper" "${vh[@]}" \
+					>"$T/raw.$id" 2>"$T/cerr.$id"
+			fi
+			crc=$?
+			body "$T/raw.$id" >"$T/out.$id"
+			if [ $cli = tlshelper ] &&
+			   ! grep -q "version=TLSv$v .*record-layer=kernel resumed=$want" \
+				"$T/cerr.$id"; then
+				crc="$crc (connect: not TLS $v resumed=$want through kTLS)"
+			fi
+			fetched "$id" "$crc" \
+				"version=TLSv$v .*result=ok record-layer=kernel resumed=$want" \
+				"$cli, connection $k: 256 KiB over kTLS, resumed=$want$what"
+		done
 	done
 done
 

@@ -52,7 +52,7 @@ static void attach_usage(FILE *out)
 		"  --allow-no-ems  accept a TLS 1.2 client without extended master\n"
 		"                  secret (RFC 7627), otherwise refused\n"
 		"  --tickets N, --max-handshake-bytes N  as for `tlshelper serve`\n"
-		"  --ticket-keys FILE  TLS 1.3 resumption keys, as for `tlshelper\n"
+		"  --ticket-keys FILE  TLS 1.3 and 1.2 ticket keys, as for `tlshelper\n"
 		"                  serve` (--tickets then defaults to 2); without\n"
 		"                  them the daemon seals tickets (sent only with\n"
 		"                  --tickets N) under a random key of its own\n"

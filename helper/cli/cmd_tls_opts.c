@@ -26,9 +26,10 @@ static void usage(const struct tls_opts *o, FILE *out)
 "  --allow-rsa-kx  also accept TLS 1.2 RSA key transport\n"
 "                  (TLS_RSA_WITH_AES_128/256_GCM): NO FORWARD SECRECY, a\n"
 "                  leaked server key decrypts recorded traffic; off by default\n"
-"  --ticket-keys FILE  TLS 1.3 resumption: 80-byte key file (openssl rand 80);\n"
-"                  repeatable, the first seals new tickets, all open them;\n"
-"                  --tickets defaults to 2 with it\n");
+"  --ticket-keys FILE  TLS 1.3 resumption and TLS 1.2 session tickets:\n"
+"                  80-byte key file (openssl rand 80); repeatable, the first\n"
+"                  seals new tickets, all open them; --tickets defaults to 2\n"
+"                  with it (TLS 1.2: one ticket when --tickets is not 0)\n");
 	else
 		fprintf(out,
 "Usage: tlshelper connect HOST:PORT [--sni NAME] [--ca FILE]\n"
@@ -40,9 +41,10 @@ static void usage(const struct tls_opts *o, FILE *out)
 "  TLS 1.3 or 1.2 client handshake, the server verified against --ca or the\n"
 "  system CA store; kTLS installed, then stdin/stdout (or PROGRAM's) relayed.\n"
 "  --allow-rsa-kx  also offer TLS 1.2 RSA key transport: NO FORWARD SECRECY\n"
-"  --session FILE  TLS 1.3 resumption: resume from FILE if it holds a usable\n"
-"                  session (else a full handshake), store the server's\n"
-"                  latest ticket in it (mode 0600, replaced atomically)\n");
+"  --session FILE  TLS 1.3 or TLS 1.2 (RFC 5077 ticket) resumption: resume\n"
+"                  from FILE if it holds a usable session (else a full\n"
+"                  handshake), store the server's latest ticket in it\n"
+"                  (mode 0600, replaced atomically)\n");
 	fprintf(out,
 "  --psk-identity ID --psk-file FILE  an external TLS 1.3 PSK (SHA-256):\n"
 "                  FILE holds the key in hex (as openssl's -psk takes it)\n"

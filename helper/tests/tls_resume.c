@@ -6,96 +6,16 @@
  * SNI or ALPN, a key no longer listed, a tampered ticket), what must fail
  * (a binder that does not verify: decrypt_error), key rotation, early data
  * offered and not accepted, HelloRetryRequest, a suite change within the
- * ticket's hash, and external PSKs.
+ * ticket's hash, and external PSKs. The fallbacks and key rotation run
+ * for TLS 1.2 session tickets too (fixture variants; the rest of TLS 1.2
+ * is in tls12_resume.c).
  */
 #include <string.h>
 
 #include "tls_testutil.h"
 #include "kselftest_harness.h"
-#include "tls_pair.h"
-#include "tls/conn.h"
+#include "tls_resume.h"
 #include "tls/msg.h"
-
-struct clock {
-	time_t t;
-};
-
-static time_t clock_now(void *ctx)
-{
-	return ((struct clock *)ctx)->t;
-}
-
-/* The last session the client was given. */
-struct saved {
-	uint8_t buf[4096];
-	size_t len;
-	unsigned int count;
-};
-
-static void save_session(void *ctx, const uint8_t *s, size_t len)
-{
-	struct saved *sv = ctx;
-
-	if (len <= sizeof(sv->buf)) {
-		memcpy(sv->buf, s, len);
-		sv->len = len;
-		sv->count++;
-	}
-}
-
-static void key_from_byte(uint8_t b, struct tlsh_ticket_key *k)
-{
-	uint8_t raw[TLSH_TICKET_KEY_FILE_LEN];
-
-	memset(raw, b, sizeof(raw));
-	tlsh_ticket_key_derive(raw, k);
-}
-
-struct rig {
-	struct pair p;
-	struct clock cclk, sclk;
-	struct saved sv;
-	struct tlsh_ticket_key keys[2];
-};
-
-/* A pair with a clock, ticket keys (first: key A) and a session sink. */
-static int rig_init(struct rig *r)
-{
-	memset(r, 0, sizeof(*r));
-	if (pair_init(&r->p, "ec"))
-		return -1;
-	/* Now: the test certificates are valid for a year from their making. */
-	r->cclk.t = r->sclk.t = time(NULL);
-	r->p.ccfg.now = clock_now;
-	r->p.ccfg.now_ctx = &r->cclk;
-	r->p.scfg.now = clock_now;
-	r->p.scfg.now_ctx = &r->sclk;
-	r->p.ccfg.on_session = save_session;
-	r->p.ccfg.session_ctx = &r->sv;
-	key_from_byte('A', &r->keys[0]);
-	key_from_byte('B', &r->keys[1]);
-	r->p.scfg.ticket_keys = r->keys;
-	r->p.scfg.n_ticket_keys = 1;
-	r->p.scfg.n_tickets = 2;
-	r->p.scfg.ticket_lifetime = 3600;
-	return 0;
-}
-
-/* The tickets after a handshake reach the client's record layer. */
-static int take_tickets(struct pair *p)
-{
-	uint8_t type, data[TLSH_MAX_CIPHERTEXT];
-	size_t dlen, out;
-
-	for (;;) {
-		(void)tlsh_conn_output(p->s, &out);
-		if (!out)
-			return 0;
-		if (deliver_record(p->s, p->c, &type, data, &dlen) ||
-		    type != TLSH_CT_HANDSHAKE)
-			return -1;
-	}
-}
 
 /* A handshake and its tickets; then a fresh pair for the next one. */
 static int handshake(struct rig *r)
@@ -107,33 +27,35 @@ static int handshake(struct rig *r)
 	return 0;
 }
 
-static void next_conn(struct rig *r)
+/*
+ * The fallbacks and key rotation, for TLS 1.3 tickets and TLS 1.2 ones
+ * (a client that offers TLS 1.2 only).
+ */
+FIXTURE(resume) {
+	struct rig r;
+};
+
+FIXTURE_VARIANT(resume) {
+	uint16_t max_version;
+};
+
+FIXTURE_VARIANT_ADD(resume, tls13) {
+	.max_version = 0,
+};
+
+FIXTURE_VARIANT_ADD(resume, tls12) {
+	.max_version = TLSH_TLS12,
+};
+
+FIXTURE_SETUP(resume)
 {
-	tlsh_conn_free(r->p.c);
-	tlsh_conn_free(r->p.s);
-	r->p.c = r->p.s = NULL;
-	r->p.cerr = r->p.serr = TLSH_OK;
-	r->p.ccfg.session = r->sv.buf;
-	r->p.ccfg.session_len = r->sv.len;
+	ASSERT_EQ(0, rig_init(&self->r));
+	self->r.p.ccfg.max_version = variant->max_version;
 }
 
-/* A full handshake that leaves a session, then the next connection set up. */
-static int first(struct rig *r)
+FIXTURE_TEARDOWN(resume)
 {
-	if (handshake(r) || r->sv.count != 2 ||
-	    tlsh_conn_psk(r->p.c) != TLSH_PSK_NONE ||
-	    tlsh_conn_peer_certs(r->p.c) != 1)
-		return -1;
-	next_conn(r);
-	return 0;
-}
-
-/* The next handshake: how the server keyed it, or -1 if it failed. */
-static int again(struct rig *r)
-{
-	if (run(&r->p))
-		return -1;
-	return (int)tlsh_conn_psk(r->p.s);
+	pair_free(&self->r.p);
 }
 
 TEST(full_then_resumed)
@@ -173,26 +95,24 @@ TEST(session_is_resumed_only_with_ticket_keys)
 	pair_free(&r.p);
 }
 
-TEST(expired_ticket_gives_full_handshake)
+TEST_F(resume, expired_ticket_gives_full_handshake)
 {
-	struct rig r;
+	struct rig *r = &self->r;
 
-	ASSERT_EQ(0, rig_init(&r));
-	ASSERT_EQ(0, first(&r));
+	ASSERT_EQ(0, first(r));
 	/* The server's clock says expired; the client's does not. */
-	r.sclk.t += 3601;
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
-	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
-	EXPECT_EQ(1, tlsh_conn_peer_certs(r.p.c));
+	r->sclk.t += 3601;
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
+	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r->p.c));
+	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r->p.c));
+	EXPECT_EQ(1, tlsh_conn_peer_certs(r->p.c));
 	/* And by the client's own clock it is not even offered. */
-	next_conn(&r);
-	r.cclk.t += 7200;
-	r.sclk.t = r.cclk.t;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
-	EXPECT_STREQ("session expired", tlsh_conn_session_note(r.p.c));
-	pair_free(&r.p);
+	next_conn(r);
+	r->cclk.t += 7200;
+	r->sclk.t = r->cclk.t;
+	ASSERT_EQ(0, run(&r->p));
+	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r->p.c));
+	EXPECT_STREQ("session expired", tlsh_conn_session_note(r->p.c));
 }
 
 TEST(ticket_age_far_off_gives_full_handshake)
@@ -207,119 +127,102 @@ TEST(ticket_age_far_off_gives_full_handshake)
 	pair_free(&r.p);
 }
 
-/* Replace the 9-byte name "localhost" in the session with another. */
-static int rename_session(struct saved *sv, const char *name)
+TEST_F(resume, ticket_for_another_sni_gives_full_handshake)
 {
-	for (size_t i = 0; i + 9 <= sv->len; i++) {
-		if (!memcmp(sv->buf + i, "localhost", 9)) {
-			memcpy(sv->buf + i, name, 9);
-			return 0;
-		}
-	}
-	return -1;
-}
+	struct rig *r = &self->r;
 
-TEST(ticket_for_another_sni_gives_full_handshake)
-{
-	struct rig r;
-
-	ASSERT_EQ(0, rig_init(&r));
-	ASSERT_EQ(0, first(&r));
+	ASSERT_EQ(0, first(r));
 	/* The client refuses to offer it for another name... */
-	r.p.ccfg.server_name = "otherhost";
-	r.p.ccfg.insecure_skip_verify = true;
-	ASSERT_EQ(0, run(&r.p));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
+	r->p.ccfg.server_name = "otherhost";
+	r->p.ccfg.insecure_skip_verify = true;
+	/* TLS 1.2 tickets come in the handshake: keep localhost's session. */
+	r->p.ccfg.on_session = NULL;
+	ASSERT_EQ(0, run(&r->p));
+	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r->p.c));
 	EXPECT_STREQ("session for another server name",
-		     tlsh_conn_session_note(r.p.c));
+		     tlsh_conn_session_note(r->p.c));
 	/* ...and the server refuses the ticket when it is offered anyway. */
-	next_conn(&r);
-	ASSERT_EQ(0, rename_session(&r.sv, "otherhost"));
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	EXPECT_STREQ("otherhost", tlsh_conn_sni(r.p.s));
-	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
-	pair_free(&r.p);
+	next_conn(r);
+	ASSERT_EQ(0, rename_session(&r->sv, "otherhost"));
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
+	EXPECT_STREQ("otherhost", tlsh_conn_sni(r->p.s));
+	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r->p.c));
 }
 
-TEST(ticket_for_another_alpn_gives_full_handshake)
+TEST_F(resume, ticket_for_another_alpn_gives_full_handshake)
 {
 	static const char *const both[] = { "h2", "http/1.1" };
 	static const char *const h11[] = { "http/1.1" };
-	struct rig r;
+	struct rig *r = &self->r;
 
-	ASSERT_EQ(0, rig_init(&r));
-	r.p.ccfg.alpn = both;
-	r.p.ccfg.n_alpn = 2;
-	r.p.scfg.alpn = both;
-	r.p.scfg.n_alpn = 2;
-	ASSERT_EQ(0, first(&r));
+	r->p.ccfg.alpn = both;
+	r->p.ccfg.n_alpn = 2;
+	r->p.scfg.alpn = both;
+	r->p.scfg.n_alpn = 2;
+	ASSERT_EQ(0, first(r));
 	/* Same ALPN: resumes. */
-	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
-	EXPECT_STREQ("h2", tlsh_conn_alpn(r.p.c));
-	ASSERT_EQ(0, take_tickets(&r.p));
-	next_conn(&r);
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(r));
+	EXPECT_STREQ("h2", tlsh_conn_alpn(r->p.c));
+	ASSERT_EQ(0, take_tickets(&r->p));
+	next_conn(r);
 	/* The server would now pick http/1.1: not the ticket's h2. */
-	r.p.scfg.alpn = h11;
-	r.p.scfg.n_alpn = 1;
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	EXPECT_STREQ("http/1.1", tlsh_conn_alpn(r.p.c));
-	pair_free(&r.p);
+	r->p.scfg.alpn = h11;
+	r->p.scfg.n_alpn = 1;
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
+	EXPECT_STREQ("http/1.1", tlsh_conn_alpn(r->p.c));
 }
 
-TEST(rotated_keys_old_ticket_opens_with_old_key_second)
+TEST_F(resume, rotated_keys_old_ticket_opens_with_old_key_second)
 {
-	struct rig r;
+	struct rig *r = &self->r;
 	struct tlsh_ticket_key rotated[2];
 
-	ASSERT_EQ(0, rig_init(&r));
-	ASSERT_EQ(0, first(&r));
+	ASSERT_EQ(0, first(r));
 	/* [new, old]: the old ticket opens; new tickets use the new key. */
-	rotated[0] = r.keys[1];
-	rotated[1] = r.keys[0];
-	r.p.scfg.ticket_keys = rotated;
-	r.p.scfg.n_ticket_keys = 2;
-	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
-	ASSERT_EQ(0, take_tickets(&r.p));
+	rotated[0] = r->keys[1];
+	rotated[1] = r->keys[0];
+	r->p.scfg.ticket_keys = rotated;
+	r->p.scfg.n_ticket_keys = 2;
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(r));
+	ASSERT_EQ(0, take_tickets(&r->p));
+	/* TLS 1.2: one ticket, resealed (RFC 5077 3.3) in the handshake. */
+	if (variant->max_version == TLSH_TLS12)
+		EXPECT_EQ(2, r->sv.count);
 	/* The tickets it gave are under the new key: [new] alone opens them. */
-	next_conn(&r);
-	r.p.scfg.n_ticket_keys = 1;
-	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
-	pair_free(&r.p);
+	next_conn(r);
+	r->p.scfg.n_ticket_keys = 1;
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(r));
 }
 
-TEST(old_key_dropped_gives_full_handshake)
+TEST_F(resume, old_key_dropped_gives_full_handshake)
 {
-	struct rig r;
+	struct rig *r = &self->r;
 
-	ASSERT_EQ(0, rig_init(&r));
-	ASSERT_EQ(0, first(&r));
-	r.p.scfg.ticket_keys = &r.keys[1];
-	r.p.scfg.n_ticket_keys = 1;
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	ASSERT_EQ(0, take_tickets(&r.p));
+	ASSERT_EQ(0, first(r));
+	r->p.scfg.ticket_keys = &r->keys[1];
+	r->p.scfg.n_ticket_keys = 1;
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
+	ASSERT_EQ(0, take_tickets(&r->p));
 	/* The new ticket, under key B, resumes with [B]. */
-	next_conn(&r);
-	ASSERT_EQ(TLSH_PSK_RESUMED, again(&r));
-	pair_free(&r.p);
+	next_conn(r);
+	ASSERT_EQ(TLSH_PSK_RESUMED, again(r));
 }
 
-TEST(tampered_ticket_gives_full_handshake)
+TEST_F(resume, tampered_ticket_gives_full_handshake)
 {
-	struct rig r;
+	struct rig *r = &self->r;
 
-	ASSERT_EQ(0, rig_init(&r));
-	ASSERT_EQ(0, first(&r));
+	ASSERT_EQ(0, first(r));
 	/* The ticket ends the session: its last byte is the GCM tag's. */
-	r.sv.buf[r.sv.len - 1] ^= 1;
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
-	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r.p.c));
+	r->sv.buf[r->sv.len - 1] ^= 1;
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
+	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r->p.c));
+	EXPECT_STREQ("server did not resume", tlsh_conn_session_note(r->p.c));
 	/* A byte of the ciphertext too. */
-	r.sv.buf[r.sv.len - 1] ^= 1;
-	r.sv.buf[r.sv.len - 20] ^= 0x80;
-	next_conn(&r);
-	ASSERT_EQ(TLSH_PSK_NONE, again(&r));
-	pair_free(&r.p);
+	r->sv.buf[r->sv.len - 1] ^= 1;
+	r->sv.buf[r->sv.len - 20] ^= 0x80;
+	next_conn(r);
+	ASSERT_EQ(TLSH_PSK_NONE, again(r));
 }
 
 /* On-path damage to the ClientHello's last byte: a binder's. */

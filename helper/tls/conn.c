@@ -11,6 +11,7 @@
 #include "tls/conn.h"
 #include "tls/psk.h"
 #include "tls/query.h"
+#include "tls/tls12_ticket.h"
 #include "tls/tls13.h"
 
 enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
@@ -83,6 +84,7 @@ void tlsh_conn_free(struct tlsh_conn *c)
 	tlsh_wbuf_wipe_free(&c->out);
 	tlsh_chain_free(&c->peer);
 	free(c->cli.cookie);
+	tlsh12_ticket_wipe(c);
 	explicit_bzero(c, sizeof(*c));
 	free(c);
 }
@@ -164,6 +166,8 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return c->peer_cert_sent;
 	case TLSH_IF_NO_PSK:
 		return !c->psk_use;
+	case TLSH_IF_TICKET12:
+		return c->tk12.issue;
 	default:
 		return true;
 	}
@@ -186,6 +190,7 @@ static void finish(struct tlsh_conn *c)
 	explicit_bzero(c->t12.ms, sizeof(c->t12.ms));
 	explicit_bzero(&c->t12.kb, sizeof(c->t12.kb));
 	tlsh_kex_wipe(&c->kex);
+	tlsh12_ticket_wipe(c);
 }
 
 static void skip_false_conds(struct tlsh_conn *c)

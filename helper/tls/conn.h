@@ -40,6 +40,7 @@ enum tlsh_cond {
 	TLSH_IF_OWN_CERT,	/* we send a non-empty Certificate */
 	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
 	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
+	TLSH_IF_TICKET12,	/* TLS 1.2: a NewSessionTicket comes */
 };
 
 /*
@@ -206,6 +207,25 @@ struct tlsh_conn {
 		uint8_t peer_kx[TLSH_KEX_PUB_MAX];	/* client: its point */
 		size_t peer_kx_len;
 	} t12;
+
+	/* TLS 1.2 session tickets, RFC 5077 (tls12_ticket.c). */
+	struct {
+		/* server: we send one; client: the server said it will */
+		bool issue;
+		/* client: the session offered (ticket in cfg->session) */
+		bool offered;
+		const uint8_t *ticket;
+		size_t ticket_len;
+		uint16_t suite;
+		uint8_t ms[TLSH_MASTER_SECRET];
+		/* client: the ticket received, stored at the server Finished */
+		uint8_t *got;
+		size_t got_len;
+		uint32_t got_lifetime;
+		/* server, resumed: the ticket's issue time and lifetime */
+		uint64_t time;
+		uint32_t lifetime;
+	} tk12;
 
 	const struct tlsh_test_hooks *hooks;
 };

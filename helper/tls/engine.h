@@ -139,23 +139,30 @@ struct tlsh_config {
 	 * require_client_cert is set, only if it carried a client
 	 * certificate. Anything else (unknown key, tampered, expired, other
 	 * name) means a full handshake. ticket_lifetime: seconds, 0 = 7200,
-	 * at most 604800. Early data is never accepted.
+	 * at most 604800. Early data is never accepted. TLS 1.2 session
+	 * tickets (RFC 5077) use the same keys and checks (no age): one
+	 * ticket, when n_tickets is not 0, to a client that sent the
+	 * SessionTicket extension, only for a session with the extended
+	 * master secret; a ticket that fits gives the abbreviated handshake.
 	 */
 	const struct tlsh_ticket_key *ticket_keys;
 	size_t n_ticket_keys;
 	uint32_t ticket_lifetime;
 
 	/*
-	 * Client: a session to resume (the bytes on_session gave earlier),
+	 * Client: a session to resume (the bytes on_session gave earlier;
+	 * TLS 1.3, or a TLS 1.2 session ticket offered in a TLS 1.2 hello),
 	 * offered if it is still within its lifetime and was made for this
 	 * server_name and a suite still configured; otherwise a full
 	 * handshake, with tlsh_conn_session_note() saying why. on_session
 	 * is called for each NewSessionTicket received (through
 	 * tlsh_conn_read_record or tlsh_conn_post_handshake) with the
 	 * session serialized: PSK, suite, lifetime, age_add, ticket, SNI,
-	 * ALPN, time received. It holds a secret: store it like a key. With
-	 * on_session set the ClientHello offers psk_dhe_ke (without it no
-	 * server sends tickets). The callback is kept by the connection:
+	 * ALPN, time received (TLS 1.2: within the handshake, once the
+	 * server's Finished verified, with the master secret as the PSK).
+	 * It holds a secret: store it like a key. With on_session set the
+	 * ClientHello offers psk_dhe_ke and an empty SessionTicket extension
+	 * (without them no server sends tickets). The callback is kept by the connection:
 	 * it may outlive this configuration.
 	 */
 	const uint8_t *session;

@@ -46,6 +46,7 @@ const struct tlsh_ext_desc tlsh_ext_table[TLSH_X_COUNT] = {
 					    CH | SH12 },
 	[TLSH_X_RENEGOTIATION_INFO] = { 0xff01, "renegotiation_info",
 					CH | SH12 },
+	[TLSH_X_SESSION_TICKET] = { 35, "session_ticket", CH | SH12 },
 };
 
 static int find(uint16_t type)

@@ -15,6 +15,7 @@
 #include "tls/query.h"
 #include "tls/tls12_client.h"
 #include "tls/tls12_server.h"
+#include "tls/tls12_ticket.h"
 #include "tls/tls13.h"
 
 /* TLS 1.3 is offered: the range and the suites allow it. */
@@ -96,6 +97,7 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 		e = tlsh_ext_open(w, TLSH_X_RENEGOTIATION_INFO);
 		tlsh_put_u8(w, 0);
 		tlsh_ext_close(w, e);
+		tlsh12_ticket_client_put(c, w);
 	}
 	/* A TLS 1.2-only hello is a plain one. */
 	if (!o13)
@@ -174,8 +176,7 @@ enum tlsh_err tlsh_send_client_hello(struct tlsh_conn *c)
 			cfg->random(cfg->random_ctx, 32, c->session_id);
 		/* One share, for our most preferred group. */
 		c->group = groups[0];
-		if (o13)
-			tlsh_psk_client_prepare(c);
+		tlsh_psk_client_prepare(c);
 	} else {
 		if (c->session_id_len)
 			TRY(tlsh_send_ccs(c));

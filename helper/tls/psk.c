@@ -10,8 +10,14 @@
  * open, or no longer fits (expired, age off, another SNI or ALPN, a client
  * certificate now required), is skipped: a full handshake follows.
  *
+ * TLS 1.2 tickets (tls12_ticket.c) are sealed and opened here too, as
+ * format 2: the same fields with the master secret as the PSK (age_add 0)
+ * and the extended master secret flag after the client certificate; a
+ * ticket of one version never opens as the other.
+ *
  * The client's session (cfg->session, on_session) is its own format 1:
- * version, suite, time received, lifetime, age_add, PSK, SNI, ALPN, ticket.
+ * version, suite, time received, lifetime, age_add, PSK, SNI, ALPN, ticket;
+ * for version 0x0303 the EMS flag comes before the ticket.
  */
 #include <string.h>
 
@@ -23,8 +29,10 @@
 #include "tls/psk.h"
 #include "tls/query.h"
 #include "tls/suite.h"
+#include "tls/tls12_ticket.h"
 
 #define TICKET_FORMAT		1
+#define TICKET_FORMAT12		2
 #define SESSION_FORMAT		1
 #define TICKET_NONCE_LEN	12
 #define TICKET_TAG_LEN		16
@@ -35,22 +43,6 @@
 #define MAX_PSK_TRIES		8	/* identities a server looks at */
 #define PSK_MODE_KE		0
 #define PSK_MODE_DHE_KE		1
-
-/* What a ticket or a client session carries. */
-struct psk_state {
-	uint16_t suite;
-	uint64_t time;		/* issued (server) / received (client) */
-	uint32_t lifetime;
-	uint32_t age_add;
-	uint8_t psk[TLSH_HASH_MAX];
-	size_t psk_len;
-	uint8_t sni[255], alpn[255];
-	size_t sni_len, alpn_len;
-	uint8_t client_id[32];
-	bool has_client_id;
-	const uint8_t *ticket;	/* client session only */
-	size_t ticket_len;
-};
 
 void tlsh_ticket_key_derive(const uint8_t raw[TLSH_TICKET_KEY_FILE_LEN],
 			    struct tlsh_ticket_key *k)
@@ -67,7 +59,7 @@ void tlsh_ticket_key_derive(const uint8_t raw[TLSH_TICKET_KEY_FILE_LEN],
 	explicit_bzero(prk, sizeof(prk));
 }
 
-static uint64_t now_s(const struct tlsh_conn *c)
+uint64_t tlsh_ticket_now(const struct tlsh_conn *c)
 {
 	time_t t = tlsh_now(c);
 
@@ -108,7 +100,8 @@ static enum tlsh_err get_vec8(struct tlsh_cur *cur, size_t max, uint8_t *out,
 }
 
 /* The fields tickets and sessions share, in the same order. */
-static void put_common(struct tlsh_wbuf *w, const struct psk_state *st)
+static void put_common(struct tlsh_wbuf *w,
+		       const struct tlsh_ticket_state *st)
 {
 	tlsh_put_u16(w, st->suite);
 	put_u64(w, st->time);
@@ -119,7 +112,8 @@ static void put_common(struct tlsh_wbuf *w, const struct psk_state *st)
 	put_vec8(w, st->alpn, st->alpn_len);
 }
 
-static enum tlsh_err get_common(struct tlsh_cur *cur, struct psk_state *st)
+static enum tlsh_err get_common(struct tlsh_cur *cur,
+				struct tlsh_ticket_state *st)
 {
 	const struct tlsh_suite *s;
 
@@ -131,14 +125,16 @@ static enum tlsh_err get_common(struct tlsh_cur *cur, struct psk_state *st)
 	TRY(get_vec8(cur, 255, st->sni, &st->sni_len));
 	TRY(get_vec8(cur, 255, st->alpn, &st->alpn_len));
 	s = tlsh_suite_by_id(st->suite);
-	if (!s || tlsh_suite_is12(s) || s->hash->len != st->psk_len)
+	if (!s || tlsh_suite_is12(s) != (st->version == TLSH_TLS12) ||
+	    st->psk_len != (tlsh_suite_is12(s) ? TLSH_MASTER_SECRET :
+			    s->hash->len))
 		return TLSH_ERR_DECODE;
 	return TLSH_OK;
 }
 
 /* PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", nonce). */
 static void ticket_psk(const struct tlsh_conn *c, const uint8_t *nonce,
-		       size_t nonce_len, struct psk_state *st)
+		       size_t nonce_len, struct tlsh_ticket_state *st)
 {
 	const struct tlsh_hash *h = c->suite->hash;
 
@@ -219,17 +215,22 @@ static bool suite_configured(const struct tlsh_conn *c, uint16_t id)
 }
 
 static enum tlsh_err session_decode(const uint8_t *p, size_t len,
-				    struct psk_state *st)
+				    struct tlsh_ticket_state *st)
 {
 	struct tlsh_cur cur = tlsh_cur_make(p, len), t;
-	uint8_t format;
+	uint8_t format, ems = 1;
 	uint16_t version;
 
 	TRY(tlsh_cur_u8(&cur, &format));
 	TRY(tlsh_cur_u16(&cur, &version));
-	if (format != SESSION_FORMAT || version != TLSH_TLS13)
+	if (format != SESSION_FORMAT ||
+	    (version != TLSH_TLS13 && version != TLSH_TLS12))
 		return TLSH_ERR_DECODE;
+	st->version = version;
 	TRY(get_common(&cur, st));
+	if (version == TLSH_TLS12)
+		TRY(tlsh_cur_u8(&cur, &ems));
+	st->ems = ems != 0;
 	TRY(tlsh_cur_vec(&cur, 2, 1, 0xffff, &t));
 	st->ticket = t.p;
 	st->ticket_len = tlsh_cur_left(&t);
@@ -241,8 +242,8 @@ static const char *session_offer(struct tlsh_conn *c)
 	const struct tlsh_config *cfg = c->cfg;
 	const char *name = cfg->server_name ? cfg->server_name : "";
 	struct tlsh_psk_offer *o = &c->cli.psk[c->cli.n_psk];
-	struct psk_state st;
-	uint64_t now = now_s(c), age;
+	struct tlsh_ticket_state st;
+	uint64_t now = tlsh_ticket_now(c), age;
 
 	if (session_decode(cfg->session, cfg->session_len, &st)) {
 		explicit_bzero(&st, sizeof(st));
@@ -260,6 +261,16 @@ static const char *session_offer(struct tlsh_conn *c)
 	if (!suite_configured(c, st.suite)) {
 		explicit_bzero(&st, sizeof(st));
 		return "session's cipher suite not configured";
+	}
+	if (st.version == TLSH_TLS12) {
+		const char *note = tlsh12_ticket_client_offer(c, &st);
+
+		explicit_bzero(&st, sizeof(st));
+		return note;
+	}
+	if (!tlsh_cfg_speaks(cfg, TLSH_TLS13)) {
+		explicit_bzero(&st, sizeof(st));
+		return "TLS 1.3 not offered";
 	}
 	o->kind = TLSH_PSK_RESUMED;
 	o->identity = st.ticket;
@@ -283,13 +294,11 @@ void tlsh_psk_client_prepare(struct tlsh_conn *c)
 		strcpy(c->sni, cfg->server_name);
 		c->has_sni = true;
 	}
-	if (cfg->session && cfg->session_len) {
-		if (!tlsh_cfg_speaks(cfg, TLSH_TLS13))
-			c->session_note = "TLS 1.3 not offered";
-		else
-			c->session_note = session_offer(c);
-	}
-	for (size_t i = 0; i < cfg->n_psks &&
+	if (cfg->session && cfg->session_len)
+		c->session_note = session_offer(c);
+	/* External PSKs are TLS 1.3's. */
+	for (size_t i = 0; tlsh_cfg_speaks(cfg, TLSH_TLS13) &&
+	     i < cfg->n_psks &&
 	     c->cli.n_psk < TLSH_MAX_PSK_OFFER; i++) {
 		const struct tlsh_psk *p = &cfg->psks[i];
 		struct tlsh_psk_offer *o = &c->cli.psk[c->cli.n_psk];
@@ -436,16 +445,16 @@ enum tlsh_err tlsh_psk_client_accept(struct tlsh_conn *c,
 void tlsh_psk_client_ticket(struct tlsh_conn *c,
 			    const struct tlsh_new_session_ticket *nst)
 {
-	struct tlsh_wbuf w;
-	struct psk_state st;
+	struct tlsh_ticket_state st;
 
 	/* Lifetime 0: discard at once (RFC 8446 4.6.1). */
 	if (!c->on_session || !c->have_res_master || !nst->lifetime ||
 	    !nst->ticket_len)
 		return;
 	memset(&st, 0, sizeof(st));
+	st.version = TLSH_TLS13;
 	ticket_psk(c, nst->nonce, nst->nonce_len, &st);
-	st.time = now_s(c);
+	st.time = tlsh_ticket_now(c);
 	st.lifetime = nst->lifetime < MAX_LIFETIME ? nst->lifetime :
 		      MAX_LIFETIME;
 	st.age_add = nst->age_add;
@@ -453,21 +462,39 @@ void tlsh_psk_client_ticket(struct tlsh_conn *c,
 	memcpy(st.sni, c->sni, st.sni_len);
 	st.alpn_len = c->has_alpn ? strlen(c->alpn) : 0;
 	memcpy(st.alpn, c->alpn, st.alpn_len);
+	st.ticket = nst->ticket;
+	st.ticket_len = nst->ticket_len;
+	tlsh_session_emit(c, &st);
+	explicit_bzero(&st, sizeof(st));
+}
+
+void tlsh_session_emit(struct tlsh_conn *c,
+		       const struct tlsh_ticket_state *st)
+{
+	struct tlsh_wbuf w;
+
 	tlsh_wbuf_heap(&w);
 	tlsh_put_u8(&w, SESSION_FORMAT);
-	tlsh_put_u16(&w, TLSH_TLS13);
-	put_common(&w, &st);
-	tlsh_put_u16(&w, (uint16_t)nst->ticket_len);
-	tlsh_put_bytes(&w, nst->ticket, nst->ticket_len);
+	tlsh_put_u16(&w, st->version);
+	put_common(&w, st);
+	if (st->version == TLSH_TLS12)
+		tlsh_put_u8(&w, st->ems);
+	tlsh_put_u16(&w, (uint16_t)st->ticket_len);
+	tlsh_put_bytes(&w, st->ticket, st->ticket_len);
 	if (!tlsh_wbuf_err(&w))
 		c->on_session(c->session_ctx, w.buf, w.len);
 	tlsh_wbuf_wipe_free(&w);
-	explicit_bzero(&st, sizeof(st));
 }
 
 /* ---- server ---- */
 
-static void client_id_of(const struct tlsh_conn *c, struct psk_state *st)
+/*
+ * The client certificate identity a ticket carries: the one a resumed
+ * session had, else the SHA-256 of the leaf the client sent (c->peer; for
+ * TLS 1.2 filled once the engine takes client certificates there).
+ */
+static void client_id_of(const struct tlsh_conn *c,
+			 struct tlsh_ticket_state *st)
 {
 	struct sha256_ctx h;
 	gnutls_datum_t der;
@@ -487,9 +514,9 @@ static void client_id_of(const struct tlsh_conn *c, struct psk_state *st)
 	gnutls_free(der.data);
 }
 
-static enum tlsh_err ticket_seal(struct tlsh_conn *c,
-				 const struct psk_state *st,
-				 struct tlsh_wbuf *w)
+enum tlsh_err tlsh_ticket_seal(struct tlsh_conn *c,
+			       const struct tlsh_ticket_state *st,
+			       struct tlsh_wbuf *w)
 {
 	const struct tlsh_ticket_key *k = &c->cfg->ticket_keys[0];
 	struct gcm_aes256_ctx g;
@@ -498,10 +525,13 @@ static enum tlsh_err ticket_seal(struct tlsh_conn *c,
 	size_t v, at;
 
 	tlsh_wbuf_heap(&pt);
-	tlsh_put_u8(&pt, TICKET_FORMAT);
+	tlsh_put_u8(&pt, st->version == TLSH_TLS12 ? TICKET_FORMAT12 :
+		    TICKET_FORMAT);
 	put_common(&pt, st);
 	tlsh_put_u8(&pt, st->has_client_id);
 	tlsh_put_bytes(&pt, st->client_id, sizeof(st->client_id));
+	if (st->version == TLSH_TLS12)
+		tlsh_put_u8(&pt, st->ems);
 	if (tlsh_wbuf_err(&pt)) {
 		tlsh_wbuf_wipe_free(&pt);
 		return TLSH_ERR_NOMEM;
@@ -528,9 +558,9 @@ static enum tlsh_err ticket_seal(struct tlsh_conn *c,
 	return tlsh_wbuf_err(w);
 }
 
-/* Open a ticket sealed under one of our keys; false if it does not. */
-static bool ticket_open(const struct tlsh_conn *c, const uint8_t *t,
-			size_t len, struct psk_state *st)
+bool tlsh_ticket_open(const struct tlsh_conn *c, const uint8_t *t,
+		      size_t len, struct tlsh_ticket_state *st,
+		      size_t *key_index)
 {
 	const struct tlsh_config *cfg = c->cfg;
 	const struct tlsh_ticket_key *k = NULL;
@@ -538,7 +568,8 @@ static bool ticket_open(const struct tlsh_conn *c, const uint8_t *t,
 	uint8_t pt[512], tag[TICKET_TAG_LEN];
 	size_t ct_len;
 	struct tlsh_cur cur;
-	uint8_t format, has_id;
+	uint8_t format, has_id, ems = 1;
+	bool v12 = st->version == TLSH_TLS12;
 	const uint8_t *id;
 	bool ok;
 
@@ -547,7 +578,7 @@ static bool ticket_open(const struct tlsh_conn *c, const uint8_t *t,
 	for (size_t i = 0; i < cfg->n_ticket_keys && !k; i++)
 		if (!memcmp(cfg->ticket_keys[i].name, t,
 			    TLSH_TICKET_KEY_NAME_LEN))
-			k = &cfg->ticket_keys[i];
+			k = &cfg->ticket_keys[i], *key_index = i;
 	if (!k)
 		return false;
 	ct_len = len - TICKET_OVERHEAD;
@@ -560,10 +591,13 @@ static bool ticket_open(const struct tlsh_conn *c, const uint8_t *t,
 	explicit_bzero(&g, sizeof(g));
 	ok = memeql_sec(tag, t + len - TICKET_TAG_LEN, sizeof(tag));
 	cur = tlsh_cur_make(pt, ct_len);
-	ok = ok && !tlsh_cur_u8(&cur, &format) && format == TICKET_FORMAT &&
+	ok = ok && !tlsh_cur_u8(&cur, &format) &&
+	     format == (v12 ? TICKET_FORMAT12 : TICKET_FORMAT) &&
 	     !get_common(&cur, st) && !tlsh_cur_u8(&cur, &has_id) &&
-	     !tlsh_cur_bytes(&cur, 32, &id) && !tlsh_cur_end(&cur);
+	     !tlsh_cur_bytes(&cur, 32, &id) &&
+	     (!v12 || !tlsh_cur_u8(&cur, &ems)) && !tlsh_cur_end(&cur);
 	if (ok) {
+		st->ems = ems != 0;
 		st->has_client_id = has_id != 0;
 		memcpy(st->client_id, id, 32);
 	}
@@ -578,25 +612,35 @@ static bool same(const uint8_t *a, size_t alen, const char *b, bool has_b)
 	return alen == blen && !memcmp(a, b, alen);
 }
 
-/* Whether an opened ticket still resumes this connection. */
-static bool ticket_fits(const struct tlsh_conn *c, const struct psk_state *st,
-			uint32_t obfuscated_age)
+bool tlsh_ticket_fits(const struct tlsh_conn *c,
+		      const struct tlsh_ticket_state *st)
 {
-	uint64_t now = now_s(c), age, client_age_s;
+	uint64_t now = tlsh_ticket_now(c), age;
 
 	if (st->time > now + TLSH_TICKET_AGE_SKEW_S)
 		return false;
 	age = now >= st->time ? now - st->time : 0;
 	if (age >= st->lifetime)
 		return false;
-	client_age_s = (uint32_t)(obfuscated_age - st->age_add) / 1000;
-	if (client_age_s > age + TLSH_TICKET_AGE_SKEW_S ||
-	    age > client_age_s + TLSH_TICKET_AGE_SKEW_S)
-		return false;
 	if (!same(st->sni, st->sni_len, c->sni, c->has_sni) ||
 	    !same(st->alpn, st->alpn_len, c->alpn, c->has_alpn))
 		return false;
 	return !c->cfg->require_client_cert || st->has_client_id;
+}
+
+/* TLS 1.3: also the client's view of the ticket's age (RFC 8446 4.2.11.1). */
+static bool ticket_fits13(const struct tlsh_conn *c,
+			  const struct tlsh_ticket_state *st,
+			  uint32_t obfuscated_age)
+{
+	uint64_t now = tlsh_ticket_now(c), age, client_age_s;
+
+	if (!tlsh_ticket_fits(c, st))
+		return false;
+	age = now >= st->time ? now - st->time : 0;
+	client_age_s = (uint32_t)(obfuscated_age - st->age_add) / 1000;
+	return client_age_s <= age + TLSH_TICKET_AGE_SKEW_S &&
+	       age <= client_age_s + TLSH_TICKET_AGE_SKEW_S;
 }
 
 /*
@@ -633,7 +677,8 @@ static bool identity_usable(struct tlsh_conn *c,
 			    enum tlsh_psk_use *kind)
 {
 	const struct tlsh_config *cfg = c->cfg;
-	struct psk_state st;
+	struct tlsh_ticket_state st = { .version = TLSH_TLS13 };
+	size_t key_index;
 
 	for (size_t i = 0; i < cfg->n_psks; i++) {
 		const struct tlsh_psk *p = &cfg->psks[i];
@@ -648,11 +693,11 @@ static bool identity_usable(struct tlsh_conn *c,
 	}
 	if (!cfg->n_ticket_keys)
 		return false;
-	if (!ticket_open(c, id, id_len, &st)) {
+	if (!tlsh_ticket_open(c, id, id_len, &st, &key_index)) {
 		explicit_bzero(&st, sizeof(st));
 		return false;
 	}
-	if (!ticket_fits(c, &st, age) ||
+	if (!ticket_fits13(c, &st, age) ||
 	    !suite_for_hash(c, ch, tlsh_suite_by_id(st.suite)->hash)) {
 		explicit_bzero(&st, sizeof(st));
 		return false;
@@ -729,39 +774,48 @@ enum tlsh_err tlsh_psk_server_choose(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
+void tlsh_ticket_state_init(const struct tlsh_conn *c,
+			    struct tlsh_ticket_state *st)
+{
+	const struct tlsh_config *cfg = c->cfg;
+
+	memset(st, 0, sizeof(*st));
+	st->time = tlsh_ticket_now(c);
+	st->lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime :
+		       DEFAULT_LIFETIME;
+	if (st->lifetime > MAX_LIFETIME)
+		st->lifetime = MAX_LIFETIME;
+	st->sni_len = c->has_sni ? strlen(c->sni) : 0;
+	memcpy(st->sni, c->sni, st->sni_len);
+	st->alpn_len = c->has_alpn ? strlen(c->alpn) : 0;
+	memcpy(st->alpn, c->alpn, st->alpn_len);
+	client_id_of(c, st);
+}
+
 enum tlsh_err tlsh_psk_write_ticket(struct tlsh_conn *c, unsigned int i,
 				    struct tlsh_wbuf *w)
 {
 	const struct tlsh_config *cfg = c->cfg;
-	struct psk_state st;
+	struct tlsh_ticket_state st;
 	uint8_t nonce[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16),
 			     (uint8_t)(i >> 8), (uint8_t)i };
 	uint8_t age_add[4];
 	enum tlsh_err err;
 	size_t v;
 
-	memset(&st, 0, sizeof(st));
+	tlsh_ticket_state_init(c, &st);
+	st.version = TLSH_TLS13;
 	cfg->random(cfg->random_ctx, sizeof(age_add), age_add);
 	ticket_psk(c, nonce, sizeof(nonce), &st);
-	st.time = now_s(c);
-	st.lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime :
-		      DEFAULT_LIFETIME;
-	if (st.lifetime > MAX_LIFETIME)
-		st.lifetime = MAX_LIFETIME;
 	st.age_add = (uint32_t)age_add[0] << 24 | (uint32_t)age_add[1] << 16 |
 		     (uint32_t)age_add[2] << 8 | age_add[3];
-	st.sni_len = c->has_sni ? strlen(c->sni) : 0;
-	memcpy(st.sni, c->sni, st.sni_len);
-	st.alpn_len = c->has_alpn ? strlen(c->alpn) : 0;
-	memcpy(st.alpn, c->alpn, st.alpn_len);
-	client_id_of(c, &st);
 
 	tlsh_put_uint(w, 4, st.lifetime);
 	tlsh_put_uint(w, 4, st.age_add);
 	v = tlsh_vec_open(w, 1);
 	tlsh_put_bytes(w, nonce, sizeof(nonce));
 	tlsh_vec_close(w, v, 1);
-	err = ticket_seal(c, &st, w);
+	err = tlsh_ticket_seal(c, &st, w);
 	tlsh_put_u16(w, 0);	/* no extensions: no early data */
 	explicit_bzero(&st, sizeof(st));
 	return err ? err : tlsh_wbuf_err(w);

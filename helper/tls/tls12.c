@@ -11,6 +11,7 @@
 #include "tls/conn.h"
 #include "tls/query.h"
 #include "tls/tls12.h"
+#include "tls/tls12_ticket.h"
 
 enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)
 {
@@ -150,6 +151,8 @@ enum tlsh_err tlsh12_recv_finished(struct tlsh_conn *c, const uint8_t *b,
 		tlsh_set_reason(c, "bad Finished");
 		return TLSH_ERR_DECRYPT;
 	}
+	if (!c->server)
+		tlsh12_ticket_client_finished(c);
 	return TLSH_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "tls/query.h"
 #include "tls/tls12.h"
 #include "tls/tls12_client.h"
+#include "tls/tls12_ticket.h"
 
 static bool listed(const uint16_t *v, size_t n, uint16_t x)
 {
@@ -194,6 +195,8 @@ static const struct tlsh_step cli12_ecdhe[] = {
 	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 };
@@ -205,6 +208,8 @@ static const struct tlsh_step cli12_rsa[] = {
 	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 };
@@ -219,6 +224,8 @@ static const struct tlsh_step cli12_ecdhe_cr[] = {
 	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 };
@@ -232,8 +239,25 @@ static const struct tlsh_step cli12_rsa_cr[] = {
 	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+};
+
+/* RFC 5077 3.1: the server resumed our session ticket (tls12_ticket.c). */
+static const struct tlsh_step cli12_resumed[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+};
+
+static const struct tlsh_shape cli12_resumed_shape[] = {
+	SHAPE12("TLS 1.2 resumed", cli12_resumed),
 };
 
 /* The first two are chosen by the suite; a CertificateRequest switches. */
@@ -251,6 +275,7 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	const struct tlsh_suite *s = tlsh_suite_by_id(sh->suite);
 	size_t n;
 	const uint16_t *ours = tlsh_cfg_suites(c->cfg, &n);
+	bool resumed;
 
 	/* RFC 8446 4.1.3: a TLS 1.3 server would not have settled for less. */
 	if (tlsh_client_offers13(c) && tlsh_downgrade_sentinel(sh->random)) {
@@ -281,5 +306,11 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->shapes = cli12_shapes;
 	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);
 	c->shape = &cli12_shapes[s->kx == TLSH_KX_RSA ? 1 : 0];
+	TRY(tlsh12_ticket_client_server_hello(c, sh, &resumed));
+	if (resumed) {
+		/* No other shape: a full handshake after the echo is not one. */
+		c->shapes = c->shape = cli12_resumed_shape;
+		c->n_shapes = 1;
+	}
 	return TLSH_OK;
 }

@@ -2,8 +2,9 @@
 /*
  * The server side of TLS 1.2 (RFC 5246): the full handshake with ECDHE
  * (RFC 8422) or RSA key transport, extended master secret (RFC 7627),
- * renegotiation_info (RFC 5746) and no resumption: the ServerHello's
- * session_id is always empty.
+ * renegotiation_info (RFC 5746); session tickets (RFC 5077) and the
+ * abbreviated handshake in tls12_ticket.c. The ServerHello's session_id is
+ * empty unless it echoes the client's to resume.
  */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "tls/sign.h"
 #include "tls/tls12.h"
 #include "tls/tls12_server.h"
+#include "tls/tls12_ticket.h"
 
 static enum tlsh_err check_hello(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
@@ -211,7 +213,10 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	m = tlsh_hs_open(w, TLSH_HS_SERVER_HELLO) - 1;
 	tlsh_put_u16(w, TLSH_TLS12);
 	tlsh_put_bytes(w, c->random, TLSH_RANDOM);
-	tlsh_put_u8(w, 0);	/* no session id: never resumed */
+	/* Empty, or the client's echoed when resuming (RFC 5077 3.4). */
+	x = tlsh_vec_open(w, 1);
+	tlsh_put_bytes(w, c->session_id, c->session_id_len);
+	tlsh_vec_close(w, x, 1);
 	tlsh_put_u16(w, c->suite->id);
 	tlsh_put_u8(w, 0);	/* null compression */
 	x = tlsh_vec_open(w, 2);
@@ -231,6 +236,7 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 		tlsh_ext_close(w, e);
 	}
 	tlsh_names_put_answer(c, w);
+	tlsh12_ticket_put_sh_ext(c, w);
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
@@ -297,6 +303,8 @@ static const struct tlsh_step srv12_ecdhe[] = {
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
 };
 
@@ -308,24 +316,45 @@ static const struct tlsh_step srv12_rsa[] = {
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+};
+
+/* RFC 5077 3.1: a session ticket resumed (tls12_ticket.c). */
+static const struct tlsh_step srv12_resumed[] = {
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
+	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
+	     .cond = TLSH_IF_TICKET12),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished_resumed),
+	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
+	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 };
 
 static const struct tlsh_shape srv12_shapes[] = {
 	SHAPE12("TLS 1.2 ECDHE", srv12_ecdhe),
 	SHAPE12("TLS 1.2 RSA key transport", srv12_rsa),
+	SHAPE12("TLS 1.2 resumed", srv12_resumed),
 };
 
 enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 				  const struct tlsh_client_hello *ch)
 {
 	uint16_t group;
+	bool resumed;
 
 	TRY(check_hello(c, ch));
 	c->tls12 = true;
 	c->version_agreed = true;
 	c->version = TLSH_TLS12;
 	c->t12.client_version = ch->legacy_version;
+	TRY(tlsh12_ticket_server_hello(c, ch, &resumed));
+	if (resumed) {
+		tlsh_transcript_select(&c->tr, c->suite->hash);
+		c->shape = &srv12_shapes[2];
+		return TLSH_OK;
+	}
 	group = choose_group(c, ch);
 	TRY(choose(c, ch, group));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
