@@ -165,6 +165,7 @@ grown() { grep -q 'bind() to 127.0.0.1:9591 failed (98' "$T/rp/error.log"; }
 check "reuseport: a reload to 3 workers: nginx's bind() of a 3rd member fails" \
 	wait_for 300 grown
 note "error log: $(grep -E 'bind\(\)|emerg' "$T/rp/error.log" | tail -2)"
+note "join-refused per listener (status, then --json): $(join_refused $P | tr '\n' ' ')"
 check "reuseport: status and status --json show the refused joins on both" \
 	eval '[ "$(join_refused $P | grep -c "^[1-9]")" = 4 ]'
 check "reuseport: nginx keeps its 2 workers and 2 listeners" \
