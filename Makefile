@@ -50,7 +50,9 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 tests-asan: $(KSFT)
 	$(MAKE) B=build/asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" tests
-selftests: $(SELFTESTS)
+# Programs the VM selftest scripts run (selftests/lib/*.c, not tests themselves).
+ST_PROGS  := $(B)/selftests/lib/uring_accept
+selftests: $(SELFTESTS) $(ST_PROGS)
 
 $(B)/libtlsh.a: $(LIB_OBJS)
 	@rm -f $@
@@ -96,6 +98,10 @@ $(B)/selftests/%: selftests/%.c $(B)/libtlsh.a $(KSFT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -I$(KTOOLS)/kselftest $(XCFLAGS) $(CFLAGS) -Wno-unused-parameter \
 		$(LDFLAGS) -o $@ $< $(B)/libtlsh.a $(LDLIBS)
+
+$(B)/selftests/lib/uring_accept: selftests/lib/uring_accept.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -luring -lpthread
 
 # kselftest_harness.h and checkpatch.pl come from Debian's linux-source-6.1,
 # extracted here at build time; they are never part of this repository.

@@ -234,6 +234,8 @@ int tlsh_guard_open(struct sock *lsk, struct socket **guard);
 bool tlsh_guard_fits(const struct socket *guard, const struct sock *lsk);
 void tlsh_guard_close(struct socket *guard);
 void tlsh_listener_check_reuseport(struct tlsh_listener *l);
+void tlsh_join_watch_start(void);
+void tlsh_join_watch_stop(void);
 
 /* Module parameters (tlsh_listener.c): the per-netns and per-peer bounds. */
 extern unsigned int tlsh_max_held;

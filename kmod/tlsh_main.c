@@ -57,6 +57,7 @@ static int __init tlsh_init(void)
 	if (err)
 		goto err_listener;
 
+	tlsh_join_watch_start();
 	pr_info("version %s loaded\n", TLSH_MODULE_VERSION);
 	return 0;
 
@@ -71,6 +72,7 @@ static void __exit tlsh_exit(void)
 {
 	/* Unregistering waits for in-progress commands to finish. */
 	tlsh_netlink_exit();
+	tlsh_join_watch_stop();
 	tlsh_listener_exit();
 	unregister_pernet_subsys(&tlsh_net_ops);
 }

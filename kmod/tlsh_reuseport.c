@@ -26,6 +26,14 @@
  * binds the port, or listens on it after an earlier bind, meets the guard
  * in the kernel's bind-conflict check: bind() or listen() fails with
  * EADDRINUSE, and the new socket gets no connection.
+ * Each refusal is counted on the group's listeners (TLSH_COUNTER_JOIN_
+ * REFUSED, which `tlshelper status` shows per listener) and logged with
+ * the joining process: the kernel calls the module for neither, so a
+ * kretprobe on inet_csk_get_port() (through which every TCP bind() to a
+ * port and every listen() after a bind goes) watches for a socket with
+ * SO_REUSEPORT failing to get a port that an attached group member of its
+ * netns holds, at an address that overlaps. Without kprobes in the kernel
+ * the refusals still happen, uncounted (said once at load).
  * The guard goes at DETACH or when its member is closed; once a port has
  * no guard left, new sockets may join the group again (in plaintext, as
  * the group is no longer attached).
@@ -48,6 +56,7 @@
 
 #include <linux/in.h>
 #include <linux/in6.h>
+#include <linux/kprobes.h>
 #include <linux/net.h>
 #include <linux/workqueue.h>
 #include <net/ipv6.h>
@@ -209,4 +218,109 @@ void tlsh_listener_check_reuseport(struct tlsh_listener *l)
 	else if (was)
 		pr_warn_ratelimited("listener %u: SO_REUSEPORT set after attach turned off\n",
 				    l->id);
+}
+
+/* What a watched inet_csk_get_port() call asked for, kept for its return. */
+struct tlsh_join {
+	struct sock *sk;
+	unsigned short port;
+	struct in6_addr addr;		/* IPv4 in its first word */
+};
+
+static int tlsh_join_entry(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	struct tlsh_join *j = (struct tlsh_join *)ri->data;
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+
+	/* Only a socket that asks for a given port may join a group. */
+	j->port = regs_get_kernel_argument(regs, 1);
+	if (!j->port || !sk->sk_reuseport)
+		return 1;
+	j->sk = sk;
+	/* bind() clears the address again when the port is refused. */
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		j->addr = sk->sk_v6_rcv_saddr;
+		return 0;
+	}
+#endif
+	memset(&j->addr, 0, sizeof(j->addr));
+	j->addr.s6_addr32[0] = sk->sk_rcv_saddr;
+	return 0;
+}
+
+/* Whether a joiner at j would share the address of listener lsk. */
+static bool tlsh_join_overlaps(const struct tlsh_join *j,
+			       const struct sock *lsk)
+{
+	if (lsk->sk_family != j->sk->sk_family || lsk->sk_num != j->port)
+		return false;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (lsk->sk_family == AF_INET6)
+		return ipv6_addr_any(&j->addr) ||
+		       ipv6_addr_any(&lsk->sk_v6_rcv_saddr) ||
+		       ipv6_addr_equal(&j->addr, &lsk->sk_v6_rcv_saddr);
+#endif
+	return !j->addr.s6_addr32[0] || !lsk->sk_rcv_saddr ||
+	       j->addr.s6_addr32[0] == lsk->sk_rcv_saddr;
+}
+
+static int tlsh_join_return(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct tlsh_join *j = (struct tlsh_join *)ri->data;
+	struct tlsh_listener *l;
+	u32 id = 0;
+
+	if (!regs_return_value(regs))
+		return 0;
+	rcu_read_lock();
+	list_for_each_entry_rcu(l, &tlsh_net(sock_net(j->sk))->listeners,
+				net_node) {
+		/* Set once at attach, under lock_sock() of its listener. */
+		if (!data_race(l->reuseport) || !tlsh_join_overlaps(j, l->sk))
+			continue;
+		spin_lock(&l->lock);
+		if (!l->dead) {
+			l->counters[TLSH_COUNTER_JOIN_REFUSED]++;
+			id = l->id;
+		}
+		spin_unlock(&l->lock);
+	}
+	/* Once per refused socket for the netns, on each listener for it. */
+	if (id)
+		atomic64_inc(&tlsh_net(sock_net(j->sk))->counters[TLSH_COUNTER_JOIN_REFUSED]);
+	rcu_read_unlock();
+	if (id)
+		pr_info_ratelimited("listener %u: %s[%d] refused a place in its SO_REUSEPORT group on port %u (EADDRINUSE)\n",
+				    id, current->comm, task_tgid_nr(current),
+				    j->port);
+	return 0;
+}
+
+static struct kretprobe tlsh_join_probe = {
+	.kp.symbol_name = "inet_csk_get_port",
+	.entry_handler = tlsh_join_entry,
+	.handler = tlsh_join_return,
+	.data_size = sizeof(struct tlsh_join),
+	.maxactive = 64,
+};
+
+static bool tlsh_join_watched;
+
+void tlsh_join_watch_start(void)
+{
+	int err = register_kretprobe(&tlsh_join_probe);
+
+	if (err)
+		pr_info("refused joins of SO_REUSEPORT groups are not counted (kretprobe: %d)\n",
+			err);
+	tlsh_join_watched = !err;
+}
+
+void tlsh_join_watch_stop(void)
+{
+	if (tlsh_join_watched)
+		unregister_kretprobe(&tlsh_join_probe);
 }

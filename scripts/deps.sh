@@ -12,6 +12,9 @@ need=(gcc make pkg-config git
       # selftests/nfs_tls.sh: nfsd and mount.nfs (the guest runs the host's)
       nfs-kernel-server nfs-common
       linux-source-6.1
+      # selftests/attach_nginx.sh (the guest runs the host's /usr/sbin/nginx;
+      # never started on the host, see below), selftests/uring_accept.c
+      nginx liburing-dev
       # make deb, the man page and unit checks, the DKMS package
       debhelper dh-dkms dkms lintian man-db systemd
       # the debug kernel of make check-debug (scripts/debug-kernel.sh)
@@ -41,6 +44,14 @@ fi
 if [ -z "$kver612" ]; then
 	kver612=$(scripts/kver.sh 6.12)
 	missing+=("linux-headers-$kver612")
+fi
+# No service may start on the host (nginx would take port 80): a
+# policy-rc.d that forbids it (invoke-rc.d and deb-systemd-invoke obey it)
+# for the install only, unless the machine has its own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
 	"${missing[@]}" >/dev/null

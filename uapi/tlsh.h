@@ -213,6 +213,12 @@ enum tlsh_counter {
 	TLSH_COUNTER_ALERT,	/* peer's fatal alert: ECONNRESET */
 	TLSH_COUNTER_POSTHS,	/* ended: KeyUpdate, renegotiation, ... */
 	TLSH_COUNTER_REFUSED,	/* reset at once: its address holds too many */
+	/*
+	 * a socket refused a place in the listener's SO_REUSEPORT group
+	 * (EADDRINUSE at its bind() or listen()): the group cannot grow
+	 * while attached
+	 */
+	TLSH_COUNTER_JOIN_REFUSED,
 
 	__TLSH_COUNTER_MAX,
 };

@@ -33,6 +33,7 @@ static const char *const counter_names[TLSH_COUNTER_MAX + 1] = {
 	[TLSH_COUNTER_ALERT]		= "alert",
 	[TLSH_COUNTER_POSTHS]		= "post-handshake",
 	[TLSH_COUNTER_REFUSED]		= "refused",
+	[TLSH_COUNTER_JOIN_REFUSED]	= "join-refused",
 };
 
 static const char *const cmd_names[TLSH_CMD_MAX + 1] = {

@@ -20,8 +20,16 @@
 #       MODE dual: an IPv4 listener on 127.0.0.1:PORT and an IPv6 one
 #            (IPV6_V6ONLY) on [::1]:PORT, N threads in accept() on each;
 #            logs LOG-4 and LOG-6
-#   accept_server.py clients PORT CA COUNT [HOST]   COUNT TLS clients at once
-#   accept_server.py plain PORT [HOST] [COUNT]      COUNT plain fetches
+#   accept_server.py clients PORT CA COUNT [HOST [PATH]]
+#                                                   COUNT TLS clients at once
+#   accept_server.py plain PORT [HOST] [COUNT [PATH]]  COUNT plain fetches
+#       With a PATH the request is HTTP/1.0 (for a real web server, serving
+#       the payload as PATH), and the answer's body is compared
+#   accept_server.py payload FILE                   writes the payload
+#   accept_server.py stall PORT FLAG    a raw client: connects, sends half
+#       a ClientHello, creates FLAG and waits (until killed)
+#   accept_server.py garbage PORT       a client sending plaintext (a
+#       request) instead of a ClientHello; prints how the connection ended
 #   accept_server.py join PORT [AFTER]              a socket joining the
 #       reuseport group on 127.0.0.1:PORT: bind, then (once the file AFTER
 #       exists) listen; prints "joined" or "refused at bind|listen: ERRNO"
@@ -124,9 +132,13 @@ def server(port, logf, mode, n, rcvtimeo):
     accept_threads(s, logf, n)
     forever()
 
-def fetch(s, i):
+def fetch(s, i, path=None):
     # Send one request on s, read the answer up to EOF (or TLS EOF).
-    s.sendall(b"GET %s\n" % str(i).encode())
+    if path:
+        s.sendall(b"GET %s?%s HTTP/1.0\r\nHost: localhost\r\n\r\n" %
+                  (path.encode(), str(i).encode()))
+    else:
+        s.sendall(b"GET %s\n" % str(i).encode())
     chunks = []
     try:
         for d in iter(lambda: s.recv(65536), b""):
@@ -134,9 +146,13 @@ def fetch(s, i):
     except ssl.SSLEOFError:
         pass
     got = b"".join(chunks)
+    if path:
+        head, _, got = got.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200 "):
+            return "answer %r" % head[:40]
     return got == PAYLOAD or "wrong payload (%d bytes)" % len(got)
 
-def clients(port, ca, count, host):
+def clients(port, ca, count, host, path=None):
     # count TLS clients at once; over IPv4 from 8 loopback addresses.
     ctx = ssl.create_default_context(cafile=ca)
     start = threading.Barrier(count)
@@ -148,7 +164,7 @@ def clients(port, ca, count, host):
             raw = socket.create_connection((host, port), timeout=120,
                                            source_address=src)
             with ctx.wrap_socket(raw, server_hostname="localhost") as s:
-                out[i] = fetch(s, i)
+                out[i] = fetch(s, i, path)
         except Exception as e:
             out[i] = repr(e)
     ts = [threading.Thread(target=one, args=(i,)) for i in range(count)]
@@ -158,12 +174,29 @@ def clients(port, ca, count, host):
         print("client error:", r)
     print("completed", sum(1 for r in out.values() if r is True))
 
-def plain(port, host, count):
+def plain(port, host, count, path=None):
     good = 0
     for i in range(count):
         with socket.create_connection((host, port), timeout=30) as s:
-            good += fetch(s, "plain") is True
+            good += fetch(s, "plain", path) is True
     print("plain", "ok" if good == count else "bad (%d of %d)" % (good, count))
+
+def stall(port, flag):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+    open(flag, "w").close()
+    forever()
+
+def garbage(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    s.sendall(b"GET 0\n")
+    data, how = b"", "eof"
+    try:
+        for d in iter(lambda: s.recv(65536), b""):
+            data += d
+    except OSError as e:
+        how = type(e).__name__
+    print("closed", how, "served" if PAYLOAD[:16] in data else "unserved")
 
 def join(port, after):
     s = socket.socket()
@@ -189,10 +222,19 @@ if __name__ == "__main__":
                int(sys.argv[6]))
     elif cmd == "clients":
         clients(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),
-                sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1")
+                sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1",
+                sys.argv[6] if len(sys.argv) > 6 else None)
     elif cmd == "plain":
         plain(int(sys.argv[2]),
               sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1",
-              int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+              int(sys.argv[4]) if len(sys.argv) > 4 else 1,
+              sys.argv[5] if len(sys.argv) > 5 else None)
+    elif cmd == "payload":
+        with open(sys.argv[2], "wb") as f:
+            f.write(PAYLOAD)
+    elif cmd == "stall":
+        stall(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "garbage":
+        garbage(int(sys.argv[2]))
     elif cmd == "join":
         join(int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)

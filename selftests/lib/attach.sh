@@ -60,11 +60,11 @@ attach() {
 	note "attach --port $1: exit $rc: $(echo $attached)"
 	[ $rc -eq 0 ]
 }
-# served_all NAME PORT COUNT [HOST]: COUNT concurrent TLS clients (to
-# 127.0.0.1 or HOST), all served
+# served_all NAME PORT COUNT [HOST [PATH]]: COUNT concurrent TLS clients
+# (to 127.0.0.1 or HOST; HTTP/1.0 requests for PATH if given), all served
 served_all() {
 	local out
-	out=$(python3 "$SRV" clients "$2" "$CA" "$3" "${4:-127.0.0.1}" 2>&1)
+	out=$(python3 "$SRV" clients "$2" "$CA" "$3" "${4:-127.0.0.1}" ${5:+"$5"} 2>&1)
 	note "$1: $(printf '%s' "$out" | tr '\n' ' ')"
 	match "$out" "*completed $3"
 }
@@ -74,4 +74,15 @@ no_raw() {	# LOG: the server never read a ClientHello, nor anything odd
 	note "$1 log: $(sort "$T/$1.log" 2>/dev/null | uniq -c | tr '\n' ' ')"
 	[ "$(count "$1" raw)" = 0 ] &&
 		! grep -q "^bad\|^error\|^accept-error" "$T/$1.log" 2>/dev/null
+}
+# join_refused PORT: the join-refused count of each listener on PORT, one
+# a line, as `status` prints it, then as `status --json` gives it.
+join_refused() {
+	"$TH" status | grep " port $1 " | grep -o "join-refused [0-9]*" |
+		cut -d' ' -f2
+	"$TH" status --json | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["listeners"]:
+    if l["port"] == int(sys.argv[1]):
+        print(l["counters"].get("join-refused"))' "$1"
 }
