@@ -264,9 +264,6 @@ int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 		return tlsh_err_msg(err, errlen, "%s is for a server",
 			    p->verify_client ? "verify-client" :
 			    p->tickets ? "tickets" : "ticket-keys");
-	if (p->verify_client && p->tls_max == TLSH_TLS12)
-		return tlsh_err_msg(err, errlen, "verify-client needs TLS 1.3 "
-			    "(no TLS 1.2 client authentication)");
 	if (!p->psk_identity != !p->psk_file)
 		return tlsh_err_msg(err, errlen, "psk-identity and psk-file go together");
 	if (p->verify_client && !p->ca)

@@ -99,7 +99,7 @@ void tlsh_profile_format(const struct tlsh_profile *p, struct tlsh_line *l);
 
 /*
  * Whether the settings fit together for this side (server: a certificate
- * is required; verify-client needs ca= and TLS 1.3). 0, or -1 and err.
+ * is required; verify-client needs ca=). 0, or -1 and err.
  */
 int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 		       size_t errlen);

@@ -164,6 +164,8 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return c->peer_cert_sent;
 	case TLSH_IF_NO_PSK:
 		return !c->psk_use;
+	case TLSH_IF_VERIFY_CLIENT:
+		return c->cfg->verify_client;
 	default:
 		return true;
 	}

@@ -128,6 +128,15 @@ tlsh_sig_verify12(const struct tlsh_peer_chain *pc, uint16_t scheme,
 		  size_t sig_len);
 
 /*
+ * The same over a digest made with the scheme's hash: a TLS 1.2
+ * CertificateVerify, which signs the transcript hash (not Ed25519).
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_sig_verify12_digest(const struct tlsh_peer_chain *pc, uint16_t scheme,
+			 const uint8_t *digest, size_t dlen,
+			 const uint8_t *sig, size_t sig_len);
+
+/*
  * Validate the chain against a trust list at time `now`: the server's for a
  * DNS name (hostname NULL skips the name check), or a client's. On failure
  * a one-line reason is written to reason[0..reason_len).

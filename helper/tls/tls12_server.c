@@ -2,8 +2,9 @@
 /*
  * The server side of TLS 1.2 (RFC 5246): the full handshake with ECDHE
  * (RFC 8422) or RSA key transport, extended master secret (RFC 7627),
- * renegotiation_info (RFC 5746) and no resumption: the ServerHello's
- * session_id is always empty.
+ * renegotiation_info (RFC 5746), client certificates when verify_client
+ * (tls12_auth.c) and no resumption: the ServerHello's session_id is
+ * always empty.
  */
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "tls/query.h"
 #include "tls/sign.h"
 #include "tls/tls12.h"
+#include "tls/tls12_auth.h"
 #include "tls/tls12_server.h"
 
 static enum tlsh_err check_hello(struct tlsh_conn *c,
@@ -90,16 +92,6 @@ static bool cred_fits(const struct tlsh_cred *cred, enum tlsh_kx kx,
 	}
 }
 
-static const uint16_t *schemes12(const struct tlsh_config *cfg, size_t *n)
-{
-	if (cfg->sig_schemes && cfg->n_sig_schemes) {
-		*n = cfg->n_sig_schemes;
-		return cfg->sig_schemes;
-	}
-	*n = tlsh_sig_all_schemes_n;
-	return tlsh_sig_all_schemes;
-}
-
 /*
  * Our first scheme the client lists in signature_algorithms that the key
  * can make, one naming the key's curve first; then, as an ECDSA scheme
@@ -113,7 +105,7 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 			   const struct tlsh_client_hello *ch)
 {
 	size_t n;
-	const uint16_t *s = schemes12(c->cfg, &n);
+	const uint16_t *s = tlsh12_schemes(c->cfg, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
@@ -293,8 +285,14 @@ static const struct tlsh_step srv12_ecdhe[] = {
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
 	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
@@ -304,8 +302,14 @@ static const struct tlsh_step srv12_rsa[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
