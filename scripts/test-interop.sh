@@ -557,6 +557,11 @@ serve_data_case ccert12-gnutls-rsa gnutls "$log12" \
 	-- "${SERVE_CERT[@]}" "${CCERT[@]}" \
 	-- --priority "$G12:-SIGN-ALL:+SIGN-RSA-SHA256:+SIGN-ECDSA-SHA256" \
 	--x509certfile "$T/cli-rsa.pem" --x509keyfile "$T/cli-rsa.key"
+serve_case ccert12-ca-names 0 openssl 'Acceptable client certificate CA names' \
+	'version=TLSv1.2 .*result=ok' \
+	"serve --verify-client, TLS 1.2: the CertificateRequest names the --ca file's CAs" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" --exec sh -c 'echo hi' \
+	-- -tls1_2 "${CLI_EC[@]/#--/-}"
 serve_case ccert12-none 5 !openssl 'alert handshake failure' \
 	'result=fail status=5 reason="client sent no certificate' \
 	"serve --verify-client, TLS 1.2 openssl client without a cert: exit 5, handshake_failure" \

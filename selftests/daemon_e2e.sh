@@ -488,4 +488,4 @@ note "daemon log (last lines):"
 tail -n 8 "$T/daemon.log" | sed 's/^/#   /'
 [ -s "$T/server.err" ] && sed 's/^/# server: /' "$T/server.err"
 grep -E 'Sanitizer|runtime error' "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 28
+tap_end 29

@@ -110,6 +110,8 @@ struct tlsh_profile_state {
 	const struct tlsh_cred *cred_ptr[TLSH_PROFILE_MAX_CREDS];
 	size_t n_cred;
 	gnutls_x509_trust_list_t trust;
+	uint8_t *ca_names;		/* TLS 1.2 certificate_authorities */
+	size_t ca_names_len;
 	char *alpn_buf;
 	const char *alpn[TLSH_PROFILE_MAX_ALPN];
 	struct tlsh_ticket_key ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];

@@ -215,6 +215,79 @@ TEST(refused_client_certificates)
 	}
 }
 
+/* The server's CertificateRequest, as sent. */
+static uint8_t cr_seen[1024];
+static size_t cr_len;
+
+static void keep_cr(const struct tlsh_conn *c, struct tlsh_wbuf *w,
+		    size_t mark)
+{
+	(void)c;
+	if (w->buf[mark] == TLSH_HS_CERTIFICATE_REQUEST &&
+	    w->len - mark <= sizeof(cr_seen)) {
+		cr_len = w->len - mark - TLSH_HS_HDR;
+		memcpy(cr_seen, w->buf + mark + TLSH_HS_HDR, cr_len);
+	}
+}
+
+static size_t get16(const uint8_t *p)
+{
+	return (size_t)p[0] << 8 | p[1];
+}
+
+/*
+ * certificate_types for the schemes, only schemes of the suite's hash
+ * (SHA-384 here), and the CA file's subjects as certificate_authorities.
+ */
+TEST(certificate_request_content)
+{
+	static const uint16_t suite = TLSH_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
+	static const uint8_t sha384_schemes[] = {
+		0x05, 0x03, 0x08, 0x05, 0x08, 0x0a, 0x05, 0x01,
+	};
+	struct tlsh_test_hooks hooks = { .mutate = keep_cr };
+	gnutls_x509_crt_t ca;
+	gnutls_datum_t pem, dn;
+	uint8_t *names;
+	size_t names_len, off;
+	struct pair p;
+
+	ASSERT_EQ(0, tlsh_ca_names_load(pki_path("cas.pem"), &names,
+					&names_len));
+	ASSERT_NE(NULL, names);
+	ASSERT_EQ(0, setup(&p, "ec", &suite, "cli"));
+	p.scfg.client_ca_names = names;
+	p.scfg.client_ca_names_len = names_len;
+	ASSERT_EQ(0, pair_start(&p));
+	tlsh_conn_set_test_hooks(p.s, &hooks);
+	cr_len = 0;
+	ASSERT_EQ(0, pair_run(&p));
+	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
+	/* rsa_sign, ecdsa_sign; the SHA-384 schemes in our order. */
+	ASSERT_LT(3 + 2 + sizeof(sha384_schemes) + 2, cr_len);
+	ASSERT_EQ(2, cr_seen[0]);
+	ASSERT_EQ(1, cr_seen[1]);
+	ASSERT_EQ(64, cr_seen[2]);
+	ASSERT_EQ(sizeof(sha384_schemes), get16(cr_seen + 3));
+	ASSERT_EQ(0, memcmp(cr_seen + 5, sha384_schemes,
+			    sizeof(sha384_schemes)));
+	off = 5 + sizeof(sha384_schemes);
+	ASSERT_EQ(names_len, get16(cr_seen + off));
+	ASSERT_EQ(cr_len, off + 2 + names_len);
+	/* The first name is the first CA's subject (ca.pem, then rsa-ca). */
+	ASSERT_EQ(0, gnutls_load_file(pki_path("ca.pem"), &pem));
+	ASSERT_EQ(0, gnutls_x509_crt_init(&ca));
+	ASSERT_EQ(0, gnutls_x509_crt_import(ca, &pem, GNUTLS_X509_FMT_PEM));
+	ASSERT_EQ(0, gnutls_x509_crt_get_raw_dn(ca, &dn));
+	ASSERT_EQ(dn.size, get16(cr_seen + off + 2));
+	ASSERT_EQ(0, memcmp(cr_seen + off + 4, dn.data, dn.size));
+	gnutls_free(dn.data);
+	gnutls_free(pem.data);
+	gnutls_x509_crt_deinit(ca);
+	pair_free(&p);
+	free(names);
+}
+
 /*
  * verify_client no longer forces TLS 1.3: a TLS 1.2-only client gets
  * TLS 1.2 with its certificate from a server that speaks both, and a

@@ -110,6 +110,13 @@ struct tlsh_config {
 	bool insecure_skip_verify;
 	bool verify_client;
 	bool require_client_cert;
+	/*
+	 * Server, TLS 1.2: the certificate_authorities of CertificateRequest,
+	 * encoded (DistinguishedName vectors, tlsh_ca_names_load); NULL: an
+	 * empty list.
+	 */
+	const uint8_t *client_ca_names;
+	size_t client_ca_names_len;
 
 	const char *server_name;	/* client: SNI and name check */
 

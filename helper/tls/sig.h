@@ -148,6 +148,14 @@ tlsh_chain_verify(const struct tlsh_peer_chain *pc,
 		  size_t reason_len);
 
 /*
+ * The subjects of a PEM CA file as TLS 1.2 certificate_authorities want
+ * them: DistinguishedName <1..2^16-1> each, DER. *out (free()) is NULL
+ * and *len 0 when they would not fit in 2^16-1 bytes.
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_ca_names_load(const char *ca_file, uint8_t **out, size_t *len);
+
+/*
  * A trust list from a PEM CA file, or the system CA store when ca_file is
  * NULL; free it with gnutls_x509_trust_list_deinit(t, 1).
  */

@@ -59,9 +59,9 @@ static uint8_t cred_cert_type(const struct tlsh_cred *cred)
 /* ---- server ---- */
 
 /*
- * certificate_authorities stays empty: RFC 5246 7.4.4 then lets the
- * client send any certificate of the types listed, and the chain is
- * verified against cfg->trust either way.
+ * certificate_authorities: cfg->client_ca_names (the --ca file's subjects)
+ * or empty, which RFC 5246 7.4.4 reads as "any certificate of the types
+ * listed"; the chain is verified against cfg->trust either way.
  */
 enum tlsh_err tlsh12_send_certificate_request(struct tlsh_conn *c)
 {
@@ -94,7 +94,11 @@ enum tlsh_err tlsh12_send_certificate_request(struct tlsh_conn *c)
 		if (fits_transcript(c, s[i]))
 			tlsh_put_u16(w, s[i]);
 	tlsh_vec_close(w, v, 2);
-	tlsh_put_u16(w, 0);	/* certificate_authorities */
+	v = tlsh_vec_open(w, 2);
+	if (c->cfg->client_ca_names)
+		tlsh_put_bytes(w, c->cfg->client_ca_names,
+			       c->cfg->client_ca_names_len);
+	tlsh_vec_close(w, v, 2);
 	tlsh_msg_done(c, m);
 	return tlsh_wbuf_err(w);
 }
