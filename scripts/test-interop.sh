@@ -73,7 +73,8 @@ fi
 
 # ---- PKI and payloads ----
 pki() {
-	selftests/lib/pki.sh "$T" srv other-ca:ca old:expired cli:client rsa:rsa &&
+	selftests/lib/pki.sh "$T" srv other-ca:ca old:expired cli:client rsa:rsa \
+		cli-rsa:client,rsa &&
 	head -c 65536 /dev/urandom >"$T/in.bin" &&
 	head -c 49152 /dev/urandom >"$T/resp.bin" &&
 	$PY -c 'import base64,os
@@ -541,6 +542,64 @@ serve_case ccert-rogue 6 openssl 'unknown ca' - \
 	"serve --verify-client, client cert from another CA: exit 6, unknown_ca" \
 	-- "${SERVE_CERT[@]}" --ca "$T/other-ca.pem" --verify-client --exec cat \
 	-- -cert "$T/cli.pem" -key "$T/cli.key" -quiet
+
+# TLS 1.2 client certificates (RFC 5246 7.4.4-7.4.8), ECDSA and RSA keys,
+# both roles; the SHA-384 suite signs a SHA-384 transcript, the gnutls RSA
+# client only rsa_pkcs1_sha256. A missing one is handshake_failure (7.4.6:
+# TLS 1.2 has no certificate_required).
+CCERT=(--ca "$T/ca.pem" --verify-client)
+CLI_EC=(--cert "$T/cli.pem" --key "$T/cli.key")
+CLI_RSA=(--cert "$T/cli-rsa.pem" --key "$T/cli-rsa.key")
+G12="NORMAL:-VERS-ALL:+VERS-TLS1.2"
+log12="version=TLSv1.2 .*result=ok record-layer=$RL"
+serve_data_case ccert12-openssl-ec openssl "$log12" \
+	"serve --verify-client <- openssl -tls1_2 -cert (ECDSA key)" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" -- -tls1_2 "${CLI_EC[@]/#--/-}"
+serve_data_case ccert12-openssl-rsa openssl \
+	"suite=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 .*result=ok" \
+	"serve --verify-client <- openssl -tls1_2 -cert (RSA key, SHA-384 suite)" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" \
+	-- -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384 "${CLI_RSA[@]/#--/-}"
+serve_data_case ccert12-gnutls-ec gnutls "$log12" \
+	"serve --verify-client <- gnutls-cli --x509certfile, TLS 1.2 (ECDSA key)" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" -- --priority "$G12" \
+	--x509certfile "$T/cli.pem" --x509keyfile "$T/cli.key"
+serve_data_case ccert12-gnutls-rsa gnutls "$log12" \
+	"serve --verify-client <- gnutls-cli --x509certfile, TLS 1.2 (RSA key, PKCS#1 v1.5)" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" \
+	-- --priority "$G12:-SIGN-ALL:+SIGN-RSA-SHA256:+SIGN-ECDSA-SHA256" \
+	--x509certfile "$T/cli-rsa.pem" --x509keyfile "$T/cli-rsa.key"
+serve_case ccert12-ca-names 0 openssl 'Acceptable client certificate CA names' \
+	'version=TLSv1.2 .*result=ok' \
+	"serve --verify-client, TLS 1.2: the CertificateRequest names the --ca file's CAs" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" --exec sh -c 'echo hi' \
+	-- -tls1_2 "${CLI_EC[@]/#--/-}"
+serve_case ccert12-none 5 !openssl 'alert handshake failure' \
+	'result=fail status=5 reason="client sent no certificate' \
+	"serve --verify-client, TLS 1.2 openssl client without a cert: exit 5, handshake_failure" \
+	-- "${SERVE_CERT[@]}" "${CCERT[@]}" --exec cat -- -tls1_2 -quiet
+serve_case ccert12-rogue 6 !openssl 'alert unknown ca' 'result=fail status=6' \
+	"serve --verify-client, TLS 1.2 client cert from another CA: exit 6, unknown_ca" \
+	-- "${SERVE_CERT[@]}" --ca "$T/other-ca.pem" --verify-client --exec cat \
+	-- -tls1_2 "${CLI_EC[@]/#--/-}" -quiet
+for key in EC RSA; do
+	declare -n cli=CLI_$key
+	connect_data_case "connect12-ccert-openssl-$key" openssl "$log12" \
+		"connect --tls-max 1.2 --cert -> openssl s_server -tls1_2 -Verify 1 ($key key)" \
+		-- -cert "$T/srv.pem" -key "$T/srv.key" -tls1_2 -Verify 1 \
+		-CAfile "$T/ca.pem" -- --tls-max 1.2 "${cli[@]}"
+	connect_data_case "connect12-ccert-gnutls-$key" gnutls "$log12" \
+		"connect --cert -> gnutls-serv --require-client-cert, TLS 1.2 ($key key)" \
+		-- --x509certfile "$T/srv.pem" --x509keyfile "$T/srv.key" \
+		--x509cafile "$T/ca.pem" --require-client-cert --verify-client-cert \
+		--priority "$G12" -- "${cli[@]}"
+	unset -n cli
+done
+connect_case connect12-ccert-none 5 localhost 'peer did not return a certificate' \
+	'reason="peer sent alert handshake_failure"' \
+	"connect --tls-max 1.2 without --cert -> openssl s_server -tls1_2 -Verify 1: exit 5" \
+	-- "${SRV[@]}" -tls1_2 -Verify 1 -CAfile "$T/ca.pem" \
+	-- --ca "$T/ca.pem" --tls-max 1.2
 
 # Several --cert/--key pairs: the client's signature algorithms pick one.
 for sig in ECDSA+SHA256:ECDSA RSA-PSS+SHA256:RSA-PSS; do

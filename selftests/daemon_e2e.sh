@@ -19,7 +19,7 @@ repo=$PWD
 e2e_tmp
 chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
 echo "TAP version 13"
-echo "1..28"
+echo "1..29"
 
 # The Python side: a counting server that answers with sendfile, and clients.
 cat >"$T/tool.py" <<'PYEOF'
@@ -435,6 +435,19 @@ rc=$?
 note "without a client certificate: curl exit $rc: $(head -c 200 "$T/m-nocert.err")"
 check "--verify-client: a client without a certificate is refused, unseen; with one it passed" \
 	eval '[ $rc != 0 ] && [ "$a0" = 2 ] && [ "$(count_of "$T/accepts2")" = 2 ]'
+# The same listener over TLS 1.2 (CertificateRequest / CertificateVerify).
+a1=$(count_of "$T/accepts2")
+curl -sS --tlsv1.2 --tls-max 1.2 --cacert "$CA" --cert "$P/client.test.pem" \
+	--key "$P/client.test.key" --resolve "a.test:$M_PORT:127.0.0.1" --max-time 120 \
+	"https://a.test:$M_PORT/small.bin" -o "$T/m12.bin" 2>"$T/m12.err"
+rc12=$?
+curl -sS --tlsv1.2 --tls-max 1.2 --cacert "$CA" --resolve "a.test:$M_PORT:127.0.0.1" \
+	--max-time 60 "https://a.test:$M_PORT/small.bin" -o /dev/null 2>"$T/m12-nocert.err"
+rc12none=$?
+note "TLS 1.2: with a client certificate curl exit $rc12, without $rc12none: $(head -c 200 "$T/m12-nocert.err")"
+check "--verify-client over TLS 1.2: a client certificate passes (byte-exact), none is refused unseen" \
+	eval '[ $rc12 = 0 ] && cmp -s "$T/m12.bin" "$T/www/small.bin" && [ $rc12none != 0 ] &&
+	      [ "$(count_of "$T/accepts2")" = $((a1 + 1)) ]'
 "$TH" detach --port "$M_PORT" >/dev/null
 
 # ---- a daemon started with --config attaches its listen entries ----
@@ -475,4 +488,4 @@ note "daemon log (last lines):"
 tail -n 8 "$T/daemon.log" | sed 's/^/#   /'
 [ -s "$T/server.err" ] && sed 's/^/# server: /' "$T/server.err"
 grep -E 'Sanitizer|runtime error' "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 28
+tap_end 29

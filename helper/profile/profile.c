@@ -264,9 +264,6 @@ int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 		return tlsh_err_msg(err, errlen, "%s is for a server",
 			    p->verify_client ? "verify-client" :
 			    p->tickets ? "tickets" : "ticket-keys");
-	if (p->verify_client && p->tls_max == TLSH_TLS12)
-		return tlsh_err_msg(err, errlen, "verify-client needs TLS 1.3 "
-			    "(no TLS 1.2 client authentication)");
 	if (!p->psk_identity != !p->psk_file)
 		return tlsh_err_msg(err, errlen, "psk-identity and psk-file go together");
 	if (p->verify_client && !p->ca)
@@ -281,6 +278,7 @@ void tlsh_profile_unload(struct tlsh_profile_state *st)
 	if (st->trust)
 		gnutls_x509_trust_list_deinit(st->trust, 1);
 	free(st->alpn_buf);
+	free(st->ca_names);
 	explicit_bzero(st, sizeof(*st));
 }
 
@@ -405,6 +403,14 @@ enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
 			goto fail;
 		}
 	}
+	if (server && p->verify_client) {
+		e = tlsh_ca_names_load(p->ca, &st->ca_names, &st->ca_names_len);
+		if (e) {
+			tlsh_err_msg(err, errlen, "cannot read the CA names in %s",
+				     p->ca);
+			goto fail;
+		}
+	}
 	if (p->alpn) {
 		n_alpn = split_alpn(p->alpn, &st->alpn_buf, st->alpn,
 				    TLSH_PROFILE_MAX_ALPN);
@@ -421,6 +427,9 @@ enum tlsh_err tlsh_profile_load(const struct tlsh_profile *p, bool server,
 	cfg->trust = st->trust;
 	cfg->verify_client = p->verify_client;
 	cfg->require_client_cert = p->verify_client;
+	/* Loaded above; only a list too long for one message is left out. */
+	cfg->client_ca_names = st->ca_names;
+	cfg->client_ca_names_len = st->ca_names_len;
 	cfg->alpn = n_alpn ? st->alpn : NULL;
 	cfg->n_alpn = (size_t)n_alpn;
 	for (size_t i = 0; i < p->n_ticket_keys; i++) {

@@ -99,7 +99,7 @@ void tlsh_profile_format(const struct tlsh_profile *p, struct tlsh_line *l);
 
 /*
  * Whether the settings fit together for this side (server: a certificate
- * is required; verify-client needs ca= and TLS 1.3). 0, or -1 and err.
+ * is required; verify-client needs ca=). 0, or -1 and err.
  */
 int tlsh_profile_check(const struct tlsh_profile *p, bool server, char *err,
 		       size_t errlen);
@@ -110,6 +110,8 @@ struct tlsh_profile_state {
 	const struct tlsh_cred *cred_ptr[TLSH_PROFILE_MAX_CREDS];
 	size_t n_cred;
 	gnutls_x509_trust_list_t trust;
+	uint8_t *ca_names;		/* TLS 1.2 certificate_authorities */
+	size_t ca_names_len;
 	char *alpn_buf;
 	const char *alpn[TLSH_PROFILE_MAX_ALPN];
 	struct tlsh_ticket_key ticket_keys[TLSH_PROFILE_MAX_TICKET_KEYS];

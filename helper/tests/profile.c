@@ -100,9 +100,9 @@ TEST(settings_that_do_not_fit_together)
 	EXPECT_STREQ("tls-min is above tls-max", err);
 	EXPECT_EQ(1, set(&p, "tls-min", "1.2", err));
 	EXPECT_EQ(1, set(&p, "verify-client", NULL, err));
+	/* TLS 1.2 has client certificates too: only the CA is missing. */
 	EXPECT_EQ(-1, tlsh_profile_check(&p, true, err, sizeof(err)));
-	EXPECT_STREQ("verify-client needs TLS 1.3 (no TLS 1.2 client "
-		     "authentication)", err);
+	EXPECT_STREQ("verify-client needs a CA file (ca)", err);
 	EXPECT_EQ(-1, tlsh_profile_check(&p, false, err, sizeof(err)));
 	EXPECT_STREQ("verify-client is for a server", err);
 	EXPECT_EQ(1, set(&p, "tls-max", "1.3", err));
@@ -138,6 +138,36 @@ static enum tlsh_err load_server(struct tlsh_profile *p,
 			return TLSH_ERR_CONFIG;
 	}
 	return tlsh_profile_load(p, true, st, err, errlen);
+}
+
+/*
+ * verify-client with tls-max 1.2 loads (TLS 1.2 has client certificates),
+ * and the configuration names the CA file's subjects for TLS 1.2's
+ * certificate_authorities.
+ */
+TEST(verify_client_tls12_names_the_cas)
+{
+	char ca[96], err[256] = "";
+	const char *const words[] = { ca, "verify-client", "tls-max=1.2", NULL };
+	struct tlsh_profile p;
+	struct tlsh_profile_state st;
+	uint8_t *names;
+	size_t len;
+
+	snprintf(ca, sizeof(ca), "ca=%s", pki_path("cas.pem"));
+	ASSERT_EQ(TLSH_OK, load_server(&p, &st, "ec", words, err, sizeof(err))) {
+		TH_LOG("%s", err);
+	}
+	ASSERT_EQ(TLSH_OK, tlsh_ca_names_load(pki_path("cas.pem"), &names,
+					      &len));
+	ASSERT_TRUE(st.cfg.verify_client);
+	ASSERT_EQ(TLSH_TLS12, st.cfg.max_version);
+	ASSERT_NE(0, len);
+	ASSERT_EQ(len, st.cfg.client_ca_names_len);
+	ASSERT_EQ(0, memcmp(names, st.cfg.client_ca_names, len));
+	free(names);
+	tlsh_profile_unload(&st);
+	tlsh_profile_free(&p);
 }
 
 /*

@@ -185,6 +185,40 @@ static void ske_scheme_sha1(struct tlsh_wbuf *w, size_t mark)
 	put16(b + 4 + b[3], 0x0201);
 }
 
+/* CertificateRequest: no certificate_types. */
+static void cr_no_types(struct tlsh_wbuf *w, size_t mark)
+{
+	w->buf[mark + TLSH_HS_HDR] = 0;
+}
+
+/* CertificateRequest: supported_signature_algorithms one byte longer. */
+static void cr_odd_sigalgs(struct tlsh_wbuf *w, size_t mark)
+{
+	uint8_t *b = w->buf + mark + TLSH_HS_HDR;
+
+	put16(b + 1 + b[0], get16(b + 1 + b[0]) + 1);
+}
+
+/* CertificateRequest: a DistinguishedName longer than the list. */
+static void cr_dn_overrun(struct tlsh_wbuf *w, size_t mark)
+{
+	put16(w->buf + w->len - 2, 2);
+	tlsh_put_u16(w, 5);
+	fix_len(w, mark);
+}
+
+/* Certificate: the first certificate is not a DER SEQUENCE. */
+static void der_not_sequence(struct tlsh_wbuf *w, size_t mark)
+{
+	w->buf[mark + TLSH_HS_HDR + 6] ^= 0x01;
+}
+
+/* CertificateVerify: ed25519, which a TLS 1.2 request never lists. */
+static void cv_scheme_ed25519(struct tlsh_wbuf *w, size_t mark)
+{
+	put16(w->buf + mark + TLSH_HS_HDR, TLSH_SIG_ED25519);
+}
+
 static void type_finished(struct tlsh_wbuf *w, size_t mark)
 {
 	w->buf[mark] = TLSH_HS_FINISHED;
@@ -206,7 +240,8 @@ static void pms_version_0302(const struct tlsh_conn *c, uint8_t *pms,
 	pms[1] = 0x02;
 }
 
-enum kx { ECDHE, RSA_KX, ECDHE_TWO_SUITES };
+/* CLIENT_AUTH*: ECDHE, a client certificate required (ECDSA, RSA key). */
+enum kx { ECDHE, RSA_KX, ECDHE_TWO_SUITES, CLIENT_AUTH, CLIENT_AUTH_RSA };
 
 struct neg12 {
 	const char *name;
@@ -225,6 +260,8 @@ struct neg12 {
 #define SHD TLSH_HS_SERVER_HELLO_DONE
 #define CKE TLSH_HS_CLIENT_KEY_EXCHANGE
 #define FIN TLSH_HS_FINISHED
+#define CR TLSH_HS_CERTIFICATE_REQUEST
+#define CV TLSH_HS_CERTIFICATE_VERIFY
 
 #define NEG12_CASES(X) \
 	X(ch_no_null_compression, ECDHE, false, CH, comp_not_null, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
@@ -252,6 +289,21 @@ struct neg12 {
 	X(client_finished_bad, ECDHE, false, FIN, flip_last, NULL, TLSH_ERR_DECRYPT) \
 	X(server_finished_bad, ECDHE, true, FIN, flip_last, NULL, TLSH_ERR_DECRYPT) \
 	X(client_finished_long, ECDHE, false, FIN, trailing_byte, NULL, TLSH_ERR_DECODE) \
+	X(cr_truncated, CLIENT_AUTH, true, CR, truncate_one, NULL, TLSH_ERR_DECODE) \
+	X(cr_trailing_byte, CLIENT_AUTH, true, CR, trailing_byte, NULL, TLSH_ERR_DECODE) \
+	X(cr_no_certificate_types, CLIENT_AUTH, true, CR, cr_no_types, NULL, TLSH_ERR_DECODE) \
+	X(cr_odd_signature_algorithms, CLIENT_AUTH, true, CR, cr_odd_sigalgs, NULL, TLSH_ERR_DECODE) \
+	X(cr_distinguished_name_overrun, CLIENT_AUTH, true, CR, cr_dn_overrun, NULL, TLSH_ERR_DECODE) \
+	X(cr_out_of_order, CLIENT_AUTH, true, CR, type_finished, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(client_certificate_trailing_byte, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, trailing_byte, NULL, TLSH_ERR_DECODE) \
+	X(client_certificate_not_der, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, der_not_sequence, NULL, TLSH_ERR_BAD_CERTIFICATE) \
+	X(client_certificate_out_of_order, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, type_finished, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(cv_bad_signature_ecdsa, CLIENT_AUTH, false, CV, flip_last, NULL, TLSH_ERR_DECRYPT) \
+	X(cv_bad_signature_rsa, CLIENT_AUTH_RSA, false, CV, flip_last, NULL, TLSH_ERR_DECRYPT) \
+	X(cv_trailing_byte, CLIENT_AUTH, false, CV, trailing_byte, NULL, TLSH_ERR_DECODE) \
+	X(cv_truncated, CLIENT_AUTH_RSA, false, CV, truncate_one, NULL, TLSH_ERR_DECODE) \
+	X(cv_unrequested_scheme, CLIENT_AUTH, false, CV, cv_scheme_ed25519, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cv_out_of_order, CLIENT_AUTH, false, CV, type_finished, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	X(rsa_bad_padding, RSA_KX, false, CKE, flip_last, NULL, TLSH_ERR_BAD_RECORD_MAC) \
 	X(rsa_wrong_client_version, RSA_KX, false, 0, NULL, pms_version_0302, TLSH_ERR_BAD_RECORD_MAC) \
 	X(rsa_short_ciphertext, RSA_KX, false, CKE, short_ciphertext, NULL, TLSH_ERR_BAD_RECORD_MAC) \
@@ -307,6 +359,15 @@ static int setup12(struct pair *p, enum kx kx)
 
 		p->ccfg.suites = two;
 		p->ccfg.n_suites = 2;
+	} else if (kx == CLIENT_AUTH || kx == CLIENT_AUTH_RSA) {
+		p->scfg.verify_client = true;
+		p->scfg.require_client_cert = true;
+		if (kx == CLIENT_AUTH_RSA) {
+			tlsh_cred_free(&p->client_cred);
+			if (load_cred(&p->client_cred, "cli-rsa"))
+				return -1;
+		}
+		p->ccfg.cred = &p->client_cred;
 	} else {
 		/* Offers TLS 1.3 too: the downgrade case needs it. */
 		p->ccfg.groups = &p256;

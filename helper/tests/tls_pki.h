@@ -10,6 +10,8 @@
  *   ec-by-rsa   ECDSA P-256 for localhost, issued by rsa-ca
  *   rogue       ECDSA P-256 for localhost, issued by other-ca
  *   cli         client certificate (ECDSA P-256, by ca)
+ *   cli-rsa     client certificate (RSA 2048, by ca)
+ *   cli-rogue   client certificate (ECDSA P-256, by other-ca)
  *   cas.pem     ca + rsa-ca
  * All certificates are valid from now for 30 days (CAs 60); the server
  * certificates for localhost also name 127.0.0.1, the RSA ones allow key
@@ -41,7 +43,8 @@ static const char pki_specs[] =
 	"ca:days=60 other-ca:ca,days=60 rsa-ca:ca,rsa,days=60 "
 	"ec ec384:p384 ed:ed25519 rsa:rsa pss:rsa-pss "
 	"alt:cn=alt.example,dns=*.alt.example ec-by-rsa:by=rsa-ca "
-	"rogue:by=other-ca cli:client";
+	"rogue:by=other-ca cli:client cli-rsa:client,rsa "
+	"cli-rogue:client,by=other-ca";
 
 /* Returns the directory, or NULL if certtool failed. */
 static const char *pki_make(void)

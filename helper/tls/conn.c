@@ -168,6 +168,8 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return !c->psk_use;
 	case TLSH_IF_TICKET12:
 		return c->tk12.issue;
+	case TLSH_IF_VERIFY_CLIENT:
+		return c->cfg->verify_client;
 	default:
 		return true;
 	}

@@ -41,6 +41,7 @@ enum tlsh_cond {
 	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
 	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
 	TLSH_IF_TICKET12,	/* TLS 1.2: a NewSessionTicket comes */
+	TLSH_IF_VERIFY_CLIENT,	/* server: cfg->verify_client (TLS 1.2) */
 };
 
 /*
@@ -117,7 +118,11 @@ struct tlsh_conn {
 	uint8_t session_id[32];
 	size_t session_id_len;
 
-	/* Peer authentication. */
+	/*
+	 * Peer authentication. A client's identity (TLS 1.3 and 1.2 alike,
+	 * tls12_auth.c) is peer.crt[0] once peer_cv_ok; tickets keep its
+	 * SHA-256 (client_id below).
+	 */
 	struct tlsh_peer_chain peer;
 	bool peer_cert_sent;
 	bool peer_cv_ok;

@@ -102,12 +102,21 @@ struct tlsh_config {
 	 * Peer authentication. Client: the server's chain is always verified
 	 * against trust (and server_name) unless insecure_skip_verify. Server:
 	 * verify_client requests a client certificate; require_client_cert
-	 * fails the handshake (certificate_required) if none is sent.
+	 * fails the handshake if none is sent (TLS 1.3: certificate_required;
+	 * TLS 1.2: handshake_failure, RFC 5246 7.4.6). In TLS 1.2 the
+	 * client's CertificateVerify uses a scheme of the suite's hash.
 	 */
 	gnutls_x509_trust_list_t trust;
 	bool insecure_skip_verify;
 	bool verify_client;
 	bool require_client_cert;
+	/*
+	 * Server, TLS 1.2: the certificate_authorities of CertificateRequest,
+	 * encoded (DistinguishedName vectors, tlsh_ca_names_load); NULL: an
+	 * empty list.
+	 */
+	const uint8_t *client_ca_names;
+	size_t client_ca_names_len;
 
 	const char *server_name;	/* client: SNI and name check */
 
@@ -210,8 +219,7 @@ struct tlsh_config {
 	 * min and TLS 1.3 for max. A server picks the highest both support
 	 * and, when it supports TLS 1.3 but settles on 1.2, marks its random
 	 * with the RFC 8446 4.1.3 downgrade sentinel, which a client that
-	 * offered TLS 1.3 checks. TLS 1.2 has no client authentication here:
-	 * a server with verify_client set speaks TLS 1.3 only.
+	 * offered TLS 1.3 checks. verify_client works in both versions.
 	 */
 	uint16_t min_version;
 	uint16_t max_version;

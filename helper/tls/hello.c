@@ -244,9 +244,7 @@ enum tlsh_err tlsh_recv_client_hello(struct tlsh_conn *c, const uint8_t *b,
 		return TLSH_ERR_INAPPROPRIATE_FALLBACK;
 	}
 	if (!ch.tls13 || !tlsh_cfg_speaks(cfg, TLSH_TLS13)) {
-		/* TLS 1.2 has no client authentication in this engine. */
-		if (c->hrr || !ch.tls12 || cfg->verify_client ||
-		    !tlsh_cfg_speaks(cfg, TLSH_TLS12)) {
+		if (c->hrr || !ch.tls12 || !tlsh_cfg_speaks(cfg, TLSH_TLS12)) {
 			tlsh_set_reason(c, "no common protocol version");
 			return TLSH_ERR_PROTOCOL_VERSION;
 		}

@@ -123,33 +123,54 @@ const size_t tlsh_sig_all_schemes_n =
 	sizeof(tlsh_sig_all_schemes) / sizeof(tlsh_sig_all_schemes[0]);
 
 static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
-			    gnutls_sign_algorithm_t alg, const uint8_t *content,
-			    size_t len, const uint8_t *sig, size_t sig_len);
+			    gnutls_sign_algorithm_t alg, bool digest,
+			    const uint8_t *content, size_t len,
+			    const uint8_t *sig, size_t sig_len);
+
+/*
+ * A TLS 1.2 scheme as GnuTLS knows it. RFC 8422 5.4 / RFC 8446 4.2.3: in
+ * TLS 1.2 an ECDSA scheme names the hash only, whatever the key's curve.
+ */
+static gnutls_sign_algorithm_t alg12(uint16_t scheme)
+{
+	bool known = false;
+
+	for (size_t i = 0; i < tlsh_sig_all_schemes_n; i++)
+		known |= tlsh_sig_all_schemes[i] == scheme;
+	switch (scheme) {
+	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
+		return GNUTLS_SIGN_ECDSA_SHA256;
+	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
+		return GNUTLS_SIGN_ECDSA_SHA384;
+	case TLSH_SIG_ECDSA_SECP521R1_SHA512:
+		return GNUTLS_SIGN_ECDSA_SHA512;
+	default:
+		return known ? tlsh_sig_gnutls(scheme) : GNUTLS_SIGN_UNKNOWN;
+	}
+}
 
 enum tlsh_err tlsh_sig_verify12(const struct tlsh_peer_chain *pc,
 				uint16_t scheme, const uint8_t *content,
 				size_t len, const uint8_t *sig, size_t sig_len)
 {
-	bool known = scheme == TLSH_SIG_ECDSA_SECP521R1_SHA512;
+	gnutls_sign_algorithm_t alg = alg12(scheme);
 
-	for (size_t i = 0; i < tlsh_sig_all_schemes_n; i++)
-		known |= tlsh_sig_all_schemes[i] == scheme;
-	if (!known)
+	if (alg == GNUTLS_SIGN_UNKNOWN)
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	/*
-	 * RFC 8422 5.4 / RFC 8446 4.2.3: in TLS 1.2 an ECDSA scheme names
-	 * the hash only, whatever the key's curve.
-	 */
-	if (scheme == TLSH_SIG_ECDSA_SECP256R1_SHA256)
-		return verify(pc, GNUTLS_SIGN_ECDSA_SHA256, content, len, sig,
-			      sig_len);
-	if (scheme == TLSH_SIG_ECDSA_SECP384R1_SHA384)
-		return verify(pc, GNUTLS_SIGN_ECDSA_SHA384, content, len, sig,
-			      sig_len);
-	if (scheme == TLSH_SIG_ECDSA_SECP521R1_SHA512)
-		return verify(pc, GNUTLS_SIGN_ECDSA_SHA512, content, len, sig,
-			      sig_len);
-	return verify(pc, tlsh_sig_gnutls(scheme), content, len, sig, sig_len);
+	return verify(pc, alg, false, content, len, sig, sig_len);
+}
+
+enum tlsh_err tlsh_sig_verify12_digest(const struct tlsh_peer_chain *pc,
+				       uint16_t scheme, const uint8_t *digest,
+				       size_t dlen, const uint8_t *sig,
+				       size_t sig_len)
+{
+	gnutls_sign_algorithm_t alg = alg12(scheme);
+
+	if (alg == GNUTLS_SIGN_UNKNOWN || scheme == TLSH_SIG_ED25519 ||
+	    tlsh_sign_hash_len(scheme) != dlen)
+		return TLSH_ERR_ILLEGAL_PARAMETER;
+	return verify(pc, alg, true, digest, dlen, sig, sig_len);
 }
 
 enum tlsh_err tlsh_sig_verify(const struct tlsh_peer_chain *pc,
@@ -158,13 +179,15 @@ enum tlsh_err tlsh_sig_verify(const struct tlsh_peer_chain *pc,
 {
 	if (!tlsh_sig_supported(scheme))
 		return TLSH_ERR_ILLEGAL_PARAMETER;
-	return verify(pc, tlsh_sig_gnutls(scheme), content, len, sig,
+	return verify(pc, tlsh_sig_gnutls(scheme), false, content, len, sig,
 		      sig_len);
 }
 
+/* content is the message, or (digest) already its hash. */
 static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
-			    gnutls_sign_algorithm_t alg, const uint8_t *content,
-			    size_t len, const uint8_t *sig, size_t sig_len)
+			    gnutls_sign_algorithm_t alg, bool digest,
+			    const uint8_t *content, size_t len,
+			    const uint8_t *sig, size_t sig_len)
 {
 	gnutls_datum_t data = { (unsigned char *)content, (unsigned int)len };
 	gnutls_datum_t s = { (unsigned char *)sig, (unsigned int)sig_len };
@@ -179,7 +202,10 @@ static enum tlsh_err verify(const struct tlsh_peer_chain *pc,
 		gnutls_pubkey_deinit(pub);
 		return TLSH_ERR_BAD_CERTIFICATE;
 	}
-	ret = gnutls_pubkey_verify_data2(pub, alg, 0, &data, &s);
+	if (digest)
+		ret = gnutls_pubkey_verify_hash2(pub, alg, 0, &data, &s);
+	else
+		ret = gnutls_pubkey_verify_data2(pub, alg, 0, &data, &s);
 	gnutls_pubkey_deinit(pub);
 	if (ret == GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM ||
 	    ret == GNUTLS_E_INCOMPATIBLE_SIG_WITH_KEY)

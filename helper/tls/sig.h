@@ -128,6 +128,15 @@ tlsh_sig_verify12(const struct tlsh_peer_chain *pc, uint16_t scheme,
 		  size_t sig_len);
 
 /*
+ * The same over a digest made with the scheme's hash: a TLS 1.2
+ * CertificateVerify, which signs the transcript hash (not Ed25519).
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_sig_verify12_digest(const struct tlsh_peer_chain *pc, uint16_t scheme,
+			 const uint8_t *digest, size_t dlen,
+			 const uint8_t *sig, size_t sig_len);
+
+/*
  * Validate the chain against a trust list at time `now`: the server's for a
  * DNS name (hostname NULL skips the name check), or a client's. On failure
  * a one-line reason is written to reason[0..reason_len).
@@ -137,6 +146,14 @@ tlsh_chain_verify(const struct tlsh_peer_chain *pc,
 		  gnutls_x509_trust_list_t trust, const char *hostname,
 		  bool peer_is_server, time_t now, char *reason,
 		  size_t reason_len);
+
+/*
+ * The subjects of a PEM CA file as TLS 1.2 certificate_authorities want
+ * them: DistinguishedName <1..2^16-1> each, DER. *out (free()) is NULL
+ * and *len 0 when they would not fit in 2^16-1 bytes.
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_ca_names_load(const char *ca_file, uint8_t **out, size_t *len);
 
 /*
  * A trust list from a PEM CA file, or the system CA store when ca_file is

@@ -174,6 +174,30 @@ void tlsh_sign_key_free(struct tlsh_sign_key *k)
 	free(k);
 }
 
+/* The hash a scheme signs with (NULL: none, or Ed25519's own). */
+static const struct nettle_hash *scheme_hash(uint16_t scheme)
+{
+	switch (scheme) {
+	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
+	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
+	case TLSH_SIG_RSA_PSS_PSS_SHA256:
+	case TLSH_SIG_RSA_PKCS1_SHA256:
+		return &nettle_sha256;
+	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
+	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
+	case TLSH_SIG_RSA_PSS_PSS_SHA384:
+	case TLSH_SIG_RSA_PKCS1_SHA384:
+		return &nettle_sha384;
+	case TLSH_SIG_ECDSA_SECP521R1_SHA512:	/* TLS 1.2: SHA-512 */
+	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
+	case TLSH_SIG_RSA_PSS_PSS_SHA512:
+	case TLSH_SIG_RSA_PKCS1_SHA512:
+		return &nettle_sha512;
+	default:
+		return NULL;
+	}
+}
+
 /* Hash for a scheme: digest into out, returns its length (0: none). */
 static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 			    uint8_t out[SHA512_DIGEST_SIZE])
@@ -182,34 +206,21 @@ static size_t scheme_digest(uint16_t scheme, const uint8_t *msg, size_t len,
 		struct sha256_ctx s256;
 		struct sha512_ctx s512;
 	} ctx;
-	const struct nettle_hash *h;
+	const struct nettle_hash *h = scheme_hash(scheme);
 
-	switch (scheme) {
-	case TLSH_SIG_ECDSA_SECP256R1_SHA256:
-	case TLSH_SIG_RSA_PSS_RSAE_SHA256:
-	case TLSH_SIG_RSA_PSS_PSS_SHA256:
-	case TLSH_SIG_RSA_PKCS1_SHA256:
-		h = &nettle_sha256;
-		break;
-	case TLSH_SIG_ECDSA_SECP384R1_SHA384:
-	case TLSH_SIG_RSA_PSS_RSAE_SHA384:
-	case TLSH_SIG_RSA_PSS_PSS_SHA384:
-	case TLSH_SIG_RSA_PKCS1_SHA384:
-		h = &nettle_sha384;
-		break;
-	case TLSH_SIG_ECDSA_SECP521R1_SHA512:	/* TLS 1.2: SHA-512 */
-	case TLSH_SIG_RSA_PSS_RSAE_SHA512:
-	case TLSH_SIG_RSA_PSS_PSS_SHA512:
-	case TLSH_SIG_RSA_PKCS1_SHA512:
-		h = &nettle_sha512;
-		break;
-	default:
+	if (!h)
 		return 0;
-	}
 	h->init(&ctx);
 	h->update(&ctx, len, msg);
 	h->digest(&ctx, h->digest_size, out);
 	return h->digest_size;
+}
+
+size_t tlsh_sign_hash_len(uint16_t scheme)
+{
+	const struct nettle_hash *h = scheme_hash(scheme);
+
+	return h ? h->digest_size : 0;
 }
 
 static enum tlsh_err sign_pss(const struct tlsh_sign_key *k, size_t hlen,
@@ -349,14 +360,15 @@ enum tlsh_err tlsh_sign(const struct tlsh_sign_key *k, uint16_t scheme,
 			nettle_random_func *random, struct tlsh_wbuf *w)
 {
 	uint8_t digest[SHA512_DIGEST_SIZE];
-	size_t mark = tlsh_vec_open(w, 2), hlen;
-	enum tlsh_err err;
+	size_t mark, hlen;
 
 	if (scheme == TLSH_SIG_ED25519) {
-		uint8_t *p = tlsh_wbuf_reserve(w, ED25519_SIGNATURE_SIZE);
+		uint8_t *p;
 
 		if (k->pk != GNUTLS_PK_EDDSA_ED25519)
 			return TLSH_ERR_STATE;
+		mark = tlsh_vec_open(w, 2);
+		p = tlsh_wbuf_reserve(w, ED25519_SIGNATURE_SIZE);
 		if (p)
 			ed25519_sha512_sign(k->ed_pub, k->ed_priv, len, msg, p);
 		tlsh_vec_close(w, mark, 2);
@@ -365,6 +377,22 @@ enum tlsh_err tlsh_sign(const struct tlsh_sign_key *k, uint16_t scheme,
 	hlen = scheme_digest(scheme, msg, len, digest);
 	if (!hlen)
 		return TLSH_ERR_STATE;
+	return tlsh_sign_digest(k, scheme, digest, hlen, random_ctx, random,
+				w);
+}
+
+enum tlsh_err tlsh_sign_digest(const struct tlsh_sign_key *k, uint16_t scheme,
+			       const uint8_t *digest, size_t hlen,
+			       void *random_ctx, nettle_random_func *random,
+			       struct tlsh_wbuf *w)
+{
+	size_t mark;
+	enum tlsh_err err;
+
+	/* The digest must be the scheme's (Ed25519 has none). */
+	if (!hlen || tlsh_sign_hash_len(scheme) != hlen)
+		return TLSH_ERR_STATE;
+	mark = tlsh_vec_open(w, 2);
 	if (k->curve)
 		err = sign_ecdsa(k, hlen, digest, random_ctx, random, w);
 	else if (k->pk == GNUTLS_PK_RSA && is_pkcs1(scheme))

@@ -34,6 +34,17 @@ tlsh_sign(const struct tlsh_sign_key *k, uint16_t scheme, const uint8_t *msg,
 	  size_t len, void *random_ctx, nettle_random_func *random,
 	  struct tlsh_wbuf *w);
 
+/* Digest length of a scheme's hash: 0 for Ed25519 or an unknown scheme. */
+size_t tlsh_sign_hash_len(uint16_t scheme);
+/*
+ * tlsh_sign over a digest already made with the scheme's hash (hlen bytes;
+ * a TLS 1.2 CertificateVerify signs the transcript hash). Not Ed25519.
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh_sign_digest(const struct tlsh_sign_key *k, uint16_t scheme,
+		 const uint8_t *digest, size_t hlen, void *random_ctx,
+		 nettle_random_func *random, struct tlsh_wbuf *w);
+
 /*
  * RSAES-PKCS1-v1_5 decryption of a TLS 1.2 EncryptedPreMasterSecret with
  * nettle's side-channel silent rsa_sec_decrypt: 1 if ct decrypts to exactly

@@ -56,23 +56,31 @@ static enum tlsh_err check_leaf_kx(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
-				      size_t len)
+enum tlsh_err tlsh12_read_chain(struct tlsh_conn *c, const uint8_t *b,
+				size_t len)
 {
-	const struct tlsh_config *cfg = c->cfg;
 	struct tlsh_cur cur = tlsh_cur_make(b, len), list;
 
 	TRY(tlsh_cur_vec(&cur, 3, 0, 0xffffff, &list));
 	TRY(tlsh_cur_end(&cur));
-	/* Only the server's: this engine never requests one in TLS 1.2. */
-	if (!tlsh_cur_left(&list))
-		return TLSH_ERR_DECODE;
 	while (tlsh_cur_left(&list)) {
 		struct tlsh_cur der;
 
 		TRY(tlsh_cur_vec(&list, 3, 1, 0xffffff, &der));
 		TRY(tlsh_chain_add(&c->peer, der.p, tlsh_cur_left(&der)));
 	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
+				      size_t len)
+{
+	const struct tlsh_config *cfg = c->cfg;
+
+	TRY(tlsh12_read_chain(c, b, len));
+	/* The server's (RFC 5246 7.4.2): never empty. */
+	if (!c->peer.n)
+		return TLSH_ERR_DECODE;
 	c->peer_cert_sent = true;
 	TRY(check_leaf_kx(c));
 	if (cfg->insecure_skip_verify)

@@ -9,6 +9,9 @@
 enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c);
 enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
 				      size_t len);
+/* A Certificate's chain, checked and added to c->peer (empty is fine). */
+TLSH_MUST_CHECK enum tlsh_err tlsh12_read_chain(struct tlsh_conn *c,
+						const uint8_t *b, size_t len);
 /* Master secret and key block once ClientKeyExchange is in the transcript. */
 void tlsh12_derive_keys(struct tlsh_conn *c, const uint8_t *pms,
 			size_t pms_len);

@@ -2,7 +2,8 @@
 /*
  * The client side of TLS 1.2 (RFC 5246): ECDHE (RFC 8422) or RSA key
  * transport, extended master secret (RFC 7627) and renegotiation_info
- * (RFC 5746) checked, the RFC 8446 downgrade sentinel honoured.
+ * (RFC 5746) checked, the RFC 8446 downgrade sentinel honoured; a
+ * CertificateRequest answered with a credential that fits (tls12_auth.c).
  */
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "tls/names.h"
 #include "tls/query.h"
 #include "tls/tls12.h"
+#include "tls/tls12_auth.h"
 #include "tls/tls12_client.h"
 #include "tls/tls12_ticket.h"
 
@@ -119,35 +121,6 @@ static enum tlsh_err recv_server_hello_done(struct tlsh_conn *c,
 	return len ? TLSH_ERR_DECODE : TLSH_OK;
 }
 
-/*
- * CertificateRequest (RFC 5246 7.4.4), checked and answered with an empty
- * Certificate: this engine has no TLS 1.2 client authentication, and a
- * server that insists fails the handshake itself.
- */
-static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
-					      const uint8_t *b, size_t len)
-{
-	struct tlsh_cur cur = tlsh_cur_make(b, len), types, algs, cas;
-
-	TRY(tlsh_cur_vec(&cur, 1, 1, 255, &types));
-	TRY(tlsh_u16_list(&cur, &algs));
-	TRY(tlsh_cur_vec(&cur, 2, 0, 0xffff, &cas));
-	TRY(tlsh_cur_end(&cur));
-	c->cli.cert_requested = true;
-	return TLSH_OK;
-}
-
-static enum tlsh_err send_empty_certificate(struct tlsh_conn *c)
-{
-	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE) - 1, list;
-
-	list = tlsh_vec_open(w, 3);
-	tlsh_vec_close(w, list, 3);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
-}
-
 static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 {
 	const struct tlsh_config *cfg = c->cfg;
@@ -219,10 +192,12 @@ static const struct tlsh_step cli12_ecdhe_cr[] = {
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
 	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
 	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
+	     .cond = TLSH_IF_OWN_CERT),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
 	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
 	     .cond = TLSH_IF_TICKET12),
@@ -234,10 +209,12 @@ static const struct tlsh_step cli12_rsa_cr[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
 	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, send_empty_certificate),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
+	     .cond = TLSH_IF_OWN_CERT),
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
 	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
 	     .cond = TLSH_IF_TICKET12),

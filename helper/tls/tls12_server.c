@@ -2,9 +2,10 @@
 /*
  * The server side of TLS 1.2 (RFC 5246): the full handshake with ECDHE
  * (RFC 8422) or RSA key transport, extended master secret (RFC 7627),
- * renegotiation_info (RFC 5746); session tickets (RFC 5077) and the
- * abbreviated handshake in tls12_ticket.c. The ServerHello's session_id is
- * empty unless it echoes the client's to resume.
+ * renegotiation_info (RFC 5746), client certificates when verify_client
+ * (tls12_auth.c); session tickets (RFC 5077) and the abbreviated handshake
+ * in tls12_ticket.c. The ServerHello's session_id is empty unless it
+ * echoes the client's to resume.
  */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "tls/query.h"
 #include "tls/sign.h"
 #include "tls/tls12.h"
+#include "tls/tls12_auth.h"
 #include "tls/tls12_server.h"
 #include "tls/tls12_ticket.h"
 
@@ -92,16 +94,6 @@ static bool cred_fits(const struct tlsh_cred *cred, enum tlsh_kx kx,
 	}
 }
 
-static const uint16_t *schemes12(const struct tlsh_config *cfg, size_t *n)
-{
-	if (cfg->sig_schemes && cfg->n_sig_schemes) {
-		*n = cfg->n_sig_schemes;
-		return cfg->sig_schemes;
-	}
-	*n = tlsh_sig_all_schemes_n;
-	return tlsh_sig_all_schemes;
-}
-
 /*
  * Our first scheme the client lists in signature_algorithms that the key
  * can make, one naming the key's curve first; then, as an ECDSA scheme
@@ -115,7 +107,7 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 			   const struct tlsh_client_hello *ch)
 {
 	size_t n;
-	const uint16_t *s = schemes12(c->cfg, &n);
+	const uint16_t *s = tlsh12_schemes(c->cfg, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
@@ -299,8 +291,14 @@ static const struct tlsh_step srv12_ecdhe[] = {
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
 	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
@@ -312,8 +310,14 @@ static const struct tlsh_step srv12_rsa[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
+	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,

@@ -171,6 +171,45 @@ enum tlsh_err tlsh_chain_verify(const struct tlsh_peer_chain *pc,
 	return check_times(pc, now, reason, reason_len);
 }
 
+enum tlsh_err tlsh_ca_names_load(const char *ca_file, uint8_t **out,
+				 size_t *len)
+{
+	gnutls_datum_t pem = { NULL, 0 }, dn;
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned int n = 0;
+	struct tlsh_wbuf w;
+
+	*out = NULL;
+	*len = 0;
+	if (gnutls_load_file(ca_file, &pem) < 0)
+		return TLSH_ERR_CONFIG;
+	if (gnutls_x509_crt_list_import2(&crts, &n, &pem, GNUTLS_X509_FMT_PEM,
+					 0) < 0) {
+		gnutls_free(pem.data);
+		return TLSH_ERR_CONFIG;
+	}
+	gnutls_free(pem.data);
+	tlsh_wbuf_heap(&w);
+	for (unsigned int i = 0; i < n; i++) {
+		if (gnutls_x509_crt_get_raw_dn(crts[i], &dn) >= 0) {
+			size_t v = tlsh_vec_open(&w, 2);
+
+			tlsh_put_bytes(&w, dn.data, dn.size);
+			tlsh_vec_close(&w, v, 2);
+			gnutls_free(dn.data);
+		}
+		gnutls_x509_crt_deinit(crts[i]);
+	}
+	gnutls_free(crts);
+	if (tlsh_wbuf_err(&w) || w.len > 0xffff || !w.len) {
+		tlsh_wbuf_free(&w);
+		return TLSH_OK;
+	}
+	*out = w.buf;
+	*len = w.len;
+	return TLSH_OK;
+}
+
 enum tlsh_err tlsh_trust_load(gnutls_x509_trust_list_t *out,
 			      const char *ca_file)
 {
