@@ -105,17 +105,21 @@ s_server_start() {
 	done
 }
 
-# gnutls_serv_start ID ARGS...: a random free port, with retries.
+# gnutls_serv_start ID ARGS...: a random free port, with retries. The
+# clients connect to 127.0.0.1: gnutls-serv goes on with IPv6 alone when
+# another process holds the port on IPv4 ("...bind() failed"), so only its
+# IPv4 "...done" counts.
 gnutls_serv_start() {
 	local id=$1
 	shift
-	for _ in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		PORT=$((20000 + RANDOM % 40000))
 		gnutls-serv -p "$PORT" "$@" >"$T/srv.$id" 2>&1 &
 		SRV_PID=$!
 		pids+=("$SRV_PID")
 		for _ in $(seq 100); do
-			grep -q 'listening' "$T/srv.$id" 2>/dev/null && return 0
+			grep -q 'IPv4 .*\.\.\.done' "$T/srv.$id" 2>/dev/null && return 0
+			grep -q 'failed' "$T/srv.$id" 2>/dev/null && break
 			kill -0 $SRV_PID 2>/dev/null || break
 			sleep 0.05
 		done
