@@ -11,6 +11,8 @@ need=(gcc make pkg-config git
       valgrind util-linux
       # selftests/nfs_tls.sh: nfsd and mount.nfs (the guest runs the host's)
       nfs-kernel-server nfs-common
+      # selftests/nvme_tls.sh: keyctl, for the NVMe PSKs
+      keyutils
       linux-source-6.1
       # make deb, the man page and unit checks, the DKMS package
       debhelper dh-dkms dkms lintian man-db systemd
