@@ -172,6 +172,7 @@ check "kTLS sockets were counted (TlsTxSw and TlsRxSw moved by 4 or more: 2 queu
 	test "$((tx1 - ${tx0:-0}))" -ge 4 -a "$((rx1 - ${rx0:-0}))" -ge 4
 check "the daemon did both sides: NVMe host and NVMe target lines" \
 	eval 'log_has "NVMe host (psk) .*: ok TLS1.3" && log_has "NVMe target (psk) .*: ok TLS1.3"'
+grep -m 2 -E "NVMe (host|target) \(psk\) .*: ok" "$T/daemon.log" | sed 's/^/# daemon: /'
 check "both report PSK $PSK1 (REMOTE_AUTH) under its identity" \
 	eval '[ "$(grep -c "PSK \"NVMe0R01 $HOST1 $SUBNQN\" (key $PSK1)" "$T/daemon.log")" -ge 4 ]'
 disconnect
@@ -198,6 +199,7 @@ else
 	ok "a PSK only the host has: the connect fails ($(($(date +%s) - t0)) s)"
 fi
 note "connect.log: $(tr '\n' ' ' <"$T/connect.log")"
+grep -E "NVMe (host|target) \(psk\) .*: failed" "$T/daemon.log" | sed 's/^/# daemon: /'
 check "the target side says why: unknown_psk_identity" \
 	log_has "NVMe target (psk) .*failed: unknown_psk_identity"
 check "the host side says why: the target's alert" \
