@@ -14,6 +14,8 @@
 # - SIGHUP and `tlshelper reload` read the tlshd configuration again (a
 #   server certificate for another name is then refused; a file that does
 #   not load is refused and the configuration before it stays);
+# - a client trust store of another CA: the server's certificate is
+#   refused (unknown_ca);
 # - no agent at all: ESRCH.
 # Skipped on kernels without the handshake family (6.1). TAP output.
 #
@@ -35,7 +37,7 @@ grep -qw handshake_nl_accept_doit /proc/kallsyms ||
 command -v rpc.nfsd >/dev/null && command -v mount.nfs >/dev/null ||
 	skip_all "nfs-kernel-server / nfs-common are not installed"
 modprobe nfsd 2>/dev/null || skip_all "no nfsd module"
-echo "1..20"
+echo "1..23"
 
 EXPORT=/srv/tlsh-nfs
 MNT=$T/mnt
@@ -67,7 +69,7 @@ nfsd_up() {
 }
 nfsd_up >"$T/nfsd.log" 2>&1 || { show "$T/nfsd.log"; echo "Bail out! cannot start nfsd"; exit 1; }
 
-gen_certs client:client wrong:cn=wrong.test ||
+gen_certs client:client wrong:cn=wrong.test 'otherca:ca,cn=tlsh other CA' ||
 	{ echo "Bail out! cannot make certificates"; exit 1; }
 conf() {	# FILE SERVER-CERT SERVER-KEY: a tlshd configuration
 	cat >"$1" <<CONF
@@ -198,6 +200,22 @@ check "tlshelper reload takes the good configuration again" "$TH" reload
 if nfs_mount localhost tls && round_trip c; then ok "xprtsec=tls mounts again after that reload"; else not_ok "xprtsec=tls mounts again after that reload"; show "$T/mount.log"; fi
 nfs_umount
 
+# ---- a server certificate the client's trust store does not hold ----
+sed "s|^x509.truststore = .*|x509.truststore = $T/pki/otherca.pem|" \
+	"$T/good.conf" >"$T/live.conf"
+check "tlshelper reload takes a client trust store of another CA" \
+	eval '"$TH" reload >/dev/null'
+t0=$(date +%s)
+if nfs_mount localhost tls; then
+	not_ok "a server certificate from a CA the client does not trust is refused"
+	nfs_umount
+else
+	ok "a server certificate from a CA the client does not trust is refused ($(($(date +%s) - t0)) s)"
+fi
+check "the client said why: unknown_ca" log_has "NFS client (unauth) .*failed: unknown_ca"
+cp "$T/good.conf" "$T/live.conf"
+"$TH" reload >/dev/null 2>&1
+
 # ---- no agent: the kernel has nobody to ask ----
 kill -TERM "$dpid"; wait "$dpid" 2>/dev/null; dpid=
 : >"$T/mount.log"
@@ -213,4 +231,4 @@ fi
 note "mount.log: $(tail -n 3 "$T/mount.log" | tr '\n' ' ')"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
 [ "$failures" = 0 ] || tail -n 30 "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 20
+tap_end 23

@@ -14,7 +14,13 @@
 # - a SHA-384 PSK (NVMe0R02, 48 bytes): TLS_AES_256_GCM_SHA384;
 # - a PSK the target does not have (the host's own keyring, tls_key=): the
 #   connect fails, the daemon says why (unknown_psk_identity), and the next
-#   connect with a good PSK works; the daemon keeps no fd of any of them.
+#   connect with a good PSK works; each request saw only its own
+#   consumer's keyring; the daemon keeps no fd of any of them;
+# - a target that accepts and never answers: the connect fails at the
+#   host's timeout, the daemon ends the handshake at the request's
+#   timeout and keeps no fd of it;
+# - the daemon killed in the middle of a host handshake: that connect
+#   fails; restarted, the next one works.
 # Skipped on kernels without the handshake family (6.1). TAP output.
 #
 #   TLSH_VM_KERNELS=6.12 TLSH_VM_TESTS=selftests/nvme_tls.sh scripts/check.sh --vm-only
@@ -39,7 +45,7 @@ done
 mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config ||
 	skip_all "no configfs"
 [ -e /dev/nvme-fabrics ] || skip_all "no /dev/nvme-fabrics"
-echo "1..17"
+echo "1..23"
 
 NVMET=/sys/kernel/config/nvmet
 SUBNQN=nqn.2026-12.test.tlsh:nvme-tls
@@ -210,12 +216,66 @@ else
 	not_ok "the next connect with a good PSK works, a block byte-exact"; show "$T/connect.log"
 fi
 disconnect
+# 6.12 links each consumer's keyring into the agent's process keyring and
+# never unlinks it: the target must not see the host's keyring (then it
+# would know that PSK) nor the host's request the target's.
+targets_saw_nvme() {
+	grep "NVMe target (psk): ServerHello" "$T/daemon.log" >"$T/claims" &&
+		! grep -v "keyring $NVME_RING," "$T/claims"
+}
+check "each request saw its own consumer's keyring only (host: its own, target: .nvme)" \
+	eval 'log_has "NVMe host (psk): ClientHello, .*keyring $OTHER_RING," && targets_saw_nvme'
 
-# ---- nothing left behind ----
 check "the daemon holds no more fds than after the first connect ($fd0)" \
 	wait_for 50 eval '[ "$(fds)" -le "$fd0" ]'
 note "daemon fds: $fd0 before, $(fds) after"
+
+# ---- a target that accepts and never answers (127.0.0.2:4420) ----
+"$PY" - "$T/fake.ready" <<'PY' >"$T/fake.log" 2>&1 &
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.2", 4420))
+s.listen(8)
+open(sys.argv[1], "w").close()
+held = []
+while True:
+    held.append(s.accept()[0])	# read nothing, answer nothing
+PY
+pids+=($!)
+wait_for 100 test -e "$T/fake.ready" || note "the stalling target did not start: $(cat "$T/fake.log")"
+stalled_connect() {	# the host's handshake with the stalling target
+	echo -n "transport=tcp,traddr=127.0.0.2,trsvcid=$PORT,nqn=$SUBNQN,hostnqn=$HOST1,hostid=$HOSTID1,nr_io_queues=1,tls" \
+		>/dev/nvme-fabrics 2>>"$T/stall.log"
+}
+t0=$(date +%s)
+if stalled_connect; then not_ok "a stalled handshake: the connect fails"; else ok "a stalled handshake: the connect fails at the host's timeout ($(($(date +%s) - t0)) s)"; fi
+note "stall.log: $(tr '\n' ' ' <"$T/stall.log")"
+check "the daemon ended it at the request's timeout" \
+	wait_for 50 log_has "NVMe host (psk) 127.0.0.2:$PORT: failed: handshake timeout"
+check "and holds no more fds than before it ($fd0)" \
+	wait_for 50 eval '[ "$(fds)" -le "$fd0" ]'
+
+# ---- the daemon killed in the middle of a handshake, then restarted ----
+claims() { grep -c "NVMe host (psk): ClientHello" "$T/daemon.log"; }
+c0=$(claims)
+stalled_connect &
+cpid=$!
+wait_for 100 eval '[ "$(claims)" -gt "$c0" ]'
+sleep 0.5	# its ClientHello is out: the daemon waits for the answer
+kill -9 "$dpid"; wait "$dpid" 2>/dev/null; dpid=
+t0=$(date +%s)
+if wait "$cpid"; then not_ok "the daemon killed mid-handshake: that connect fails"; else ok "the daemon killed mid-handshake: that connect fails ($(($(date +%s) - t0)) s after the kill)"; fi
+"$TH" daemon --workers 2 --tlshd-config "$T/tlshd.conf" >>"$T/daemon.log" 2>&1 &
+dpid=$!
+if wait_for 100 eval '[ "$(grep -c "serving the kernel" "$T/daemon.log")" -ge 2 ]' &&
+	connect "$HOST1" "$HOSTID1" && wait_for 100 find_blk && block_round_trip 13; then
+	ok "restarted, the next connect works, a block byte-exact"
+else
+	not_ok "restarted, the next connect works, a block byte-exact"; show "$T/connect.log"
+fi
+disconnect
 check "the daemon is still running" kill -0 "$dpid"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
 [ "$failures" = 0 ] || tail -n 40 "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 17
+tap_end 23
