@@ -69,7 +69,7 @@ nfsd_up() {
 }
 nfsd_up >"$T/nfsd.log" 2>&1 || { show "$T/nfsd.log"; echo "Bail out! cannot start nfsd"; exit 1; }
 
-gen_certs client:client wrong:cn=wrong.test 'otherca:ca,cn=tlsh other CA' ||
+gen_certs client:client wrong:cn=wrong.test otherca:ca,cn=tlsh-other-ca ||
 	{ echo "Bail out! cannot make certificates"; exit 1; }
 conf() {	# FILE SERVER-CERT SERVER-KEY: a tlshd configuration
 	cat >"$1" <<CONF

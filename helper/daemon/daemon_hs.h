@@ -11,9 +11,11 @@
  *   [authenticate.client]    x509.truststore, x509.crl,
  *   [authenticate.server]    x509.certificate, x509.private_key
  *
- * The main thread claims requests (daemon_hs.c); the daemon's workers
- * (daemon_worker.c) run them next to tlsh.ko's connections and call back
- * here for the per-request configuration and for DONE.
+ * The main thread claims requests (daemon_hs.c), reading the PSKs of
+ * NVMe's requests from the kernel's keyrings as it does
+ * (daemon_hs_psk.c); the daemon's workers (daemon_worker.c) run them next
+ * to tlsh.ko's connections and call back here for the per-request
+ * configuration, the check before kTLS and DONE.
  */
 #ifndef TLSH_DAEMON_HS_H
 #define TLSH_DAEMON_HS_H
