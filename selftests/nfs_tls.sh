@@ -24,16 +24,8 @@ set -u
 cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
-e2e_tmp
-echo "TAP version 13"
-
-skip_all() {
-	echo "1..1"
-	skip "NFS over TLS through the daemon" "$1"
-	exit 0
-}
-grep -qw handshake_nl_accept_doit /proc/kallsyms ||
-	skip_all "this kernel ($(uname -r)) has no net/handshake upcall"
+. selftests/lib/kernel_agent.sh
+agent_test_begin "NFS over TLS through the daemon"
 command -v rpc.nfsd >/dev/null && command -v mount.nfs >/dev/null ||
 	skip_all "nfs-kernel-server / nfs-common are not installed"
 modprobe nfsd 2>/dev/null || skip_all "no nfsd module"
@@ -91,9 +83,6 @@ CONF
 conf "$T/good.conf" "$CERT" "$KEY"
 conf "$T/wrong.conf" "$T/pki/wrong.pem" "$T/pki/wrong.key"
 
-tls_stat() {	# NAME: a counter of /proc/net/tls_stat
-	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat 2>/dev/null
-}
 nfs_mount() {	# SERVER XPRTSEC: mount SERVER:/ on $MNT, at most 90 s
 	timeout 90 mount -t nfs -o "vers=4.2,xprtsec=$2,retry=0,soft,timeo=100" \
 		"$1:/" "$MNT" >>"$T/mount.log" 2>&1
@@ -127,14 +116,12 @@ check "the daemon starts without tlsh.ko and serves the kernel's requests" \
 check "it says it serves them" wait_for 50 log_has "serving the kernel's TLS handshake requests"
 
 # ---- xprtsec=tls, by name ----
-tx0=$(tls_stat TlsTxSw) rx0=$(tls_stat TlsRxSw)
+ktls_mark
 if nfs_mount localhost tls; then ok "xprtsec=tls mount of localhost:/"; else not_ok "xprtsec=tls mount of localhost:/"; show "$T/mount.log" "$T/daemon.log"; fi
 check "/proc/mounts says xprtsec=tls" mounted_with tls
 check "a 3 MiB file goes through the mount byte-exact, both ways" round_trip a
-tx1=$(tls_stat TlsTxSw) rx1=$(tls_stat TlsRxSw)
-note "TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1"
 check "kTLS sockets were counted (TlsTxSw and TlsRxSw moved by 2 or more)" \
-	test "$((tx1 - ${tx0:-0}))" -ge 2 -a "$((rx1 - ${rx0:-0}))" -ge 2
+	ktls_moved 2
 check "the daemon did both sides: an NFS client and an NFS server line" \
 	eval 'log_has "NFS client (unauth) .*: ok TLS1.3" && log_has "NFS server (x509) .*: ok TLS1.3"'
 nfs_umount

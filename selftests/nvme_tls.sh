@@ -28,16 +28,8 @@ set -u
 cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
-e2e_tmp
-echo "TAP version 13"
-
-skip_all() {
-	echo "1..1"
-	skip "NVMe/TCP with TLS through the daemon" "$1"
-	exit 0
-}
-grep -qw handshake_nl_accept_doit /proc/kallsyms ||
-	skip_all "this kernel ($(uname -r)) has no net/handshake upcall"
+. selftests/lib/kernel_agent.sh
+agent_test_begin "NVMe/TCP with TLS through the daemon"
 command -v keyctl >/dev/null || skip_all "keyctl (keyutils) is not installed"
 for m in nvme-keyring nvmet nvmet-tcp nvme-tcp; do
 	modprobe "$m" 2>/dev/null || skip_all "no $m module"
@@ -118,9 +110,6 @@ check "the daemon starts without tlsh.ko and serves the kernel's requests" \
 	eval 'wait_for 100 log_has "serving the kernel'"'"'s TLS handshake requests" && kill -0 "$dpid"'
 fds() { ls "/proc/$dpid/fd" 2>/dev/null | wc -l; }
 
-tls_stat() {	# NAME: a counter of /proc/net/tls_stat
-	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat 2>/dev/null
-}
 CTRL=
 connect() {	# HOSTNQN HOSTID [OPTIONS]: CTRL=nvmeN, or fail (why in connect.log)
 	local line
@@ -167,15 +156,13 @@ block_round_trip() {	# BLOCK-NUMBER
 }
 
 # ---- a SHA-256 PSK from .nvme ----
-tx0=$(tls_stat TlsTxSw) rx0=$(tls_stat TlsRxSw)
+ktls_mark
 if connect "$HOST1" "$HOSTID1"; then ok "connect with tls through /dev/nvme-fabrics ($CTRL)"; else not_ok "connect with tls through /dev/nvme-fabrics"; show "$T/connect.log" "$T/daemon.log"; fi
 check "the namespace appears as a block device" wait_for 100 find_blk
 note "block device: $BLK"
 check "a block written through it is in the backing file and reads back byte-exact" block_round_trip 5
-tx1=$(tls_stat TlsTxSw) rx1=$(tls_stat TlsRxSw)
-note "TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1"
 check "kTLS sockets were counted (TlsTxSw and TlsRxSw moved by 4 or more: 2 queues, 2 sides)" \
-	test "$((tx1 - ${tx0:-0}))" -ge 4 -a "$((rx1 - ${rx0:-0}))" -ge 4
+	ktls_moved 4
 check "the daemon did both sides: NVMe host and NVMe target lines" \
 	eval 'log_has "NVMe host (psk) .*: ok TLS1.3" && log_has "NVMe target (psk) .*: ok TLS1.3"'
 grep -m 2 -E "NVMe (host|target) \(psk\) .*: ok" "$T/daemon.log" | sed 's/^/# daemon: /'
