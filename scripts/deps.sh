@@ -11,6 +11,8 @@ need=(gcc make pkg-config git
       valgrind util-linux
       # selftests/nfs_tls.sh: nfsd and mount.nfs (the guest runs the host's)
       nfs-kernel-server nfs-common
+      # selftests/nvme_tls.sh: keyctl, for the NVMe PSKs
+      keyutils
       linux-source-6.1
       # selftests/attach_nginx.sh (the guest runs the host's /usr/sbin/nginx;
       # never started on the host, see below), selftests/uring_accept.c

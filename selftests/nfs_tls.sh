@@ -14,6 +14,8 @@
 # - SIGHUP and `tlshelper reload` read the tlshd configuration again (a
 #   server certificate for another name is then refused; a file that does
 #   not load is refused and the configuration before it stays);
+# - a client trust store of another CA: the server's certificate is
+#   refused (unknown_ca);
 # - no agent at all: ESRCH.
 # Skipped on kernels without the handshake family (6.1). TAP output.
 #
@@ -22,20 +24,12 @@ set -u
 cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
-e2e_tmp
-echo "TAP version 13"
-
-skip_all() {
-	echo "1..1"
-	skip "NFS over TLS through the daemon" "$1"
-	exit 0
-}
-grep -qw handshake_nl_accept_doit /proc/kallsyms ||
-	skip_all "this kernel ($(uname -r)) has no net/handshake upcall"
+. selftests/lib/kernel_agent.sh
+agent_test_begin "NFS over TLS through the daemon"
 command -v rpc.nfsd >/dev/null && command -v mount.nfs >/dev/null ||
 	skip_all "nfs-kernel-server / nfs-common are not installed"
 modprobe nfsd 2>/dev/null || skip_all "no nfsd module"
-echo "1..20"
+echo "1..23"
 
 EXPORT=/srv/tlsh-nfs
 MNT=$T/mnt
@@ -67,7 +61,7 @@ nfsd_up() {
 }
 nfsd_up >"$T/nfsd.log" 2>&1 || { show "$T/nfsd.log"; echo "Bail out! cannot start nfsd"; exit 1; }
 
-gen_certs client:client wrong:cn=wrong.test ||
+gen_certs client:client wrong:cn=wrong.test otherca:ca,cn=tlsh-other-ca ||
 	{ echo "Bail out! cannot make certificates"; exit 1; }
 conf() {	# FILE SERVER-CERT SERVER-KEY: a tlshd configuration
 	cat >"$1" <<CONF
@@ -89,9 +83,6 @@ CONF
 conf "$T/good.conf" "$CERT" "$KEY"
 conf "$T/wrong.conf" "$T/pki/wrong.pem" "$T/pki/wrong.key"
 
-tls_stat() {	# NAME: a counter of /proc/net/tls_stat
-	awk -v n="$1" '$1 == n { print $2 }' /proc/net/tls_stat 2>/dev/null
-}
 nfs_mount() {	# SERVER XPRTSEC: mount SERVER:/ on $MNT, at most 90 s
 	timeout 90 mount -t nfs -o "vers=4.2,xprtsec=$2,retry=0,soft,timeo=100" \
 		"$1:/" "$MNT" >>"$T/mount.log" 2>&1
@@ -125,14 +116,12 @@ check "the daemon starts without tlsh.ko and serves the kernel's requests" \
 check "it says it serves them" wait_for 50 log_has "serving the kernel's TLS handshake requests"
 
 # ---- xprtsec=tls, by name ----
-tx0=$(tls_stat TlsTxSw) rx0=$(tls_stat TlsRxSw)
+ktls_mark
 if nfs_mount localhost tls; then ok "xprtsec=tls mount of localhost:/"; else not_ok "xprtsec=tls mount of localhost:/"; show "$T/mount.log" "$T/daemon.log"; fi
 check "/proc/mounts says xprtsec=tls" mounted_with tls
 check "a 3 MiB file goes through the mount byte-exact, both ways" round_trip a
-tx1=$(tls_stat TlsTxSw) rx1=$(tls_stat TlsRxSw)
-note "TlsTxSw $tx0 -> $tx1, TlsRxSw $rx0 -> $rx1"
 check "kTLS sockets were counted (TlsTxSw and TlsRxSw moved by 2 or more)" \
-	test "$((tx1 - ${tx0:-0}))" -ge 2 -a "$((rx1 - ${rx0:-0}))" -ge 2
+	ktls_moved 2
 check "the daemon did both sides: an NFS client and an NFS server line" \
 	eval 'log_has "NFS client (unauth) .*: ok TLS1.3" && log_has "NFS server (x509) .*: ok TLS1.3"'
 nfs_umount
@@ -198,6 +187,22 @@ check "tlshelper reload takes the good configuration again" "$TH" reload
 if nfs_mount localhost tls && round_trip c; then ok "xprtsec=tls mounts again after that reload"; else not_ok "xprtsec=tls mounts again after that reload"; show "$T/mount.log"; fi
 nfs_umount
 
+# ---- a server certificate the client's trust store does not hold ----
+sed "s|^x509.truststore = .*|x509.truststore = $T/pki/otherca.pem|" \
+	"$T/good.conf" >"$T/live.conf"
+check "tlshelper reload takes a client trust store of another CA" \
+	eval '"$TH" reload >/dev/null'
+t0=$(date +%s)
+if nfs_mount localhost tls; then
+	not_ok "a server certificate from a CA the client does not trust is refused"
+	nfs_umount
+else
+	ok "a server certificate from a CA the client does not trust is refused ($(($(date +%s) - t0)) s)"
+fi
+check "the client said why: unknown_ca" log_has "NFS client (unauth) .*failed: unknown_ca"
+cp "$T/good.conf" "$T/live.conf"
+"$TH" reload >/dev/null 2>&1
+
 # ---- no agent: the kernel has nobody to ask ----
 kill -TERM "$dpid"; wait "$dpid" 2>/dev/null; dpid=
 : >"$T/mount.log"
@@ -213,4 +218,4 @@ fi
 note "mount.log: $(tail -n 3 "$T/mount.log" | tr '\n' ' ')"
 check "the daemon log has no crash" eval '! grep -qiE "segfault|abort|assert" "$T/daemon.log"'
 [ "$failures" = 0 ] || tail -n 30 "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 20
+tap_end 23

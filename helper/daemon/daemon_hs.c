@@ -58,7 +58,7 @@ struct tlshd_hs {
 
 /* ---- keys (keyutils' system calls, without the library) ---- */
 
-static long key_read(int32_t serial, uint8_t **out, size_t *len)
+long tlshd_hs_key_read(int32_t serial, uint8_t **out, size_t *len)
 {
 	long n = syscall(SYS_keyctl, KEYCTL_READ, serial, NULL, 0);
 	uint8_t *buf;
@@ -88,9 +88,9 @@ int tlshd_hs_cred_from_keys(uint32_t cert, uint32_t key, struct tlsh_cred **out,
 	struct tlsh_cred *cred = NULL;
 	long e;
 
-	e = key_read((int32_t)cert, &cder, &clen);
+	e = tlshd_hs_key_read((int32_t)cert, &cder, &clen);
 	if (!e)
-		e = key_read((int32_t)key, &kder, &klen);
+		e = tlshd_hs_key_read((int32_t)key, &kder, &klen);
 	if (e) {
 		tlsh_err_msg(why, whylen, "cannot read key %u: %s",
 			     cder ? key : cert, strerror((int)-e));
@@ -411,6 +411,72 @@ static void name_consumer(struct tlshd_hs_job *job)
 }
 
 /*
+ * PSK, TLS 1.3 only (the base's): a host offers the keys the request
+ * names; a target knows the "psk" keys of the consumer's keyring (else of
+ * the configured keyrings, else of .nvme) and nothing else: no
+ * certificate, an unknown identity is refused with unknown_psk_identity.
+ */
+static int job_prepare_psk(struct tlshd_hs *hs, struct tlshd_hs_job *job,
+			   struct tlshd_listener **base, char *why,
+			   size_t whylen)
+{
+	struct tlshd_listener *l = hs->client_anon;
+	struct tlsh_hs_req *r = &job->req;
+	unsigned int i;
+	int e = -ENOKEY;
+
+	if (!l) {
+		tlsh_err_msg(why, whylen, "no client configuration");
+		return EACCES;
+	}
+	if (!job->server) {
+		e = tlshd_hs_psks_from_serials(&job->psks, r->peerids,
+					       r->n_peerids, "psk", why,
+					       whylen);
+	} else if (job->keyring) {
+		e = tlshd_hs_psks_from_keyring(&job->psks, job->keyring, "psk",
+					       why, whylen);
+	} else {
+		/* The consumer named no keyring: those tlshd would search. */
+		for (i = 0; i < hs->conf.n_keyrings; i++) {
+			long id = keyring_lookup(hs->conf.keyrings[i]);
+
+			if (id > 0 && !tlshd_hs_psks_from_keyring(&job->psks,
+						(uint32_t)id, "psk", why,
+						whylen))
+				e = 0;
+		}
+		if (!hs->conf.n_keyrings) {
+			long id = keyring_lookup(".nvme");
+
+			if (id > 0)
+				e = tlshd_hs_psks_from_keyring(&job->psks,
+							(uint32_t)id, "psk",
+							why, whylen);
+			else
+				tlsh_err_msg(why, whylen,
+					     "no keyring named in the request and no .nvme");
+		}
+	}
+	if (e)
+		return e == -ENOMEM ? ENOMEM : EKEYREJECTED;
+	job->cfg = l->creds->tls.cfg;
+	job->cfg.psks = job->psks.list;
+	job->cfg.n_psks = job->psks.n;
+	job->cfg.server_name = NULL;
+	if (job->server) {
+		job->cfg.cred = NULL;
+		job->cfg.creds = NULL;
+		job->cfg.n_creds = 0;
+		job->cfg.verify_client = false;
+		job->cfg.require_client_cert = false;
+	}
+	atomic_fetch_add(&l->refs, 1);
+	*base = l;
+	return 0;
+}
+
+/*
  * The configuration of one request, from the base it runs under (*base,
  * a reference taken). 0, or a positive errno for DONE with why.
  */
@@ -430,10 +496,8 @@ static int job_prepare(struct tlshd_hs *hs, struct tlshd_hs_job *job,
 			     r->msg_type);
 		return EINVAL;
 	}
-	if (r->auth_mode == TLSH_HS_AUTH_PSK) {
-		tlsh_err_msg(why, whylen, "PSK handshakes are not supported yet");
-		return EOPNOTSUPP;
-	}
+	if (r->auth_mode == TLSH_HS_AUTH_PSK)
+		return job_prepare_psk(hs, job, base, why, whylen);
 	if (r->auth_mode != TLSH_HS_AUTH_X509 &&
 	    (job->server || r->auth_mode != TLSH_HS_AUTH_UNAUTH)) {
 		tlsh_err_msg(why, whylen, "unsupported authentication mode %u",
@@ -492,7 +556,20 @@ void tlshd_hs_job_free(struct tlshd_hs_job *job)
 		tlsh_cred_free(job->kcred);
 		free(job->kcred);
 	}
+	tlshd_hs_psks_free(&job->psks);
 	free(job);
+}
+
+int tlshd_hs_job_check(const struct tlshd_hs_job *job,
+		       const struct tlsh_conn *tls, char *why, size_t whylen)
+{
+	if (job->req.auth_mode == TLSH_HS_AUTH_PSK &&
+	    !tlsh_conn_external_psk(tls)) {
+		tlsh_err_msg(why, whylen,
+			     "the server authenticated without our PSK");
+		return EACCES;
+	}
+	return 0;
 }
 
 int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,
@@ -509,11 +586,27 @@ int tlshd_hs_job_done(struct tlshd_worker *w, struct tlshd_hs_job *job,
 		return -EIO;
 	}
 	/*
-	 * The consumer cares for: success, a timeout (it may retry) and
+	 * The consumer cares for: success, a timeout (it may retry), a PSK
+	 * identity one side does not know (EKEYREJECTED, as tlshd says) and
 	 * refusal (EACCES, whatever the handshake's own reason was).
 	 */
-	if (status && status != ETIMEDOUT && status != ENOMEM)
+	if (status && tls && tlsh_err_alert(tlsh_conn_error(tls)) ==
+	    TLSH_ALERT_UNKNOWN_PSK_IDENTITY)
+		status = EKEYREJECTED;
+	if (status && status != ETIMEDOUT && status != ENOMEM &&
+	    status != EKEYREJECTED)
 		status = EACCES;
+	if (!status && tls && job->req.auth_mode == TLSH_HS_AUTH_PSK) {
+		const struct tlsh_psk *used = tlsh_conn_external_psk(tls);
+
+		/* The host wants the serial of the PSK used, nvmet too. */
+		remote = tlshd_hs_psk_serial(&job->psks, used);
+		if (job->verbose && used)
+			tlshd_log("%s: PSK \"%.*s\" (key %u)", job->who,
+				  (int)(used->identity_len < 200 ?
+					used->identity_len : 200),
+				  (const char *)used->identity, remote);
+	}
 	leaf = !status && tls ? tlsh_conn_peer_leaf(tls) : NULL;
 	if (leaf) {
 		char peer[64];
@@ -566,6 +659,7 @@ void tlshd_hs_claim(struct tlshd *d)
 			tlshd_log("handshake: out of memory");
 			return;
 		}
+		tlshd_hs_keyring_forget();
 		e = tlsh_hsnl_accept(&hs->cmd, &job->req);
 		if (e) {
 			if (e != -EAGAIN)
@@ -573,16 +667,19 @@ void tlshd_hs_claim(struct tlshd *d)
 			free(job);
 			return;
 		}
+		job->keyring = job->req.keyring ? job->req.keyring :
+			       tlshd_hs_keyring_accepted();
 		e = job_prepare(hs, job, &base, why, sizeof(why));
 		if (e) {
 			refuse(hs, job, e, why);
 			continue;
 		}
 		if (hs->conf.loglevel > 0)
-			tlshd_log("%s: %s, peer name %s, timeout %u ms",
+			tlshd_log("%s: %s, peer name %s, timeout %u ms, keyring %u, %zu PSK(s)",
 				  job->who, tlsh_hs_msg_name(job->req.msg_type),
 				  job->req.has_peername ? job->req.peername :
-				  "(none)", job->req.timeout_ms);
+				  "(none)", job->req.timeout_ms, job->keyring,
+				  job->psks.n);
 		if (tlshd_claimed_job(d, base, job->req.fd, job)) {
 			tlshd_listener_put(base);
 			refuse(hs, job, ENOMEM, "out of memory");

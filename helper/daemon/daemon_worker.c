@@ -285,7 +285,14 @@ int tlshd_install_ktls(int fd, const struct tlsh_conn *tls, char *why,
 static void conn_complete(struct tlshd_worker *w, struct tlshd_conn *c)
 {
 	char why[200];
-	int err = w->d->ops->install(c->fd, c->tls, why, sizeof(why));
+	int err = c->hs ? tlshd_hs_job_check(c->hs, c->tls, why, sizeof(why)) :
+		  0;
+
+	if (err) {
+		conn_finish(w, c, err, why);
+		return;
+	}
+	err = w->d->ops->install(c->fd, c->tls, why, sizeof(why));
 
 	conn_finish(w, c, err ? -err : 0, err ? why : NULL);
 }

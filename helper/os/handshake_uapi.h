@@ -48,7 +48,13 @@
 #define TLSH_HS_A_ACCEPT_PEER_IDENTITY	6	/* u32 key serial, repeated */
 #define TLSH_HS_A_ACCEPT_CERTIFICATE	7	/* nest, TLSH_HS_A_X509_* */
 #define TLSH_HS_A_ACCEPT_PEERNAME	8	/* string; absent: none given */
-#define TLSH_HS_A_ACCEPT_MAX		8
+/*
+ * u32 serial of the consumer's keyring (Linux 6.17). Before it the kernel
+ * links that keyring into the accepting thread's process keyring during
+ * ACCEPT instead (daemon_hs_psk.c).
+ */
+#define TLSH_HS_A_ACCEPT_KEYRING	9
+#define TLSH_HS_A_ACCEPT_MAX		9
 
 /* Inside CERTIFICATE: key serials of a DER certificate and key. */
 #define TLSH_HS_A_X509_CERT	1	/* u32 */

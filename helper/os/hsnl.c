@@ -292,7 +292,8 @@ int tlsh_hsnl_parse_accept(const struct nlmsghdr *nlh, struct tlsh_hs_req *req)
 	req->fd = (int32_t)fd;
 	if (u32_attr(tb[TLSH_HS_A_ACCEPT_MESSAGE_TYPE], &req->msg_type) ||
 	    u32_attr(tb[TLSH_HS_A_ACCEPT_TIMEOUT], &req->timeout_ms) ||
-	    u32_attr(tb[TLSH_HS_A_ACCEPT_AUTH_MODE], &req->auth_mode))
+	    u32_attr(tb[TLSH_HS_A_ACCEPT_AUTH_MODE], &req->auth_mode) ||
+	    u32_attr(tb[TLSH_HS_A_ACCEPT_KEYRING], &req->keyring))
 		return -EPROTO;
 	a = tb[TLSH_HS_A_ACCEPT_PEERNAME];
 	if (a) {

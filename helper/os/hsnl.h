@@ -47,6 +47,7 @@ struct tlsh_hs_req {
 	uint32_t peerids[TLSH_HS_MAX_PEERIDS];
 	unsigned int n_peerids;
 	uint32_t cert_serial, privkey_serial;	/* 0: none */
+	uint32_t keyring;	/* KEYRING (6.17); 0: not sent */
 };
 
 /*

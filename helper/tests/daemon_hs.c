@@ -196,6 +196,7 @@ TEST(accept_reply_client_x509_with_everything)
 	nla_nest_end(m, nest);
 	ASSERT_EQ(0, nla_put_string(m, TLSH_HS_A_ACCEPT_PEERNAME,
 				    "nfs.example"));
+	ASSERT_EQ(0, nla_put_u32(m, TLSH_HS_A_ACCEPT_KEYRING, 77));	/* 6.17 */
 	ASSERT_EQ(0, tlsh_hsnl_parse_accept(nlmsg_hdr(m), &r));
 	EXPECT_EQ(7, r.fd);
 	EXPECT_EQ((uint32_t)TLSH_HS_MSG_CLIENTHELLO, r.msg_type);
@@ -208,6 +209,7 @@ TEST(accept_reply_client_x509_with_everything)
 	EXPECT_EQ(56u, r.privkey_serial);
 	EXPECT_TRUE(r.has_peername);
 	EXPECT_STREQ("nfs.example", r.peername);
+	EXPECT_EQ(77u, r.keyring);
 	nlmsg_free(m);
 }
 
@@ -229,6 +231,7 @@ TEST(accept_reply_server_without_peername_or_timeout)
 	EXPECT_EQ(0u, r.timeout_ms);
 	EXPECT_EQ(0u, r.n_peerids);
 	EXPECT_EQ(0u, r.cert_serial);
+	EXPECT_EQ(0u, r.keyring);
 	nlmsg_free(m);
 }
 

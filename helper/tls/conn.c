@@ -22,7 +22,10 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 	const struct tlsh_cred *const *creds = tlsh_cfg_creds(cfg, &n_creds);
 
 	*out = NULL;
-	if (!cfg->random || (server && !n_creds))
+	/* A server without certificates: external PSKs only, TLS 1.3 only. */
+	if (!cfg->random || (server && !n_creds &&
+			     (!cfg->n_psks ||
+			      tlsh_cfg_min_version(cfg) != TLSH_TLS13)))
 		return TLSH_ERR_CONFIG;
 	for (size_t i = 0; i < n_creds; i++)
 		if (!creds[i] || !creds[i]->n || !creds[i]->key)

@@ -150,6 +150,7 @@ struct tlsh_conn {
 	 */
 	enum tlsh_psk_use psk_use;
 	bool psk_ke;			/* PSK without (EC)DHE */
+	const struct tlsh_psk *ext_psk;	/* the external one chosen, in cfg */
 	uint8_t res_master[TLSH_HASH_MAX];
 	bool have_res_master;
 	/* The SNI, ALPN and client certificate a resumed ticket was for. */
@@ -176,6 +177,7 @@ struct tlsh_conn {
 		struct tlsh_psk_offer {
 			enum tlsh_psk_use kind;
 			const uint8_t *identity;	/* in cfg */
+			const struct tlsh_psk *ext;	/* external: in cfg */
 			size_t identity_len;
 			uint32_t obfuscated_age;
 			const struct tlsh_hash *hash;

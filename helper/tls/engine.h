@@ -294,6 +294,8 @@ uint16_t tlsh_conn_version(const struct tlsh_conn *c);
 uint16_t tlsh_conn_sigscheme(const struct tlsh_conn *c);
 /* Whether (and how) a PSK keyed the handshake; valid once done. */
 enum tlsh_psk_use tlsh_conn_psk(const struct tlsh_conn *c);
+/* The external PSK that keyed it (an entry of cfg->psks), else NULL. */
+const struct tlsh_psk *tlsh_conn_external_psk(const struct tlsh_conn *c);
 /*
  * Client: why cfg->session was not offered or not accepted ("session
  * expired", "session for another server name", "server did not resume",

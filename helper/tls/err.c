@@ -27,6 +27,7 @@ const char *tlsh_alert_name(unsigned int a)
 	case TLSH_ALERT_MISSING_EXTENSION: return "missing_extension";
 	case TLSH_ALERT_UNSUPPORTED_EXTENSION: return "unsupported_extension";
 	case TLSH_ALERT_UNRECOGNIZED_NAME: return "unrecognized_name";
+	case TLSH_ALERT_UNKNOWN_PSK_IDENTITY: return "unknown_psk_identity";
 	case TLSH_ALERT_CERTIFICATE_REQUIRED: return "certificate_required";
 	case TLSH_ALERT_NO_APPLICATION_PROTOCOL:
 		return "no_application_protocol";

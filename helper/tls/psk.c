@@ -273,6 +273,7 @@ static const char *session_offer(struct tlsh_conn *c)
 		return "TLS 1.3 not offered";
 	}
 	o->kind = TLSH_PSK_RESUMED;
+	o->ext = NULL;
 	o->identity = st.ticket;
 	o->identity_len = st.ticket_len;
 	o->obfuscated_age = (uint32_t)(age * 1000) + st.age_add;
@@ -308,6 +309,7 @@ void tlsh_psk_client_prepare(struct tlsh_conn *c)
 		    !p->key_len)
 			continue;
 		o->kind = TLSH_PSK_EXTERNAL;
+		o->ext = p;
 		o->identity = p->identity;
 		o->identity_len = p->identity_len;
 		o->obfuscated_age = 0;
@@ -433,6 +435,7 @@ enum tlsh_err tlsh_psk_client_accept(struct tlsh_conn *c,
 		c->psk_ke = true;
 	}
 	c->psk_use = o->kind;
+	c->ext_psk = o->ext;
 	if (o->kind == TLSH_PSK_RESUMED)
 		c->session_note = NULL;
 	else if (c->cli.n_psk && c->cli.psk[0].kind == TLSH_PSK_RESUMED)
@@ -688,6 +691,7 @@ static bool identity_usable(struct tlsh_conn *c,
 		    !h || !suite_for_hash(c, ch, h))
 			continue;
 		tlsh_ks_init(&c->ks, h, p->key, p->key_len);
+		c->ext_psk = p;
 		*kind = TLSH_PSK_EXTERNAL;
 		return true;
 	}

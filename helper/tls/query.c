@@ -196,6 +196,11 @@ enum tlsh_psk_use tlsh_conn_psk(const struct tlsh_conn *c)
 	return c->psk_use;
 }
 
+const struct tlsh_psk *tlsh_conn_external_psk(const struct tlsh_conn *c)
+{
+	return c->psk_use == TLSH_PSK_EXTERNAL ? c->ext_psk : NULL;
+}
+
 const char *tlsh_conn_session_note(const struct tlsh_conn *c)
 {
 	return c->session_note;

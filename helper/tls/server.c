@@ -334,6 +334,7 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
 {
 	const struct tlsh_config *cfg = c->cfg;
+	size_t n_creds;
 
 	TRY(tlsh_psk_server_choose(c, ch));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
@@ -343,6 +344,13 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 		return TLSH_OK;
 	}
 	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
+	/* PSKs only (no certificate): none of the client's is ours. */
+	if (!tlsh_cfg_creds(cfg, &n_creds)) {
+		tlsh_set_reason(c, tlsh_ext_has(&ch->x, TLSH_X_PRE_SHARED_KEY) ?
+				"none of the client's PSK identities is known" :
+				"the client offered no PSK (PSK only)");
+		return TLSH_ERR_UNKNOWN_PSK_IDENTITY;
+	}
 	/* Certificate-based authentication needs signature_algorithms. */
 	if (!tlsh_ext_has(&ch->x, TLSH_X_SIGNATURE_ALGORITHMS)) {
 		tlsh_set_reason(c, "ClientHello without signature_algorithms");
