@@ -300,68 +300,83 @@ struct neg_case {
 #define ADD_EXT(hex) { .add_ext = hex }
 
 /* Damage every message can take: truncated, a trailing byte, sent twice. */
-#define EVERY_MESSAGE(X, name, setup, server_sends, msg) \
-	X(name##_truncated, setup, server_sends, msg, { truncate_last }, TLSH_ERR_DECODE) \
-	X(name##_trailing_byte, setup, server_sends, msg, { trailing_byte }, TLSH_ERR_DECODE) \
-	X(name##_twice, setup, server_sends, msg, { send_twice }, TLSH_ERR_UNEXPECTED_MESSAGE)
+#define EVERY_MESSAGE(X, name, msg) \
+	X(name##_truncated, msg, { truncate_last }, TLSH_ERR_DECODE) \
+	X(name##_trailing_byte, msg, { trailing_byte }, TLSH_ERR_DECODE) \
+	X(name##_twice, msg, { send_twice }, TLSH_ERR_UNEXPECTED_MESSAGE)
 
-/* name, setup, server_sends, message, damage, the receiver's error */
+/* The damaged message: setup, server_sends, which message. */
+#define CH          PLAIN, false, TLSH_HS_CLIENT_HELLO
+#define CH2         HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200
+#define SH          PLAIN, true, TLSH_HS_SERVER_HELLO
+#define HRR_MSG     HRR_FLOW, true, HRR
+#define EE          PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS
+#define CR          CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST
+#define CERT        PLAIN, true, TLSH_HS_CERTIFICATE
+#define CLIENT_CERT CLIENT_AUTH, false, TLSH_HS_CERTIFICATE
+#define CV          PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY
+#define CLIENT_CV   CLIENT_AUTH, false, TLSH_HS_CERTIFICATE_VERIFY
+#define FIN         PLAIN, true, TLSH_HS_FINISHED
+#define CLIENT_FIN  PLAIN, false, TLSH_HS_FINISHED
+#define NST         TICKETS, true, TLSH_HS_NEW_SESSION_TICKET
+
+/* name, damaged message, damage, the receiver's error */
 #define NEG_CASES(X) \
 	/* ClientHello, received by the server. */ \
-	EVERY_MESSAGE(X, ch, PLAIN, false, TLSH_HS_CLIENT_HELLO) \
-	X(ch_duplicate_extension, PLAIN, false, TLSH_HS_CLIENT_HELLO, ADD_EXT("00 2b 00 03 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ch_compression, PLAIN, false, TLSH_HS_CLIENT_HELLO, { ch_compression_deflate }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ch_no_key_share, PLAIN, false, TLSH_HS_CLIENT_HELLO, { ch_no_key_share }, TLSH_ERR_MISSING_EXTENSION) \
-	X(ch2_truncated, HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200, { truncate_last }, TLSH_ERR_DECODE) \
+	EVERY_MESSAGE(X, ch, CH) \
+	X(ch_duplicate_extension, CH, ADD_EXT("00 2b 00 03 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ch_compression, CH, { ch_compression_deflate }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ch_no_key_share, CH, { ch_no_key_share }, TLSH_ERR_MISSING_EXTENSION) \
+	X(ch2_truncated, CH2, { truncate_last }, TLSH_ERR_DECODE) \
 	/* ServerHello, received by the client. */ \
-	EVERY_MESSAGE(X, sh, PLAIN, true, TLSH_HS_SERVER_HELLO) \
-	X(sh_duplicate_extension, PLAIN, true, TLSH_HS_SERVER_HELLO, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_unknown_extension, PLAIN, true, TLSH_HS_SERVER_HELLO, ADD_EXT("77 77 00 00"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
-	X(sh_unknown_suite, PLAIN, true, TLSH_HS_SERVER_HELLO, { sh_unknown_suite }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_session_id_echo, PLAIN, true, TLSH_HS_SERVER_HELLO, { sh_session_id }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_unoffered_group, PLAIN, true, TLSH_HS_SERVER_HELLO, { sh_other_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_downgrade_sentinel, PLAIN, true, TLSH_HS_SERVER_HELLO, { sh_downgrade_sentinel }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_tls12, PLAIN, true, TLSH_HS_SERVER_HELLO, { sh_tls12_plain }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	EVERY_MESSAGE(X, sh, SH) \
+	X(sh_duplicate_extension, SH, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_unknown_extension, SH, ADD_EXT("77 77 00 00"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
+	X(sh_unknown_suite, SH, { sh_unknown_suite }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_session_id_echo, SH, { sh_session_id }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_unoffered_group, SH, { sh_other_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_downgrade_sentinel, SH, { sh_downgrade_sentinel }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_tls12, SH, { sh_tls12_plain }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	/* HelloRetryRequest, received by the client. */ \
-	EVERY_MESSAGE(X, hrr, HRR_FLOW, true, HRR) \
-	X(hrr_duplicate_extension, HRR_FLOW, true, HRR, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(hrr_group_already_sent, HRR_FLOW, true, HRR, { hrr_same_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	EVERY_MESSAGE(X, hrr, HRR_MSG) \
+	X(hrr_duplicate_extension, HRR_MSG, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(hrr_group_already_sent, HRR_MSG, { hrr_same_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	/* EncryptedExtensions. */ \
-	EVERY_MESSAGE(X, ee, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS) \
-	X(ee_duplicate_extension, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, ADD_EXT("00 00 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ee_unoffered_alpn, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, ADD_EXT("00 10 00 05 00 03 02 68 32"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
-	X(ee_key_share, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, ADD_EXT("00 33 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ee_then_key_update, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, { then_key_update }, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ee_then_unknown_message, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, { then_unknown_message }, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ee_then_finished, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, { then_finished_early }, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	EVERY_MESSAGE(X, ee, EE) \
+	X(ee_duplicate_extension, EE, ADD_EXT("00 00 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ee_unoffered_alpn, EE, ADD_EXT("00 10 00 05 00 03 02 68 32"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
+	X(ee_key_share, EE, ADD_EXT("00 33 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ee_then_key_update, EE, { then_key_update }, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(ee_then_unknown_message, EE, { then_unknown_message }, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(ee_then_finished, EE, { then_finished_early }, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	/* CertificateRequest. */ \
-	EVERY_MESSAGE(X, cr, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST) \
-	X(cr_duplicate_extension, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, ADD_EXT("00 0d 00 04 00 02 04 03"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cr_no_signature_algorithms, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, { cr_no_sigalgs }, TLSH_ERR_MISSING_EXTENSION) \
+	EVERY_MESSAGE(X, cr, CR) \
+	X(cr_duplicate_extension, CR, ADD_EXT("00 0d 00 04 00 02 04 03"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cr_no_signature_algorithms, CR, { cr_no_sigalgs }, TLSH_ERR_MISSING_EXTENSION) \
 	/* Certificate. */ \
-	EVERY_MESSAGE(X, cert, PLAIN, true, TLSH_HS_CERTIFICATE) \
-	X(cert_duplicate_extension, PLAIN, true, TLSH_HS_CERTIFICATE, ADD_EXT("00 05 00 00 00 05 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cert_empty, PLAIN, true, TLSH_HS_CERTIFICATE, { cert_empty_list }, TLSH_ERR_DECODE) \
-	X(cert_garbage, PLAIN, true, TLSH_HS_CERTIFICATE, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
-	X(cert_context, PLAIN, true, TLSH_HS_CERTIFICATE, { cert_context }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(client_cert_truncated, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, { truncate_last }, TLSH_ERR_DECODE) \
-	X(client_cert_garbage, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
+	EVERY_MESSAGE(X, cert, CERT) \
+	X(cert_duplicate_extension, CERT, ADD_EXT("00 05 00 00 00 05 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cert_empty, CERT, { cert_empty_list }, TLSH_ERR_DECODE) \
+	X(cert_garbage, CERT, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
+	X(cert_context, CERT, { cert_context }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(client_cert_truncated, CLIENT_CERT, { truncate_last }, TLSH_ERR_DECODE) \
+	X(client_cert_garbage, CLIENT_CERT, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
 	/* CertificateVerify. */ \
-	EVERY_MESSAGE(X, cv, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY) \
-	X(cv_bad_signature, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
-	X(cv_pkcs1_scheme, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, { cv_pkcs1 }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cv_scheme_not_for_key, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, { cv_wrong_key_type }, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(client_cv_bad_signature, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE_VERIFY, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, cv, CV) \
+	X(cv_bad_signature, CV, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
+	X(cv_pkcs1_scheme, CV, { cv_pkcs1 }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cv_scheme_not_for_key, CV, { cv_wrong_key_type }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(client_cv_bad_signature, CLIENT_CV, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
 	/* Finished. */ \
-	X(fin_bad, PLAIN, true, TLSH_HS_FINISHED, { flip_last }, TLSH_ERR_DECRYPT) \
-	EVERY_MESSAGE(X, fin, PLAIN, true, TLSH_HS_FINISHED) \
-	X(client_fin_bad, PLAIN, false, TLSH_HS_FINISHED, { flip_last }, TLSH_ERR_DECRYPT) \
-	EVERY_MESSAGE(X, client_fin, PLAIN, false, TLSH_HS_FINISHED) \
+	X(fin_bad, FIN, { flip_last }, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, fin, FIN) \
+	X(client_fin_bad, CLIENT_FIN, { flip_last }, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, client_fin, CLIENT_FIN) \
 	/* NewSessionTicket, received after the handshake. */ \
-	X(nst_truncated, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, { truncate_last }, TLSH_ERR_DECODE) \
-	X(nst_trailing_byte, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, { trailing_byte }, TLSH_ERR_DECODE) \
-	X(nst_duplicate_extension, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, ADD_EXT("00 2a 00 04 00 00 04 00 00 2a 00 04 00 00 04 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(nst_then_bad_key_update, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, { then_bad_key_update }, TLSH_ERR_ILLEGAL_PARAMETER)
+	X(nst_truncated, NST, { truncate_last }, TLSH_ERR_DECODE) \
+	X(nst_trailing_byte, NST, { trailing_byte }, TLSH_ERR_DECODE) \
+	X(nst_duplicate_extension, NST, ADD_EXT("00 2a 00 04 00 00 04 00 00 2a 00 04 00 00 04 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(nst_then_bad_key_update, NST, { then_bad_key_update }, TLSH_ERR_ILLEGAL_PARAMETER)
 
 struct mutation {
 	const struct neg_case *nc;
