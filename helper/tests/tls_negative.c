@@ -414,10 +414,8 @@ static void setup(struct pair *p, enum setup s)
 
 	switch (s) {
 	case HRR_FLOW:
-		p->ccfg.groups = cg;
-		p->ccfg.n_groups = 2;
-		p->scfg.groups = sg;
-		p->scfg.n_groups = 1;
+		SET_LIST(p->ccfg, groups, cg);
+		SET_LIST(p->scfg, groups, sg);
 		break;
 	case CLIENT_AUTH:
 		p->scfg.verify_client = true;
