@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <nettle/memops.h>
+#include <nettle/nettle-meta.h>
 
 #include "tls/record.h"
 
@@ -63,38 +64,22 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		   const uint8_t *aad, size_t aad_len, uint8_t *buf,
 		   size_t len, uint8_t *tag)
 {
+	const struct nettle_aead *a;
 	uint8_t t[TLSH_REC_TAG];
 	bool ok = true;
 
 	switch (d->suite->aead) {
 	case TLSH_AEAD_AES_128_GCM:
-		gcm_aes128_set_iv(&d->aead.aes128, 12, n);
-		gcm_aes128_update(&d->aead.aes128, aad_len, aad);
-		if (seal)
-			gcm_aes128_encrypt(&d->aead.aes128, len, buf, buf);
-		else
-			gcm_aes128_decrypt(&d->aead.aes128, len, buf, buf);
-		gcm_aes128_digest(&d->aead.aes128, TLSH_REC_TAG, t);
+		a = &nettle_gcm_aes128;
 		break;
 	case TLSH_AEAD_AES_256_GCM:
-		gcm_aes256_set_iv(&d->aead.aes256, 12, n);
-		gcm_aes256_update(&d->aead.aes256, aad_len, aad);
-		if (seal)
-			gcm_aes256_encrypt(&d->aead.aes256, len, buf, buf);
-		else
-			gcm_aes256_decrypt(&d->aead.aes256, len, buf, buf);
-		gcm_aes256_digest(&d->aead.aes256, TLSH_REC_TAG, t);
+		a = &nettle_gcm_aes256;
 		break;
 	case TLSH_AEAD_CHACHA20_POLY1305:
-		chacha_poly1305_set_nonce(&d->aead.chacha, n);
-		chacha_poly1305_update(&d->aead.chacha, aad_len, aad);
-		if (seal)
-			chacha_poly1305_encrypt(&d->aead.chacha, len, buf, buf);
-		else
-			chacha_poly1305_decrypt(&d->aead.chacha, len, buf, buf);
-		chacha_poly1305_digest(&d->aead.chacha, TLSH_REC_TAG, t);
+		a = &nettle_chacha_poly1305;
 		break;
 	case TLSH_AEAD_AES_128_CCM:
+		/* CCM's nonce carries the lengths: no nettle_aead for it. */
 		ccm_aes128_set_nonce(&d->aead.ccm, 12, n, aad_len, len,
 				     TLSH_REC_TAG);
 		ccm_aes128_update(&d->aead.ccm, aad_len, aad);
@@ -103,9 +88,17 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		else
 			ccm_aes128_decrypt(&d->aead.ccm, len, buf, buf);
 		ccm_aes128_digest(&d->aead.ccm, TLSH_REC_TAG, t);
+		a = NULL;
 		break;
 	default:
 		return false;
+	}
+	if (a) {
+		/* Their contexts share the start of the union; nonces are 12. */
+		a->set_nonce(&d->aead, n);
+		a->update(&d->aead, aad_len, aad);
+		(seal ? a->encrypt : a->decrypt)(&d->aead, len, buf, buf);
+		a->digest(&d->aead, TLSH_REC_TAG, t);
 	}
 	if (seal)
 		memcpy(tag, t, TLSH_REC_TAG);
