@@ -11,12 +11,8 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-refusals.XXXXXX)
-export TLSH_DAEMON_DIR=$T/run
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
+e2e_tmp run
 echo "TAP version 13"
 echo "1..4"
 

@@ -14,13 +14,10 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-identity.XXXXXX)
-export TLSH_DAEMON_DIR=$T/run-a
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
 KO=${TLSH_KO:-kmod/tlsh.ko}
 
 . selftests/lib/e2e.sh
+e2e_tmp run-a
 echo "TAP version 13"
 echo "1..6"
 
