@@ -13,8 +13,7 @@ cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
 e2e_tmp run
-echo "TAP version 13"
-echo "1..4"
+tap_plan 4
 
 gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
 [ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||

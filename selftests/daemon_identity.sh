@@ -18,8 +18,7 @@ KO=${TLSH_KO:-kmod/tlsh.ko}
 
 . selftests/lib/e2e.sh
 e2e_tmp run-a
-echo "TAP version 13"
-echo "1..6"
+tap_plan 6
 
 PORT_A=9551
 PORT_B=9552

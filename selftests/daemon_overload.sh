@@ -19,8 +19,7 @@ cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
 e2e_tmp run
-echo "TAP version 13"
-echo "1..4"
+tap_plan 4
 
 PORT=9443
 DEADLINE_MS=8000
