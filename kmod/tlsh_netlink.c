@@ -395,42 +395,21 @@ void tlsh_nl_notify_event(struct sock *sk, u32 listener_id, u32 event,
 				TLSH_MCGRP_EVENTS_ID, GFP_KERNEL);
 }
 
+/* Every command: admin only, with its own policy. */
+#define TLSH_GENL_OP(_cmd, _name) {					\
+	.cmd = TLSH_CMD_##_cmd,						\
+	.doit = tlsh_nl_##_name##_doit,					\
+	.policy = tlsh_##_name##_policy,				\
+	.maxattr = ARRAY_SIZE(tlsh_##_name##_policy) - 1,		\
+	.flags = GENL_ADMIN_PERM,					\
+}
+
 static const struct genl_ops tlsh_genl_ops[] = {
-	{
-		.cmd = TLSH_CMD_GET,
-		.doit = tlsh_nl_get_doit,
-		.policy = tlsh_get_policy,
-		.maxattr = ARRAY_SIZE(tlsh_get_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = TLSH_CMD_ATTACH,
-		.doit = tlsh_nl_attach_doit,
-		.policy = tlsh_attach_policy,
-		.maxattr = ARRAY_SIZE(tlsh_attach_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = TLSH_CMD_DETACH,
-		.doit = tlsh_nl_detach_doit,
-		.policy = tlsh_detach_policy,
-		.maxattr = ARRAY_SIZE(tlsh_detach_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = TLSH_CMD_ACCEPT,
-		.doit = tlsh_nl_accept_doit,
-		.policy = tlsh_accept_policy,
-		.maxattr = ARRAY_SIZE(tlsh_accept_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-	{
-		.cmd = TLSH_CMD_DONE,
-		.doit = tlsh_nl_done_doit,
-		.policy = tlsh_done_policy,
-		.maxattr = ARRAY_SIZE(tlsh_done_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
+	TLSH_GENL_OP(GET, get),
+	TLSH_GENL_OP(ATTACH, attach),
+	TLSH_GENL_OP(DETACH, detach),
+	TLSH_GENL_OP(ACCEPT, accept),
+	TLSH_GENL_OP(DONE, done),
 };
 
 static const struct genl_multicast_group tlsh_genl_mcgrps[] = {

@@ -451,6 +451,31 @@ out:
 /* Peeks that found the reader slot busy before we give up. */
 #define TLSH_MAX_BUSY	16
 
+struct tlsh_reader {
+	int busy;	/* times the reader slot was found busy */
+	int retries;	/* control records handled in this call */
+};
+
+/*
+ * A read failed with err, maybe for a control record: act on it. True to
+ * read again; else *ret is what the read returns (err itself if the reader
+ * slot stayed busy).
+ */
+static bool tlsh_control_read(struct tlsh_sock *ts, struct socket *sock,
+			      int err, struct tlsh_reader *r, int *ret)
+{
+	*ret = tlsh_control(ts, sock, err, false);
+	if (*ret == TLSH_RETRY && ++r->retries < TLSH_MAX_RETRIES)
+		return true;
+	if (*ret == -EAGAIN && ++r->busy < TLSH_MAX_BUSY) {
+		cond_resched();
+		return true;
+	}
+	if (*ret == -EAGAIN)
+		*ret = err;
+	return false;
+}
+
 static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 			     size_t size, int flags)
 {
@@ -460,7 +485,8 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 	size_t controllen = msg->msg_controllen;
 	bool control_is_user = msg->msg_control_is_user;
 	void *control = msg->msg_control;
-	int busy = 0, retries = 0, ret;
+	struct tlsh_reader r = {};
+	int ret;
 	u8 rx;
 
 	if (flags & MSG_ERRQUEUE)
@@ -482,14 +508,9 @@ static int tlsh_sock_recvmsg(struct socket *sock, struct msghdr *msg,
 		if (ret != -EIO)
 			break;
 
-		ret = tlsh_control(ts, sock, -EIO, false);
-		if (ret == TLSH_RETRY && ++retries < TLSH_MAX_RETRIES)
+		if (tlsh_control_read(ts, sock, -EIO, &r, &ret))
 			continue;
-		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
-			cond_resched();
-			continue;
-		}
-		return ret == -EAGAIN ? -EIO : ret;
+		return ret;
 	}
 
 	if (ret > 0 && unlikely(READ_ONCE(ts->warnings)))
@@ -509,8 +530,9 @@ static ssize_t tlsh_sock_splice_read(struct socket *sock, loff_t *ppos,
 				     unsigned int flags)
 {
 	struct tlsh_sock *ts = tlsh_sock_of(sock);
-	int busy = 0, retries = 0;
+	struct tlsh_reader r = {};
 	ssize_t ret;
+	int err;
 	u8 rx;
 
 	for (;;) {
@@ -526,14 +548,9 @@ static ssize_t tlsh_sock_splice_read(struct socket *sock, loff_t *ppos,
 			return ret;
 		}
 
-		ret = tlsh_control(ts, sock, -EINVAL, false);
-		if (ret == TLSH_RETRY && ++retries < TLSH_MAX_RETRIES)
+		if (tlsh_control_read(ts, sock, -EINVAL, &r, &err))
 			continue;
-		if (ret == -EAGAIN && ++busy < TLSH_MAX_BUSY) {
-			cond_resched();
-			continue;
-		}
-		return ret == -EAGAIN ? -EINVAL : ret;
+		return err;
 	}
 }
 

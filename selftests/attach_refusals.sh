@@ -11,14 +11,9 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-refusals.XXXXXX)
-export TLSH_DAEMON_DIR=$T/run
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..4"
+e2e_tmp run
+tap_plan 4
 
 gen_certs || { echo "Bail out! cannot make certificates"; exit 1; }
 [ -e /sys/module/tlsh ] || insmod "${TLSH_KO:-kmod/tlsh.ko}" ||

@@ -14,15 +14,11 @@
 set -u
 cd "$(dirname "$0")/.."
 
-T=$(mktemp -d /tmp/tlsh-identity.XXXXXX)
-export TLSH_DAEMON_DIR=$T/run-a
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
 KO=${TLSH_KO:-kmod/tlsh.ko}
 
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..6"
+e2e_tmp run-a
+tap_plan 6
 
 PORT_A=9551
 PORT_B=9552

@@ -17,16 +17,9 @@
 set -u
 cd "$(dirname "$0")/.."
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/tlsh-overload.XXXXXX)
-export TLSH_DAEMON_DIR=$T/run
-cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
-TH=$T/tlshelper
-
 . selftests/lib/e2e.sh
-echo "TAP version 13"
-echo "1..4"
+e2e_tmp run
+tap_plan 4
 
 PORT=9443
 DEADLINE_MS=8000

@@ -35,45 +35,19 @@ FIXTURE_VARIANT(ktls)
 	enum tlsh_aead aead;
 };
 
-FIXTURE_VARIANT_ADD(ktls, tls12_aes_128_gcm)
-{
-	.version = TLSH_TLS12, .aead = TLSH_AEAD_AES_128_GCM,
-};
+#define KTLS_VARIANT(name, ver, aead_)					\
+	FIXTURE_VARIANT_ADD(ktls, name) {				\
+		.version = ver, .aead = TLSH_AEAD_##aead_,		\
+	}
 
-FIXTURE_VARIANT_ADD(ktls, tls12_aes_256_gcm)
-{
-	.version = TLSH_TLS12, .aead = TLSH_AEAD_AES_256_GCM,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls12_chacha20_poly1305)
-{
-	.version = TLSH_TLS12, .aead = TLSH_AEAD_CHACHA20_POLY1305,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls12_aes_128_ccm)
-{
-	.version = TLSH_TLS12, .aead = TLSH_AEAD_AES_128_CCM,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls13_aes_128_gcm)
-{
-	.version = TLSH_TLS13, .aead = TLSH_AEAD_AES_128_GCM,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls13_aes_256_gcm)
-{
-	.version = TLSH_TLS13, .aead = TLSH_AEAD_AES_256_GCM,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls13_chacha20_poly1305)
-{
-	.version = TLSH_TLS13, .aead = TLSH_AEAD_CHACHA20_POLY1305,
-};
-
-FIXTURE_VARIANT_ADD(ktls, tls13_aes_128_ccm)
-{
-	.version = TLSH_TLS13, .aead = TLSH_AEAD_AES_128_CCM,
-};
+KTLS_VARIANT(tls12_aes_128_gcm, TLSH_TLS12, AES_128_GCM);
+KTLS_VARIANT(tls12_aes_256_gcm, TLSH_TLS12, AES_256_GCM);
+KTLS_VARIANT(tls12_chacha20_poly1305, TLSH_TLS12, CHACHA20_POLY1305);
+KTLS_VARIANT(tls12_aes_128_ccm, TLSH_TLS12, AES_128_CCM);
+KTLS_VARIANT(tls13_aes_128_gcm, TLSH_TLS13, AES_128_GCM);
+KTLS_VARIANT(tls13_aes_256_gcm, TLSH_TLS13, AES_256_GCM);
+KTLS_VARIANT(tls13_chacha20_poly1305, TLSH_TLS13, CHACHA20_POLY1305);
+KTLS_VARIANT(tls13_aes_128_ccm, TLSH_TLS13, AES_128_CCM);
 
 FIXTURE_SETUP(ktls)
 {

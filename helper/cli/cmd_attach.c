@@ -21,6 +21,9 @@
 
 #define EXIT_USAGE 2
 
+/* The largest u32 a long holds. */
+#define U32_MAX_LONG (UINT32_MAX > LONG_MAX ? LONG_MAX : (long)UINT32_MAX)
+
 static void attach_usage(FILE *out)
 {
 	fprintf(out,
@@ -77,19 +80,6 @@ static void detach_usage(FILE *out)
 		"  Stop handshaking for a listener: connections it holds are reset,\n"
 		"  new ones are accepted in plain TCP again. --id of a member of a\n"
 		"  SO_REUSEPORT group detaches the group; --port every listener on P.\n");
-}
-
-static int parse_num(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || !*s || *end || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
 }
 
 /* An absolute path the daemon can open; -1 with a message. */
@@ -198,17 +188,17 @@ int tlsh_cmd_attach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_num(optarg, 1, 65535, &v))
+			if (tlsh_parse_long(optarg, 1, 65535, &v))
 				goto bad_value;
 			spec.port = (int)v;
 			break;
 		case 'P':
-			if (parse_num(optarg, 1, INT_MAX, &v))
+			if (tlsh_parse_long(optarg, 1, INT_MAX, &v))
 				goto bad_value;
 			spec.pid = (pid_t)v;
 			break;
 		case 'f':
-			if (parse_num(optarg, 0, INT_MAX, &v))
+			if (tlsh_parse_long(optarg, 0, INT_MAX, &v))
 				goto bad_value;
 			spec.fd = (int)v;
 			break;
@@ -237,14 +227,12 @@ int tlsh_cmd_attach(int argc, char **argv)
 			break;
 		}
 		case 't':
-			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
-				      LONG_MAX : (long)UINT32_MAX, &v))
+			if (tlsh_parse_long(optarg, 1, U32_MAX_LONG, &v))
 				goto bad_value;
 			spec.timeout_ms = (uint32_t)v;
 			break;
 		case 'm':
-			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
-				      LONG_MAX : (long)UINT32_MAX, &v))
+			if (tlsh_parse_long(optarg, 1, U32_MAX_LONG, &v))
 				goto bad_value;
 			spec.max_in_flight = (uint32_t)v;
 			break;
@@ -354,12 +342,11 @@ int tlsh_cmd_detach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_num(optarg, 1, UINT32_MAX > LONG_MAX ?
-				      LONG_MAX : (long)UINT32_MAX, &id))
+			if (tlsh_parse_long(optarg, 1, U32_MAX_LONG, &id))
 				goto bad;
 			break;
 		case 'p':
-			if (parse_num(optarg, 1, 65535, &port))
+			if (tlsh_parse_long(optarg, 1, 65535, &port))
 				goto bad;
 			break;
 		case 'h':

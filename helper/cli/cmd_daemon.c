@@ -70,6 +70,20 @@ static void daemon_usage(FILE *out)
 		TLSH_DAEMON_STATE);
 }
 
+/* --name's value (optarg): 1..max, else a message; -1. */
+static int count_opt(const char *name, long max, unsigned int *out)
+{
+	long n;
+
+	if (tlsh_parse_long(optarg, 1, max, &n)) {
+		fprintf(stderr, "tlshelper: daemon: --%s takes 1..%ld\n", name,
+			max);
+		return -1;
+	}
+	*out = (unsigned int)n;
+	return 0;
+}
+
 int tlsh_cmd_daemon(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,8 +95,6 @@ int tlsh_cmd_daemon(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tlsh_daemon_opts o = { 0 };
-	char *end;
-	long n;
 	int c;
 
 	optind = 0;
@@ -93,22 +105,12 @@ int tlsh_cmd_daemon(int argc, char **argv)
 			o.config = optarg;
 			break;
 		case 'w':
-			n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 1024) {
-				fprintf(stderr,
-					"tlshelper: daemon: --workers takes 1..1024\n");
+			if (count_opt("workers", 1024, &o.workers))
 				return 2;
-			}
-			o.workers = (unsigned int)n;
 			break;
 		case 'a':
-			n = strtol(optarg, &end, 10);
-			if (!*optarg || *end || n < 1 || n > 65536) {
-				fprintf(stderr,
-					"tlshelper: daemon: --max-active takes 1..65536\n");
+			if (count_opt("max-active", 65536, &o.max_active))
 				return 2;
-			}
-			o.max_active = (unsigned int)n;
 			break;
 		case 't':
 			o.tlshd_config = optarg;

@@ -104,7 +104,7 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
-static int parse_long(const char *v, long min, long max, long *out)
+int tlsh_parse_long(const char *v, long min, long max, long *out)
 {
 	char *end;
 
@@ -170,7 +170,7 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 		if (set_str(&p->alpn, v))
 			goto nomem;
 	} else if (!strcmp(name, "tickets")) {
-		if (parse_long(v, 0, 16, &n))
+		if (tlsh_parse_long(v, 0, 16, &n))
 			goto bad;
 		p->tickets = (unsigned int)n;
 		p->tickets_set = true;
@@ -187,7 +187,7 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 			goto nomem;
 		p->n_ticket_keys++;
 	} else if (!strcmp(name, "max-handshake-bytes")) {
-		if (parse_long(v, 1024, 16 << 20, &n))
+		if (tlsh_parse_long(v, 1024, 16 << 20, &n))
 			goto bad;
 		p->max_handshake = (size_t)n;
 	} else {	/* tls-min, tls-max */

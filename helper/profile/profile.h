@@ -80,6 +80,9 @@ void tlsh_profile_free(struct tlsh_profile *p);
 int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 		     const char *value, char *err, size_t errlen);
 
+/* A decimal in [min, max], nothing else in v: 0, else -1. */
+int tlsh_parse_long(const char *v, long min, long max, long *out);
+
 /* The sentence into err (errlen bytes); returns -1. */
 int tlsh_err_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -820,10 +820,8 @@ static int early(struct pair *p, bool offer, bool hrr, int n, size_t len,
 	if (pair_init(p, "ec"))
 		return -1;
 	if (hrr) {
-		p->ccfg.groups = cg;
-		p->ccfg.n_groups = 2;
-		p->scfg.groups = sg;
-		p->scfg.n_groups = 1;
+		SET_LIST(p->ccfg, groups, cg);
+		SET_LIST(p->scfg, groups, sg);
 	}
 	if (pair_start(p))
 		return -1;
@@ -981,9 +979,8 @@ TEST(tls12_ecdsa_curve_hash_preferred)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.max_version = TLSH_TLS12;
-	p.ccfg.sig_schemes = both;
-	p.ccfg.n_sig_schemes = 3;
-	ASSERT_EQ(0, run(&p));
+	SET_LIST(p.ccfg, sig_schemes, both);
+	run_ok(_metadata, &p);
 	EXPECT_EQ(0x0403, tlsh_conn_sigscheme(p.s));
 	pair_free(&p);
 }

@@ -90,7 +90,7 @@ TEST(no_tickets_for_client_without_psk_modes)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 3;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
 	ASSERT_EQ(0, sk.tx.seq);
 	ASSERT_EQ(0, check_traffic(&p));
@@ -107,7 +107,7 @@ TEST(client_post_handshake_ticket_and_key_update)
 	static const uint8_t ku[] = { 24, 0, 0, 1, 0 };
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	/* Split across two records. */
 	ASSERT_EQ(0, tlsh_conn_post_handshake(p.c, nst, 7));
 	ASSERT_EQ(0, tlsh_conn_post_handshake(p.c, nst + 7, sizeof(nst) - 7));
@@ -194,7 +194,7 @@ TEST(signature_algorithms_select_the_credential)
 		p.ccfg.sig_schemes = i == 0 ? only_ec : i == 1 ? only_pss : only_ed;
 		p.ccfg.n_sig_schemes = 1;
 		if (i < 2) {
-			ASSERT_EQ(0, run(&p));
+			run_ok(_metadata, &p);
 			ASSERT_EQ(p.ccfg.sig_schemes[0], tlsh_conn_sigscheme(p.c));
 			ASSERT_EQ(0, check_traffic(&p));
 		} else {
@@ -322,10 +322,8 @@ TEST(reasons_for_negotiation_failures)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.suites = cs;
-	p.ccfg.n_suites = 1;
-	p.scfg.suites = ss;
-	p.scfg.n_suites = 1;
+	SET_LIST(p.ccfg, suites, cs);
+	SET_LIST(p.scfg, suites, ss);
 	ASSERT_NE(0, run(&p));
 	ASSERT_STREQ("no common cipher suite", tlsh_conn_error_reason(p.s));
 	ASSERT_STREQ("peer sent alert handshake_failure",
@@ -333,19 +331,15 @@ TEST(reasons_for_negotiation_failures)
 	pair_free(&p);
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.groups = cg;
-	p.ccfg.n_groups = 1;
-	p.scfg.groups = sg;
-	p.scfg.n_groups = 1;
+	SET_LIST(p.ccfg, groups, cg);
+	SET_LIST(p.scfg, groups, sg);
 	ASSERT_NE(0, run(&p));
 	ASSERT_STREQ("no common group", tlsh_conn_error_reason(p.s));
 	pair_free(&p);
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.alpn = ca;
-	p.ccfg.n_alpn = 1;
-	p.scfg.alpn = sa;
-	p.scfg.n_alpn = 1;
+	SET_LIST(p.ccfg, alpn, ca);
+	SET_LIST(p.scfg, alpn, sa);
 	ASSERT_NE(0, run(&p));
 	ASSERT_EQ(TLSH_ERR_NO_APPLICATION_PROTOCOL, p.serr);
 	ASSERT_EQ(tlsh_err_peer_alert(TLSH_ALERT_NO_APPLICATION_PROTOCOL),
@@ -357,7 +351,7 @@ TEST(reasons_for_negotiation_failures)
 	pair_free(&p);
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(NULL, tlsh_conn_error_reason(p.c));
 	ASSERT_EQ(NULL, tlsh_conn_error_reason(p.s));
 	pair_free(&p);
@@ -370,17 +364,15 @@ TEST(alpn_one_sided)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.alpn = a;
-	p.ccfg.n_alpn = 1;
-	ASSERT_EQ(0, run(&p));
+	SET_LIST(p.ccfg, alpn, a);
+	run_ok(_metadata, &p);
 	ASSERT_EQ(NULL, tlsh_conn_alpn(p.c));
 	ASSERT_EQ(NULL, tlsh_conn_alpn(p.s));
 	pair_free(&p);
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.scfg.alpn = a;
-	p.scfg.n_alpn = 1;
-	ASSERT_EQ(0, run(&p));
+	SET_LIST(p.scfg, alpn, a);
+	run_ok(_metadata, &p);
 	ASSERT_EQ(NULL, tlsh_conn_alpn(p.c));
 	pair_free(&p);
 }
@@ -419,13 +411,12 @@ TEST(keylog)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.suites = suite;
-	p.ccfg.n_suites = 1;
+	SET_LIST(p.ccfg, suites, suite);
 	p.ccfg.keylog = keylog_cb;
 	p.ccfg.keylog_ctx = &ck;
 	p.scfg.keylog = keylog_cb;
 	p.scfg.keylog_ctx = &sk;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(5, ck.n);
 	ASSERT_EQ(5, sk.n);
 	for (int i = 0; i < 5; i++) {
@@ -465,7 +456,7 @@ TEST(handshake_byte_limit)
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
 	p.scfg.verify_client = true;
 	p.ccfg.cred = &p.client_cred;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	pair_free(&p);
 }
 

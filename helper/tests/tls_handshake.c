@@ -36,12 +36,10 @@ TEST(every_suite_group_and_scheme)
 				ASSERT_EQ(0, pair_init(&p, sigs[k].cert));
 				p.ccfg.suites = &suites[i];
 				p.ccfg.n_suites = 1;
-				p.scfg.suites = suites;
-				p.scfg.n_suites = 4;
+				SET_LIST(p.scfg, suites, suites);
 				p.ccfg.groups = &groups[j];
 				p.ccfg.n_groups = 1;
-				p.scfg.groups = groups;
-				p.scfg.n_groups = 3;
+				SET_LIST(p.scfg, groups, groups);
 				p.ccfg.sig_schemes = &sigs[k].scheme;
 				p.ccfg.n_sig_schemes = 1;
 				ASSERT_EQ(0, run(&p)) {
@@ -65,30 +63,25 @@ TEST(every_suite_group_and_scheme)
 	}
 }
 
-TEST(rsa_pss_rsae_server)
+/* A server with this certificate and the default configuration. */
+static void server_cert_ok(struct __test_metadata *_metadata, const char *cert)
 {
 	struct pair p;
 
-	ASSERT_EQ(0, pair_init(&p, "rsa"));
-	ASSERT_EQ(0, run(&p)) {
-		TH_LOG("client %s, server %s", tlsh_err_str(p.cerr),
-		       tlsh_err_str(p.serr));
-	}
+	ASSERT_EQ(0, pair_init(&p, cert));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(0, check_traffic(&p));
 	pair_free(&p);
 }
 
+TEST(rsa_pss_rsae_server)
+{
+	server_cert_ok(_metadata, "rsa");
+}
+
 TEST(rsa_pss_pss_server)
 {
-	struct pair p;
-
-	ASSERT_EQ(0, pair_init(&p, "pss"));
-	ASSERT_EQ(0, run(&p)) {
-		TH_LOG("client %s, server %s", tlsh_err_str(p.cerr),
-		       tlsh_err_str(p.serr));
-	}
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	server_cert_ok(_metadata, "pss");
 }
 
 TEST(hello_retry_request)
@@ -99,14 +92,9 @@ TEST(hello_retry_request)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.groups = cgroups;
-	p.ccfg.n_groups = 2;
-	p.scfg.groups = sgroups;
-	p.scfg.n_groups = 1;
-	ASSERT_EQ(0, run(&p)) {
-		TH_LOG("client %s, server %s", tlsh_err_str(p.cerr),
-		       tlsh_err_str(p.serr));
-	}
+	SET_LIST(p.ccfg, groups, cgroups);
+	SET_LIST(p.scfg, groups, sgroups);
+	run_ok(_metadata, &p);
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.c));
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
 	ASSERT_EQ(TLSH_GROUP_SECP256R1, tlsh_conn_group(p.c));
@@ -120,7 +108,7 @@ TEST(no_middlebox_compat)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.no_middlebox_compat = true;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(0, check_traffic(&p));
 	pair_free(&p);
 }
@@ -133,10 +121,7 @@ TEST(client_auth)
 	p.scfg.verify_client = true;
 	p.scfg.require_client_cert = true;
 	p.ccfg.cred = &p.client_cred;
-	ASSERT_EQ(0, run(&p)) {
-		TH_LOG("client %s, server %s", tlsh_err_str(p.cerr),
-		       tlsh_err_str(p.serr));
-	}
+	run_ok(_metadata, &p);
 	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
 	ASSERT_EQ(0, check_traffic(&p));
 	pair_free(&p);
@@ -148,11 +133,10 @@ TEST(client_auth_with_hrr)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
-	p.scfg.groups = sgroups;
-	p.scfg.n_groups = 1;
+	SET_LIST(p.scfg, groups, sgroups);
 	p.scfg.verify_client = true;
 	p.ccfg.cred = &p.client_cred;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
 	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
 	ASSERT_EQ(0, check_traffic(&p));
@@ -165,7 +149,7 @@ TEST(client_cert_optional_and_absent)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.verify_client = true;
-	ASSERT_EQ(0, run(&p));
+	run_ok(_metadata, &p);
 	ASSERT_EQ(0, tlsh_conn_peer_certs(p.s));
 	ASSERT_EQ(0, check_traffic(&p));
 	pair_free(&p);
@@ -230,10 +214,8 @@ TEST(no_common_suite)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.suites = cs;
-	p.ccfg.n_suites = 1;
-	p.scfg.suites = ss;
-	p.scfg.n_suites = 1;
+	SET_LIST(p.ccfg, suites, cs);
+	SET_LIST(p.scfg, suites, ss);
 	ASSERT_NE(0, run(&p));
 	ASSERT_EQ(TLSH_ERR_HANDSHAKE_FAILURE, p.serr);
 	ASSERT_EQ(tlsh_err_peer_alert(TLSH_ALERT_HANDSHAKE_FAILURE), p.cerr);
@@ -247,11 +229,9 @@ TEST(alpn)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.alpn = calpn;
-	p.ccfg.n_alpn = 2;
-	p.scfg.alpn = salpn;
-	p.scfg.n_alpn = 1;
-	ASSERT_EQ(0, run(&p));
+	SET_LIST(p.ccfg, alpn, calpn);
+	SET_LIST(p.scfg, alpn, salpn);
+	run_ok(_metadata, &p);
 	ASSERT_STREQ("http/1.1", tlsh_conn_alpn(p.c));
 	ASSERT_STREQ("http/1.1", tlsh_conn_alpn(p.s));
 	ASSERT_STREQ("localhost", tlsh_conn_sni(p.s));

@@ -88,6 +88,21 @@ static void add_ext(struct tlsh_wbuf *w, size_t mark, const char *hex)
 	fix_len(w, mark);
 }
 
+/*
+ * Overwrite two bytes at offset at (0: the type, 4: the body's first two)
+ * of every extension of this type in the message's extension block.
+ */
+static void ext_put16(struct tlsh_wbuf *w, size_t mark, size_t type,
+		      size_t at, size_t v)
+{
+	uint8_t *m = w->buf + mark;
+	size_t i = ext_block(m), end = w->len - mark;
+
+	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
+		if (get16(m + i) == type)
+			put16(m + i + at, v);
+}
+
 /* ---- mutations: (w, mark) is the message, header included ---- */
 
 static void truncate_last(struct tlsh_wbuf *w, size_t mark)
@@ -116,51 +131,6 @@ static void flip_last(struct tlsh_wbuf *w, size_t mark)
 	w->buf[w->len - 1] ^= 0x01;
 }
 
-static void dup_versions_ch(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 2b 00 03 02 03 04");
-}
-
-static void dup_versions_sh(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 2b 00 02 03 04");
-}
-
-static void dup_sni_ack(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 00 00 00");
-}
-
-static void dup_sigalgs(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 0d 00 04 00 02 04 03");
-}
-
-static void dup_status_request(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 05 00 00 00 05 00 00");
-}
-
-static void dup_early_data(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 2a 00 04 00 00 04 00 00 2a 00 04 00 00 04 00");
-}
-
-static void unknown_ext(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "77 77 00 00");
-}
-
-static void alpn_unasked(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 10 00 05 00 03 02 68 32");
-}
-
-static void key_share_in_ee(struct tlsh_wbuf *w, size_t mark)
-{
-	add_ext(w, mark, "00 33 00 00");
-}
-
 /* Offsets in a hello: legacy_version at 4, random at 6. */
 static size_t after_session_id(const uint8_t *m)
 {
@@ -176,15 +146,10 @@ static void ch_compression_deflate(struct tlsh_wbuf *w, size_t mark)
 	m[i + 1] = 1;		/* compression_methods = { 1 } */
 }
 
+/* Rename key_share to an unknown type, which a server ignores. */
 static void ch_no_key_share(struct tlsh_wbuf *w, size_t mark)
 {
-	uint8_t *m = w->buf + mark;
-	size_t i = ext_block(m), end = w->len - mark;
-
-	/* Rename key_share to an unknown type, which a server ignores. */
-	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
-		if (get16(m + i) == 51)
-			put16(m + i, 0x7777);
+	ext_put16(w, mark, 51, 0, 0x7777);
 }
 
 static void sh_unknown_suite(struct tlsh_wbuf *w, size_t mark)
@@ -203,12 +168,7 @@ static void sh_session_id(struct tlsh_wbuf *w, size_t mark)
 
 static void sh_other_group(struct tlsh_wbuf *w, size_t mark)
 {
-	uint8_t *m = w->buf + mark;
-	size_t i = ext_block(m), end = w->len - mark;
-
-	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
-		if (get16(m + i) == 51)
-			put16(m + i + 4, TLSH_GROUP_SECP384R1);
+	ext_put16(w, mark, 51, 4, TLSH_GROUP_SECP384R1);
 }
 
 /*
@@ -217,14 +177,9 @@ static void sh_other_group(struct tlsh_wbuf *w, size_t mark)
  */
 static void sh_tls12(struct tlsh_wbuf *w, size_t mark, bool sentinel)
 {
-	uint8_t *m = w->buf + mark;
-	size_t i = ext_block(m), end = w->len - mark;
-
-	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
-		if (get16(m + i) == 43)
-			put16(m + i + 4, 0x0303);
+	ext_put16(w, mark, 43, 4, 0x0303);
 	if (sentinel)
-		memcpy(m + TLSH_HS_HDR + 2 + 24, "DOWNGRD\x01", 8);
+		memcpy(w->buf + mark + TLSH_HS_HDR + 2 + 24, "DOWNGRD\x01", 8);
 }
 
 static void sh_downgrade_sentinel(struct tlsh_wbuf *w, size_t mark)
@@ -239,22 +194,12 @@ static void sh_tls12_plain(struct tlsh_wbuf *w, size_t mark)
 
 static void hrr_same_group(struct tlsh_wbuf *w, size_t mark)
 {
-	uint8_t *m = w->buf + mark;
-	size_t i = ext_block(m), end = w->len - mark;
-
-	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
-		if (get16(m + i) == 51)
-			put16(m + i + 4, TLSH_GROUP_X25519);
+	ext_put16(w, mark, 51, 4, TLSH_GROUP_X25519);
 }
 
 static void cr_no_sigalgs(struct tlsh_wbuf *w, size_t mark)
 {
-	uint8_t *m = w->buf + mark;
-	size_t i = ext_block(m), end = w->len - mark;
-
-	for (i += 2; i + 4 <= end; i += 4 + get16(m + i + 2))
-		if (get16(m + i) == 13)
-			put16(m + i, 0x7777);
+	ext_put16(w, mark, 13, 0, 0x7777);
 }
 
 static void cert_empty_list(struct tlsh_wbuf *w, size_t mark)
@@ -345,83 +290,93 @@ struct neg_case {
 	enum setup setup;
 	bool server_sends;	/* whose message is damaged */
 	uint16_t msg;
-	void (*mutate)(struct tlsh_wbuf *w, size_t mark);
+	struct damage {
+		void (*fn)(struct tlsh_wbuf *w, size_t mark);
+		const char *add_ext;	/* or append this extension (hex) */
+	} damage;
 	enum tlsh_err want;
 };
 
-/* name, setup, server_sends, message, damage, the receiver's error */
+#define ADD_EXT(hex) { .add_ext = hex }
+
+/* Damage every message can take: truncated, a trailing byte, sent twice. */
+#define EVERY_MESSAGE(X, name, msg) \
+	X(name##_truncated, msg, { truncate_last }, TLSH_ERR_DECODE) \
+	X(name##_trailing_byte, msg, { trailing_byte }, TLSH_ERR_DECODE) \
+	X(name##_twice, msg, { send_twice }, TLSH_ERR_UNEXPECTED_MESSAGE)
+
+/* The damaged message: setup, server_sends, which message. */
+#define CH          PLAIN, false, TLSH_HS_CLIENT_HELLO
+#define CH2         HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200
+#define SH          PLAIN, true, TLSH_HS_SERVER_HELLO
+#define HRR_MSG     HRR_FLOW, true, HRR
+#define EE          PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS
+#define CR          CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST
+#define CERT        PLAIN, true, TLSH_HS_CERTIFICATE
+#define CLIENT_CERT CLIENT_AUTH, false, TLSH_HS_CERTIFICATE
+#define CV          PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY
+#define CLIENT_CV   CLIENT_AUTH, false, TLSH_HS_CERTIFICATE_VERIFY
+#define FIN         PLAIN, true, TLSH_HS_FINISHED
+#define CLIENT_FIN  PLAIN, false, TLSH_HS_FINISHED
+#define NST         TICKETS, true, TLSH_HS_NEW_SESSION_TICKET
+
+/* name, damaged message, damage, the receiver's error */
 #define NEG_CASES(X) \
 	/* ClientHello, received by the server. */ \
-	X(ch_truncated, PLAIN, false, TLSH_HS_CLIENT_HELLO, truncate_last, TLSH_ERR_DECODE) \
-	X(ch_trailing_byte, PLAIN, false, TLSH_HS_CLIENT_HELLO, trailing_byte, TLSH_ERR_DECODE) \
-	X(ch_duplicate_extension, PLAIN, false, TLSH_HS_CLIENT_HELLO, dup_versions_ch, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ch_compression, PLAIN, false, TLSH_HS_CLIENT_HELLO, ch_compression_deflate, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ch_no_key_share, PLAIN, false, TLSH_HS_CLIENT_HELLO, ch_no_key_share, TLSH_ERR_MISSING_EXTENSION) \
-	X(ch_twice, PLAIN, false, TLSH_HS_CLIENT_HELLO, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ch2_truncated, HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200, truncate_last, TLSH_ERR_DECODE) \
+	EVERY_MESSAGE(X, ch, CH) \
+	X(ch_duplicate_extension, CH, ADD_EXT("00 2b 00 03 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ch_compression, CH, { ch_compression_deflate }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ch_no_key_share, CH, { ch_no_key_share }, TLSH_ERR_MISSING_EXTENSION) \
+	X(ch2_truncated, CH2, { truncate_last }, TLSH_ERR_DECODE) \
 	/* ServerHello, received by the client. */ \
-	X(sh_truncated, PLAIN, true, TLSH_HS_SERVER_HELLO, truncate_last, TLSH_ERR_DECODE) \
-	X(sh_trailing_byte, PLAIN, true, TLSH_HS_SERVER_HELLO, trailing_byte, TLSH_ERR_DECODE) \
-	X(sh_duplicate_extension, PLAIN, true, TLSH_HS_SERVER_HELLO, dup_versions_sh, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_unknown_extension, PLAIN, true, TLSH_HS_SERVER_HELLO, unknown_ext, TLSH_ERR_UNSUPPORTED_EXTENSION) \
-	X(sh_unknown_suite, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_unknown_suite, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_session_id_echo, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_session_id, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_unoffered_group, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_other_group, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_downgrade_sentinel, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_downgrade_sentinel, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_tls12, PLAIN, true, TLSH_HS_SERVER_HELLO, sh_tls12_plain, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(sh_twice, PLAIN, true, TLSH_HS_SERVER_HELLO, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	EVERY_MESSAGE(X, sh, SH) \
+	X(sh_duplicate_extension, SH, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_unknown_extension, SH, ADD_EXT("77 77 00 00"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
+	X(sh_unknown_suite, SH, { sh_unknown_suite }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_session_id_echo, SH, { sh_session_id }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_unoffered_group, SH, { sh_other_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_downgrade_sentinel, SH, { sh_downgrade_sentinel }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_tls12, SH, { sh_tls12_plain }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	/* HelloRetryRequest, received by the client. */ \
-	X(hrr_truncated, HRR_FLOW, true, HRR, truncate_last, TLSH_ERR_DECODE) \
-	X(hrr_duplicate_extension, HRR_FLOW, true, HRR, dup_versions_sh, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(hrr_group_already_sent, HRR_FLOW, true, HRR, hrr_same_group, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(hrr_twice, HRR_FLOW, true, HRR, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	EVERY_MESSAGE(X, hrr, HRR_MSG) \
+	X(hrr_duplicate_extension, HRR_MSG, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(hrr_group_already_sent, HRR_MSG, { hrr_same_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	/* EncryptedExtensions. */ \
-	X(ee_truncated, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, truncate_last, TLSH_ERR_DECODE) \
-	X(ee_trailing_byte, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, trailing_byte, TLSH_ERR_DECODE) \
-	X(ee_duplicate_extension, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, dup_sni_ack, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ee_unoffered_alpn, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, alpn_unasked, TLSH_ERR_UNSUPPORTED_EXTENSION) \
-	X(ee_key_share, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, key_share_in_ee, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(ee_twice, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ee_then_key_update, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_key_update, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ee_then_unknown_message, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_unknown_message, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(ee_then_finished, PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS, then_finished_early, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	EVERY_MESSAGE(X, ee, EE) \
+	X(ee_duplicate_extension, EE, ADD_EXT("00 00 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ee_unoffered_alpn, EE, ADD_EXT("00 10 00 05 00 03 02 68 32"), TLSH_ERR_UNSUPPORTED_EXTENSION) \
+	X(ee_key_share, EE, ADD_EXT("00 33 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(ee_then_key_update, EE, { then_key_update }, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(ee_then_unknown_message, EE, { then_unknown_message }, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(ee_then_finished, EE, { then_finished_early }, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	/* CertificateRequest. */ \
-	X(cr_truncated, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, truncate_last, TLSH_ERR_DECODE) \
-	X(cr_trailing_byte, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, trailing_byte, TLSH_ERR_DECODE) \
-	X(cr_duplicate_extension, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, dup_sigalgs, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cr_no_signature_algorithms, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, cr_no_sigalgs, TLSH_ERR_MISSING_EXTENSION) \
-	X(cr_twice, CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	EVERY_MESSAGE(X, cr, CR) \
+	X(cr_duplicate_extension, CR, ADD_EXT("00 0d 00 04 00 02 04 03"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cr_no_signature_algorithms, CR, { cr_no_sigalgs }, TLSH_ERR_MISSING_EXTENSION) \
 	/* Certificate. */ \
-	X(cert_truncated, PLAIN, true, TLSH_HS_CERTIFICATE, truncate_last, TLSH_ERR_DECODE) \
-	X(cert_trailing_byte, PLAIN, true, TLSH_HS_CERTIFICATE, trailing_byte, TLSH_ERR_DECODE) \
-	X(cert_duplicate_extension, PLAIN, true, TLSH_HS_CERTIFICATE, dup_status_request, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cert_empty, PLAIN, true, TLSH_HS_CERTIFICATE, cert_empty_list, TLSH_ERR_DECODE) \
-	X(cert_garbage, PLAIN, true, TLSH_HS_CERTIFICATE, cert_garbage_der, TLSH_ERR_BAD_CERTIFICATE) \
-	X(cert_context, PLAIN, true, TLSH_HS_CERTIFICATE, cert_context, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cert_twice, PLAIN, true, TLSH_HS_CERTIFICATE, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(client_cert_truncated, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, truncate_last, TLSH_ERR_DECODE) \
-	X(client_cert_garbage, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE, cert_garbage_der, TLSH_ERR_BAD_CERTIFICATE) \
+	EVERY_MESSAGE(X, cert, CERT) \
+	X(cert_duplicate_extension, CERT, ADD_EXT("00 05 00 00 00 05 00 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cert_empty, CERT, { cert_empty_list }, TLSH_ERR_DECODE) \
+	X(cert_garbage, CERT, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
+	X(cert_context, CERT, { cert_context }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(client_cert_truncated, CLIENT_CERT, { truncate_last }, TLSH_ERR_DECODE) \
+	X(client_cert_garbage, CLIENT_CERT, { cert_garbage_der }, TLSH_ERR_BAD_CERTIFICATE) \
 	/* CertificateVerify. */ \
-	X(cv_truncated, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, truncate_last, TLSH_ERR_DECODE) \
-	X(cv_trailing_byte, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, trailing_byte, TLSH_ERR_DECODE) \
-	X(cv_bad_signature, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_bad_signature, TLSH_ERR_DECRYPT) \
-	X(cv_pkcs1_scheme, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_pkcs1, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cv_scheme_not_for_key, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, cv_wrong_key_type, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(cv_twice, PLAIN, true, TLSH_HS_CERTIFICATE_VERIFY, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(client_cv_bad_signature, CLIENT_AUTH, false, TLSH_HS_CERTIFICATE_VERIFY, cv_bad_signature, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, cv, CV) \
+	X(cv_bad_signature, CV, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
+	X(cv_pkcs1_scheme, CV, { cv_pkcs1 }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(cv_scheme_not_for_key, CV, { cv_wrong_key_type }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(client_cv_bad_signature, CLIENT_CV, { cv_bad_signature }, TLSH_ERR_DECRYPT) \
 	/* Finished. */ \
-	X(fin_bad, PLAIN, true, TLSH_HS_FINISHED, flip_last, TLSH_ERR_DECRYPT) \
-	X(fin_truncated, PLAIN, true, TLSH_HS_FINISHED, truncate_last, TLSH_ERR_DECODE) \
-	X(fin_trailing_byte, PLAIN, true, TLSH_HS_FINISHED, trailing_byte, TLSH_ERR_DECODE) \
-	X(fin_twice, PLAIN, true, TLSH_HS_FINISHED, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
-	X(client_fin_bad, PLAIN, false, TLSH_HS_FINISHED, flip_last, TLSH_ERR_DECRYPT) \
-	X(client_fin_truncated, PLAIN, false, TLSH_HS_FINISHED, truncate_last, TLSH_ERR_DECODE) \
-	X(client_fin_twice, PLAIN, false, TLSH_HS_FINISHED, send_twice, TLSH_ERR_UNEXPECTED_MESSAGE) \
+	X(fin_bad, FIN, { flip_last }, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, fin, FIN) \
+	X(client_fin_bad, CLIENT_FIN, { flip_last }, TLSH_ERR_DECRYPT) \
+	EVERY_MESSAGE(X, client_fin, CLIENT_FIN) \
 	/* NewSessionTicket, received after the handshake. */ \
-	X(nst_truncated, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, truncate_last, TLSH_ERR_DECODE) \
-	X(nst_trailing_byte, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, trailing_byte, TLSH_ERR_DECODE) \
-	X(nst_duplicate_extension, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, dup_early_data, TLSH_ERR_ILLEGAL_PARAMETER) \
-	X(nst_then_bad_key_update, TICKETS, true, TLSH_HS_NEW_SESSION_TICKET, then_bad_key_update, TLSH_ERR_ILLEGAL_PARAMETER)
+	X(nst_truncated, NST, { truncate_last }, TLSH_ERR_DECODE) \
+	X(nst_trailing_byte, NST, { trailing_byte }, TLSH_ERR_DECODE) \
+	X(nst_duplicate_extension, NST, ADD_EXT("00 2a 00 04 00 00 04 00 00 2a 00 04 00 00 04 00"), TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(nst_then_bad_key_update, NST, { then_bad_key_update }, TLSH_ERR_ILLEGAL_PARAMETER)
 
 struct mutation {
 	const struct neg_case *nc;
@@ -445,7 +400,10 @@ static void mutate_hook(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 	if (m->done || type != m->nc->msg)
 		return;
 	m->done = true;
-	m->nc->mutate(w, mark);
+	if (m->nc->damage.add_ext)
+		add_ext(w, mark, m->nc->damage.add_ext);
+	else
+		m->nc->damage.fn(w, mark);
 }
 
 static void setup(struct pair *p, enum setup s)
@@ -456,10 +414,8 @@ static void setup(struct pair *p, enum setup s)
 
 	switch (s) {
 	case HRR_FLOW:
-		p->ccfg.groups = cg;
-		p->ccfg.n_groups = 2;
-		p->scfg.groups = sg;
-		p->scfg.n_groups = 1;
+		SET_LIST(p->ccfg, groups, cg);
+		SET_LIST(p->scfg, groups, sg);
 		break;
 	case CLIENT_AUTH:
 		p->scfg.verify_client = true;

@@ -43,6 +43,15 @@ static inline void rng_fill(void *ctx, size_t len, uint8_t *dst)
 	}
 }
 
+/* Point a config's list at an array and set its count. */
+#define SET_LIST(cfg, field, array) do { \
+	_Static_assert(!__builtin_types_compatible_p(__typeof__(array), \
+						     __typeof__(&(array)[0])), \
+		       "SET_LIST wants an array, not a pointer"); \
+	(cfg).field = (array); \
+	(cfg).n_##field = sizeof(array) / sizeof((array)[0]); \
+} while (0)
+
 #define PAIR_MAX_CREDS 6
 
 struct pair {
@@ -199,6 +208,17 @@ static inline int run(struct pair *p)
 	if (pair_start(p))
 		return -1;
 	return pair_run(p);
+}
+
+/* Both sides complete the handshake, or the test fails naming both errors. */
+static inline void run_ok(struct __test_metadata *_metadata, struct pair *p)
+{
+	ASSERT_EQ(0, run(p)) {
+		TH_LOG("client %s (%s), server %s (%s)", tlsh_err_str(p->cerr),
+		       tlsh_conn_error_reason(p->c) ?: "-",
+		       tlsh_err_str(p->serr),
+		       tlsh_conn_error_reason(p->s) ?: "-");
+	}
 }
 
 /* Unprotect one record of from's output at the peer. */

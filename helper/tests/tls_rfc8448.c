@@ -370,8 +370,7 @@ TEST(section5_hello_retry_request)
 	r.srnd = (struct script){ { r8448_s5_server_p256, r8448_s5_server_random,
 				    r8448_s5_pss_salt }, 3, 0, 0, { 2, 0 } };
 	/* The server prefers P-256 and has no X25519 share: HRR. */
-	r.scfg.groups = p256_only;
-	r.scfg.n_groups = 1;
+	SET_LIST(r.scfg, groups, p256_only);
 	ASSERT_EQ(0, replay_start(&r));
 	ASSERT_EQ(0, expect_and_deliver(r.c, r.s, r8448_s5_ch1_record, NULL));
 	ASSERT_EQ(0, expect_and_deliver(r.s, r.c, r8448_s5_hrr_record, NULL));

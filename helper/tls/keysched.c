@@ -6,51 +6,34 @@
 
 #include "tls/keysched.h"
 
-static void hmac256_set_key(void *ctx, size_t len, const uint8_t *key)
-{
-	hmac_sha256_set_key(ctx, len, key);
+/* nettle's HMAC functions take typed contexts; the hash table wants void. */
+#define HMAC_GLUE(bits)							\
+static void hmac##bits##_set_key(void *ctx, size_t len, const uint8_t *key) \
+{									\
+	hmac_sha##bits##_set_key(ctx, len, key);			\
+}									\
+static void hmac##bits##_update(void *ctx, size_t len, const uint8_t *data) \
+{									\
+	hmac_sha##bits##_update(ctx, len, data);			\
+}									\
+static void hmac##bits##_digest(void *ctx, size_t len, uint8_t *out)	\
+{									\
+	hmac_sha##bits##_digest(ctx, len, out);				\
 }
 
-static void hmac256_update(void *ctx, size_t len, const uint8_t *data)
-{
-	hmac_sha256_update(ctx, len, data);
+HMAC_GLUE(256)
+HMAC_GLUE(384)
+
+#define HASH(bits) {						\
+	.len = SHA##bits##_DIGEST_SIZE,					\
+	.plain = &nettle_sha##bits,					\
+	.hmac_set_key = hmac##bits##_set_key,				\
+	.hmac_update = hmac##bits##_update,				\
+	.hmac_digest = hmac##bits##_digest,				\
 }
 
-static void hmac256_digest(void *ctx, size_t len, uint8_t *out)
-{
-	hmac_sha256_digest(ctx, len, out);
-}
-
-static void hmac384_set_key(void *ctx, size_t len, const uint8_t *key)
-{
-	hmac_sha384_set_key(ctx, len, key);
-}
-
-static void hmac384_update(void *ctx, size_t len, const uint8_t *data)
-{
-	hmac_sha384_update(ctx, len, data);
-}
-
-static void hmac384_digest(void *ctx, size_t len, uint8_t *out)
-{
-	hmac_sha384_digest(ctx, len, out);
-}
-
-const struct tlsh_hash tlsh_hash_sha256 = {
-	.len = SHA256_DIGEST_SIZE,
-	.plain = &nettle_sha256,
-	.hmac_set_key = hmac256_set_key,
-	.hmac_update = hmac256_update,
-	.hmac_digest = hmac256_digest,
-};
-
-const struct tlsh_hash tlsh_hash_sha384 = {
-	.len = SHA384_DIGEST_SIZE,
-	.plain = &nettle_sha384,
-	.hmac_set_key = hmac384_set_key,
-	.hmac_update = hmac384_update,
-	.hmac_digest = hmac384_digest,
-};
+const struct tlsh_hash tlsh_hash_sha256 = HASH(256);
+const struct tlsh_hash tlsh_hash_sha384 = HASH(384);
 
 void tlsh_hmac(const struct tlsh_hash *h, const uint8_t *key, size_t key_len,
 	       const uint8_t *data, size_t data_len, uint8_t *out)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <nettle/memops.h>
+#include <nettle/nettle-meta.h>
 
 #include "tls/record.h"
 
@@ -29,8 +30,24 @@ static _Thread_local struct aead_slot {
 static _Thread_local unsigned int victim;
 static atomic_uint_fast64_t last_gen;
 
+/* nettle's descriptor of the suite's AEAD; NULL for CCM (and unknown). */
+static const struct nettle_aead *aead_of(enum tlsh_aead id)
+{
+	switch (id) {
+	case TLSH_AEAD_AES_128_GCM:
+		return &nettle_gcm_aes128;
+	case TLSH_AEAD_AES_256_GCM:
+		return &nettle_gcm_aes256;
+	case TLSH_AEAD_CHACHA20_POLY1305:
+		return &nettle_chacha_poly1305;
+	default:
+		return NULL;
+	}
+}
+
 static union aead_ctx *expanded(const struct tlsh_rec_dir *d)
 {
+	const struct nettle_aead *a = aead_of(d->suite->aead);
 	struct aead_slot *s;
 
 	for (unsigned int i = 0; i < 2; i++) {
@@ -42,22 +59,13 @@ static union aead_ctx *expanded(const struct tlsh_rec_dir *d)
 	s = &slots[victim];
 	victim = 1 - victim;
 	explicit_bzero(s, sizeof(*s));
-	switch (d->suite->aead) {
-	case TLSH_AEAD_AES_128_GCM:
-		gcm_aes128_set_key(&s->ctx.aes128, d->key);
-		break;
-	case TLSH_AEAD_AES_256_GCM:
-		gcm_aes256_set_key(&s->ctx.aes256, d->key);
-		break;
-	case TLSH_AEAD_CHACHA20_POLY1305:
-		chacha_poly1305_set_key(&s->ctx.chacha, d->key);
-		break;
-	case TLSH_AEAD_AES_128_CCM:
+	/* GCM and ChaCha20-Poly1305 use one key schedule both ways. */
+	if (a)
+		a->set_encrypt_key(&s->ctx, d->key);
+	else if (d->suite->aead == TLSH_AEAD_AES_128_CCM)
 		ccm_aes128_set_key(&s->ctx.ccm, d->key);
-		break;
-	default:
+	else
 		return NULL;
-	}
 	s->gen = d->gen;
 	return &s->ctx;
 }
@@ -116,42 +124,21 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		   const uint8_t *aad, size_t aad_len, uint8_t *buf,
 		   size_t len, uint8_t *tag)
 {
+	const struct nettle_aead *a = aead_of(d->suite->aead);
 	union aead_ctx *x = expanded(d);
 	uint8_t t[TLSH_REC_TAG];
 	bool ok = true;
 
 	if (!x)
 		return false;
-
-	switch (d->suite->aead) {
-	case TLSH_AEAD_AES_128_GCM:
-		gcm_aes128_set_iv(&x->aes128, 12, n);
-		gcm_aes128_update(&x->aes128, aad_len, aad);
-		if (seal)
-			gcm_aes128_encrypt(&x->aes128, len, buf, buf);
-		else
-			gcm_aes128_decrypt(&x->aes128, len, buf, buf);
-		gcm_aes128_digest(&x->aes128, TLSH_REC_TAG, t);
-		break;
-	case TLSH_AEAD_AES_256_GCM:
-		gcm_aes256_set_iv(&x->aes256, 12, n);
-		gcm_aes256_update(&x->aes256, aad_len, aad);
-		if (seal)
-			gcm_aes256_encrypt(&x->aes256, len, buf, buf);
-		else
-			gcm_aes256_decrypt(&x->aes256, len, buf, buf);
-		gcm_aes256_digest(&x->aes256, TLSH_REC_TAG, t);
-		break;
-	case TLSH_AEAD_CHACHA20_POLY1305:
-		chacha_poly1305_set_nonce(&x->chacha, n);
-		chacha_poly1305_update(&x->chacha, aad_len, aad);
-		if (seal)
-			chacha_poly1305_encrypt(&x->chacha, len, buf, buf);
-		else
-			chacha_poly1305_decrypt(&x->chacha, len, buf, buf);
-		chacha_poly1305_digest(&x->chacha, TLSH_REC_TAG, t);
-		break;
-	case TLSH_AEAD_AES_128_CCM:
+	if (a) {
+		/* Their contexts share the start of the union; nonces are 12. */
+		a->set_nonce(x, n);
+		a->update(x, aad_len, aad);
+		(seal ? a->encrypt : a->decrypt)(x, len, buf, buf);
+		a->digest(x, TLSH_REC_TAG, t);
+	} else {
+		/* CCM's nonce carries the lengths: no nettle_aead for it. */
 		ccm_aes128_set_nonce(&x->ccm, 12, n, aad_len, len,
 				     TLSH_REC_TAG);
 		ccm_aes128_update(&x->ccm, aad_len, aad);
@@ -160,9 +147,6 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		else
 			ccm_aes128_decrypt(&x->ccm, len, buf, buf);
 		ccm_aes128_digest(&x->ccm, TLSH_REC_TAG, t);
-		break;
-	default:
-		return false;
 	}
 	if (seal)
 		memcpy(tag, t, TLSH_REC_TAG);

@@ -223,11 +223,26 @@ size_t tlsh_sign_hash_len(uint16_t scheme)
 	return h ? h->digest_size : 0;
 }
 
+/* Write the RSA signature s, if ok, at the modulus' length; clears s. */
+static enum tlsh_err put_rsa_signature(const struct tlsh_sign_key *k,
+				       struct dsa_signature *s, int ok,
+				       struct tlsh_wbuf *w)
+{
+	uint8_t *p = ok ? tlsh_wbuf_reserve(w, k->rsa_pub.size) : NULL;
+
+	if (p)
+		nettle_mpz_get_str_256(k->rsa_pub.size, p, s->r);
+	dsa_signature_clear(s);
+	if (!ok)
+		return TLSH_ERR_INTERNAL;
+	return tlsh_wbuf_err(w);
+}
+
 static enum tlsh_err sign_pss(const struct tlsh_sign_key *k, size_t hlen,
 			      const uint8_t *digest, void *rctx,
 			      nettle_random_func *random, struct tlsh_wbuf *w)
 {
-	uint8_t salt[SHA512_DIGEST_SIZE], *p;
+	uint8_t salt[SHA512_DIGEST_SIZE];
 	struct dsa_signature s;
 	int ok;
 
@@ -245,13 +260,7 @@ static enum tlsh_err sign_pss(const struct tlsh_sign_key *k, size_t hlen,
 		ok = rsa_pss_sha512_sign_digest_tr(&k->rsa_pub, &k->rsa_priv,
 						   rctx, random, hlen, salt,
 						   digest, s.r);
-	p = ok ? tlsh_wbuf_reserve(w, k->rsa_pub.size) : NULL;
-	if (p)
-		nettle_mpz_get_str_256(k->rsa_pub.size, p, s.r);
-	dsa_signature_clear(&s);
-	if (!ok)
-		return TLSH_ERR_INTERNAL;
-	return tlsh_wbuf_err(w);
+	return put_rsa_signature(k, &s, ok, w);
 }
 
 /* RSASSA-PKCS1-v1_5 (TLS 1.2 only), blinded with random. */
@@ -265,7 +274,7 @@ static enum tlsh_err sign_pkcs1(const struct tlsh_sign_key *k, size_t hlen,
 		0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
 		0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
 	};
-	uint8_t info[sizeof(sha384_info) + SHA384_DIGEST_SIZE], *p;
+	uint8_t info[sizeof(sha384_info) + SHA384_DIGEST_SIZE];
 	struct dsa_signature s;
 	int ok;
 
@@ -282,13 +291,7 @@ static enum tlsh_err sign_pkcs1(const struct tlsh_sign_key *k, size_t hlen,
 		ok = rsa_sha512_sign_digest_tr(&k->rsa_pub, &k->rsa_priv, rctx,
 					       random, digest, s.r);
 	}
-	p = ok ? tlsh_wbuf_reserve(w, k->rsa_pub.size) : NULL;
-	if (p)
-		nettle_mpz_get_str_256(k->rsa_pub.size, p, s.r);
-	dsa_signature_clear(&s);
-	if (!ok)
-		return TLSH_ERR_INTERNAL;
-	return tlsh_wbuf_err(w);
+	return put_rsa_signature(k, &s, ok, w);
 }
 
 static bool is_pkcs1(uint16_t scheme)

@@ -92,6 +92,24 @@ static enum tlsh_err status_error(const struct tlsh_peer_chain *pc,
 				  unsigned int status, const char *hostname,
 				  char *reason, size_t len)
 {
+	/* After revocation and an unknown CA, in this order. */
+	static const struct {
+		unsigned int status;
+		const char *reason;
+		enum tlsh_err err;
+	} failures[] = {
+		{ GNUTLS_CERT_SIGNER_NOT_CA, "certificate issuer is not a CA",
+		  TLSH_ERR_BAD_CERTIFICATE },
+		{ GNUTLS_CERT_INSECURE_ALGORITHM,
+		  "insecure algorithm in certificate chain",
+		  TLSH_ERR_BAD_CERTIFICATE },
+		{ GNUTLS_CERT_SIGNATURE_FAILURE,
+		  "bad signature in certificate chain",
+		  TLSH_ERR_BAD_CERTIFICATE },
+		{ GNUTLS_CERT_PURPOSE_MISMATCH,
+		  "certificate not valid for this purpose",
+		  TLSH_ERR_UNSUPPORTED_CERTIFICATE },
+	};
 	char name[128];
 
 	if (status & GNUTLS_CERT_REVOKED) {
@@ -109,21 +127,11 @@ static enum tlsh_err status_error(const struct tlsh_peer_chain *pc,
 		gnutls_free(dn.data);
 		return TLSH_ERR_UNKNOWN_CA;
 	}
-	if (status & GNUTLS_CERT_SIGNER_NOT_CA) {
-		snprintf(reason, len, "certificate issuer is not a CA");
-		return TLSH_ERR_BAD_CERTIFICATE;
-	}
-	if (status & GNUTLS_CERT_INSECURE_ALGORITHM) {
-		snprintf(reason, len, "insecure algorithm in certificate chain");
-		return TLSH_ERR_BAD_CERTIFICATE;
-	}
-	if (status & GNUTLS_CERT_SIGNATURE_FAILURE) {
-		snprintf(reason, len, "bad signature in certificate chain");
-		return TLSH_ERR_BAD_CERTIFICATE;
-	}
-	if (status & GNUTLS_CERT_PURPOSE_MISMATCH) {
-		snprintf(reason, len, "certificate not valid for this purpose");
-		return TLSH_ERR_UNSUPPORTED_CERTIFICATE;
+	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
+		if (status & failures[i].status) {
+			snprintf(reason, len, "%s", failures[i].reason);
+			return failures[i].err;
+		}
 	}
 	if (status & GNUTLS_CERT_UNEXPECTED_OWNER) {
 		cert_name(pc->crt[0], name, sizeof(name));

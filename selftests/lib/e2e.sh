@@ -2,7 +2,7 @@
 # Sourced by the end-to-end VM scripts (selftests/daemon_e2e.sh,
 # selftests/records_e2e.sh, scripts/bench/vm-bulk.sh, ...) after they set T
 # (their temp dir), TH (the tlshelper to run) and TLSH_DAEMON_DIR, or
-# followed by e2e_tmp, which sets them: TAP
+# followed by e2e_tmp [DIR], which sets them: TAP
 # helpers (tap.sh), waiting for listeners and the daemon, cleanup of what
 # they started, and a test CA with a localhost certificate (pki.sh). Not a
 # test itself (selftest-list.sh lists only selftests/*.sh). Safe under
@@ -14,13 +14,13 @@ TLSH_LIB=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
 PY=${PY:-/usr/bin/python3}
 [ -x "$PY" ] || PY=python3
 
-# For the scripts that do not make their own: T, a temp dir named after
-# the script, with in it a private copy of tlshelper, TH (a concurrent
-# rebuild of build/ must not pull it away); the daemon's directory is
-# /run/tlsh.
-e2e_tmp() {
+# T, a temp dir named after the script, with in it a private copy of
+# tlshelper, TH (a concurrent rebuild of build/ must not pull it away); the
+# daemon's directory is $T/DIR if given, else /run/tlsh.
+e2e_tmp() {	# [DIR]
 	T=$(mktemp -d "/tmp/tlsh-$(basename "$0" .sh).XXXXXX")
 	export TLSH_DAEMON_DIR=/run/tlsh
+	[ -z "${1:-}" ] || TLSH_DAEMON_DIR=$T/$1
 	cp "${TLSHELPER:-build/tlshelper}" "$T/tlshelper"
 	TH=$T/tlshelper
 	pki_paths

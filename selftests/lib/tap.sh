@@ -3,6 +3,7 @@
 # TAP for the shell tests (sourced; not a test itself): numbered results,
 # a count of failures, and the end of the run. Safe under set -e and -u.
 #
+#   tap_plan N                the header and the plan "1..N"
 #   ok DESC / not_ok DESC / skip DESC WHY
 #   check DESC COMMAND...     ok if COMMAND succeeds
 #   note TEXT / show FILE...  comments (show: the files' first 20 lines)
@@ -13,6 +14,7 @@
 n=0
 failures=0
 
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }

@@ -112,19 +112,26 @@ static const char *const client_alpn[] = { "http/1.1" };
 static const uint16_t server_groups[] = { TLSH_GROUP_X25519,
 					  TLSH_GROUP_SECP256R1 };
 
+/* Both sides: a seeded random source, the fixed clock, the test CA. */
+static void base_config(struct tlsh_config *cfg, struct fz_rng *r,
+			uint64_t seed)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	r->s = seed;
+	cfg->random = fz_random;
+	cfg->random_ctx = r;
+	cfg->now = fz_clock;
+	cfg->trust = fz_pki()->trust;
+}
+
 void fz_server_config(struct tlsh_config *cfg, struct fz_rng *r,
 		      unsigned int variant)
 {
 	const struct fz_pki *pki = fz_pki();
 
-	memset(cfg, 0, sizeof(*cfg));
-	r->s = FZ_SERVER_SEED;
-	cfg->random = fz_random;
-	cfg->random_ctx = r;
-	cfg->now = fz_clock;
+	base_config(cfg, r, FZ_SERVER_SEED);
 	cfg->creds = pki->server_creds;
 	cfg->n_creds = 2;
-	cfg->trust = pki->trust;
 	cfg->groups = server_groups;
 	cfg->n_groups = 2;
 	cfg->alpn = server_alpn;
@@ -141,12 +148,7 @@ void fz_client_config(struct tlsh_config *cfg, struct fz_rng *r)
 {
 	const struct fz_pki *pki = fz_pki();
 
-	memset(cfg, 0, sizeof(*cfg));
-	r->s = FZ_CLIENT_SEED;
-	cfg->random = fz_random;
-	cfg->random_ctx = r;
-	cfg->now = fz_clock;
-	cfg->trust = pki->trust;
+	base_config(cfg, r, FZ_CLIENT_SEED);
 	cfg->server_name = "localhost";
 	cfg->alpn = client_alpn;
 	cfg->n_alpn = 1;

@@ -286,13 +286,10 @@ static void records(void)
 	}
 }
 
-/*
- * Whole streams: what the client target's client and the server
- * target's server read in complete handshakes.
- */
-static void streams(void)
+/* Stream i's varied peer: 1 HRR (to these groups), 3-5 TLS 1.2, 6 ChaCha. */
+static void vary_peer(struct tlsh_config *x, size_t i, const uint16_t *hrr,
+		      size_t n_hrr)
 {
-	static const uint16_t p256[] = { TLSH_GROUP_SECP256R1 };
 	static const uint16_t s12[] = {
 		TLSH_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 };
 	static const uint16_t s12rsa[] = {
@@ -301,6 +298,62 @@ static void streams(void)
 		TLSH_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 };
 	static const uint16_t s13chacha[] = {
 		TLSH_TLS_CHACHA20_POLY1305_SHA256 };
+	static const uint16_t *const suite[] = {
+		[3] = s12, [4] = s12rsa, [5] = s12chacha, [6] = s13chacha,
+	};
+
+	if (i == 1) {
+		x->groups = hrr;
+		x->n_groups = n_hrr;
+	}
+	if (i >= 3 && i <= 5)
+		x->max_version = TLSH_TLS12;
+	if (i < sizeof(suite) / sizeof(suite[0]) && suite[i]) {
+		x->suites = suite[i];
+		x->n_suites = 1;
+	}
+}
+
+/*
+ * One complete handshake, then application data from the peer: what the
+ * target ("client" or "server") reads, seeded as name.
+ */
+static void stream(const char *target, const char *name, int flags,
+		   const struct tlsh_config *ccfg,
+		   const struct tlsh_config *scfg)
+{
+	static const uint8_t hello[] = "hello, client";
+	bool server = !strcmp(target, "server");
+	struct fz_buf c2s = { 0 }, s2c = { 0 };
+	struct fz_buf *in = server ? &c2s : &s2c;
+	struct fz_pair p = { .c2s = &c2s, .s2c = &s2c };
+	const char *why;
+	const uint8_t *out;
+	size_t n;
+
+	if (fz_pair_run(&p, ccfg, scfg, NULL, NULL)) {
+		why = tlsh_conn_error_reason(server ? p.s : p.c);
+		fprintf(stderr, "gen_corpus: %s handshake failed (%s)\n",
+			name, why ? why : "?");
+		exit(1);
+	}
+	if (tlsh_conn_write_app(server ? p.c : p.s, hello, sizeof(hello)))
+		exit(1);
+	out = tlsh_conn_output(server ? p.c : p.s, &n);
+	fz_buf_put(in, out, n);
+	seed(target, name, flags, in->p, in->len);
+	fz_pair_free(&p);
+	fz_buf_free(&c2s);
+	fz_buf_free(&s2c);
+}
+
+/*
+ * Whole streams: what the client target's client and the server
+ * target's server read in complete handshakes.
+ */
+static void streams(void)
+{
+	static const uint16_t p256[] = { TLSH_GROUP_SECP256R1 };
 	static const uint16_t hrr_groups[] = { TLSH_GROUP_SECP384R1,
 					       TLSH_GROUP_X25519 };
 	static const char *const names[] = {
@@ -311,71 +364,19 @@ static void streams(void)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct fz_rng cr, sr, xr;
 		struct tlsh_config ccfg, scfg, xcfg;
-		struct fz_buf c2s = { 0 }, s2c = { 0 };
-		struct fz_pair p = { .c2s = &c2s, .s2c = &s2c };
-		static const uint8_t hello[] = "hello, client";
 		unsigned int variant = i == 2;
-		const uint8_t *out;
-		size_t n;
 
 		/* Client target's client against a varied server. */
 		fz_client_config(&ccfg, &cr);
 		fz_server_config(&xcfg, &xr, variant);
-		switch (i) {
-		case 1: xcfg.groups = p256; xcfg.n_groups = 1; break;
-		case 3: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12;
-			xcfg.n_suites = 1; break;
-		case 4: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12rsa;
-			xcfg.n_suites = 1; break;
-		case 5: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12chacha;
-			xcfg.n_suites = 1; break;
-		case 6: xcfg.suites = s13chacha; xcfg.n_suites = 1; break;
-		}
-		if (fz_pair_run(&p, &ccfg, &xcfg, NULL, NULL)) {
-			fprintf(stderr, "gen_corpus: %s handshake failed (%s)\n",
-				names[i], tlsh_conn_error_reason(p.c) ?
-				tlsh_conn_error_reason(p.c) : "?");
-			exit(1);
-		}
-		/* Application data after the handshake. */
-		if (tlsh_conn_write_app(p.s, hello, sizeof(hello)))
-			exit(1);
-		out = tlsh_conn_output(p.s, &n);
-		fz_buf_put(&s2c, out, n);
-		seed("client", names[i], 0, s2c.p, s2c.len);
-		fz_pair_free(&p);
-		fz_buf_free(&c2s);
-		fz_buf_free(&s2c);
+		vary_peer(&xcfg, i, p256, 1);
+		stream("client", names[i], 0, &ccfg, &xcfg);
 
 		/* Server target's server against a varied client. */
 		fz_client_config(&xcfg, &xr);
 		fz_server_config(&scfg, &sr, variant);
-		switch (i) {
-		case 1: xcfg.groups = hrr_groups; xcfg.n_groups = 2; break;
-		case 3: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12;
-			xcfg.n_suites = 1; break;
-		case 4: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12rsa;
-			xcfg.n_suites = 1; break;
-		case 5: xcfg.max_version = TLSH_TLS12; xcfg.suites = s12chacha;
-			xcfg.n_suites = 1; break;
-		case 6: xcfg.suites = s13chacha; xcfg.n_suites = 1; break;
-		}
-		p.c2s = &c2s;
-		p.s2c = &s2c;
-		if (fz_pair_run(&p, &xcfg, &scfg, NULL, NULL)) {
-			fprintf(stderr, "gen_corpus: %s handshake failed (%s)\n",
-				names[i], tlsh_conn_error_reason(p.s) ?
-				tlsh_conn_error_reason(p.s) : "?");
-			exit(1);
-		}
-		if (tlsh_conn_write_app(p.c, hello, sizeof(hello)))
-			exit(1);
-		out = tlsh_conn_output(p.c, &n);
-		fz_buf_put(&c2s, out, n);
-		seed("server", names[i], (int)variant, c2s.p, c2s.len);
-		fz_pair_free(&p);
-		fz_buf_free(&c2s);
-		fz_buf_free(&s2c);
+		vary_peer(&xcfg, i, hrr_groups, 2);
+		stream("server", names[i], (int)variant, &xcfg, &scfg);
 	}
 }
 
