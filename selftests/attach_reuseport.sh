@@ -9,7 +9,8 @@
 # ClientHello; a socket that tries to join the attached group (binding
 # the port, or listening after an earlier bind) is refused with
 # EADDRINUSE (kmod/tlsh_reuseport.c), counted join-refused on every
-# member in `status` and `status --json`, and logged; detaching one member's id releases
+# member in `status` and `status --json`, and logged by the module and
+# (once per group) the daemon; detaching one member's id releases
 # the whole group (plain TCP again, and new members may join); then an
 # IPv4 and an IPv6 listener on one port, attached and detached together.
 # The servers and clients: selftests/lib/accept_server.py. TAP output.
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 . selftests/lib/e2e.sh
 . selftests/lib/attach.sh
-attach_setup reuseport 19
+attach_setup reuseport 20
 
 P=9581
 ids() { echo "$1" | grep -c '^[0-9][0-9]*$'; }	# OUTPUT: lines that are ids
@@ -77,6 +78,8 @@ refusals=$(join_refused $P | sort | uniq -c | tr '\n' ' ')
 note "join-refused per listener: $refusals"
 check "join: status and status --json count both on each member: join-refused 2" \
 	test "$(echo $refusals)" = "6 2"
+check "join: the daemon logs the refusals once for the group (when it next looks: status)" \
+	eval '[ "$(grep -c "(port $P): 2 sockets were refused a place in its SO_REUSEPORT group" "$T/daemon.log")" = 1 ]'
 check "join: the kernel log names the refused joiner" \
 	eval 'dmesg | grep -q "refused a place in its SO_REUSEPORT group on port $P"'
 check "join: still every client served, by the 3 members only" \

@@ -87,6 +87,30 @@ void tlshd_save_state(struct tlshd *d)
 }
 
 /*
+ * Sockets the module refused a place in an attached SO_REUSEPORT group
+ * since the last look: one line per group (each member counts them all).
+ */
+static void note_join_refused(struct tlshd *d, struct tlshd_listener *l,
+			      const struct tlsh_listener_status *ls)
+{
+	uint64_t now = ls->counters[TLSH_COUNTER_JOIN_REFUSED];
+	struct tlshd_listener *m;
+
+	if (now <= l->join_refused)
+		return;
+	for (m = d->listeners; m != l; m = m->next)
+		if (m->spec.reuseport && m->spec.port == l->spec.port &&
+		    m->join_refused >= now)
+			break;
+	if (m == l)
+		tlshd_log("listener %u (port %d): %llu socket%s refused a place in its SO_REUSEPORT group (EADDRINUSE): a group cannot grow while attached; detach, let the server grow, attach again",
+			  l->id, l->spec.port,
+			  (unsigned long long)(now - l->join_refused),
+			  now - l->join_refused == 1 ? " was" : "s were");
+	l->join_refused = now;
+}
+
+/*
  * Forget listeners the module no longer has (closed by their server).
  * -ENOENT: the module was unloaded.
  */
@@ -107,12 +131,15 @@ static int reconcile(struct tlshd *d)
 	if (err || st.n_listeners > TLSH_STATUS_MAX_LISTENERS)
 		return 0;
 	for (l = d->listeners; l; l = next) {
-		bool present = false;
+		const struct tlsh_listener_status *ls = NULL;
 
 		next = l->next;
 		for (i = 0; i < st.n_listeners; i++)
-			present |= st.listeners[i].id == l->id;
-		if (!present) {
+			if (st.listeners[i].id == l->id)
+				ls = &st.listeners[i];
+		if (ls)
+			note_join_refused(d, l, ls);
+		if (!ls) {
 			tlshd_log("listener %u is gone (its socket was closed)",
 				l->id);
 			tlshd_unlink_listener(d, l);

@@ -52,6 +52,8 @@ struct tlshd_listener {
 	 */
 	char *config_key;
 	atomic_ulong ok, failed;
+	/* Main thread: the module's join-refused count when last logged. */
+	uint64_t join_refused;
 	/* EVENT notifications by enum tlsh_event (0: newer kinds); main thread */
 	unsigned long events[TLSH_EVENT_MAX + 1];
 	struct tlshd_listener *next;		/* the main thread's table */
