@@ -144,7 +144,8 @@ TEST_F(tlsh, status_prints_version_and_counters)
 		 "tlsh.ko %s loaded\n"
 		 "pending 0\nin-flight 0\nready 0\n"
 		 "delivered 0\nfailed 0\ntimed-out 0\n"
-		 "close-notify 0\nalert 0\npost-handshake 0\nrefused 0\n",
+		 "close-notify 0\nalert 0\npost-handshake 0\nrefused 0\n"
+		 "join-refused 0\n",
 		 version);
 
 	ASSERT_EQ(0, run_status(&r, false));
