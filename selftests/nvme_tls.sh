@@ -147,6 +147,9 @@ find_blk() {
 }
 # One 4 KiB block through the namespace: in the backing file, back byte-exact.
 block_round_trip() {	# BLOCK-NUMBER
+	# A namespace's disk may appear before its capacity is set.
+	wait_for 100 eval '[ "$(blockdev --getsize64 "$BLK" 2>/dev/null || echo 0)" -ge 33554432 ]' ||
+		note "$BLK: $(ls -l "$BLK") size $(blockdev --getsize64 "$BLK" 2>&1), $IMG: $(ls -l "$IMG")"
 	head -c 4096 /dev/urandom >"$T/blk.src" &&
 		dd if="$T/blk.src" of="$BLK" bs=4096 seek="$1" count=1 oflag=direct conv=fsync status=none &&
 		dd if="$BLK" of="$T/blk.got" bs=4096 skip="$1" count=1 iflag=direct status=none &&
