@@ -505,24 +505,18 @@ int tlshd_config_listen(struct tlshd *d, struct tlsh_spec *spec,
 	 * the line's settings are the ones that count from now on.
 	 */
 	tlshd_config_key(spec, key, sizeof(key));
-	for (l = d->listeners; l; l = l->next)
-		if (spec->port && l->spec.port == spec->port) {
-			served = true;
-			if (tlshd_mark_config(l, key))
-				tlshd_log("listener %u: out of memory", l->id);
-			else if (tlshd_listener_take_line(l, spec, creds, err,
-							  errlen))
-				tlshd_log("listener %u: its config line is not applied: %s",
-					  l->id, err);
-		}
-	for (l = d->listeners; l && !spec->port; l = l->next)
-		if (l->config_key && !strcmp(l->config_key, key)) {
-			served = true;
-			if (tlshd_listener_take_line(l, spec, creds, err,
-						     errlen))
-				tlshd_log("listener %u: its config line is not applied: %s",
-					  l->id, err);
-		}
+	for (l = d->listeners; l; l = l->next) {
+		/* port=: every socket on it; pid= fd=: the one marked so. */
+		if (spec->port ? l->spec.port != spec->port :
+				 !l->config_key || strcmp(l->config_key, key))
+			continue;
+		served = true;
+		if (tlshd_mark_config(l, key))
+			tlshd_log("listener %u: out of memory", l->id);
+		else if (tlshd_listener_take_line(l, spec, creds, err, errlen))
+			tlshd_log("listener %u: its config line is not applied: %s",
+				  l->id, err);
+	}
 	if (served)
 		return 0;
 	if (!spec->port) {
