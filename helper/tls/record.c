@@ -45,9 +45,10 @@ static const struct nettle_aead *aead_of(enum tlsh_aead id)
 	}
 }
 
-static union aead_ctx *expanded(const struct tlsh_rec_dir *d)
+/* d's key expanded (a: its nettle_aead, NULL for CCM); NULL if unknown. */
+static union aead_ctx *expanded(const struct tlsh_rec_dir *d,
+				const struct nettle_aead *a)
 {
-	const struct nettle_aead *a = aead_of(d->suite->aead);
 	struct aead_slot *s;
 
 	for (unsigned int i = 0; i < 2; i++) {
@@ -125,7 +126,7 @@ static bool aead_n(struct tlsh_rec_dir *d, bool seal, const uint8_t n[12],
 		   size_t len, uint8_t *tag)
 {
 	const struct nettle_aead *a = aead_of(d->suite->aead);
-	union aead_ctx *x = expanded(d);
+	union aead_ctx *x = expanded(d, a);
 	uint8_t t[TLSH_REC_TAG];
 	bool ok = true;
 
