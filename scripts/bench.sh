@@ -4,10 +4,12 @@
 #
 # Host part (the handshake needs no kTLS): each server pinned to CPU 0,
 # build/bench/loadgen (a GnuTLS client) on CPU 1 driving fresh full
-# handshakes (no resumption, no tickets) over loopback.
+# handshakes (no tickets) over loopback, and resumed ones (each server
+# sends one ticket per handshake; loadgen -R resumes one session).
 #   - server CPU (user + system, /proc/PID/stat) per completed handshake,
-#     and handshakes per second, for tlshelper (the daemon's handshake loop,
-#     build/bench/hs-server), `openssl s_server` and `gnutls-serv`;
+#     full and resumed, and handshakes per second, for tlshelper (the
+#     daemon's handshake loop, build/bench/hs-server), `openssl s_server`
+#     and `gnutls-serv`;
 #   - the same servers' instructions per handshake under callgrind;
 #   - the floors: nettle's public-key work for one handshake
 #     (build/bench/floor) and the kernel's TCP work for one connection of
@@ -83,19 +85,33 @@ SERVERS=(tlshelper openssl gnutls)
 declare -A SERVER_TITLE=([tlshelper]="tlshelper" [openssl]="OpenSSL s_server" [gnutls]="gnutls-serv")
 
 # The server command line for a case, into CMD (the report shows it).
-server_cmd() {	# SERVER CASE PORT
-	local cert=$T/${CASE_CERT[$2]}
+# MODE full (default): no tickets at all; resumed: one ticket per
+# handshake (TLS 1.3 NewSessionTicket, TLS 1.2 RFC 5077), the servers' own
+# ticket keys (tlshelper: a random in-memory key, as the daemon's default).
+server_cmd() {	# SERVER CASE PORT [MODE]
+	local cert=$T/${CASE_CERT[$2]} tk
+	case $1.${4:-full} in
+	tlshelper.full) tk=() ;;
+	tlshelper.resumed) tk=(--tickets 1) ;;
+	openssl.full) tk=(-num_tickets 0 -no_ticket) ;;
+	openssl.resumed) tk=(-num_tickets 1) ;;
+	gnutls.full) tk=(--noticket) ;;
+	gnutls.resumed) tk=() ;;
+	esac
 	case $1 in
 	tlshelper)
-		CMD=("$B/hs-server" "$3" --cert "$cert.pem" --key "$cert.key" --workers 1) ;;
+		CMD=("$B/hs-server" "$3" --cert "$cert.pem" --key "$cert.key" --workers 1
+		     "${tk[@]}") ;;
 	openssl)
 		CMD=(openssl s_server -accept "$3" -cert "$cert.pem" -key "$cert.key"
-		     -www -quiet -num_tickets 0 -no_ticket -naccept 100000000) ;;
+		     -www -quiet "${tk[@]}" -naccept 100000000) ;;
 	gnutls)
 		CMD=(gnutls-serv -p "$3" --x509certfile "$cert.pem"
-		     --x509keyfile "$cert.key" --noticket -a -q) ;;
+		     --x509keyfile "$cert.key" "${tk[@]}" -a -q) ;;
 	esac
 }
+# The load generator's options for a mode.
+mode_opt() { [ "${1:-full}" = resumed ] && echo -R || true; }
 
 # The command line as the report shows it: the temp dir as $PKI.
 show_cmd() { local s="$*"; printf '%s' "${s//$T/\$PKI}"; }
@@ -118,51 +134,55 @@ median() { sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'
 
 TICK=$(getconf CLK_TCK)
 
-# One CPU measurement: prints "us_per_hs user_share hs_per_s".
-measure_cpu() {	# SERVER CASE PORT
-	local pid port=$3 c0 c1 u0 u1 res ok secs
-	server_cmd "$1" "$2" "$port"
-	"${PIN_SERVER[@]}" "${CMD[@]}" </dev/null >/dev/null 2>"$OUT/$1.$2.err" &
+# One CPU measurement: prints "us_per_hs user_share hs_per_s". MODE
+# resumed: every measured handshake resumes (loadgen -R fails one that
+# does not).
+measure_cpu() {	# SERVER CASE PORT MODE
+	local pid port=$3 c0 c1 u0 u1 res ok secs lg
+	lg=("$B/loadgen" "127.0.0.1:$port" -c 8 -q -p "${CASE_PRIO[$2]}")
+	[ "$4" = resumed ] && lg+=(-R)
+	server_cmd "$1" "$2" "$port" "$4"
+	"${PIN_SERVER[@]}" "${CMD[@]}" </dev/null >/dev/null 2>"$OUT/$1.$2.$4.err" &
 	pid=$!
 	trap 'kill "$pid" 2>/dev/null || true' EXIT	# this runs in $(...)
-	wait_port "$port" "$pid" || die "$1 did not start for $2: $(tail -3 "$OUT/$1.$2.err")"
-	"${PIN_CLIENT[@]}" "$B/loadgen" "127.0.0.1:$port" -c 8 -n 50 -q \
-		-p "${CASE_PRIO[$2]}" >/dev/null || die "$1 $2: warm-up handshakes failed"
+	wait_port "$port" "$pid" || die "$1 did not start for $2: $(tail -3 "$OUT/$1.$2.$4.err")"
+	"${PIN_CLIENT[@]}" "${lg[@]}" -n 50 >/dev/null ||
+		die "$1 $2 $4: warm-up handshakes failed"
 	c0=$(cpu_ticks "$pid")
 	u0=$(user_ticks "$pid")
-	res=$("${PIN_CLIENT[@]}" "$B/loadgen" "127.0.0.1:$port" -c 8 -d "$SECONDS_EACH" -q \
-		-p "${CASE_PRIO[$2]}") || die "$1 $2: handshakes failed: $res"
+	res=$("${PIN_CLIENT[@]}" "${lg[@]}" -d "$SECONDS_EACH") ||
+		die "$1 $2 $4: handshakes failed: $res"
 	c1=$(cpu_ticks "$pid")
 	u1=$(user_ticks "$pid")
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$res")
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$res")
-	[ "${ok:-0}" -gt 0 ] || die "$1 $2: no handshake completed"
+	[ "${ok:-0}" -gt 0 ] || die "$1 $2 $4: no handshake completed"
 	awk -v c="$((c1 - c0))" -v u="$((u1 - u0))" -v n="$ok" -v s="$secs" -v t="$TICK" \
 		'BEGIN {printf "%.1f %.2f %.1f\n", c * 1e6 / t / n, c ? u / c : 0, n / s}'
 }
 
 # Instructions per handshake: zero the counters after a warm-up, dump
 # after CG_N handshakes (callgrind_control), read the dump's total.
-measure_instr() {	# SERVER CASE PORT
-	local pid port=$3 out=$OUT/cg.$1.$2 tot
-	server_cmd "$1" "$2" "$port"
+measure_instr() {	# SERVER CASE PORT MODE
+	local pid port=$3 out=$OUT/cg.$1.$2.$4 tot lg
+	lg=("$B/loadgen" "127.0.0.1:$port" -c 1 -q -p "${CASE_PRIO[$2]}")
+	[ "$4" = resumed ] && lg+=(-R)
+	server_cmd "$1" "$2" "$port" "$4"
 	valgrind --tool=callgrind --callgrind-out-file="$out" "${CMD[@]}" \
 		</dev/null >/dev/null 2>"$out.err" &
 	pid=$!
 	trap 'kill "$pid" 2>/dev/null || true' EXIT	# this runs in $(...)
 	wait_port "$port" "$pid" || die "$1 did not start under callgrind"
-	"$B/loadgen" "127.0.0.1:$port" -c 1 -n "$CG_WARM" -q -p "${CASE_PRIO[$2]}" >/dev/null ||
-		die "$1 $2: callgrind warm-up failed"
+	"${lg[@]}" -n "$CG_WARM" >/dev/null || die "$1 $2 $4: callgrind warm-up failed"
 	callgrind_control -z "$pid" >/dev/null
-	"$B/loadgen" "127.0.0.1:$port" -c 1 -n "$CG_N" -q -p "${CASE_PRIO[$2]}" >/dev/null ||
-		die "$1 $2: handshakes under callgrind failed"
+	"${lg[@]}" -n "$CG_N" >/dev/null || die "$1 $2 $4: handshakes under callgrind failed"
 	callgrind_control -d "$pid" >/dev/null
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	tot=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$out.1" 2>/dev/null | head -1)
-	[ -n "$tot" ] || die "$1 $2: no callgrind dump"
+	[ -n "$tot" ] || die "$1 $2 $4: no callgrind dump"
 	echo $((tot / CG_N))
 }
 
@@ -170,7 +190,7 @@ declare -A CPU USHARE HSPS INSTR FLOOR_CPU FLOOR_INSTR MEM MEM_N
 
 # ---- floors ----
 log "floors: nettle's public-key work, the kernel's TCP work"
-for sig in ecdsa rsa; do
+for sig in ecdsa rsa none; do
 	n=2000
 	[ $sig = rsa ] && n=200
 	vals=()
@@ -207,8 +227,11 @@ for r in $(seq 1 "$REPS"); do
 done
 TCP_FLOOR=$(printf '%s\n' "${vals[@]}" | median)
 
-# ---- handshake CPU, interleaved so that drift hits every server alike ----
-run_median() {	# SERVER COLUMN: the median over the runs of one column
+# ---- handshake CPU, interleaved so that drift hits every server and mode
+# alike. Keys: SERVER.CASE for full handshakes, SERVER.CASE.resumed. ----
+MODES=(full resumed)
+mode_key() { [ "$1" = full ] || echo ".$1"; }	# MODE: the key suffix
+run_median() {	# KEY COLUMN: the median over the runs of one column
 	local r
 	for r in $(seq 1 "$REPS"); do echo "${runs[$1.$r]}"; done |
 		awk -v c="$2" '{print $c}' | median
@@ -218,15 +241,21 @@ for case in "${CASES[@]}"; do
 	declare -A runs=()
 	for r in $(seq 1 "$REPS"); do
 		for s in "${SERVERS[@]}"; do
-			log "handshakes: $case, $s (run $r of $REPS)"
-			port=$((PORT++))
-			runs[$s.$r]=$(measure_cpu "$s" "$case" $port) || exit 1
+			for m in "${MODES[@]}"; do
+				log "handshakes: $case, $s, $m (run $r of $REPS)"
+				port=$((PORT++))
+				runs[$s.$case$(mode_key $m).$r]=$(measure_cpu "$s" "$case" $port $m) ||
+					exit 1
+			done
 		done
 	done
 	for s in "${SERVERS[@]}"; do
-		CPU[$s.$case]=$(run_median "$s" 1)
-		USHARE[$s.$case]=$(run_median "$s" 2)
-		HSPS[$s.$case]=$(run_median "$s" 3)
+		for m in "${MODES[@]}"; do
+			k=$s.$case$(mode_key $m)
+			CPU[$k]=$(run_median "$k" 1)
+			USHARE[$k]=$(run_median "$k" 2)
+			HSPS[$k]=$(run_median "$k" 3)
+		done
 	done
 	unset runs
 done
@@ -235,9 +264,12 @@ done
 if [ -z "${BENCH_NO_CALLGRIND:-}" ]; then
 	for case in "${CASES[@]}"; do
 		for s in "${SERVERS[@]}"; do
-			log "callgrind: $case, $s"
-			port=$((PORT++))
-			INSTR[$s.$case]=$(measure_instr "$s" "$case" $port) || exit 1
+			for m in "${MODES[@]}"; do
+				log "callgrind: $case, $s, $m"
+				port=$((PORT++))
+				INSTR[$s.$case$(mode_key $m)]=$(measure_instr "$s" "$case" $port $m) ||
+					exit 1
+			done
 		done
 	done
 fi
@@ -367,16 +399,42 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 			"$(ratio "$t" "$fl")" "$(ratio "$t" "$o")" "$(ratio "$t" "$g")"
 	done
 	echo
+	echo "### Resumed handshakes: server CPU per handshake (user + system), lower is better"
+	echo
+	echo "The same load, every handshake resuming the session of one earlier full" \
+		"handshake (\`loadgen -R\`: TLS 1.3 PSK with X25519 (psk_dhe_ke), TLS 1.2" \
+		"RFC 5077 ticket; a handshake that does not resume counts as failed). The" \
+		"servers send one ticket per handshake under their own ticket keys; measured" \
+		"in the same runs as the full handshakes above, interleaved. The floor: no" \
+		"signature; TLS 1.3 keeps the X25519 exchange (${FLOOR_CPU[none]} us), TLS 1.2" \
+		"has no public-key work; plus the kernel's TCP work."
+	echo
+	echo "| case | floor | tlshelper | OpenSSL | GnuTLS | tlshelper ÷ floor | tlshelper resumed ÷ full | OpenSSL resumed ÷ full | GnuTLS resumed ÷ full | tlshelper ÷ OpenSSL | tlshelper ÷ GnuTLS |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	for case in "${CASES[@]}"; do
+		t=${CPU[tlshelper.$case.resumed]} o=${CPU[openssl.$case.resumed]}
+		g=${CPU[gnutls.$case.resumed]}
+		fl=$(awk -v a="${FLOOR_CPU[none]}" -v b="$TCP_FLOOR" -v v="$case" \
+			'BEGIN {printf "%.0f", (v ~ /^tls12/ ? 0 : a) + b}')
+		printf '| %s | %s us | %.0f us | %.0f us | %.0f us | %s | %s | %s | %s | %s | %s |\n' \
+			"${CASE_TITLE[$case]}" "$fl" "$t" "$o" "$g" "$(ratio "$t" "$fl")" \
+			"$(ratio "$t" "${CPU[tlshelper.$case]}")" \
+			"$(ratio "$o" "${CPU[openssl.$case]}")" \
+			"$(ratio "$g" "${CPU[gnutls.$case]}")" \
+			"$(ratio "$t" "$o")" "$(ratio "$t" "$g")"
+	done
+	echo
 	echo "Handshakes per second seen by the client (the load generator's own CPU" \
 		"can be the limit), and the share of the server's CPU spent in user space:"
 	echo
 	echo "| case | tlshelper | OpenSSL | GnuTLS |"
 	echo "|---|---|---|---|"
-	for case in "${CASES[@]}"; do
-		printf '| %s |' "${CASE_TITLE[$case]}"
+	for k in "${CASES[@]}" "${CASES[@]/%/.resumed}"; do
+		printf '| %s%s |' "${CASE_TITLE[${k%.resumed}]}" \
+			"$([ "$k" = "${k%.resumed}" ] || echo ", resumed")"
 		for s in "${SERVERS[@]}"; do
-			printf ' %.0f/s (user %.0f%%) |' "${HSPS[$s.$case]}" \
-				"$(awk -v u="${USHARE[$s.$case]}" 'BEGIN {print u * 100}')"
+			printf ' %.0f/s (user %.0f%%) |' "${HSPS[$s.$k]}" \
+				"$(awk -v u="${USHARE[$s.$k]}" 'BEGIN {print u * 100}')"
 		done
 		echo
 	done
@@ -400,6 +458,24 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 				"$(awk -v x="$o" 'BEGIN {print x / 1e6}')" \
 				"$(awk -v x="$g" 'BEGIN {print x / 1e6}')" \
 				"$(ratio "$t" "$fl")" "$(ratio "$t" "$o")" "$(ratio "$t" "$g")"
+		done
+		echo
+		echo "Resumed handshakes, the same way:"
+		echo
+		echo "| case | floor | tlshelper | OpenSSL | GnuTLS | tlshelper ÷ floor | tlshelper resumed ÷ full | tlshelper ÷ OpenSSL | tlshelper ÷ GnuTLS |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		for case in "${CASES[@]}"; do
+			t=${INSTR[tlshelper.$case.resumed]} o=${INSTR[openssl.$case.resumed]}
+			g=${INSTR[gnutls.$case.resumed]} fl=${FLOOR_INSTR[none]}
+			[[ $case = tls12* ]] && fl=0
+			printf '| %s | %.2fM | %.2fM | %.2fM | %.2fM | %s | %s | %s | %s |\n' \
+				"${CASE_TITLE[$case]}" \
+				"$(awk -v x="$fl" 'BEGIN {print x / 1e6}')" \
+				"$(awk -v x="$t" 'BEGIN {print x / 1e6}')" \
+				"$(awk -v x="$o" 'BEGIN {print x / 1e6}')" \
+				"$(awk -v x="$g" 'BEGIN {print x / 1e6}')" \
+				"$(ratio "$t" "$fl")" "$(ratio "$t" "${INSTR[tlshelper.$case]}")" \
+				"$(ratio "$t" "$o")" "$(ratio "$t" "$g")"
 		done
 	fi
 	echo
@@ -428,7 +504,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 	echo
 	echo "### Commands"
 	echo
-	echo "Load generator: \`build/bench/loadgen 127.0.0.1:PORT -c 8 -d ${SECONDS_EACH} -p PRIORITY\`, with PRIORITY:"
+	echo "Load generator: \`build/bench/loadgen 127.0.0.1:PORT -c 8 -d ${SECONDS_EACH} -p PRIORITY\` (resumed: \`-R\`), with PRIORITY:"
 	echo
 	for case in "${CASES[@]}"; do
 		echo "- ${CASE_TITLE[$case]}: \`${CASE_PRIO[$case]}\`"
@@ -437,8 +513,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 	echo "Servers (\$PKI: the run's throwaway certificates):"
 	echo
 	for s in "${SERVERS[@]}"; do
-		server_cmd "$s" tls13-ecdsa PORT
-		echo "- ${SERVER_TITLE[$s]}: \`$(show_cmd "${CMD[@]}")\`"
+		for m in "${MODES[@]}"; do
+			server_cmd "$s" tls13-ecdsa PORT $m
+			echo "- ${SERVER_TITLE[$s]}, $m handshakes: \`$(show_cmd "${CMD[@]}")\`"
+		done
 	done
 	echo "- floors: \`build/bench/floor ecdsa|rsa N\`, \`build/bench/tcp-floor PORT\` with \`loadgen -P\`"
 	echo "- callgrind: \`valgrind --tool=callgrind SERVER...\`, \`callgrind_control -z\` / \`-d\`"

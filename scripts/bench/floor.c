@@ -5,11 +5,12 @@
  * to it. Per handshake: an X25519 key pair and shared secret, and one
  * signature (ECDSA P-256 with SHA-256, or RSA-2048 PSS with SHA-256 as
  * TLS 1.3 uses it), with fresh randomness from getrandom() as a server
- * would take it.
+ * would take it. sig=none: the key exchange alone, the public-key work of
+ * a TLS 1.3 resumption with psk_dhe_ke.
  *
- *   floor ecdsa|rsa N
+ *   floor ecdsa|rsa|none N
  *
- * Prints "floor sig=ecdsa|rsa n=N cpu_us=US" (process CPU time per
+ * Prints "floor sig=ecdsa|rsa|none n=N cpu_us=US" (process CPU time per
  * handshake). The loop is the function floor_loop, so that
  * `valgrind --tool=callgrind --toggle-collect=floor_loop` counts exactly
  * its instructions.
@@ -45,7 +46,7 @@ static struct {
 	struct ecc_scalar ec_key;
 	struct rsa_public_key rsa_pub;
 	struct rsa_private_key rsa_priv;
-	bool rsa;
+	bool rsa, none;
 	uint8_t peer_share[CURVE25519_SIZE];
 } k;
 
@@ -65,6 +66,8 @@ __attribute__((noinline)) static void floor_loop(long n)
 		os_random(NULL, sizeof(priv), priv);
 		curve25519_mul_g(share, priv);
 		curve25519_mul(secret, priv, k.peer_share);
+		if (k.none)
+			continue;
 		/* The transcript hash a real signature covers. */
 		os_random(NULL, sizeof(digest), digest);
 		if (k.rsa) {
@@ -89,13 +92,17 @@ int main(int argc, char **argv)
 	struct timespec a, b;
 	long n;
 
-	if (argc != 3 || (strcmp(argv[1], "ecdsa") && strcmp(argv[1], "rsa")) ||
+	if (argc != 3 || (strcmp(argv[1], "ecdsa") && strcmp(argv[1], "rsa") &&
+			  strcmp(argv[1], "none")) ||
 	    (n = atol(argv[2])) < 1) {
-		fprintf(stderr, "usage: floor ecdsa|rsa N\n");
+		fprintf(stderr, "usage: floor ecdsa|rsa|none N\n");
 		return 2;
 	}
 	k.rsa = !strcmp(argv[1], "rsa");
-	if (k.rsa) {
+	k.none = !strcmp(argv[1], "none");
+	if (k.none) {
+		;
+	} else if (k.rsa) {
 		rsa_public_key_init(&k.rsa_pub);
 		rsa_private_key_init(&k.rsa_priv);
 		mpz_set_ui(k.rsa_pub.e, 65537);

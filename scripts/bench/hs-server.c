@@ -4,7 +4,10 @@
  * handshake benchmark on a host that has no kTLS.
  *
  *   hs-server PORT --cert FILE --key FILE [--cert FILE --key FILE]...
- *             [--workers N] [--count N]
+ *             [--workers N] [--count N] [--SETTING VALUE]...
+ *
+ * A SETTING is any listener setting that takes a value, as on a daemon
+ * config line (--tickets 1 for the resumed-handshake benchmark).
  *
  * The connections come from accept() on 127.0.0.1:PORT instead of the
  * module's ACCEPT; from there on everything is the daemon's own code
@@ -37,7 +40,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: hs-server PORT --cert FILE --key FILE "
-		"[--cert FILE --key FILE]... [--workers N] [--count N]\n");
+		"[--cert FILE --key FILE]... [--workers N] [--count N] "
+		"[--SETTING VALUE]...\n");
 	exit(2);
 }
 
@@ -143,7 +147,7 @@ int main(int argc, char **argv)
 	char err[300];
 	sigset_t mask;
 	bool have_ktls;
-	int port, i;
+	int port, i, rc;
 
 	tlsh_spec_init(&spec);
 	if (argc < 2 || (port = atoi(argv[1])) <= 0 || port > 65535)
@@ -151,13 +155,14 @@ int main(int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!v)
+		if (!v || strncmp(a, "--", 2))
 			usage();
-		if ((!strcmp(a, "--cert") || !strcmp(a, "--key")) &&
-		    tlsh_profile_set(&spec.profile, a + 2, v, err,
-				     sizeof(err)) != 1)
-			usage();
-		else if (!strcmp(a, "--cert") || !strcmp(a, "--key"))
+		rc = tlsh_profile_set(&spec.profile, a + 2, v, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "hs-server: %s\n", err);
+			return 2;
+		}
+		if (rc == 1)
 			;
 		else if (!strcmp(a, "--workers"))
 			o.workers = (unsigned int)atoi(v);

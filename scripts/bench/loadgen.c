@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * loadgen: drive fresh, full TLS handshakes (never resumed) against one
+ * loadgen: drive fresh TLS handshakes (full, or resumed with -R) against one
  * server with many concurrent loopback connections, the same way for every
  * server under test. The client side is GnuTLS so that the generator is
  * independent of the engine being measured.
  *
  *   loadgen HOST:PORT [-c CONCURRENCY] [-n COUNT | -d SECONDS]
- *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-s HOLD_SECONDS] [-P] [-q]
+ *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-s HOLD_SECONDS] [-P] [-R]
+ *           [-q]
  *
  * Each connection: TCP connect, handshake, optionally send REQUEST and read
  * the response until the server closes, then close. Prints one line of
@@ -17,11 +18,16 @@
  * HOLD_SECONDS, then close them all (the memory benchmark).
  * -P: no TLS, the same shape in plain TCP against tcp-floor: send
  * TCP_FLOOR_CH bytes, read TCP_FLOOR_SH, send TCP_FLOOR_FIN, close.
+ * -R: resumed handshakes. One priming connection does a full handshake
+ * and waits for the server's ticket; every measured connection then offers
+ * that session, and one the server does not resume
+ * counts as failed ("not resumed"). The result line adds resumed=N.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +70,7 @@ static struct {
 	double duration;
 	double hold;		/* -s */
 	bool plain;		/* -P */
+	bool resume;		/* -R */
 	bool quiet;
 } opt = {
 	.priority = "NORMAL",
@@ -72,7 +79,8 @@ static struct {
 
 static gnutls_certificate_credentials_t creds;
 static gnutls_priority_t prio;
-static long started, ok, failed, stalled;
+static gnutls_datum_t session;	/* -R: what the priming connection got */
+static long started, ok, failed, stalled, resumed;
 static double t_start;
 
 static double now(void)
@@ -158,6 +166,9 @@ static bool slot_tls_init(struct slot *sl)
 	    gnutls_priority_set(sl->s, prio) ||
 	    gnutls_credentials_set(sl->s, GNUTLS_CRD_CERTIFICATE, creds))
 		return false;
+	if (opt.resume && gnutls_session_set_data(sl->s, session.data,
+						  session.size))
+		return false;
 	if (opt.hold > 0)
 		gnutls_handshake_set_hook_function(sl->s,
 						   GNUTLS_HANDSHAKE_CLIENT_HELLO,
@@ -239,6 +250,12 @@ static void slot_step(int ep, struct slot *sl)
 					gnutls_strerror(rc));
 			return slot_close(ep, sl, false);
 		}
+		if (opt.resume && !gnutls_session_is_resumed(sl->s)) {
+			if (!opt.quiet)
+				fprintf(stderr, "loadgen: not resumed\n");
+			return slot_close(ep, sl, false);
+		}
+		resumed += opt.resume;
 		if (!opt.request)
 			return slot_close(ep, sl, true);
 		sl->state = REQUEST;
@@ -277,6 +294,45 @@ static void slot_step(int ep, struct slot *sl)
 	}
 }
 
+/*
+ * -R: one full handshake, blocking, to get a session to resume. A TLS 1.3
+ * NewSessionTicket comes after the handshake: read until GnuTLS has one
+ * (every server under test sends it at once), EOF, or two seconds.
+ */
+static void prime_session(void)
+{
+	gnutls_session_t s;
+	char buf[4096];
+	int fd, rc, tries = 0;
+
+	fd = socket(opt.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&opt.addr, opt.addrlen))
+		die("priming connection", strerror(errno));
+	if (gnutls_init(&s, GNUTLS_CLIENT) ||
+	    gnutls_priority_set(s, prio) ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, creds))
+		die("priming connection", "gnutls setup failed");
+	gnutls_transport_set_int(s, fd);
+	gnutls_handshake_set_timeout(s, 5000);
+	gnutls_record_set_timeout(s, 100);
+	do {
+		rc = gnutls_handshake(s);
+	} while (rc < 0 && !gnutls_error_is_fatal(rc));
+	if (rc < 0)
+		die("priming handshake", gnutls_strerror(rc));
+	while (!(gnutls_session_get_flags(s) & GNUTLS_SFLAGS_SESSION_TICKET) &&
+	       tries++ < 20) {
+		rc = gnutls_record_recv(s, buf, sizeof(buf));
+		if (rc == 0 || (rc < 0 && gnutls_error_is_fatal(rc)))
+			break;
+	}
+	rc = gnutls_session_get_data2(s, &session);
+	if (rc)
+		die("priming connection: no session", gnutls_strerror(rc));
+	gnutls_deinit(s);
+	close(fd);
+}
+
 static void parse_addr(const char *hostport)
 {
 	char host[256];
@@ -304,7 +360,7 @@ int main(int argc, char **argv)
 	struct epoll_event evs[64];
 	struct slot *slots;
 
-	while ((c = getopt(argc, argv, "c:n:d:p:r:s:Pq")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:d:p:r:s:PRq")) != -1) {
 		switch (c) {
 		case 'c': conc = atoi(optarg); break;
 		case 'n': opt.count = atol(optarg); break;
@@ -313,11 +369,12 @@ int main(int argc, char **argv)
 		case 'r': opt.request = optarg; break;
 		case 's': opt.hold = atof(optarg); break;
 		case 'P': opt.plain = true; break;
+		case 'R': opt.resume = true; break;
 		case 'q': opt.quiet = true; break;
 		default:
 			fprintf(stderr, "usage: loadgen HOST:PORT [-c CONCURRENCY] "
 				"[-n COUNT | -d SECONDS] [-p PRIORITY] [-r REQUEST] "
-				"[-s HOLD_SECONDS] [-P] [-q]\n");
+				"[-s HOLD_SECONDS] [-P] [-R] [-q]\n");
 			return 2;
 		}
 	}
@@ -329,6 +386,7 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	signal(SIGPIPE, SIG_IGN);	/* a server that closed first */
 	parse_addr(argv[optind]);
 	if (opt.request)
 		opt.request_len = strlen(opt.request);
@@ -338,6 +396,8 @@ int main(int argc, char **argv)
 		die("gnutls", "initialisation failed");
 	if (gnutls_priority_init(&prio, opt.priority, &err_pos) < 0)
 		die("bad priority string at", err_pos);
+	if (opt.resume)
+		prime_session();
 	slots = calloc(conc, sizeof(*slots));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (!slots || ep < 0)
@@ -383,8 +443,12 @@ int main(int argc, char **argv)
 
 	double secs = now() - t_start;
 
-	printf("ok=%ld failed=%ld seconds=%.3f hs_per_s=%.1f\n", ok, failed,
+	printf("ok=%ld failed=%ld seconds=%.3f hs_per_s=%.1f", ok, failed,
 	       secs, secs > 0 ? ok / secs : 0.0);
+	if (opt.resume)
+		printf(" resumed=%ld", resumed);
+	printf("\n");
+	gnutls_free(session.data);
 	free(slots);
 	gnutls_priority_deinit(prio);
 	gnutls_certificate_free_credentials(creds);
