@@ -140,11 +140,13 @@ TICK=$(getconf CLK_TCK)
 measure_cpu() {	# SERVER CASE PORT MODE
 	local pid port=$3 c0 c1 u0 u1 res ok secs lg
 	lg=("$B/loadgen" "127.0.0.1:$port" -c 8 -q -p "${CASE_PRIO[$2]}")
-	[ "$4" = resumed ] && lg+=(-R)
+	# Resumed: the warm-up primes the session, the measured run reuses it.
+	rm -f "$OUT/session.$1.$2"
+	[ "$4" = resumed ] && lg+=(-R -S "$OUT/session.$1.$2")
 	server_cmd "$1" "$2" "$port" "$4"
 	"${PIN_SERVER[@]}" "${CMD[@]}" </dev/null >/dev/null 2>"$OUT/$1.$2.$4.err" &
 	pid=$!
-	trap 'kill "$pid" 2>/dev/null || true' EXIT	# this runs in $(...)
+	trap 'kill "${pid:-}" 2>/dev/null || true' EXIT	# this runs in $(...)
 	wait_port "$port" "$pid" || die "$1 did not start for $2: $(tail -3 "$OUT/$1.$2.$4.err")"
 	"${PIN_CLIENT[@]}" "${lg[@]}" -n 50 >/dev/null ||
 		die "$1 $2 $4: warm-up handshakes failed"
@@ -168,12 +170,14 @@ measure_cpu() {	# SERVER CASE PORT MODE
 measure_instr() {	# SERVER CASE PORT MODE
 	local pid port=$3 out=$OUT/cg.$1.$2.$4 tot lg
 	lg=("$B/loadgen" "127.0.0.1:$port" -c 1 -q -p "${CASE_PRIO[$2]}")
-	[ "$4" = resumed ] && lg+=(-R)
+	# Resumed: the full handshake that primes the session is in the warm-up.
+	rm -f "$OUT/session.cg.$1.$2"
+	[ "$4" = resumed ] && lg+=(-R -S "$OUT/session.cg.$1.$2")
 	server_cmd "$1" "$2" "$port" "$4"
 	valgrind --tool=callgrind --callgrind-out-file="$out" "${CMD[@]}" \
 		</dev/null >/dev/null 2>"$out.err" &
 	pid=$!
-	trap 'kill "$pid" 2>/dev/null || true' EXIT	# this runs in $(...)
+	trap 'kill "${pid:-}" 2>/dev/null || true' EXIT	# this runs in $(...)
 	wait_port "$port" "$pid" || die "$1 did not start under callgrind"
 	"${lg[@]}" -n "$CG_WARM" >/dev/null || die "$1 $2 $4: callgrind warm-up failed"
 	callgrind_control -z "$pid" >/dev/null
@@ -186,7 +190,7 @@ measure_instr() {	# SERVER CASE PORT MODE
 	echo $((tot / CG_N))
 }
 
-declare -A CPU USHARE HSPS INSTR FLOOR_CPU FLOOR_INSTR MEM MEM_N
+declare -A CPU USHARE HSPS INSTR FLOOR_CPU FLOOR_INSTR MEM MEM_N TCP_AT
 
 # ---- floors ----
 log "floors: nettle's public-key work, the kernel's TCP work"
@@ -210,20 +214,29 @@ for sig in ecdsa rsa none; do
 		FLOOR_INSTR[$sig]=$((tot / (n + (n < 10 ? n : 10))))
 	fi
 done
-vals=()
-for r in $(seq 1 "$REPS"); do
-	port=$((PORT++))
-	"${PIN_SERVER[@]}" "$B/tcp-floor" "$port" &
+# The kernel's TCP work per connection of a handshake's shape: flat out,
+# or paced at RATE connections per second (loadgen -t), the rate a TLS
+# server reached, so that the floor idles and wakes up as that server did.
+measure_tcp_floor() {	# PORT [RATE]
+	local pid c0 c1 res ok pace=()
+	[ -n "${2:-}" ] && pace=(-t "$2")
+	"${PIN_SERVER[@]}" "$B/tcp-floor" "$1" &
 	pid=$!
-	PIDS+=("$pid")
-	wait_port "$port" "$pid" || die "tcp-floor did not start"
+	trap 'kill "${pid:-}" 2>/dev/null || true' EXIT	# this runs in $(...)
+	wait_port "$1" "$pid" || die "tcp-floor did not start"
 	c0=$(cpu_ticks "$pid")
-	res=$("${PIN_CLIENT[@]}" "$B/loadgen" "127.0.0.1:$port" -P -c 8 -d "$SECONDS_EACH" -q)
+	res=$("${PIN_CLIENT[@]}" "$B/loadgen" "127.0.0.1:$1" -P -c 8 -d "$SECONDS_EACH" -q \
+		"${pace[@]}") || die "tcp-floor: $res"
 	c1=$(cpu_ticks "$pid")
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$res")
-	vals+=("$(awk -v c="$((c1 - c0))" -v n="$ok" -v t="$TICK" 'BEGIN {printf "%.1f", c * 1e6 / t / n}')")
+	awk -v c="$((c1 - c0))" -v n="$ok" -v t="$TICK" 'BEGIN {printf "%.1f\n", c * 1e6 / t / n}'
+}
+vals=()
+for r in $(seq 1 "$REPS"); do
+	port=$((PORT++))
+	vals+=("$(measure_tcp_floor $port)") || exit 1
 done
 TCP_FLOOR=$(printf '%s\n' "${vals[@]}" | median)
 
@@ -248,6 +261,14 @@ for case in "${CASES[@]}"; do
 					exit 1
 			done
 		done
+		# The TCP floor at the rate tlshelper just reached, in this run.
+		for m in "${MODES[@]}"; do
+			k=$case$(mode_key $m)
+			rate=$(awk '{print $3}' <<<"${runs[tlshelper.$k.$r]}")
+			log "TCP floor at ${rate}/s: $case, $m (run $r of $REPS)"
+			port=$((PORT++))
+			runs[tcp.$k.$r]=$(measure_tcp_floor $port "$rate") || exit 1
+		done
 	done
 	for s in "${SERVERS[@]}"; do
 		for m in "${MODES[@]}"; do
@@ -256,6 +277,10 @@ for case in "${CASES[@]}"; do
 			USHARE[$k]=$(run_median "$k" 2)
 			HSPS[$k]=$(run_median "$k" 3)
 		done
+	done
+	for m in "${MODES[@]}"; do
+		k=$case$(mode_key $m)
+		TCP_AT[$k]=$(run_median "tcp.$k" 1)
 	done
 	unset runs
 done
@@ -282,7 +307,7 @@ measure_mem() {	# SERVER PORT
 	server_cmd "$1" tls13-ecdsa "$2"
 	"${CMD[@]}" </dev/null >/dev/null 2>"$out.err" &
 	pid=$!
-	trap 'kill "$pid" 2>/dev/null || true' EXIT	# this runs in $(...)
+	trap 'kill "${pid:-}" 2>/dev/null || true' EXIT	# this runs in $(...)
 	wait_port "$2" "$pid" || { log "$1 did not start for the memory test"; echo -; return; }
 	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 	"$B/loadgen" "127.0.0.1:$2" -n "$STALL_N" -s 4 -q \
@@ -387,16 +412,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 		"at a time, fresh full handshakes, no tickets) on CPU 1; median of $REPS" \
 		"runs of ${SECONDS_EACH} s. The floor is nettle's public-key work for one" \
 		"handshake plus the kernel's TCP work for one connection of the same shape" \
-		"(${TCP_FLOOR} us)."
+		"at the rate tlshelper reached in the same run (\`tcp-floor\` driven by" \
+		"\`loadgen -P -t RATE\`, interleaved with the servers): the client is the" \
+		"bottleneck, so a server idles between handshakes and pays for waking up," \
+		"and the paced floor does too. Flat out, the TCP floor is ${TCP_FLOOR} us;" \
+		"the last ratio column uses that one."
 	echo
-	echo "| case | floor | tlshelper | OpenSSL | GnuTLS | tlshelper ÷ floor | tlshelper ÷ OpenSSL | tlshelper ÷ GnuTLS |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| case | floor | tlshelper | OpenSSL | GnuTLS | tlshelper ÷ floor | tlshelper ÷ OpenSSL | tlshelper ÷ GnuTLS | TCP floor at tlshelper's rate | tlshelper ÷ floor with TCP flat out |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	for case in "${CASES[@]}"; do
-		fl=$(awk -v a="${FLOOR_CPU[${CASE_SIG[$case]}]}" -v b="$TCP_FLOOR" 'BEGIN {printf "%.0f", a + b}')
+		pk=${FLOOR_CPU[${CASE_SIG[$case]}]}
+		fl=$(awk -v a="$pk" -v b="${TCP_AT[$case]}" 'BEGIN {printf "%.0f", a + b}')
+		ff=$(awk -v a="$pk" -v b="$TCP_FLOOR" 'BEGIN {printf "%.0f", a + b}')
 		t=${CPU[tlshelper.$case]} o=${CPU[openssl.$case]} g=${CPU[gnutls.$case]}
-		printf '| %s | %s us | %.0f us | %.0f us | %.0f us | %s | %s | %s |\n' \
+		printf '| %s | %s us | %.0f us | %.0f us | %.0f us | %s | %s | %s | %.0f us at %.0f/s | %s |\n' \
 			"${CASE_TITLE[$case]}" "$fl" "$t" "$o" "$g" \
-			"$(ratio "$t" "$fl")" "$(ratio "$t" "$o")" "$(ratio "$t" "$g")"
+			"$(ratio "$t" "$fl")" "$(ratio "$t" "$o")" "$(ratio "$t" "$g")" \
+			"${TCP_AT[$case]}" "${HSPS[tlshelper.$case]}" "$(ratio "$t" "$ff")"
 	done
 	echo
 	echo "### Resumed handshakes: server CPU per handshake (user + system), lower is better"
@@ -407,14 +439,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a /
 		"servers send one ticket per handshake under their own ticket keys; measured" \
 		"in the same runs as the full handshakes above, interleaved. The floor: no" \
 		"signature; TLS 1.3 keeps the X25519 exchange (${FLOOR_CPU[none]} us), TLS 1.2" \
-		"has no public-key work; plus the kernel's TCP work."
+		"has no public-key work; plus the kernel's TCP work at tlshelper's resumed rate."
 	echo
 	echo "| case | floor | tlshelper | OpenSSL | GnuTLS | tlshelper ÷ floor | tlshelper resumed ÷ full | OpenSSL resumed ÷ full | GnuTLS resumed ÷ full | tlshelper ÷ OpenSSL | tlshelper ÷ GnuTLS |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for case in "${CASES[@]}"; do
 		t=${CPU[tlshelper.$case.resumed]} o=${CPU[openssl.$case.resumed]}
 		g=${CPU[gnutls.$case.resumed]}
-		fl=$(awk -v a="${FLOOR_CPU[none]}" -v b="$TCP_FLOOR" -v v="$case" \
+		fl=$(awk -v a="${FLOOR_CPU[none]}" -v b="${TCP_AT[$case.resumed]}" -v v="$case" \
 			'BEGIN {printf "%.0f", (v ~ /^tls12/ ? 0 : a) + b}')
 		printf '| %s | %s us | %.0f us | %.0f us | %.0f us | %s | %s | %s | %s | %s | %s |\n' \
 			"${CASE_TITLE[$case]}" "$fl" "$t" "$o" "$g" "$(ratio "$t" "$fl")" \

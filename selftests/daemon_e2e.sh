@@ -19,7 +19,7 @@ repo=$PWD
 e2e_tmp
 chmod 755 "$T"	# the unprivileged checks run $T/tlshelper
 echo "TAP version 13"
-echo "1..29"
+echo "1..31"
 
 # The Python side: a counting server that answers with sendfile, and clients.
 cat >"$T/tool.py" <<'PYEOF'
@@ -450,6 +450,42 @@ check "--verify-client over TLS 1.2: a client certificate passes (byte-exact), n
 	      [ "$(count_of "$T/accepts2")" = $((a1 + 1)) ]'
 "$TH" detach --port "$M_PORT" >/dev/null
 
+# ---- resumption through the daemon (issue 17): tickets on a listener ----
+# --tickets 1 without key files: the daemon's random in-memory key. Each
+# version: openssl s_client -sess_out, then -sess_in resumes ("Reused"),
+# the daemon logs "resumed", and status counts it on the listener.
+rid=$("$TH" attach --port "$M_PORT" --cert "$CERT" --key "$KEY" --tickets 1 \
+	--timeout 60000)
+reused=
+for v in 1.3 1.2; do
+	vo=()
+	[ $v = 1.2 ] && vo=(-tls1_2)
+	for k in 1 2; do
+		printf 'GET /small.bin HTTP/1.0\r\n\r\n' |
+			timeout 60 openssl s_client -connect "127.0.0.1:$M_PORT" \
+			-servername localhost -CAfile "$CA" -ign_eof "${vo[@]}" \
+			"$([ $k = 1 ] && echo -sess_out || echo -sess_in)" "$T/sess$v" \
+			>"$T/rs$v.$k" 2>&1
+	done
+	grep -q "New, TLSv$v" "$T/rs$v.1" && grep -q "Reused, TLSv$v" "$T/rs$v.2" &&
+		grep -q '^HTTP/1.0 200' "$T/rs$v.2" && reused+="$v "
+done
+note "resumed through the daemon: ${reused:-none}"
+grep ': ok TLS1.* resumed ' "$T/daemon.log" | tail -2 | sed 's/^/# /'
+check "openssl s_client -sess_out/-sess_in through the daemon: Reused over TLS 1.3 and 1.2, logged" \
+	eval '[ "$reused" = "1.3 1.2 " ] &&
+	      [ "$(grep -c ": ok TLS1.[23] .* resumed " "$T/daemon.log")" = 2 ]'
+jres=$("$TH" status --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+l = [x for x in d["listeners"] if x["id"] == int(sys.argv[1])][0]
+print(l["handshakes_ok"], l["handshakes_resumed"], d["daemon"]["handshakes_resumed"])' "$rid")
+note "status --json: listener ok, resumed; daemon resumed: $jres"
+check "status: the listener counts 2 resumed handshakes of 4 (text and --json), the daemon too" \
+	eval '[ "$(listener_counter "$rid" handshakes-resumed)" = 2 ] && [ "$jres" = "4 2 2" ] &&
+	      "$TH" status | grep -q "^daemon running: .*(resumed 2)"'
+"$TH" detach --port "$M_PORT" >/dev/null
+
 # ---- a daemon started with --config attaches its listen entries ----
 "$TH" detach --port "$SF_PORT" >/dev/null
 stop_daemon TERM
@@ -488,4 +524,4 @@ note "daemon log (last lines):"
 tail -n 8 "$T/daemon.log" | sed 's/^/#   /'
 [ -s "$T/server.err" ] && sed 's/^/# server: /' "$T/server.err"
 grep -E 'Sanitizer|runtime error' "$T/daemon.log" | sed 's/^/# daemon: /'
-tap_end 29
+tap_end 31

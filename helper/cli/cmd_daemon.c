@@ -243,7 +243,8 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 	if (have_daemon) {
 		fprintf(out, "daemon running: pid %s,", tlsh_reply_kv(reply, "pid", v, sizeof(v)));
 		fprintf(out, " %s workers,", tlsh_reply_kv(reply, "workers", v, sizeof(v)));
-		fprintf(out, " handshakes ok %s,", tlsh_reply_kv(reply, "ok", v, sizeof(v)));
+		fprintf(out, " handshakes ok %s", tlsh_reply_kv(reply, "ok", v, sizeof(v)));
+		fprintf(out, " (resumed %s),", tlsh_reply_kv(reply, "resumed", v, sizeof(v)));
 		fprintf(out, " failed %s,", tlsh_reply_kv(reply, "failed", v, sizeof(v)));
 		fprintf(out, " in progress %s",
 			tlsh_reply_kv(reply, "handshaking", v, sizeof(v)));
@@ -288,6 +289,8 @@ void tlsh_status_print_listeners(const struct tlsh_status *st, FILE *out)
 				tlsh_reply_kv(dl, "ok", v, sizeof(v)));
 			fprintf(out, " handshakes-failed %s",
 				tlsh_reply_kv(dl, "failed", v, sizeof(v)));
+			fprintf(out, " handshakes-resumed %s",
+				tlsh_reply_kv(dl, "resumed", v, sizeof(v)));
 			print_events(dl, out);
 		} else {
 			fprintf(out, " (no daemon credentials)");

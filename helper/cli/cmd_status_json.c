@@ -87,6 +87,7 @@ static void daemon_object(struct tlsh_json *j, bool running, const char *reply)
 		reply_number(j, "handshaking", first, "handshaking");
 		reply_number(j, "handshakes_ok", first, "ok");
 		reply_number(j, "handshakes_failed", first, "failed");
+		reply_number(j, "handshakes_resumed", first, "resumed");
 		reply_number(j, "events", first, "events");
 		reply_number(j, "events_lost", first, "events-lost");
 		event_counts(j, "event_counts", first);
@@ -127,10 +128,12 @@ static void listener_daemon_fields(struct tlsh_json *j, const char *dl)
 	if (dl) {
 		reply_number(j, "handshakes_ok", dl, "ok");
 		reply_number(j, "handshakes_failed", dl, "failed");
+		reply_number(j, "handshakes_resumed", dl, "resumed");
 		event_counts(j, "events", dl);
 	} else {
 		tlsh_json_null(j, "handshakes_ok");
 		tlsh_json_null(j, "handshakes_failed");
+		tlsh_json_null(j, "handshakes_resumed");
 		tlsh_json_null(j, "events");
 	}
 	tlsh_profile_free(&p);

@@ -254,9 +254,10 @@ static void reply_status(struct tlshd *d, char *out, size_t len)
 	for (i = 0; i <= TLSH_EVENT_MAX; i++)
 		events += d->events[i];
 	used = (size_t)snprintf(out, len,
-				"ok daemon pid=%d workers=%u handshaking=%u ok=%lu failed=%lu events=%lu events-lost=%lu",
+				"ok daemon pid=%d workers=%u handshaking=%u ok=%lu failed=%lu resumed=%lu events=%lu events-lost=%lu",
 				(int)getpid(), d->n_workers, load,
 				atomic_load(&d->ok), atomic_load(&d->failed),
+				atomic_load(&d->resumed),
 				events, d->events_lost);
 	used += tlshd_events_format(d->events, out + used, len - used);
 	used += (size_t)snprintf(out + used, len - used, "\n");
@@ -265,9 +266,10 @@ static void reply_status(struct tlshd *d, char *out, size_t len)
 				     sizeof(line)) < 0)
 			continue;
 		used += (size_t)snprintf(out + used, len - used,
-					 "%s ok=%lu failed=%lu", line,
+					 "%s ok=%lu failed=%lu resumed=%lu", line,
 					 atomic_load(&l->ok),
-					 atomic_load(&l->failed));
+					 atomic_load(&l->failed),
+					 atomic_load(&l->resumed));
 		if (used < len)
 			used += tlshd_events_format(l->events, out + used,
 						    len - used);

@@ -218,6 +218,10 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 
 		atomic_fetch_add(&c->l->ok, 1);
 		atomic_fetch_add(&w->d->ok, 1);
+		if (tlsh_conn_psk(c->tls) == TLSH_PSK_RESUMED) {
+			atomic_fetch_add(&c->l->resumed, 1);
+			atomic_fetch_add(&w->d->resumed, 1);
+		}
 		/* The client chose the SNI (and offered the ALPN): escaped. */
 		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s%s %lld ms",
 			c->who, c->peer, v == TLSH_TLS12 ? 2 : 3,

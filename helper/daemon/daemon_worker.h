@@ -51,7 +51,7 @@ struct tlshd_listener {
 	 * NULL if attach did: a reload detaches it when the line is gone.
 	 */
 	char *config_key;
-	atomic_ulong ok, failed;
+	atomic_ulong ok, failed, resumed;	/* resumed: of the ok */
 	/* Main thread: the module's join-refused count when last logged. */
 	uint64_t join_refused;
 	/* EVENT notifications by enum tlsh_event (0: newer kinds); main thread */
@@ -135,7 +135,7 @@ struct tlshd {
 	unsigned int max_claimed;
 	unsigned int max_active;
 	atomic_bool stopping;
-	atomic_ulong ok, failed;
+	atomic_ulong ok, failed, resumed;	/* resumed: of the ok */
 	unsigned long events[TLSH_EVENT_MAX + 1], events_lost;
 	int64_t next_reconcile;
 	const struct tlshd_ops *ops;

@@ -19,7 +19,7 @@
  * connection is closed, as the daemon closes its copy.
  *
  * Stops on SIGTERM / SIGINT, or after --count handshakes have finished
- * (ok or failed), and prints "handshakes ok=N failed=N" on stdout.
+ * (ok or failed), and prints "handshakes ok=N failed=N resumed=N" on stdout.
  */
 #include <errno.h>
 #include <signal.h>
@@ -216,8 +216,8 @@ int main(int argc, char **argv)
 		have_ktls ? "installed" : "not available: keys left in userspace");
 	tlshd_run_main(d);
 	tlshd_workers_stop(d);
-	printf("handshakes ok=%lu failed=%lu\n", atomic_load(&d->ok),
-	       atomic_load(&d->failed));
+	printf("handshakes ok=%lu failed=%lu resumed=%lu\n", atomic_load(&d->ok),
+	       atomic_load(&d->failed), atomic_load(&d->resumed));
 	tlshd_listener_put(srv.l);
 	close(srv.lfd);
 	return 0;

@@ -6,8 +6,8 @@
  * independent of the engine being measured.
  *
  *   loadgen HOST:PORT [-c CONCURRENCY] [-n COUNT | -d SECONDS]
- *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-s HOLD_SECONDS] [-P] [-R]
- *           [-q]
+ *           [-p GNUTLS_PRIORITY] [-r REQUEST] [-s HOLD_SECONDS] [-t RATE]
+ *           [-P] [-R [-S FILE]] [-q]
  *
  * Each connection: TCP connect, handshake, optionally send REQUEST and read
  * the response until the server closes, then close. Prints one line of
@@ -18,10 +18,15 @@
  * HOLD_SECONDS, then close them all (the memory benchmark).
  * -P: no TLS, the same shape in plain TCP against tcp-floor: send
  * TCP_FLOOR_CH bytes, read TCP_FLOOR_SH, send TCP_FLOOR_FIN, close.
+ * -t RATE: start at most RATE connections per second (paced from the
+ * start), to drive a server at another server's measured rate.
  * -R: resumed handshakes. One priming connection does a full handshake
  * and waits for the server's ticket; every measured connection then offers
  * that session, and one the server does not resume
  * counts as failed ("not resumed"). The result line adds resumed=N.
+ * -S FILE: take the session from FILE when it holds one, else prime and
+ * store it there, so that a second run against the same server does no
+ * full handshake (the instruction counts zero the counters in between).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,6 +76,8 @@ static struct {
 	double hold;		/* -s */
 	bool plain;		/* -P */
 	bool resume;		/* -R */
+	const char *session_file;	/* -S */
+	double rate;		/* -t: connections started per second */
 	bool quiet;
 } opt = {
 	.priority = "NORMAL",
@@ -98,6 +105,19 @@ static void die(const char *what, const char *why)
 }
 
 static bool want_more(void)
+{
+	double t = now() - t_start;
+
+	/* -t: no more connections started than the rate allows so far. */
+	if (opt.rate > 0 && started >= opt.rate * t)
+		return false;
+	if (opt.duration > 0)
+		return t < opt.duration;
+	return started < opt.count;
+}
+
+/* Still running: the duration or count is not reached (paced or not). */
+static bool not_finished(void)
 {
 	if (opt.duration > 0)
 		return now() - t_start < opt.duration;
@@ -331,6 +351,29 @@ static void prime_session(void)
 		die("priming connection: no session", gnutls_strerror(rc));
 	gnutls_deinit(s);
 	close(fd);
+	if (opt.session_file) {
+		FILE *f = fopen(opt.session_file, "we");
+
+		if (!f || fwrite(session.data, 1, session.size, f) !=
+			  session.size || fclose(f))
+			die(opt.session_file, "cannot store the session");
+	}
+}
+
+/* -S: the session a priming run stored, if there is one. */
+static bool load_session(void)
+{
+	gnutls_datum_t d;
+
+	if (!opt.session_file ||
+	    gnutls_load_file(opt.session_file, &d) < 0)
+		return false;
+	if (!d.size) {
+		gnutls_free(d.data);
+		return false;
+	}
+	session = d;
+	return true;
 }
 
 static void parse_addr(const char *hostport)
@@ -360,7 +403,7 @@ int main(int argc, char **argv)
 	struct epoll_event evs[64];
 	struct slot *slots;
 
-	while ((c = getopt(argc, argv, "c:n:d:p:r:s:PRq")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:d:p:r:s:t:S:PRq")) != -1) {
 		switch (c) {
 		case 'c': conc = atoi(optarg); break;
 		case 'n': opt.count = atol(optarg); break;
@@ -370,11 +413,13 @@ int main(int argc, char **argv)
 		case 's': opt.hold = atof(optarg); break;
 		case 'P': opt.plain = true; break;
 		case 'R': opt.resume = true; break;
+		case 't': opt.rate = atof(optarg); break;
+		case 'S': opt.session_file = optarg; break;
 		case 'q': opt.quiet = true; break;
 		default:
 			fprintf(stderr, "usage: loadgen HOST:PORT [-c CONCURRENCY] "
 				"[-n COUNT | -d SECONDS] [-p PRIORITY] [-r REQUEST] "
-				"[-s HOLD_SECONDS] [-P] [-R] [-q]\n");
+				"[-s HOLD_SECONDS] [-t RATE] [-P] [-R [-S FILE]] [-q]\n");
 			return 2;
 		}
 	}
@@ -396,7 +441,7 @@ int main(int argc, char **argv)
 		die("gnutls", "initialisation failed");
 	if (gnutls_priority_init(&prio, opt.priority, &err_pos) < 0)
 		die("bad priority string at", err_pos);
-	if (opt.resume)
+	if (opt.resume && !load_session())
 		prime_session();
 	slots = calloc(conc, sizeof(*slots));
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -418,9 +463,10 @@ int main(int argc, char **argv)
 			active += slots[i].state != IDLE &&
 				  slots[i].state != STALLED;
 		}
-		if (!active)
+		if (!active && !(opt.rate > 0 && not_finished()))
 			break;
-		n = epoll_wait(ep, evs, 64, 1000);
+		/* Paced: look again within a millisecond. */
+		n = epoll_wait(ep, evs, 64, opt.rate > 0 ? 1 : 1000);
 		if (n < 0 && errno != EINTR)
 			die("epoll_wait", strerror(errno));
 		for (i = 0; i < n; i++)
