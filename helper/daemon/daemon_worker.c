@@ -226,7 +226,7 @@ static void conn_finish(struct tlshd_worker *w, struct tlshd_conn *c, int status
 		tlshd_log("%s %s: ok TLS1.%d %s %s%s%s%s%s%s %lld ms",
 			c->who, c->peer, v == TLSH_TLS12 ? 2 : 3,
 			s ? s->name : "?",
-			group ? group : "?",
+			group ? group : "-",	/* none: resumed 1.2, RSA */
 			sni ? " sni=" : "",
 			sni ? tlsh_log_str(sni, strlen(sni), sni_buf,
 					   sizeof(sni_buf)) : "",
