@@ -43,13 +43,6 @@ static int parse_u32(const char *v, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int set_str(char **dst, const char *v)
-{
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -1;
-}
-
 /* A listener setting that is not the profile's; as tlsh_spec_set(). */
 static int spec_set_listener(struct tlsh_spec *s, const char *name,
 			     const char *v)
@@ -102,7 +95,7 @@ int tlsh_spec_set(struct tlsh_spec *s, const char *name, const char *v,
 	if (!v || !*v)
 		return 0;
 	if (!strcmp(name, "module")) {
-		if (set_str(&s->module, v))
+		if (tlsh_set_str(&s->module, v))
 			return tlsh_err_msg(err, errlen, "out of memory");
 		return 1;
 	}
