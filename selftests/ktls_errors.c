@@ -224,17 +224,15 @@ static void refused_at(struct __test_metadata *_metadata,
 		       uint16_t tx_cipher, enum tlsh_aead rx_aead,
 		       const char *step, bool unusable)
 {
-	union tlsh_ktls_crypto_info tx, rx;
-	socklen_t tx_len, rx_len;
+	struct tlsh_ktls_crypto_infos ci;
 
 	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, tx_aead, &self->p.tx,
-					   &tx, &tx_len));
+					   &ci.tx, &ci.tx_len));
 	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, rx_aead, &self->p.rx,
-					   &rx, &rx_len));
+					   &ci.rx, &ci.rx_len));
 	if (tx_cipher)
-		tx.info.cipher_type = tx_cipher;
-	ASSERT_EQ(-EINVAL, tlsh_ktls_install_crypto_info(self->a, &tx, tx_len,
-							 &rx, rx_len,
+		ci.tx.info.cipher_type = tx_cipher;
+	ASSERT_EQ(-EINVAL, tlsh_ktls_install_crypto_info(self->a, &ci,
 							 &self->e));
 	ASSERT_STREQ(step, self->e.step);
 	ASSERT_TRUE(self->e.ulp_attached);

@@ -115,8 +115,7 @@ static int attach_setting(struct tlsh_spec *spec, const char *name,
 		if (abs_path(name, arg, &path))
 			return EXIT_FAILURE;
 	} else if (arg && strpbrk(arg, " \t\r\n")) {
-		n = 0;	/* the daemon's line is split at white space */
-		goto bad_value;
+		goto bad_value;	/* the daemon's line is split at white space */
 	}
 	n = tlsh_spec_set(spec, name, path ? path : arg, err, sizeof(err));
 	free(path);
