@@ -63,13 +63,31 @@ static void keys_work(struct __test_metadata *_metadata, int fd, int peer,
 	ASSERT_EQ(0, memcmp(in, got, sizeof(in)));
 }
 
+/*
+ * c, connected to the listener l at addr, talks plaintext with the socket
+ * l accepts; then all three are closed.
+ */
+static void connected_in_plaintext(struct __test_metadata *_metadata, int c,
+				   int l, const struct sockaddr_in *addr)
+{
+	int s;
+
+	ASSERT_EQ(0, connect(c, (const struct sockaddr *)addr, sizeof(*addr)));
+	s = accept(l, NULL, NULL);
+	ASSERT_GE(s, 0);
+	plaintext_both_ways(_metadata, c, s);
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* A socket that never connected: refused up front, still connectable. */
 TEST(not_established_then_usable)
 {
 	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
 	struct sockaddr_in addr;
-	int l, s, peer;
+	int l, s;
 	char ulp[17];
 
 	random_params(_metadata, &p, TLSH_TLS12, TLSH_AEAD_AES_256_GCM);
@@ -84,13 +102,7 @@ TEST(not_established_then_usable)
 	ASSERT_STREQ("", ulp);
 
 	l = tcp_listener(_metadata, &addr);
-	ASSERT_EQ(0, connect(s, (struct sockaddr *)&addr, sizeof(addr)));
-	peer = accept(l, NULL, NULL);
-	ASSERT_GE(peer, 0);
-	plaintext_both_ways(_metadata, s, peer);
-	close(peer);
-	close(s);
-	close(l);
+	connected_in_plaintext(_metadata, s, l, &addr);
 }
 
 /* A listener is not a connection: refused, and it still accepts. */
@@ -100,7 +112,7 @@ TEST(listener_refused)
 	struct tlsh_ktls_error e;
 	struct sockaddr_in addr;
 	char msg[160];
-	int l, c, s;
+	int l, c;
 
 	random_params(_metadata, &p, TLSH_TLS13, TLSH_AEAD_AES_128_GCM);
 	l = tcp_listener(_metadata, &addr);
@@ -112,13 +124,7 @@ TEST(listener_refused)
 
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	ASSERT_GE(c, 0);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&addr, sizeof(addr)));
-	s = accept(l, NULL, NULL);
-	ASSERT_GE(s, 0);
-	plaintext_both_ways(_metadata, c, s);
-	close(s);
-	close(c);
-	close(l);
+	connected_in_plaintext(_metadata, c, l, &addr);
 }
 
 /* UDP and AF_UNIX stream sockets are not TCP. */
@@ -208,25 +214,39 @@ TEST_F(pair, unsupported_suite)
 }
 
 /*
+ * Install TLS 1.3 crypto_infos for tx_aead and rx_aead on the socket a,
+ * TX's cipher_type replaced by tx_cipher unless it is 0: the kernel
+ * refuses at step (EINVAL) once the ULP is on, and the socket is left
+ * unusable, or not.
+ */
+static void refused_at(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(pair) *self, enum tlsh_aead tx_aead,
+		       uint16_t tx_cipher, enum tlsh_aead rx_aead,
+		       const char *step, bool unusable)
+{
+	struct tlsh_ktls_crypto_infos ci;
+
+	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, tx_aead, &self->p.tx,
+					   &ci.tx, &ci.tx_len));
+	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, rx_aead, &self->p.rx,
+					   &ci.rx, &ci.rx_len));
+	if (tx_cipher)
+		ci.tx.info.cipher_type = tx_cipher;
+	ASSERT_EQ(-EINVAL, tlsh_ktls_install_crypto_info(self->a, &ci,
+							 &self->e));
+	ASSERT_STREQ(step, self->e.step);
+	ASSERT_TRUE(self->e.ulp_attached);
+	ASSERT_EQ(unusable, self->e.socket_unusable);
+}
+
+/*
  * The kernel rejects TX (here: a crypto_info it cannot parse). The ULP is
  * on but holds no keys, so the socket still carries plaintext.
  */
 TEST_F(pair, tx_rejected_still_plaintext)
 {
-	union tlsh_ktls_crypto_info tx, rx;
-	socklen_t tx_len, rx_len;
-
-	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, TLSH_AEAD_AES_128_GCM,
-					   &self->p.tx, &tx, &tx_len));
-	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, TLSH_AEAD_AES_128_GCM,
-					   &self->p.rx, &rx, &rx_len));
-	tx.info.cipher_type = 0x7777;
-	ASSERT_EQ(-EINVAL, tlsh_ktls_install_crypto_info(self->a, &tx, tx_len,
-							 &rx, rx_len,
-							 &self->e));
-	ASSERT_STREQ("TLS_TX", self->e.step);
-	ASSERT_TRUE(self->e.ulp_attached);
-	ASSERT_FALSE(self->e.socket_unusable);
+	refused_at(_metadata, self, TLSH_AEAD_AES_128_GCM, 0x7777,
+		   TLSH_AEAD_AES_128_GCM, "TLS_TX", false);
 	ASSERT_NE(NULL, strstr(why(self), "still carries plaintext"))
 		TH_LOG("%s", self->msg);
 	plaintext_both_ways(_metadata, self->a, self->b);
@@ -239,21 +259,12 @@ TEST_F(pair, tx_rejected_still_plaintext)
  */
 TEST_F(pair, rx_rejected_shuts_down)
 {
-	union tlsh_ktls_crypto_info tx, rx;
-	socklen_t tx_len, rx_len, len;
 	struct tcp_info ti;
+	socklen_t len;
 	char buf[16];
 
-	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, TLSH_AEAD_AES_128_GCM,
-					   &self->p.tx, &tx, &tx_len));
-	ASSERT_EQ(0, tlsh_ktls_crypto_info(TLSH_TLS13, TLSH_AEAD_AES_256_GCM,
-					   &self->p.rx, &rx, &rx_len));
-	ASSERT_EQ(-EINVAL, tlsh_ktls_install_crypto_info(self->a, &tx, tx_len,
-							 &rx, rx_len,
-							 &self->e));
-	ASSERT_STREQ("TLS_RX", self->e.step);
-	ASSERT_TRUE(self->e.ulp_attached);
-	ASSERT_TRUE(self->e.socket_unusable);
+	refused_at(_metadata, self, TLSH_AEAD_AES_128_GCM, 0,
+		   TLSH_AEAD_AES_256_GCM, "TLS_RX", true);
 	ASSERT_NE(NULL, strstr(why(self), "socket shut down"))
 		TH_LOG("%s", self->msg);
 

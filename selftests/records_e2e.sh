@@ -170,28 +170,47 @@ converse() {	# OUTFILE SCRIPT CMD...
 	wait "$p"
 }
 
+# One connection to the line server, number $c: converse, then wait until
+# the server is done with it, and say what it recorded.
+line_conn() {	# WHAT OUTFILE SCRIPT CMD...
+	local what=$1
+	shift
+	next_conn
+	converse "$@"
+	wait_conn
+	note "$what: server recorded: $(conn_log "$c")"
+}
+S_CLIENT=(openssl s_client -connect "127.0.0.1:$REC_PORT" -CAfile "$CA"
+	-servername localhost)
+# s_client sends a line, then its command LETTER (k: KeyUpdate, R:
+# renegotiation), which needs a read of stdin of its own; ph0 is the
+# post-handshake counter before.
+s_client_command() {	# WHAT OUTFILE LETTER S_CLIENT-OPTION...
+	local what=$1 out=$2 letter=$3
+	shift 3
+	ph0=$(counter post-handshake)
+	line_conn "$what" "$out" \
+		"printf 'hello\n'; wait_for 600 conn_got \$c; printf '$letter\n'" \
+		"${S_CLIENT[@]}" "$@"
+}
+
 note "[${SECONDS}s]"
 # ---- 2: the peer's close_notify reads as EOF ----
 cn0=$(counter close-notify)
-next_conn
 # stdin's EOF only once the line was received: s_client reads stdin during
 # the handshake already, and would close before sending the line.
-EOF=1 converse "$T/s2.out" "printf 'hello openssl\n'; wait_for 600 conn_got \$c" \
-	openssl s_client -connect "127.0.0.1:$REC_PORT" -CAfile "$CA" \
-	-verify_return_error -servername localhost -quiet -no_ign_eof -msg
-wait_conn
-note "openssl s_client, line then stdin EOF: server recorded: $(conn_log "$c")"
+EOF=1 line_conn "openssl s_client, line then stdin EOF" "$T/s2.out" \
+	"printf 'hello openssl\n'; wait_for 600 conn_got \$c" \
+	"${S_CLIENT[@]}" -verify_return_error -quiet -no_ign_eof -msg
 grep -E '^>>> .*Alert' "$T/s2.out" | show "s_client: "
 check "s_client sent close_notify after its line" \
 	grep -qE '^>>> .*Alert.*close_notify' "$T/s2.out"
 check "...the server read the line, then recv() returned b'' (EOF), no exception" \
 	[ "$(conn_log "$c")" = "data b'hello openssl\\n'|eof|" ]
 
-next_conn
-EOF=1 converse "$T/g2.out" "printf 'hello gnutls\n'; wait_for 600 conn_got \$c" \
+EOF=1 line_conn "gnutls-cli, line then stdin EOF" "$T/g2.out" \
+	"printf 'hello gnutls\n'; wait_for 600 conn_got \$c" \
 	gnutls-cli --x509cafile "$CA" -p "$REC_PORT" localhost
-wait_conn
-note "gnutls-cli, line then stdin EOF: server recorded: $(conn_log "$c")"
 check "gnutls-cli: the server read the line, then EOF, no exception" \
 	[ "$(conn_log "$c")" = "data b'hello gnutls\\n'|eof|" ]
 check "close-notify counter rose by 2 ($cn0 -> $(counter close-notify))" \
@@ -199,20 +218,15 @@ check "close-notify counter rose by 2 ($cn0 -> $(counter close-notify))" \
 
 note "[${SECONDS}s]"
 # ---- 3: the application's close sends close_notify before FIN ----
-next_conn
-converse "$T/s3.out" "printf 'CLOSE\n'" openssl s_client -connect "127.0.0.1:$REC_PORT" \
-	-CAfile "$CA" -servername localhost -ign_eof -msg
-wait_conn
-note "openssl s_client, server closes after its reply: server recorded: $(conn_log "$c")"
+line_conn "openssl s_client, server closes after its reply" "$T/s3.out" \
+	"printf 'CLOSE\n'" "${S_CLIENT[@]}" -ign_eof -msg
 grep -E '^<<< .*Alert|^bye|closed' "$T/s3.out" | show "s_client: "
 check "s_client gets the reply, then the server's close_notify" \
 	eval 'grep -qx bye "$T/s3.out" &&
 	      grep -qE "^<<< .*Alert.*close_notify" "$T/s3.out"'
 
-next_conn
-converse "$T/g3.out" "printf 'CLOSE\n'" gnutls-cli --x509cafile "$CA" -p "$REC_PORT" \
-	localhost
-wait_conn
+line_conn "gnutls-cli, server closes after its reply" "$T/g3.out" \
+	"printf 'CLOSE\n'" gnutls-cli --x509cafile "$CA" -p "$REC_PORT" localhost
 grep -E 'closed|terminated|bye' "$T/g3.out" | show "gnutls-cli: "
 check "gnutls-cli gets the reply, then 'Peer has closed the GnuTLS connection'" \
 	eval 'grep -qx bye "$T/g3.out" &&
@@ -221,13 +235,7 @@ check "gnutls-cli gets the reply, then 'Peer has closed the GnuTLS connection'" 
 
 note "[${SECONDS}s]"
 # ---- 4: KeyUpdate: the application gets ECONNRESET, the peer close_notify ----
-ph0=$(counter post-handshake)
-# s_client's command letters ('k': KeyUpdate) need a read of stdin of their own.
-next_conn
-converse "$T/s4.out" "printf 'hello\n'; wait_for 600 conn_got \$c; printf 'k\n'" openssl s_client \
-	-connect "127.0.0.1:$REC_PORT" -CAfile "$CA" -servername localhost -tls1_3 -msg
-wait_conn
-note "openssl s_client KeyUpdate: server recorded: $(conn_log "$c")"
+s_client_command "openssl s_client KeyUpdate" "$T/s4.out" k -tls1_3 -msg
 grep -E 'KEYUPDATE|^>>> .*KeyUpdate|^<<< .*Alert' "$T/s4.out" | show "s_client: "
 check "s_client sent a KeyUpdate" grep -qE '^>>> .*KeyUpdate' "$T/s4.out"
 check "...the server read its line, then recv() raised ConnectionResetError" \
@@ -238,12 +246,8 @@ check "...s_client got close_notify, post-handshake counter rose ($ph0 -> $(coun
 
 note "[${SECONDS}s]"
 # ---- 5: TLS 1.2 renegotiation: likewise, with no_renegotiation ----
-ph0=$(counter post-handshake)
-next_conn
-converse "$T/s5.out" "printf 'hello\n'; wait_for 600 conn_got \$c; printf 'R\n'" openssl s_client \
-	-connect "127.0.0.1:$REC_PORT" -CAfile "$CA" -servername localhost -tls1_2 -msg
-wait_conn
-note "openssl s_client -tls1_2 renegotiation: server recorded: $(conn_log "$c")"
+s_client_command "openssl s_client -tls1_2 renegotiation" "$T/s5.out" R \
+	-tls1_2 -msg
 grep -E 'RENEGOTIATING|^<<< .*Alert' "$T/s5.out" | show "s_client: "
 check "TLS 1.2 renegotiation: server gets ConnectionResetError, s_client no_renegotiation, post-handshake rose" \
 	eval 'reset_after "$c" "data b'"'hello\\\\\\\\n'"'|" &&
@@ -253,11 +257,8 @@ check "TLS 1.2 renegotiation: server gets ConnectionResetError, s_client no_rene
 note "[${SECONDS}s]"
 # ---- 6: the peer's fatal alert: ECONNRESET ----
 al0=$(counter alert)
-next_conn
-converse "$T/s6.out" "printf 'PROVOKE\n'" openssl s_client -connect "127.0.0.1:$REC_PORT" \
-	-CAfile "$CA" -servername localhost -tls1_3 -msg
-wait_conn
-note "openssl s_client answering a bogus handshake message: server recorded: $(conn_log "$c")"
+line_conn "openssl s_client answering a bogus handshake message" "$T/s6.out" \
+	"printf 'PROVOKE\n'" "${S_CLIENT[@]}" -tls1_3 -msg
 grep -E '^>>> .*Alert' "$T/s6.out" | show "s_client: "
 check "s_client sent a fatal alert" grep -qE '^>>> .*Alert.*fatal' "$T/s6.out"
 check "...the server's recv() raised ConnectionResetError, alert counter rose ($al0 -> $(counter alert))" \

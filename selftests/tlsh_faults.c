@@ -17,6 +17,35 @@
 #include "kselftest_harness.h"
 #include "tlsh_attach.h"
 
+/*
+ * A round's listener, a new one if the last round closed it, attached (a
+ * long timeout), and n clients connected to it into c.
+ */
+static void attached_with_clients(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(attach) *self, int *c, int n)
+{
+	int i;
+
+	if (self->lfd < 0)
+		self->lfd = make_listener(&self->addr, 16);
+	ASSERT_LE(0, self->lfd);
+	ATTACH(600000);
+	for (i = 0; i < n; i++)
+		c[i] = client_connect(&self->addr);
+}
+
+/* n clients connected to addr into c. */
+static void clients_connected(struct __test_metadata *_metadata,
+			      const struct sockaddr_in *addr, int *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		c[i] = client_connect(addr);
+		ASSERT_LE(0, c[i]);
+	}
+}
+
 /* A client from src (network order), connected to addr; fd or -1. */
 static int connect_from(uint32_t src, const struct sockaddr_in *addr)
 {
@@ -133,12 +162,7 @@ TEST_F(attach, detach_racing_the_listeners_close)
 	ASSERT_EQ(0, pthread_barrier_init(&go, NULL, 2));
 	d.go = &go;
 	for (round = 0; round < 60; round++) {
-		if (self->lfd < 0)
-			self->lfd = make_listener(&self->addr, 16);
-		ASSERT_LE(0, self->lfd);
-		ATTACH(600000);
-		for (i = 0; i < 3; i++)
-			c[i] = client_connect(&self->addr);
+		attached_with_clients(_metadata, self, c, 3);
 		ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 3));
 		d.id = self->id;
 		ASSERT_EQ(0, pthread_create(&d.thread, NULL, detacher_main,
@@ -254,10 +278,7 @@ TEST_F(attach, connect_unspec_resets_what_is_held)
 
 	ATTACH(600000);
 	START_DAEMON(D_IGNORE);
-	for (i = 0; i < 2; i++) {
-		c[i] = client_connect(&self->addr);
-		ASSERT_LE(0, c[i]);
-	}
+	clients_connected(_metadata, &self->addr, c, 2);
 	ASSERT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
 	ASSERT_EQ(0, connect(self->lfd, &unspec, sizeof(unspec)));
 	for (i = 0; i < 2; i++) {
@@ -279,12 +300,7 @@ TEST_F(attach, shutdown_during_hand_offs_leaves_nothing_held)
 
 	START_DAEMON(D_OK);
 	for (round = 0; round < 25; round++) {
-		if (self->lfd < 0)
-			self->lfd = make_listener(&self->addr, 16);
-		ASSERT_LE(0, self->lfd);
-		ATTACH(600000);
-		for (i = 0; i < 6; i++)
-			c[i] = client_connect(&self->addr);
+		attached_with_clients(_metadata, self, c, 6);
 		sleep_ms(round % 5 * 3);
 		shutdown(self->lfd, SHUT_RDWR);
 		EXPECT_TRUE(wait_nothing_held(3000))
@@ -430,10 +446,7 @@ TEST_F(attach, netns_cap_leaves_the_rest_in_the_backlog)
 	ASSERT_EQ(0, kmod_param_write("max_held", "2"));
 	ATTACH(600000);
 	START_DAEMON(D_IGNORE);
-	for (i = 0; i < 4; i++) {
-		c[i] = client_connect(&self->addr);
-		ASSERT_LE(0, c[i]);
-	}
+	clients_connected(_metadata, &self->addr, c, 4);
 	/* Two held; the others wait in the kernel backlog, not reset. */
 	EXPECT_TRUE(wait_counter(TLSH_COUNTER_PENDING, 2));
 	sleep_ms(500);

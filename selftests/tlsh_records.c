@@ -64,16 +64,26 @@ TEST_F(records, close_notify_after_idle_is_eof_forever)
 	EXPECT_TRUE(peer_expect_data(_metadata, &self->peer, "late"));
 }
 
+/* data and close_notify in one segment: read() gives the data, then EOF. */
+static void data_and_close_notify(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(records) *self, const char *data)
+{
+	size_t len = strlen(data);
+	char buf[64];
+
+	peer_add(&self->peer, RC_TYPE_APPDATA, data, len);
+	peer_add_alert(&self->peer, A_WARNING, 0);
+	ASSERT_EQ(0, peer_flush(&self->peer));
+	ASSERT_EQ((ssize_t)len, read(self->s, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, data, len));
+	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+}
+
 TEST_F(records, close_notify_in_the_segment_of_the_last_data)
 {
 	char buf[64];
 
-	peer_add(&self->peer, RC_TYPE_APPDATA, "hello", 5);
-	peer_add_alert(&self->peer, A_WARNING, 0);
-	ASSERT_EQ(0, peer_flush(&self->peer));
-	ASSERT_EQ(5, read(self->s, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	data_and_close_notify(_metadata, self, "hello");
 	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
 }
 
@@ -216,35 +226,20 @@ static void data_then_eof_by(struct __test_metadata *_metadata,
 	EXPECT_EQ(1U, counter(TLSH_COUNTER_CLOSE_NOTIFY));
 }
 
-TEST_F(records, data_then_close_notify_by_read)
-{
-	data_then_eof_by(_metadata, self, M_READ);
-}
+/* One test for each way an application reads. */
+#define DATA_THEN_CLOSE_NOTIFY_BY(name, method)				\
+	TEST_F(records, data_then_close_notify_by_##name)		\
+	{								\
+		data_then_eof_by(_metadata, self, method);		\
+	}
 
-TEST_F(records, data_then_close_notify_by_recv)
-{
-	data_then_eof_by(_metadata, self, M_RECV);
-}
-
-TEST_F(records, data_then_close_notify_by_recvmsg)
-{
-	data_then_eof_by(_metadata, self, M_RECVMSG);
-}
-
-TEST_F(records, data_then_close_notify_by_recvmsg_with_cmsg_buffer)
-{
-	data_then_eof_by(_metadata, self, M_RECVMSG_CMSG);
-}
-
-TEST_F(records, data_then_close_notify_by_readv)
-{
-	data_then_eof_by(_metadata, self, M_READV);
-}
-
-TEST_F(records, data_then_close_notify_by_msg_peek)
-{
-	data_then_eof_by(_metadata, self, M_PEEK);
-}
+DATA_THEN_CLOSE_NOTIFY_BY(read, M_READ)
+DATA_THEN_CLOSE_NOTIFY_BY(recv, M_RECV)
+DATA_THEN_CLOSE_NOTIFY_BY(recvmsg, M_RECVMSG)
+DATA_THEN_CLOSE_NOTIFY_BY(recvmsg_with_cmsg_buffer, M_RECVMSG_CMSG)
+DATA_THEN_CLOSE_NOTIFY_BY(readv, M_READV)
+DATA_THEN_CLOSE_NOTIFY_BY(msg_peek, M_PEEK)
+DATA_THEN_CLOSE_NOTIFY_BY(splice, M_SPLICE)
 
 TEST_F(records, data_then_close_notify_by_msg_waitall)
 {
@@ -256,11 +251,6 @@ TEST_F(records, data_then_close_notify_by_msg_waitall)
 		  recv(self->s, buf, sizeof(buf), MSG_WAITALL));
 	EXPECT_EQ(0, memcmp(buf, ALL_DATA, strlen(ALL_DATA)));
 	EXPECT_EQ(0, recv(self->s, buf, sizeof(buf), MSG_WAITALL));
-}
-
-TEST_F(records, data_then_close_notify_by_splice)
-{
-	data_then_eof_by(_metadata, self, M_SPLICE);
 }
 
 TEST_F(records, data_then_close_notify_nonblocking)
@@ -586,18 +576,12 @@ TEST_F(records, close_after_peer_close_notify_answers_it)
 TEST_F(records, shutdown_wr_sends_close_notify_and_reading_goes_on)
 {
 	uint8_t out[RC_MAX_PLAIN + 256], type;
-	char buf[16];
 
 	ASSERT_EQ(0, shutdown(self->s, SHUT_WR));
 	EXPECT_TRUE(peer_expect_alert(_metadata, &self->peer, A_WARNING, 0));
 	EXPECT_EQ(PEER_EOF, peer_read(&self->peer, &type, out));
 
-	peer_add(&self->peer, RC_TYPE_APPDATA, "more", 4);
-	peer_add_alert(&self->peer, A_WARNING, 0);
-	ASSERT_EQ(0, peer_flush(&self->peer));
-	ASSERT_EQ(4, read(self->s, buf, sizeof(buf)));
-	EXPECT_EQ(0, memcmp(buf, "more", 4));
-	EXPECT_EQ(0, read(self->s, buf, sizeof(buf)));
+	data_and_close_notify(_metadata, self, "more");
 	/* Only one close_notify, even at close. */
 	close(self->s);
 	self->s = -1;

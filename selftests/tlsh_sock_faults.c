@@ -27,17 +27,20 @@
 
 /* ---- a writer stuck on a peer that reads nothing ---- */
 
-struct writer {
+/* A thread's call on fd: how it ended, done once it has. */
+struct call {
 	pthread_t thread;
 	int fd;
-	atomic_llong sent;
-	atomic_bool done;
+	int how;		/* shutdown_main: SHUT_* */
+	ssize_t ret;
 	int err;
+	atomic_bool done;
+	atomic_llong sent;	/* writer_main: bytes sent so far */
 };
 
 static void *writer_main(void *arg)
 {
-	struct writer *w = arg;
+	struct call *w = arg;
 	static char buf[16384];
 	ssize_t n;
 
@@ -57,7 +60,7 @@ static void *writer_main(void *arg)
  * so once the windows are full its send() sleeps inside tls, holding tls's
  * tx_lock. True when it is.
  */
-static bool writer_stuck(struct writer *w, int s)
+static bool writer_stuck(struct call *w, int s)
 {
 	int sndbuf = 16384, i;
 	long long last = -1;
@@ -93,15 +96,6 @@ static bool wait_flag(atomic_bool *flag, int ms)
 	}
 	return atomic_load(flag);
 }
-
-struct call {
-	pthread_t thread;
-	int fd;
-	int how;
-	ssize_t ret;
-	int err;
-	atomic_bool done;
-};
 
 static void *shutdown_main(void *arg)
 {
@@ -142,7 +136,7 @@ static void unstick(FIXTURE_DATA(records) *self)
 TEST_F(records, shutdown_frees_a_writer_stuck_on_the_peer)
 {
 	struct call sd = { .fd = self->s, .how = SHUT_RDWR };
-	struct writer w;
+	struct call w;
 	bool prompt;
 
 	ASSERT_TRUE(writer_stuck(&w, self->s));
@@ -165,7 +159,7 @@ TEST_F(records, key_update_read_while_a_writer_is_stuck)
 {
 	struct call rd = { .fd = self->s };
 	struct tlsh_nl_event ev;
-	struct writer w;
+	struct call w;
 	uint32_t kind;
 	bool prompt;
 

@@ -19,7 +19,8 @@
 #include "daemon/daemon.h"
 #include "os/nl.h"
 
-#define EXIT_USAGE 2
+/* The options named as the daemon's listener settings (daemon.h). */
+#define LISTENER_OPT (TLSH_PROFILE_OPT + 1)
 
 /* The largest u32 a long holds. */
 #define U32_MAX_LONG (UINT32_MAX > LONG_MAX ? LONG_MAX : (long)UINT32_MAX)
@@ -101,6 +102,35 @@ static int abs_path(const char *what, const char *in, char **out)
 	return *out ? 0 : -1;
 }
 
+/* --name ARG into spec, as the daemon will read it: 0, else the exit. */
+static int attach_setting(struct tlsh_spec *spec, const char *name,
+			  const char *arg)
+{
+	char err[256], *path = NULL;
+	int n;
+
+	/* Files by absolute path: the daemon opens them. */
+	if (!strcmp(name, "cert") || !strcmp(name, "key") ||
+	    !strcmp(name, "ca")) {
+		if (abs_path(name, arg, &path))
+			return EXIT_FAILURE;
+	} else if (arg && strpbrk(arg, " \t\r\n")) {
+		goto bad_value;	/* the daemon's line is split at white space */
+	}
+	n = tlsh_spec_set(spec, name, path ? path : arg, err, sizeof(err));
+	free(path);
+	if (n > 0)
+		return 0;
+	if (n < 0) {
+		fprintf(stderr, "tlshelper: attach: %s\n", err);
+		return TLSH_EXIT_USAGE;
+	}
+bad_value:
+	fprintf(stderr, "tlshelper: attach: bad value for %s: '%s'\n", name,
+		arg);
+	return TLSH_EXIT_USAGE;
+}
+
 static int ctl_error(const char *cmd, int err)
 {
 	char path[512];
@@ -121,6 +151,16 @@ static int ctl_error(const char *cmd, int err)
 		fprintf(stderr, "tlshelper: %s: talking to the daemon: %s\n",
 			cmd, strerror(-err));
 	return EXIT_FAILURE;
+}
+
+/* The daemon's reply starts with ok; else it says why (on stderr). */
+static bool reply_ok(const char *cmd, const char *reply, const char *ok)
+{
+	if (!strncmp(reply, ok, strlen(ok)))
+		return true;
+	fprintf(stderr, "tlshelper: %s: %s\n", cmd,
+		strncmp(reply, "error ", 6) ? reply : reply + 6);
+	return false;
 }
 
 /* One `tlshelper attach`: the request line, and how it went so far. */
@@ -151,9 +191,7 @@ static int attach_one(const struct tlsh_sock_owner *own, void *arg)
 		a->ctl_err = ctl_error("attach", e);
 		return 1;
 	}
-	if (strncmp(reply, "ok id=", 6)) {
-		fprintf(stderr, "tlshelper: attach: %s\n",
-			strncmp(reply, "error ", 6) ? reply : reply + 6);
+	if (!reply_ok("attach", reply, "ok id=")) {
 		a->failed++;
 		return 0;
 	}
@@ -165,12 +203,12 @@ static int attach_one(const struct tlsh_sock_owner *own, void *arg)
 int tlsh_cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "pid", required_argument, NULL, 'P' },
-		{ "fd", required_argument, NULL, 'f' },
+		{ "port", required_argument, NULL, LISTENER_OPT },
+		{ "pid", required_argument, NULL, LISTENER_OPT },
+		{ "fd", required_argument, NULL, LISTENER_OPT },
 		TLSH_PROFILE_LONGOPTS,
-		{ "timeout", required_argument, NULL, 't' },
-		{ "max-in-flight", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, LISTENER_OPT },
+		{ "max-in-flight", required_argument, NULL, LISTENER_OPT },
 		{ "close-notify", no_argument, NULL, 'n' },
 		{ "no-close-notify", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
@@ -179,62 +217,20 @@ int tlsh_cmd_attach(int argc, char **argv)
 	struct attach_run a = { .ctl_err = 0 };
 	struct tlsh_spec spec;
 	char err[256];
-	int ret = EXIT_USAGE, c, n, port, idx, pid, fd;
-	long v;
+	int ret = TLSH_EXIT_USAGE, c, n, port, idx, pid, fd;
 
 	tlsh_spec_init(&spec);
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, &idx)) != -1) {
 		switch (c) {
-		case 'p':
-			if (tlsh_parse_long(optarg, 1, 65535, &v))
-				goto bad_value;
-			spec.port = (int)v;
-			break;
-		case 'P':
-			if (tlsh_parse_long(optarg, 1, INT_MAX, &v))
-				goto bad_value;
-			spec.pid = (pid_t)v;
-			break;
-		case 'f':
-			if (tlsh_parse_long(optarg, 0, INT_MAX, &v))
-				goto bad_value;
-			spec.fd = (int)v;
-			break;
-		case TLSH_PROFILE_OPT: {
-			const char *name = opts[idx].name;
-			char *path = NULL;
-
-			/* Files by absolute path: the daemon opens them. */
-			if (!strcmp(name, "cert") || !strcmp(name, "key") ||
-			    !strcmp(name, "ca")) {
-				if (abs_path(name, optarg, &path)) {
-					ret = EXIT_FAILURE;
-					goto out;
-				}
-			} else if (optarg && strpbrk(optarg, " \t\r\n")) {
-				goto bad_value;
-			}
-			n = tlsh_profile_set(&spec.profile, name,
-					     path ? path : optarg, err,
-					     sizeof(err));
-			free(path);
-			if (n < 0) {
-				fprintf(stderr, "tlshelper: attach: %s\n", err);
+		case TLSH_PROFILE_OPT:
+		case LISTENER_OPT:
+			n = attach_setting(&spec, opts[idx].name, optarg);
+			if (n) {
+				ret = n;
 				goto out;
 			}
-			break;
-		}
-		case 't':
-			if (tlsh_parse_long(optarg, 1, U32_MAX_LONG, &v))
-				goto bad_value;
-			spec.timeout_ms = (uint32_t)v;
-			break;
-		case 'm':
-			if (tlsh_parse_long(optarg, 1, U32_MAX_LONG, &v))
-				goto bad_value;
-			spec.max_in_flight = (uint32_t)v;
 			break;
 		case 'n':
 		case 'N':
@@ -245,17 +241,12 @@ int tlsh_cmd_attach(int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			fprintf(stderr, "tlshelper: attach: bad option '%s'\n",
-				argv[optind - 1]);
-			attach_usage(stderr);
+			ret = tlsh_cli_bad_option("attach", argv, attach_usage);
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "tlshelper: attach: unexpected argument '%s'\n",
-			argv[optind]);
+	if (tlsh_cli_operand("attach", argc, argv))
 		goto out;
-	}
 	if (!spec.port == !spec.pid || (spec.pid && spec.fd < 0) ||
 	    (spec.port && spec.fd >= 0)) {
 		fprintf(stderr, "tlshelper: attach: give --port, or --pid and --fd\n");
@@ -318,11 +309,6 @@ int tlsh_cmd_attach(int argc, char **argv)
 out:
 	tlsh_spec_free(&spec);
 	return ret;
-bad_value:
-	fprintf(stderr, "tlshelper: attach: bad value for %s: '%s'\n",
-		argv[optind - 1], optarg);
-	tlsh_spec_free(&spec);
-	return EXIT_USAGE;
 }
 
 int tlsh_cmd_detach(int argc, char **argv)
@@ -385,11 +371,8 @@ int tlsh_cmd_detach(int argc, char **argv)
 	}
 	if (e)
 		return ctl_error("detach", e);
-	if (strncmp(reply, "ok", 2)) {
-		fprintf(stderr, "tlshelper: detach: %s\n",
-			strncmp(reply, "error ", 6) ? reply : reply + 6);
+	if (!reply_ok("detach", reply, "ok"))
 		return EXIT_FAILURE;
-	}
 	/* "ok id=3 id=4": one id per line. */
 	for (char *p = strstr(reply, "id="); p; p = strstr(p + 3, "id="))
 		printf("%ld\n", strtol(p + 3, NULL, 10));
@@ -397,7 +380,7 @@ int tlsh_cmd_detach(int argc, char **argv)
 bad:
 	fprintf(stderr, "tlshelper: detach: give --id ID or --port P\n");
 	detach_usage(stderr);
-	return EXIT_USAGE;
+	return TLSH_EXIT_USAGE;
 }
 
 static void reload_usage(FILE *out)
@@ -431,25 +414,16 @@ int tlsh_cmd_reload(int argc, char **argv)
 			reload_usage(stdout);
 			return 0;
 		}
-		fprintf(stderr, "tlshelper: reload: bad option '%s'\n",
-			argv[optind - 1]);
-		reload_usage(stderr);
-		return EXIT_USAGE;
+		return tlsh_cli_bad_option("reload", argv, reload_usage);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "tlshelper: reload: unexpected argument '%s'\n",
-			argv[optind]);
-		return EXIT_USAGE;
-	}
+	if (tlsh_cli_operand("reload", argc, argv))
+		return TLSH_EXIT_USAGE;
 	/* Every certificate is loaded again: RSA keys take a while. */
 	e = tlsh_ctl_call("reload", -1, reply, sizeof(reply), 120000);
 	if (e)
 		return ctl_error("reload", e);
-	if (strncmp(reply, "ok ", 3)) {
-		fprintf(stderr, "tlshelper: reload: %s\n",
-			strncmp(reply, "error ", 6) ? reply : reply + 6);
+	if (!reply_ok("reload", reply, "ok "))
 		return EXIT_FAILURE;
-	}
 	printf("%s\n", reply + 3);
 	return 0;
 }

@@ -106,11 +106,11 @@ int tlsh_cmd_daemon(int argc, char **argv)
 			break;
 		case 'w':
 			if (count_opt("workers", 1024, &o.workers))
-				return 2;
+				return TLSH_EXIT_USAGE;
 			break;
 		case 'a':
 			if (count_opt("max-active", 65536, &o.max_active))
-				return 2;
+				return TLSH_EXIT_USAGE;
 			break;
 		case 't':
 			o.tlshd_config = optarg;
@@ -119,18 +119,31 @@ int tlsh_cmd_daemon(int argc, char **argv)
 			daemon_usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "tlshelper: daemon: bad option '%s'\n",
-				argv[optind - 1]);
-			daemon_usage(stderr);
-			return 2;
+			return tlsh_cli_bad_option("daemon", argv,
+						   daemon_usage);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "tlshelper: daemon: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
+	if (tlsh_cli_operand("daemon", argc, argv))
+		return TLSH_EXIT_USAGE;
 	return tlsh_daemon_run(&o);
+}
+
+int tlsh_cli_bad_option(const char *cmd, char **argv,
+			void (*usage)(FILE *out))
+{
+	fprintf(stderr, "tlshelper: %s: bad option '%s'\n", cmd,
+		argv[optind - 1]);
+	usage(stderr);
+	return TLSH_EXIT_USAGE;
+}
+
+bool tlsh_cli_operand(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return false;
+	fprintf(stderr, "tlshelper: %s: unexpected argument '%s'\n", cmd,
+		argv[optind]);
+	return true;
 }
 
 const char *tlsh_reply_kv(const char *line, const char *key, char *buf,

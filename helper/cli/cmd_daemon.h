@@ -18,6 +18,17 @@ int tlsh_cmd_attach(int argc, char **argv);
 int tlsh_cmd_detach(int argc, char **argv);
 int tlsh_cmd_reload(int argc, char **argv);
 
+#define TLSH_EXIT_USAGE	2
+
+/*
+ * The ends of their getopt_long() loops: the option just read is bad
+ * (says so with the usage; returns TLSH_EXIT_USAGE), or an operand is
+ * left at optind (says so; true).
+ */
+int tlsh_cli_bad_option(const char *cmd, char **argv,
+			void (*usage)(FILE *out));
+bool tlsh_cli_operand(const char *cmd, int argc, char **argv);
+
 /*
  * `status`: one line about the daemon and one per attached listener with
  * its counters, completed with what the daemon knows (port, certificate,

@@ -72,6 +72,13 @@ void tlsh_spec_free(struct tlsh_spec *s);
  */
 int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 		    char *err, size_t errlen);
+/*
+ * Set one setting by name (value NULL for a flag): the profile's (profile.h)
+ * or the listener's (timeout=, port=, ...). Returns 1 if set, 0 if name is
+ * no setting or has no value, -1 with a sentence in err for a bad value.
+ */
+int tlsh_spec_set(struct tlsh_spec *s, const char *name, const char *value,
+		  char *err, size_t errlen);
 /* "VERB key=value ..." for s; returns the length, or -1 if it did not fit. */
 int tlsh_spec_format(const char *verb, const struct tlsh_spec *s, char *buf,
 		     size_t len);

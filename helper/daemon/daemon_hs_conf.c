@@ -72,17 +72,6 @@ static int unescape(char *s)
 	return 0;
 }
 
-static int set_str(char **slot, const char *v)
-{
-	char *copy = strdup(v);
-
-	if (!copy)
-		return -1;
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 /* keyrings=a;b;c (a trailing ';' is usual in keyfiles). */
 static int set_keyrings(struct tlshd_hs_conf *c, char *v, char *why,
 			size_t whylen)
@@ -159,7 +148,7 @@ static int set_key(struct tlshd_hs_conf *c, const char *group,
 		return 1;
 	if (!*v)	/* "key=" unsets, as an absent key */
 		return 0;
-	if (set_str(slot, v))
+	if (tlsh_set_str(slot, v))
 		return tlsh_err_msg(why, whylen, "out of memory");
 	return 0;
 }

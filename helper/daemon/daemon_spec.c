@@ -43,11 +43,67 @@ static int parse_u32(const char *v, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static int set_str(char **dst, const char *v)
+/* A listener setting that is not the profile's; as tlsh_spec_set(). */
+static int spec_set_listener(struct tlsh_spec *s, const char *name,
+			     const char *v)
 {
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -1;
+	bool line = !strncmp(name, "line-", 5);
+	uint32_t n = 0;
+	bool ok;
+
+	if (!strcmp(name, "timeout")) {
+		ok = !parse_u32(v, UINT32_MAX, &s->timeout_ms) && s->timeout_ms;
+	} else if (!strcmp(name, "max-in-flight")) {
+		ok = !parse_u32(v, UINT32_MAX, &s->max_in_flight) &&
+		     s->max_in_flight;
+	} else if (!strcmp(name, "close-notify")) {
+		ok = !strcmp(v, "on") || !strcmp(v, "off");
+		if (ok)
+			s->close_notify = !strcmp(v, "on");
+	} else if (!strcmp(name, "port")) {
+		ok = !parse_u32(v, 65535, &n) && n;
+		if (ok)
+			s->port = (int)n;
+	} else if (!strcmp(name, "pid") || !strcmp(name, "line-pid")) {
+		ok = !parse_u32(v, INT_MAX, &n) && n;
+		if (ok)
+			*(line ? &s->line_pid : &s->pid) = (pid_t)n;
+	} else if (!strcmp(name, "fd") || !strcmp(name, "line-fd")) {
+		ok = !parse_u32(v, INT_MAX, &n);
+		if (ok)
+			*(line ? &s->line_fd : &s->fd) = (int)n;
+	} else if (!strcmp(name, "id")) {
+		ok = !parse_u32(v, UINT32_MAX, &s->id) && s->id;
+	} else if (!strcmp(name, "reuseport")) {
+		ok = !strcmp(v, "yes");
+		s->reuseport = ok;
+	} else if (!strcmp(name, "netns")) {
+		ok = !parse_u32(v, UINT32_MAX, &s->netns) && s->netns;
+	} else {
+		return 0;
+	}
+	return ok ? 1 : -1;
+}
+
+int tlsh_spec_set(struct tlsh_spec *s, const char *name, const char *v,
+		  char *err, size_t errlen)
+{
+	int r = tlsh_profile_set(&s->profile, name, v, err, errlen);
+
+	if (r)
+		return r;
+	if (!v || !*v)
+		return 0;
+	if (!strcmp(name, "module")) {
+		if (tlsh_set_str(&s->module, v))
+			return tlsh_err_msg(err, errlen, "out of memory");
+		return 1;
+	}
+	r = spec_set_listener(s, name, v);
+	if (r < 0)
+		return tlsh_err_msg(err, errlen, "bad value for %s: '%s'", name,
+				    v);
+	return r;
 }
 
 int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
@@ -55,7 +111,6 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 {
 	static const char sep[] = " \t\r\n";
 	char *save = NULL, *word;
-	uint32_t n;
 
 	tlsh_spec_init(s);
 	*verb = strtok_r(line, sep, &save);
@@ -67,69 +122,19 @@ int tlsh_spec_parse(char *line, const char **verb, struct tlsh_spec *s,
 
 		if (v)
 			*v++ = '\0';
-		/* The TLS settings: "tls-max=1.2", or a flag alone. */
-		r = tlsh_profile_set(&s->profile, word, v, err, errlen);
+		/* "tls-max=1.2", or a flag alone. */
+		r = tlsh_spec_set(s, word, v, err, errlen);
 		if (r < 0)
 			return -1;
-		if (r)
-			continue;
-		if (!v || !*v) {
-			if (v)
+		if (!r) {
+			if (v && !*v)	/* "port=": said as written */
 				v[-1] = '=';
-			goto bad;
+			return tlsh_err_msg(err, errlen,
+					    "unknown or malformed setting '%s'",
+					    word);
 		}
-		if (!strcmp(word, "timeout")) {
-			if (parse_u32(v, UINT32_MAX, &s->timeout_ms) ||
-			    !s->timeout_ms)
-				goto badval;
-		} else if (!strcmp(word, "max-in-flight")) {
-			if (parse_u32(v, UINT32_MAX, &s->max_in_flight) ||
-			    !s->max_in_flight)
-				goto badval;
-		} else if (!strcmp(word, "close-notify")) {
-			if (!strcmp(v, "on"))
-				s->close_notify = 1;
-			else if (!strcmp(v, "off"))
-				s->close_notify = 0;
-			else
-				goto badval;
-		} else if (!strcmp(word, "port")) {
-			if (parse_u32(v, 65535, &n) || !n)
-				goto badval;
-			s->port = (int)n;
-		} else if (!strcmp(word, "pid") || !strcmp(word, "line-pid")) {
-			if (parse_u32(v, INT_MAX, &n) || !n)
-				goto badval;
-			*(word[0] == 'l' ? &s->line_pid : &s->pid) = (pid_t)n;
-		} else if (!strcmp(word, "fd") || !strcmp(word, "line-fd")) {
-			if (parse_u32(v, INT_MAX, &n))
-				goto badval;
-			*(word[0] == 'l' ? &s->line_fd : &s->fd) = (int)n;
-		} else if (!strcmp(word, "id")) {
-			if (parse_u32(v, UINT32_MAX, &s->id) || !s->id)
-				goto badval;
-		} else if (!strcmp(word, "module")) {
-			if (set_str(&s->module, v))
-				goto nomem;
-		} else if (!strcmp(word, "reuseport")) {
-			if (strcmp(v, "yes"))
-				goto badval;
-			s->reuseport = true;
-		} else if (!strcmp(word, "netns")) {
-			if (parse_u32(v, UINT32_MAX, &s->netns) || !s->netns)
-				goto badval;
-		} else {
-			goto bad;
-		}
-		continue;
-badval:
-		return tlsh_err_msg(err, errlen, "bad value for %s: '%s'", word, v);
 	}
 	return 0;
-bad:
-	return tlsh_err_msg(err, errlen, "unknown or malformed setting '%s'", word);
-nomem:
-	return tlsh_err_msg(err, errlen, "out of memory");
 }
 
 int tlsh_spec_check(const struct tlsh_spec *s, char *err, size_t errlen)

@@ -61,6 +61,16 @@ void tlshd_creds_put(struct tlshd_creds *c)
 	free(c);
 }
 
+/* Zeroed memory, or NULL with "out of memory" in err. */
+static void *zalloc(size_t size, char *err, size_t errlen)
+{
+	void *p = calloc(1, size);
+
+	if (!p)
+		tlsh_err_msg(err, errlen, "out of memory");
+	return p;
+}
+
 struct tlshd_creds *tlshd_creds_load(const struct tlsh_profile *p, char *err,
 				     size_t errlen)
 {
@@ -79,12 +89,10 @@ struct tlshd_creds *tlshd_creds_load_side(const struct tlsh_profile *p,
 					  bool server, char *err,
 					  size_t errlen)
 {
-	struct tlshd_creds *c = calloc(1, sizeof(*c));
+	struct tlshd_creds *c = zalloc(sizeof(*c), err, errlen);
 
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
+	if (!c)
 		return NULL;
-	}
 	atomic_init(&c->refs, 1);
 	if (tlsh_profile_load(p, server, &c->tls, err, errlen)) {
 		free(c);
@@ -130,12 +138,10 @@ struct tlshd_listener *tlshd_listener_new(struct tlsh_spec *spec,
 					  struct tlshd_creds *creds, char *err,
 					  size_t errlen)
 {
-	struct tlshd_listener *l = calloc(1, sizeof(*l));
+	struct tlshd_listener *l = zalloc(sizeof(*l), err, errlen);
 
-	if (!l) {
-		snprintf(err, errlen, "out of memory");
+	if (!l)
 		return NULL;
-	}
 	atomic_init(&l->refs, 1);
 	pthread_mutex_init(&l->creds_lock, NULL);
 	l->spec = *spec;

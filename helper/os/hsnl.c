@@ -23,30 +23,28 @@
 
 #include "os/hsnl.h"
 
+static const char *const msg_names[] = {
+	[TLSH_HS_MSG_CLIENTHELLO]	= "ClientHello",
+	[TLSH_HS_MSG_SERVERHELLO]	= "ServerHello",
+};
+
 const char *tlsh_hs_msg_name(uint32_t msg_type)
 {
-	switch (msg_type) {
-	case TLSH_HS_MSG_CLIENTHELLO:
-		return "ClientHello";
-	case TLSH_HS_MSG_SERVERHELLO:
-		return "ServerHello";
-	default:
-		return "?";
-	}
+	return tlsh_name_at(msg_names, sizeof(msg_names) / sizeof(msg_names[0]),
+			    msg_type, "?");
 }
+
+static const char *const auth_names[] = {
+	[TLSH_HS_AUTH_UNAUTH]	= "unauth",
+	[TLSH_HS_AUTH_PSK]	= "psk",
+	[TLSH_HS_AUTH_X509]	= "x509",
+};
 
 const char *tlsh_hs_auth_name(uint32_t auth_mode)
 {
-	switch (auth_mode) {
-	case TLSH_HS_AUTH_UNAUTH:
-		return "unauth";
-	case TLSH_HS_AUTH_PSK:
-		return "psk";
-	case TLSH_HS_AUTH_X509:
-		return "x509";
-	default:
-		return "?";
-	}
+	return tlsh_name_at(auth_names,
+			    sizeof(auth_names) / sizeof(auth_names[0]),
+			    auth_mode, "?");
 }
 
 /* ---- controller requests ---- */
@@ -94,6 +92,7 @@ static int take_family(struct nlattr **tb, void *arg)
 	struct tlsh_hs_family *fam = arg;
 	struct nlattr *a, *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
 	struct nlattr *op[CTRL_ATTR_OP_MAX + 1];
+	uint32_t id;
 	int rem;
 
 	if (!tb[CTRL_ATTR_FAMILY_ID])
@@ -104,14 +103,9 @@ static int take_family(struct nlattr **tb, void *arg)
 			if (nla_parse_nested(op, CTRL_ATTR_OP_MAX, a, NULL) ||
 			    !op[CTRL_ATTR_OP_ID])
 				continue;
-			switch (nla_get_u32(op[CTRL_ATTR_OP_ID])) {
-			case TLSH_HS_CMD_ACCEPT:
-				fam->has_accept = true;
-				break;
-			case TLSH_HS_CMD_DONE:
-				fam->has_done = true;
-				break;
-			}
+			id = nla_get_u32(op[CTRL_ATTR_OP_ID]);
+			fam->has_accept |= id == TLSH_HS_CMD_ACCEPT;
+			fam->has_done |= id == TLSH_HS_CMD_DONE;
 		}
 	if (tb[CTRL_ATTR_MCAST_GROUPS])
 		nla_for_each_nested(a, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
@@ -153,19 +147,10 @@ int tlsh_hsnl_open(struct tlsh_nl *nl, struct tlsh_hs_family *fam)
 	struct nl_msg *req;
 	int ret;
 
-	memset(nl, 0, sizeof(*nl));
 	memset(fam, 0, sizeof(*fam));
-	nl->sock = nl_socket_alloc();
-	if (!nl->sock) {
-		snprintf(nl->errmsg, sizeof(nl->errmsg), "out of memory");
-		return -ENOMEM;
-	}
-	if (genl_connect(nl->sock) < 0) {
-		ret = -errno ? -errno : -EIO;
-		snprintf(nl->errmsg, sizeof(nl->errmsg),
-			 "cannot open a generic netlink socket");
-		goto fail;
-	}
+	ret = tlsh_nl_connect(nl);
+	if (ret)
+		return ret;
 	req = ctrl_msg(CTRL_CMD_GETFAMILY, 0);
 	if (!req || nla_put_string(req, CTRL_ATTR_FAMILY_NAME, TLSH_HS_FAMILY)) {
 		nlmsg_free(req);
@@ -203,23 +188,17 @@ int tlsh_hsnl_open(struct tlsh_nl *nl, struct tlsh_hs_family *fam)
 		fam->done_remote_auth = false;
 	return 0;
 fail:
-	nl_socket_free(nl->sock);
-	nl->sock = NULL;
+	tlsh_nl_close(nl);
 	return ret;
 }
 
 int tlsh_hsnl_connect(struct tlsh_nl *nl, const struct tlsh_hs_family *fam)
 {
-	memset(nl, 0, sizeof(*nl));
-	nl->sock = nl_socket_alloc();
-	if (!nl->sock || genl_connect(nl->sock) < 0) {
-		snprintf(nl->errmsg, sizeof(nl->errmsg),
-			 "cannot open a generic netlink socket");
-		tlsh_nl_close(nl);
-		return -EIO;
-	}
-	nl->family_id = fam->id;
-	return 0;
+	int ret = tlsh_nl_connect(nl);
+
+	if (!ret)
+		nl->family_id = fam->id;
+	return ret;
 }
 
 int tlsh_hsnl_join(struct tlsh_nl *nl, const struct tlsh_hs_family *fam)

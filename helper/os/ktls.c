@@ -144,10 +144,7 @@ static int ktls_check_socket(int fd, struct tlsh_ktls_error *e)
 }
 
 int tlsh_ktls_install_crypto_info(int fd,
-				  const union tlsh_ktls_crypto_info *tx,
-				  socklen_t tx_len,
-				  const union tlsh_ktls_crypto_info *rx,
-				  socklen_t rx_len,
+				  const struct tlsh_ktls_crypto_infos *ci,
 				  struct tlsh_ktls_error *err)
 {
 	struct tlsh_ktls_error scratch;
@@ -166,10 +163,10 @@ int tlsh_ktls_install_crypto_info(int fd,
 	/* With the ULP but no keys, tls passes plaintext straight through. */
 	e->ulp_attached = true;
 
-	if (setsockopt(fd, SOL_TLS, TLS_TX, tx, tx_len))
+	if (setsockopt(fd, SOL_TLS, TLS_TX, &ci->tx, ci->tx_len))
 		return ktls_fail(e, "TLS_TX", errno);
 
-	if (setsockopt(fd, SOL_TLS, TLS_RX, rx, rx_len)) {
+	if (setsockopt(fd, SOL_TLS, TLS_RX, &ci->rx, ci->rx_len)) {
 		rc = ktls_fail(e, "TLS_RX", errno);
 		/*
 		 * Encrypting out, plaintext in: no protocol means that. The
@@ -186,29 +183,27 @@ int tlsh_ktls_install_crypto_info(int fd,
 int tlsh_ktls_install(int fd, const struct tlsh_traffic_keys *p,
 		      struct tlsh_ktls_error *err)
 {
-	union tlsh_ktls_crypto_info tx, rx;
+	struct tlsh_ktls_crypto_infos ci;
 	struct tlsh_ktls_error scratch;
 	struct tlsh_ktls_error *e = err ? err : &scratch;
-	socklen_t tx_len, rx_len;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	e->tcp_state = -1;
 
-	rc = tlsh_ktls_crypto_info(p->version, p->aead, &p->tx, &tx, &tx_len);
+	rc = tlsh_ktls_crypto_info(p->version, p->aead, &p->tx, &ci.tx,
+				   &ci.tx_len);
 	if (!rc)
-		rc = tlsh_ktls_crypto_info(p->version, p->aead, &p->rx, &rx,
-					   &rx_len);
+		rc = tlsh_ktls_crypto_info(p->version, p->aead, &p->rx, &ci.rx,
+					   &ci.rx_len);
 	if (rc == -EPROTONOSUPPORT)
 		rc = ktls_fail(e, "precondition: version", -rc);
 	else if (rc)
 		rc = ktls_fail(e, "precondition: AEAD", -rc);
 	else
-		rc = tlsh_ktls_install_crypto_info(fd, &tx, tx_len, &rx, rx_len,
-						   e);
+		rc = tlsh_ktls_install_crypto_info(fd, &ci, e);
 
-	explicit_bzero(&tx, sizeof(tx));
-	explicit_bzero(&rx, sizeof(rx));
+	explicit_bzero(&ci, sizeof(ci));
 	return rc;
 }
 

@@ -74,16 +74,19 @@ int tlsh_ktls_install(int fd, const struct tlsh_traffic_keys *p,
 		      struct tlsh_ktls_error *err)
 	__attribute__((warn_unused_result));
 
+/* Both directions' crypto_infos, with the sizes to pass to setsockopt(). */
+struct tlsh_ktls_crypto_infos {
+	union tlsh_ktls_crypto_info tx, rx;
+	socklen_t tx_len, rx_len;
+};
+
 /*
  * The socket half of tlsh_ktls_install(), taking ready-made crypto_infos
  * (the preconditions on the socket are still checked). Tests use it to make
  * the kernel reject one direction.
  */
 int tlsh_ktls_install_crypto_info(int fd,
-				  const union tlsh_ktls_crypto_info *tx,
-				  socklen_t tx_len,
-				  const union tlsh_ktls_crypto_info *rx,
-				  socklen_t rx_len,
+				  const struct tlsh_ktls_crypto_infos *ci,
 				  struct tlsh_ktls_error *err)
 	__attribute__((warn_unused_result));
 

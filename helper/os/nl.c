@@ -55,21 +55,25 @@ static const char *const event_names[TLSH_EVENT_MAX + 1] = {
 	[TLSH_EVENT_UNEXPECTED_RECORD]	= "unexpected-record",
 };
 
+const char *tlsh_name_at(const char *const *names, size_t n, unsigned int i,
+			 const char *dflt)
+{
+	return i < n && names[i] ? names[i] : dflt;
+}
+
 const char *tlsh_counter_name(unsigned int counter)
 {
-	return counter <= TLSH_COUNTER_MAX ? counter_names[counter] : NULL;
+	return tlsh_name_at(counter_names, TLSH_COUNTER_MAX + 1, counter, NULL);
 }
 
 const char *tlsh_cmd_name(unsigned int cmd)
 {
-	if (cmd <= TLSH_CMD_MAX && cmd_names[cmd])
-		return cmd_names[cmd];
-	return "UNKNOWN";
+	return tlsh_name_at(cmd_names, TLSH_CMD_MAX + 1, cmd, "UNKNOWN");
 }
 
 const char *tlsh_event_name(unsigned int kind)
 {
-	return kind <= TLSH_EVENT_MAX ? event_names[kind] : NULL;
+	return tlsh_name_at(event_names, TLSH_EVENT_MAX + 1, kind, NULL);
 }
 
 #define NOT_LOADED_MSG							\
@@ -137,25 +141,26 @@ static int set_error(struct tlsh_nl *nl, unsigned int cmd, int err,
 	return err;
 }
 
-int tlsh_nl_open(struct tlsh_nl *nl)
+int tlsh_nl_connect(struct tlsh_nl *nl)
 {
 	int one = 1;
 	int ret;
 
 	memset(nl, 0, sizeof(*nl));
 	nl->sock = nl_socket_alloc();
-	if (!nl->sock)
-		return set_error(nl, TLSH_CMD_UNSPEC, -ENOMEM, NULL);
-
+	if (!nl->sock) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "out of memory");
+		return -ENOMEM;
+	}
 	ret = genl_connect(nl->sock);
 	if (ret < 0) {
 		ret = nlerr_to_errno(ret);
 		snprintf(nl->errmsg, sizeof(nl->errmsg),
 			 "cannot open a generic netlink socket: %s",
 			 strerror(-ret));
-		goto fail;
+		tlsh_nl_close(nl);
+		return ret;
 	}
-
 	/*
 	 * Ask for the kernel's extack message in errors, without the echoed
 	 * request. Older kernels ignore these; nothing depends on them.
@@ -164,7 +169,15 @@ int tlsh_nl_open(struct tlsh_nl *nl)
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
+	return 0;
+}
 
+int tlsh_nl_open(struct tlsh_nl *nl)
+{
+	int ret = tlsh_nl_connect(nl);
+
+	if (ret)
+		return ret;
 	ret = genl_ctrl_resolve(nl->sock, TLSH_GENL_NAME);
 	if (ret < 0) {
 		if (ret == -NLE_OBJ_NOTFOUND) {
@@ -175,15 +188,11 @@ int tlsh_nl_open(struct tlsh_nl *nl)
 				 TLSH_GENL_NAME, nl_geterror(ret));
 			ret = nlerr_to_errno(ret);
 		}
-		goto fail;
+		tlsh_nl_close(nl);
+		return ret;
 	}
 	nl->family_id = ret;
 	return 0;
-
-fail:
-	nl_socket_free(nl->sock);
-	nl->sock = NULL;
-	return ret;
 }
 
 void tlsh_nl_close(struct tlsh_nl *nl)

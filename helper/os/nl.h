@@ -54,6 +54,13 @@ struct tlsh_status {
 };
 
 /*
+ * A generic netlink socket in nl (zeroed first), connected, with the
+ * kernel's extack messages asked for: 0, or -errno with nl->errmsg and
+ * nothing to close.
+ */
+int tlsh_nl_connect(struct tlsh_nl *nl) __attribute__((warn_unused_result));
+
+/*
  * Connect and resolve the "tlsh" family. Resolving needs no privilege.
  * On failure nothing needs closing.
  */
@@ -179,6 +186,10 @@ int tlsh_nl_for_each_queued(struct tlsh_nl *nl, uint8_t cmd,
 /* Open, GET, close. */
 int tlsh_nl_get_status(struct tlsh_status *st, char *errmsg, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* names[i] if i is below n and names[i] is set, else dflt. */
+const char *tlsh_name_at(const char *const *names, size_t n, unsigned int i,
+			 const char *dflt);
 
 /* "pending", "in-flight", ...; NULL for UNSPEC, PAD and unknown values. */
 const char *tlsh_counter_name(unsigned int counter);

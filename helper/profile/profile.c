@@ -93,7 +93,7 @@ bad:
 	return -1;
 }
 
-static int set_str(char **dst, const char *v)
+int tlsh_set_str(char **dst, const char *v)
 {
 	char *copy = strdup(v);
 
@@ -156,18 +156,18 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 		if (*count == TLSH_PROFILE_MAX_CREDS)
 			return tlsh_err_msg(err, errlen, "at most %d certificates and keys",
 				    TLSH_PROFILE_MAX_CREDS);
-		if (set_str(&(cert ? p->certs : p->keys)[*count], v))
+		if (tlsh_set_str(&(cert ? p->certs : p->keys)[*count], v))
 			goto nomem;
 		(*count)++;
 	} else if (!strcmp(name, "ca")) {
-		if (set_str(&p->ca, v))
+		if (tlsh_set_str(&p->ca, v))
 			goto nomem;
 	} else if (!strcmp(name, "alpn")) {
 		/* Checked here, split again when loaded. */
 		if (split_alpn(v, &buf, names, TLSH_PROFILE_MAX_ALPN) < 0)
 			goto bad;
 		free(buf);
-		if (set_str(&p->alpn, v))
+		if (tlsh_set_str(&p->alpn, v))
 			goto nomem;
 	} else if (!strcmp(name, "tickets")) {
 		if (tlsh_parse_long(v, 0, 16, &n))
@@ -177,13 +177,14 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 	} else if (!strcmp(name, "psk-identity") || !strcmp(name, "psk-file")) {
 		if (strlen(v) > 255)
 			goto bad;
-		if (set_str(name[4] == 'i' ? &p->psk_identity : &p->psk_file, v))
+		if (tlsh_set_str(name[4] == 'i' ? &p->psk_identity :
+				 &p->psk_file, v))
 			goto nomem;
 	} else if (!strcmp(name, "ticket-keys")) {
 		if (p->n_ticket_keys == TLSH_PROFILE_MAX_TICKET_KEYS)
 			return tlsh_err_msg(err, errlen, "at most %d ticket key files",
 				    TLSH_PROFILE_MAX_TICKET_KEYS);
-		if (set_str(&p->ticket_keys[p->n_ticket_keys], v))
+		if (tlsh_set_str(&p->ticket_keys[p->n_ticket_keys], v))
 			goto nomem;
 		p->n_ticket_keys++;
 	} else if (!strcmp(name, "max-handshake-bytes")) {

@@ -83,6 +83,9 @@ int tlsh_profile_set(struct tlsh_profile *p, const char *name,
 /* A decimal in [min, max], nothing else in v: 0, else -1. */
 int tlsh_parse_long(const char *v, long min, long max, long *out);
 
+/* *dst becomes a copy of v (the old one freed): 0, or -1 (unchanged). */
+int tlsh_set_str(char **dst, const char *v);
+
 /* The sentence into err (errlen bytes); returns -1. */
 int tlsh_err_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

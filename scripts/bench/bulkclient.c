@@ -234,11 +234,16 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	const char *ca = NULL, *get_path = NULL, *put_path = NULL, *out = NULL;
+	const struct { const char *name, **value; } opts[] = {
+		{ "--tls", &ca }, { "--get", &get_path },
+		{ "--put", &put_path }, { "--out", &out },
+	};
 	struct sockaddr_in a = {
 		.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
 	double t0, c0;
 	long long bytes;
+	size_t k, n_opts = sizeof(opts) / sizeof(opts[0]);
 	int i;
 
 	if (argc < 2)
@@ -246,16 +251,11 @@ int main(int argc, char **argv)
 	alarm(MAX_SECONDS);	/* a stuck server cannot hang the benchmark */
 	a.sin_port = htons((uint16_t)atoi(argv[1]));
 	for (i = 2; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--tls"))
-			ca = argv[i + 1];
-		else if (!strcmp(argv[i], "--get"))
-			get_path = argv[i + 1];
-		else if (!strcmp(argv[i], "--put"))
-			put_path = argv[i + 1];
-		else if (!strcmp(argv[i], "--out"))
-			out = argv[i + 1];
-		else
+		for (k = 0; k < n_opts && strcmp(argv[i], opts[k].name); k++)
+			;
+		if (k == n_opts)
 			return usage();
+		*opts[k].value = argv[i + 1];
 	}
 	if (i != argc || !get_path == !put_path || (out && !get_path))
 		return usage();
