@@ -51,14 +51,7 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 	tlsh_wbuf_heap(&c->hs_out);
 	tlsh_wbuf_heap(&c->out);
 	tlsh_transcript_init(&c->tr);
-	if (server) {
-		c->shapes = tlsh_server_shapes;
-		c->n_shapes = tlsh_server_n_shapes;
-	} else {
-		c->shapes = tlsh_client_shapes;
-		c->n_shapes = tlsh_client_n_shapes;
-	}
-	c->shape = &c->shapes[0];
+	c->shape = server ? &tlsh_server_shape : &tlsh_client_shape;
 	*out = c;
 	return TLSH_OK;
 }
@@ -172,7 +165,13 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 	case TLSH_IF_TICKET12:
 		return c->tk12.issue;
 	case TLSH_IF_VERIFY_CLIENT:
-		return c->cfg->verify_client;
+		return c->cfg->verify_client && !c->psk_use;
+	case TLSH_IF_HRR:
+		return c->hrr;
+	case TLSH_IF_CERT_REQUESTED:
+		return c->cli.cert_requested;
+	case TLSH_IF_ECDHE12:
+		return c->suite->kx != TLSH_KX_RSA;
 	default:
 		return true;
 	}
@@ -225,47 +224,47 @@ enum tlsh_err tlsh_run_sends(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static bool same_prefix(const struct tlsh_shape *a, const struct tlsh_shape *b,
-			size_t n)
+void tlsh_follow_shape(struct tlsh_conn *c, const struct tlsh_shape *shape)
 {
-	if (a->n < n || b->n < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (a->steps[i].send != b->steps[i].send ||
-		    a->steps[i].msg != b->steps[i].msg)
-			return false;
-	return true;
+	const struct tlsh_step *s = shape->steps;
+
+	c->shape = shape;
+	for (c->step = 0; c->step < shape->n; c->step++)
+		if (!s[c->step].send && s[c->step].msg == c->cur_msg)
+			break;
 }
 
 /*
- * The step for an incoming message: the current shape's, or the first
- * alternative shape that agrees on everything so far and expects this
- * message here (a client learns the shape as messages arrive).
+ * The index of the step that receives this message next: past steps whose
+ * condition does not hold and optional ones for other messages; or the
+ * shape's length when none does.
  */
+static size_t find_recv(const struct tlsh_conn *c, uint16_t type)
+{
+	const struct tlsh_shape *sh = c->shape;
+
+	for (size_t i = c->step; i < sh->n; i++) {
+		const struct tlsh_step *s = &sh->steps[i];
+
+		if (!cond_holds(c, s->cond))
+			continue;
+		if (!s->send && s->msg == type)
+			return i;
+		if (s->send || !s->optional)
+			break;
+	}
+	return sh->n;
+}
+
+/* The step for an incoming message, now the current one; NULL if none. */
 static const struct tlsh_step *expect(struct tlsh_conn *c, uint16_t type)
 {
-	const struct tlsh_step *s;
+	size_t i = find_recv(c, type);
 
-	skip_false_conds(c);
-	if (c->step < c->shape->n) {
-		s = &c->shape->steps[c->step];
-		if (!s->send && s->msg == type)
-			return s;
-	}
-	/* A server picks its shape itself, from the ClientHello. */
-	for (size_t i = 0; !c->server && i < c->n_shapes; i++) {
-		const struct tlsh_shape *alt = &c->shapes[i];
-
-		if (alt == c->shape || alt->tls12 != c->shape->tls12 ||
-		    !same_prefix(alt, c->shape, c->step) || alt->n <= c->step)
-			continue;
-		s = &alt->steps[c->step];
-		if (!s->send && s->msg == type) {
-			c->shape = alt;
-			return s;
-		}
-	}
-	return NULL;
+	if (i == c->shape->n)
+		return NULL;
+	c->step = i;
+	return &c->shape->steps[i];
 }
 
 /* A TLS 1.2 ChangeCipherSpec: a step of the table, outside the transcript. */
@@ -317,17 +316,6 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	return tlsh_run_sends(c);
 }
 
-/* The next step receives this message (no shape switching, unlike expect). */
-static bool expecting(const struct tlsh_conn *c, uint16_t type)
-{
-	size_t i = c->step;
-
-	while (i < c->shape->n && !cond_holds(c, c->shape->steps[i].cond))
-		i++;
-	return i < c->shape->n && !c->shape->steps[i].send &&
-	       c->shape->steps[i].msg == type;
-}
-
 enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
 				 size_t mlen)
 {
@@ -347,7 +335,8 @@ enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
 		 * RFC 8446 4.4.4 (RFC 5246 7.4.9): verify_data is exactly
 		 * Hash.length (12) long. Out of place it is unexpected.
 		 */
-		if (!c->suite || c->done || !expecting(c, TLSH_HS_FINISHED))
+		if (!c->suite || c->done ||
+		    find_recv(c, TLSH_HS_FINISHED) == c->shape->n)
 			break;
 		fin = c->tls12 ? TLSH_VERIFY_DATA : c->suite->hash->len;
 		if (mlen != fin)

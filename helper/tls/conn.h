@@ -41,16 +41,22 @@ enum tlsh_cond {
 	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
 	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
 	TLSH_IF_TICKET12,	/* TLS 1.2: a NewSessionTicket comes */
-	TLSH_IF_VERIFY_CLIENT,	/* server: cfg->verify_client (TLS 1.2) */
+	TLSH_IF_VERIFY_CLIENT,	/* server: cfg->verify_client, no PSK */
+	TLSH_IF_HRR,		/* a HelloRetryRequest was chosen or came */
+	TLSH_IF_CERT_REQUESTED,	/* client: the server sent CertificateRequest */
+	TLSH_IF_ECDHE12,	/* TLS 1.2: the suite's key exchange is ECDHE */
 };
 
 /*
- * One step of a handshake shape: a message we send or expect. recv handlers
+ * One step of a handshake shape: a message we send or expect, when its
+ * condition holds. An optional step expects a message the peer may leave
+ * out: another message passes on to the steps after it. recv handlers
  * get the message body (after the 4-byte header); the transcript already
  * includes the message and c->th_before holds the hash before it.
  */
 struct tlsh_step {
 	bool send;
+	bool optional;
 	uint16_t msg;
 	uint8_t cond;
 	union {
@@ -64,13 +70,11 @@ struct tlsh_shape {
 	const char *name;
 	const struct tlsh_step *steps;
 	size_t n;
-	bool tls12;	/* alternatives are only ever of the same version */
 };
 
 #define SEND(m, fn, ...) { .send = true, .msg = (m), .send_fn = (fn), __VA_ARGS__ }
 #define RECV(m, fn, ...) { .send = false, .msg = (m), .recv_fn = (fn), __VA_ARGS__ }
-#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), false }
-#define SHAPE12(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), true }
+#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]) }
 
 struct tlsh_conn {
 	const struct tlsh_config *cfg;
@@ -81,8 +85,6 @@ struct tlsh_conn {
 
 	/* State machine: the shape being followed and the next step in it. */
 	const struct tlsh_shape *shape;
-	const struct tlsh_shape *shapes;	/* alternatives (client) */
-	size_t n_shapes;
 	size_t step;
 
 	/* Record input: header, then exactly the body. */
@@ -282,6 +284,12 @@ static inline bool tlsh_hook_ext(const struct tlsh_conn *c,
  * ticket.h; query.h has the configuration defaults.
  */
 TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);
+/*
+ * From the message being handled on, follow another shape (a client learns
+ * TLS 1.2, or a resumption, from the ServerHello): at its step for it,
+ * which the shape must have.
+ */
+void tlsh_follow_shape(struct tlsh_conn *c, const struct tlsh_shape *shape);
 TLSH_MUST_CHECK enum tlsh_err tlsh_flush_hs(struct tlsh_conn *c);
 TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
 /* Append a finished handshake message (already in hs_out) to the transcript. */

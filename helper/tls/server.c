@@ -154,7 +154,6 @@ static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 	}
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
-	c->hrr = true;
 	TRY(tlsh_wbuf_err(w));
 	if (c->session_id_len)
 		return tlsh_send_ccs(c);
@@ -254,77 +253,33 @@ static enum tlsh_err recv_client_finished(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-/* With a PSK the certificate steps are skipped (TLSH_IF_NO_PSK). */
-static const struct tlsh_step srv_1rtt[] = {
+/*
+ * A HelloRetryRequest when the first ClientHello has no share we can use;
+ * with a PSK the certificate steps are skipped.
+ */
+static const struct tlsh_step srv_steps[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
+	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request,
+	     .cond = TLSH_IF_HRR),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello, .cond = TLSH_IF_HRR),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
 	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
 	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-static const struct tlsh_step srv_1rtt_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate,
+	     .cond = TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
-static const struct tlsh_step srv_hrr[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
-	     .cond = TLSH_IF_NO_PSK),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
-	     .cond = TLSH_IF_NO_PSK),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-static const struct tlsh_step srv_hrr_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
-	     .cond = TLSH_IF_PEER_CERT),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-enum { SRV_1RTT, SRV_1RTT_CA, SRV_HRR, SRV_HRR_CA };
-
-const struct tlsh_shape tlsh_server_shapes[] = {
-	[SRV_1RTT] = SHAPE("1-RTT", srv_1rtt),
-	[SRV_1RTT_CA] = SHAPE("1-RTT, client auth", srv_1rtt_client_auth),
-	[SRV_HRR] = SHAPE("HRR", srv_hrr),
-	[SRV_HRR_CA] = SHAPE("HRR, client auth", srv_hrr_client_auth),
-};
-const size_t tlsh_server_n_shapes =
-	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
+const struct tlsh_shape tlsh_server_shape = SHAPE("TLS 1.3", srv_steps);
 
 /*
  * After the suite, group and names are settled: a PSK (which may move the
@@ -338,11 +293,8 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 
 	TRY(tlsh_psk_server_choose(c, ch));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	if (c->psk_use) {
-		/* RFC 8446 2.2: no certificates either way. */
-		c->shape = &tlsh_server_shapes[c->hrr ? SRV_HRR : SRV_1RTT];
+	if (c->psk_use)	/* RFC 8446 2.2: no certificates either way */
 		return TLSH_OK;
-	}
 	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
 	/* PSKs only (no certificate): none of the client's is ours. */
 	if (!tlsh_cfg_creds(cfg, &n_creds)) {
@@ -356,9 +308,6 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 		tlsh_set_reason(c, "ClientHello without signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
 	}
-	if (!c->hrr)
-		c->shape = &tlsh_server_shapes[cfg->verify_client ?
-					       SRV_1RTT_CA : SRV_1RTT];
 	TRY(choose_cred(c, ch));
 	c->server_sig_scheme = c->sig_scheme;
 	return TLSH_OK;
@@ -411,9 +360,8 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
 			tlsh_transcript_select(&c->tr, c->suite->hash);
-			c->shape = &tlsh_server_shapes[cfg->verify_client ?
-						       SRV_HRR_CA : SRV_HRR];
 			/* The sends that follow produce the HRR. */
+			c->hrr = true;
 			return TLSH_OK;
 		}
 		if (!tlsh_ch_find_share(ch->shares, c->group, &kx, &kx_len))

@@ -160,58 +160,18 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 	return err;
 }
 
-static const struct tlsh_step cli12_ecdhe[] = {
+/* A CertificateRequest may come; then we answer it (tls12_auth.c). */
+static const struct tlsh_step cli12_full[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
 	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
+	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange,
+	     .cond = TLSH_IF_ECDHE12),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request,
+	     .optional = true),
 	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_step cli12_rsa[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_step cli12_ecdhe_cr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
-	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_step cli12_rsa_cr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate,
+	     .cond = TLSH_IF_CERT_REQUESTED),
 	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
 	     .cond = TLSH_IF_OWN_CERT),
@@ -233,17 +193,9 @@ static const struct tlsh_step cli12_resumed[] = {
 	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
 };
 
-static const struct tlsh_shape cli12_resumed_shape[] = {
-	SHAPE12("TLS 1.2 resumed", cli12_resumed),
-};
-
-/* The first two are chosen by the suite; a CertificateRequest switches. */
 static const struct tlsh_shape cli12_shapes[] = {
-	SHAPE12("TLS 1.2 ECDHE", cli12_ecdhe),
-	SHAPE12("TLS 1.2 RSA key transport", cli12_rsa),
-	SHAPE12("TLS 1.2 ECDHE, certificate requested", cli12_ecdhe_cr),
-	SHAPE12("TLS 1.2 RSA key transport, certificate requested",
-		cli12_rsa_cr),
+	SHAPE("TLS 1.2", cli12_full),
+	SHAPE("TLS 1.2 resumed", cli12_resumed),
 };
 
 enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
@@ -280,14 +232,7 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->group = 0;	/* until ServerKeyExchange names one */
 	memcpy(c->t12.server_random, sh->random, TLSH_RANDOM);
 	tlsh_transcript_select(&c->tr, s->hash);
-	c->shapes = cli12_shapes;
-	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);
-	c->shape = &cli12_shapes[s->kx == TLSH_KX_RSA ? 1 : 0];
 	TRY(tlsh12_ticket_client_server_hello(c, sh, &resumed));
-	if (resumed) {
-		/* No other shape: a full handshake after the echo is not one. */
-		c->shapes = c->shape = cli12_resumed_shape;
-		c->n_shapes = 1;
-	}
+	tlsh_follow_shape(c, &cli12_shapes[resumed ? 1 : 0]);
 	return TLSH_OK;
 }

@@ -286,30 +286,12 @@ static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,
 	return err;
 }
 
-static const struct tlsh_step srv12_ecdhe[] = {
+static const struct tlsh_step srv12_full[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
-	     .cond = TLSH_IF_PEER_CERT),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-};
-
-static const struct tlsh_step srv12_rsa[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
+	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange,
+	     .cond = TLSH_IF_ECDHE12),
 	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
 	     .cond = TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
@@ -337,9 +319,8 @@ static const struct tlsh_step srv12_resumed[] = {
 };
 
 static const struct tlsh_shape srv12_shapes[] = {
-	SHAPE12("TLS 1.2 ECDHE", srv12_ecdhe),
-	SHAPE12("TLS 1.2 RSA key transport", srv12_rsa),
-	SHAPE12("TLS 1.2 resumed", srv12_resumed),
+	SHAPE("TLS 1.2", srv12_full),
+	SHAPE("TLS 1.2 resumed", srv12_resumed),
 };
 
 enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
@@ -356,17 +337,15 @@ enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 	TRY(tlsh12_ticket_server_hello(c, ch, &resumed));
 	if (resumed) {
 		tlsh_transcript_select(&c->tr, c->suite->hash);
-		c->shape = &srv12_shapes[2];
+		c->shape = &srv12_shapes[1];
 		return TLSH_OK;
 	}
 	group = choose_group(c, ch);
 	TRY(choose(c, ch, group));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	if (c->suite->kx == TLSH_KX_RSA) {
-		c->shape = &srv12_shapes[1];
-		return TLSH_OK;
-	}
 	c->shape = &srv12_shapes[0];
+	if (c->suite->kx == TLSH_KX_RSA)
+		return TLSH_OK;
 	c->group = group;
 	return tlsh_kex_generate(&c->kex, group, c->cfg->random_ctx,
 				 c->cfg->random);
