@@ -224,6 +224,15 @@ static void type_finished(struct tlsh_wbuf *w, size_t mark)
 	w->buf[mark] = TLSH_HS_FINISHED;
 }
 
+/*
+ * An ECDHE suite's ServerKeyExchange left out: a CertificateRequest (of
+ * its body) stands where only the RSA key transport may have one.
+ */
+static void type_certificate_request(struct tlsh_wbuf *w, size_t mark)
+{
+	w->buf[mark] = TLSH_HS_CERTIFICATE_REQUEST;
+}
+
 /* ECDHE_ECDSA chosen, ECDHE_RSA announced: the certificate does not fit. */
 static void sh_suite_rsa(struct tlsh_wbuf *w, size_t mark)
 {
@@ -283,6 +292,7 @@ struct neg12 {
 	X(ske_unoffered_group, ECDHE, true, SKE, ske_group_p521, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(ske_unoffered_scheme, ECDHE, true, SKE, ske_scheme_sha1, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(ske_truncated, ECDHE, true, SKE, truncate_one, NULL, TLSH_ERR_DECODE) \
+	X(ske_missing, ECDHE, true, SKE, type_certificate_request, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	X(cke_out_of_order, ECDHE, false, CKE, type_finished, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	X(cke_point_not_on_curve, ECDHE, false, CKE, bad_point, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(cke_trailing_byte, ECDHE, false, CKE, trailing_byte, NULL, TLSH_ERR_DECODE) \

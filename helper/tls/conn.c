@@ -153,7 +153,7 @@ void tlsh_msg_done(struct tlsh_conn *c, size_t mark)
 		c->hooks->mutate(c, &c->hs_out, mark);
 }
 
-static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
+static bool one_holds(const struct tlsh_conn *c, enum tlsh_cond cond)
 {
 	switch (cond) {
 	case TLSH_IF_OWN_CERT:
@@ -162,10 +162,12 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return c->peer_cert_sent;
 	case TLSH_IF_NO_PSK:
 		return !c->psk_use;
+	case TLSH_IF_PSK:
+		return c->psk_use;
 	case TLSH_IF_TICKET12:
 		return c->tk12.issue;
 	case TLSH_IF_VERIFY_CLIENT:
-		return c->cfg->verify_client && !c->psk_use;
+		return c->cfg->verify_client;
 	case TLSH_IF_HRR:
 		return c->hrr;
 	case TLSH_IF_CERT_REQUESTED:
@@ -175,6 +177,14 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 	default:
 		return true;
 	}
+}
+
+static bool cond_holds(const struct tlsh_conn *c, uint16_t conds)
+{
+	for (unsigned int bit = 1; bit <= conds; bit <<= 1)
+		if ((conds & bit) && !one_holds(c, bit))
+			return false;
+	return true;
 }
 
 static void finish(struct tlsh_conn *c)

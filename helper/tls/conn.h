@@ -35,16 +35,18 @@
 
 struct tlsh_conn;
 
+/* Conditions of a step, bits: it runs when all of them hold. */
 enum tlsh_cond {
-	TLSH_ALWAYS,
-	TLSH_IF_OWN_CERT,	/* we send a non-empty Certificate */
-	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
-	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
-	TLSH_IF_TICKET12,	/* TLS 1.2: a NewSessionTicket comes */
-	TLSH_IF_VERIFY_CLIENT,	/* server: cfg->verify_client, no PSK */
-	TLSH_IF_HRR,		/* a HelloRetryRequest was chosen or came */
-	TLSH_IF_CERT_REQUESTED,	/* client: the server sent CertificateRequest */
-	TLSH_IF_ECDHE12,	/* TLS 1.2: the suite's key exchange is ECDHE */
+	TLSH_ALWAYS = 0,
+	TLSH_IF_OWN_CERT = 1 << 0,	/* we send a non-empty Certificate */
+	TLSH_IF_PEER_CERT = 1 << 1,	/* the peer sent a non-empty Certificate */
+	TLSH_IF_NO_PSK = 1 << 2,	/* certificates authenticate */
+	TLSH_IF_PSK = 1 << 3,		/* a PSK (TLS 1.2: a resumed ticket) */
+	TLSH_IF_TICKET12 = 1 << 4,	/* TLS 1.2: a NewSessionTicket comes */
+	TLSH_IF_VERIFY_CLIENT = 1 << 5,	/* server: cfg->verify_client */
+	TLSH_IF_HRR = 1 << 6,		/* a HelloRetryRequest was chosen or came */
+	TLSH_IF_CERT_REQUESTED = 1 << 7, /* client: a CertificateRequest came */
+	TLSH_IF_ECDHE12 = 1 << 8,	/* TLS 1.2: the suite's key exchange is ECDHE */
 };
 
 /*
@@ -58,7 +60,7 @@ struct tlsh_step {
 	bool send;
 	bool optional;
 	uint16_t msg;
-	uint8_t cond;
+	uint16_t cond;
 	union {
 		enum tlsh_err (*send_fn)(struct tlsh_conn *c);
 		enum tlsh_err (*recv_fn)(struct tlsh_conn *c,

@@ -160,43 +160,38 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 	return err;
 }
 
-/* A CertificateRequest may come; then we answer it (tls12_auth.c). */
-static const struct tlsh_step cli12_full[] = {
+/*
+ * A CertificateRequest may come; then we answer it (tls12_auth.c). A
+ * server that resumes our session ticket sends its Finished first (RFC
+ * 5077 3.1, tls12_ticket.c).
+ */
+static const struct tlsh_step cli12_steps[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange,
-	     .cond = TLSH_IF_ECDHE12),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_ECDHE12),
 	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request,
-	     .optional = true),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
+	     .optional = true, .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate,
 	     .cond = TLSH_IF_CERT_REQUESTED),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
 	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
 	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished, .cond = TLSH_IF_PSK),
 };
 
-/* RFC 5077 3.1: the server resumed our session ticket (tls12_ticket.c). */
-static const struct tlsh_step cli12_resumed[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-};
-
-static const struct tlsh_shape cli12_shapes[] = {
-	SHAPE("TLS 1.2", cli12_full),
-	SHAPE("TLS 1.2 resumed", cli12_resumed),
-};
+static const struct tlsh_shape cli12_shape = SHAPE("TLS 1.2", cli12_steps);
 
 enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 					 const struct tlsh_server_hello *sh)
@@ -204,7 +199,6 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	const struct tlsh_suite *s = tlsh_suite_by_id(sh->suite);
 	size_t n;
 	const uint16_t *ours = tlsh_cfg_suites(c->cfg, &n);
-	bool resumed;
 
 	/* RFC 8446 4.1.3: a TLS 1.3 server would not have settled for less. */
 	if (tlsh_client_offers13(c) && tlsh_downgrade_sentinel(sh->random)) {
@@ -232,7 +226,6 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->group = 0;	/* until ServerKeyExchange names one */
 	memcpy(c->t12.server_random, sh->random, TLSH_RANDOM);
 	tlsh_transcript_select(&c->tr, s->hash);
-	TRY(tlsh12_ticket_client_server_hello(c, sh, &resumed));
-	tlsh_follow_shape(c, &cli12_shapes[resumed ? 1 : 0]);
-	return TLSH_OK;
+	tlsh_follow_shape(c, &cli12_shape);
+	return tlsh12_ticket_client_server_hello(c, sh);
 }

@@ -286,42 +286,37 @@ static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,
 	return err;
 }
 
-static const struct tlsh_step srv12_full[] = {
+/* Resuming a session ticket, our Finished goes first (RFC 5077 3.1). */
+static const struct tlsh_step srv12_steps[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange,
-	     .cond = TLSH_IF_ECDHE12),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_ECDHE12),
 	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
+	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
+	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
+	     .cond = TLSH_IF_PSK | TLSH_IF_TICKET12),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished_resumed,
+	     .cond = TLSH_IF_PSK),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_TICKET12),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished,
+	     .cond = TLSH_IF_NO_PSK),
 };
 
-/* RFC 5077 3.1: a session ticket resumed (tls12_ticket.c). */
-static const struct tlsh_step srv12_resumed[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished_resumed),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_shape srv12_shapes[] = {
-	SHAPE("TLS 1.2", srv12_full),
-	SHAPE("TLS 1.2 resumed", srv12_resumed),
-};
+static const struct tlsh_shape srv12_shape = SHAPE("TLS 1.2", srv12_steps);
 
 enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 				  const struct tlsh_client_hello *ch)
@@ -334,16 +329,15 @@ enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 	c->version_agreed = true;
 	c->version = TLSH_TLS12;
 	c->t12.client_version = ch->legacy_version;
+	c->shape = &srv12_shape;
 	TRY(tlsh12_ticket_server_hello(c, ch, &resumed));
 	if (resumed) {
 		tlsh_transcript_select(&c->tr, c->suite->hash);
-		c->shape = &srv12_shapes[1];
 		return TLSH_OK;
 	}
 	group = choose_group(c, ch);
 	TRY(choose(c, ch, group));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	c->shape = &srv12_shapes[0];
 	if (c->suite->kx == TLSH_KX_RSA)
 		return TLSH_OK;
 	c->group = group;
