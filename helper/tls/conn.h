@@ -211,7 +211,7 @@ struct tlsh_conn {
 		uint16_t client_version;	/* server: CH.legacy_version */
 		bool ems;			/* extended master secret */
 		bool peer_reneg_info;		/* peer signalled RFC 5746 */
-		bool peer_point_formats;	/* the client sent them */
+		bool peer_point_formats;	/* the peer sent them */
 		uint8_t server_random[TLSH_RANDOM];
 		uint8_t ms[TLSH_MASTER_SECRET];
 		struct tlsh_key_block kb;	/* keys waiting for CCS */

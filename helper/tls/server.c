@@ -69,37 +69,24 @@ static enum tlsh_err choose_group(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-/* Our most preferred scheme the client offers and cred can make, or 0. */
-static uint16_t scheme_for(const struct tlsh_conn *c,
-			   const struct tlsh_cred *cred,
-			   const struct tlsh_client_hello *ch)
-{
-	size_t n;
-	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		uint16_t s = schemes[i];
-
-		if (offered(ch->sigalgs, s) && tlsh_cred_can_sign(cred, s))
-			return s;
-	}
-	return 0;
-}
-
 /*
  * The credential: the first whose leaf matches the SNI and that can sign
- * with an offered scheme, else the first that can sign at all.
+ * with an offered scheme (our most preferred one), else the first that can
+ * sign at all.
  */
 static enum tlsh_err choose_cred(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
 {
-	size_t n;
+	size_t n, n_schemes;
 	const struct tlsh_cred *const *creds = tlsh_cfg_creds(c->cfg, &n);
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
 	const struct tlsh_cred *fallback = NULL;
 	uint16_t fallback_scheme = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint16_t s = scheme_for(c, creds[i], ch);
+		uint16_t s = tlsh_cred_pick_scheme(creds[i], schemes, n_schemes,
+						   ch->sigalgs,
+						   tlsh_cred_can_sign);
 
 		if (!s)
 			continue;
@@ -198,7 +185,6 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_set_rx(c, c->c_hs);
 	return TLSH_OK;
 }
-
 
 static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 {

@@ -26,36 +26,11 @@ static bool listed(const uint16_t *v, size_t n, uint16_t x)
 static enum tlsh_err check_extensions(struct tlsh_conn *c,
 				      const struct tlsh_server_hello *sh)
 {
-	const struct tlsh_config *cfg = c->cfg;
 	const struct tlsh_exts *x = &sh->x;
-	struct tlsh_cur b, v;
 
 	if (x->present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
-	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
-		b = x->body[TLSH_X_RENEGOTIATION_INFO];
-		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		if (tlsh_cur_left(&v)) {	/* RFC 5746 3.4 */
-			tlsh_set_reason(c, "renegotiation_info is not empty");
-			return TLSH_ERR_HANDSHAKE_FAILURE;
-		}
-	}
-	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
-		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
-			return TLSH_ERR_DECODE;
-		c->t12.ems = true;
-	} else if (!cfg->allow_no_ems) {	/* RFC 7627 5.3 */
-		tlsh_set_reason(c, "server does not use the extended master secret");
-		return TLSH_ERR_HANDSHAKE_FAILURE;
-	}
-	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
-		b = x->body[TLSH_X_EC_POINT_FORMATS];
-		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	TRY(tlsh12_check_hello_exts(c, x));
 	if (sh->alpn)
 		return tlsh_alpn_accept(c, sh->alpn, sh->alpn_len);
 	return TLSH_OK;
@@ -154,10 +129,7 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 		tlsh_msg_done(c, m);
 		err = tlsh_wbuf_err(w);
 	}
-	if (!err)
-		tlsh12_derive_keys(c, pms, pms_len);
-	explicit_bzero(pms, sizeof(pms));
-	return err;
+	return tlsh12_derive_keys(c, err, pms, pms_len);
 }
 
 /*

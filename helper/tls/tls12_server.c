@@ -21,46 +21,15 @@
 static enum tlsh_err check_hello(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
 {
-	const struct tlsh_exts *x = &ch->x;
-	struct tlsh_cur b, v;
-
 	/* RFC 5246 7.4.1.2: null must be offered; nothing else is used. */
 	if (!memchr(ch->comp.p, 0, tlsh_cur_left(&ch->comp))) {
 		tlsh_set_reason(c, "ClientHello without the null compression method");
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	}
-	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
-		b = x->body[TLSH_X_RENEGOTIATION_INFO];
-		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		/* RFC 5746 3.6: an initial handshake has nothing to bind to. */
-		if (tlsh_cur_left(&v)) {
-			tlsh_set_reason(c, "renegotiation_info is not empty");
-			return TLSH_ERR_HANDSHAKE_FAILURE;
-		}
-		c->t12.peer_reneg_info = true;
-	}
 	/* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
 	if (tlsh_u16_list_has(ch->suites, 0x00ff))
 		c->t12.peer_reneg_info = true;
-	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
-		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
-			return TLSH_ERR_DECODE;
-		c->t12.ems = true;
-	} else if (!c->cfg->allow_no_ems) {
-		tlsh_set_reason(c, "client does not offer the extended master secret");
-		return TLSH_ERR_HANDSHAKE_FAILURE;
-	}
-	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
-		b = x->body[TLSH_X_EC_POINT_FORMATS];
-		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		/* RFC 8422 5.1.2: uncompressed must be among them. */
-		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-		c->t12.peer_point_formats = true;
-	}
-	return TLSH_OK;
+	return tlsh12_check_hello_exts(c, &ch->x);
 }
 
 /*
@@ -108,17 +77,15 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 {
 	size_t n;
 	const uint16_t *s = tlsh12_schemes(c->cfg, &n);
+	uint16_t scheme = tlsh_cred_pick_scheme(cred, s, n, ch->sigalgs,
+						tlsh_cred_can_sign);
 
-	for (size_t i = 0; i < n; i++)
-		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
-		    tlsh_cred_can_sign(cred, s[i]))
-			return s[i];
-	if (cred->pk != GNUTLS_PK_ECDSA)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
-		    tlsh_cred_can_sign12(cred, s[i]))
-			return s[i];
+	if (scheme || cred->pk != GNUTLS_PK_ECDSA)
+		return scheme;
+	scheme = tlsh_cred_pick_scheme(cred, s, n, ch->sigalgs,
+				       tlsh_cred_can_sign12);
+	if (scheme)
+		return scheme;
 	if (s == tlsh_sig_all_schemes &&
 	    tlsh_u16_list_has(ch->sigalgs, TLSH_SIG_ECDSA_SECP521R1_SHA512))
 		return TLSH_SIG_ECDSA_SECP521R1_SHA512;
@@ -280,10 +247,7 @@ static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,
 		err = tlsh_kex_shared(&c->kex, v.p, tlsh_cur_left(&v), pms,
 				      &pms_len);
 	}
-	if (!err)
-		tlsh12_derive_keys(c, pms, pms_len);
-	explicit_bzero(pms, sizeof(pms));
-	return err;
+	return tlsh12_derive_keys(c, err, pms, pms_len);
 }
 
 /* Resuming a session ticket, our Finished goes first (RFC 5077 3.1). */
