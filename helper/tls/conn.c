@@ -378,25 +378,44 @@ never:
 	return TLSH_ERR_DECODE;
 }
 
+enum tlsh_err tlsh_hs_in_add(struct tlsh_conn *c, const uint8_t *p,
+			     size_t len)
+{
+	tlsh_put_bytes(&c->hs_in, p, len);
+	return tlsh_wbuf_err(&c->hs_in);
+}
+
+const uint8_t *tlsh_hs_in_at(const struct tlsh_conn *c, size_t off,
+			     size_t *have, size_t *mlen)
+{
+	const uint8_t *m = c->hs_in.buf + off;
+
+	*have = c->hs_in.len - off;
+	if (*have < TLSH_HS_HDR)
+		return NULL;
+	*mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+	return m;
+}
+
+void tlsh_hs_in_drop(struct tlsh_conn *c, size_t off)
+{
+	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
+	c->hs_in.len -= off;
+}
+
 static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 				      size_t len)
 {
-	size_t off = 0;
+	const uint8_t *m;
+	size_t off = 0, have, mlen;
 
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	/* Early data is only ever skipped before the next handshake record. */
 	if (c->srv.early == EARLY_SKIP_APPDATA)
 		c->srv.early = EARLY_NONE;
-	tlsh_put_bytes(&c->hs_in, p, len);
-	TRY(tlsh_wbuf_err(&c->hs_in));
-	for (;;) {
-		const uint8_t *m = c->hs_in.buf + off;
-		size_t have = c->hs_in.len - off, mlen;
-
-		if (have < TLSH_HS_HDR)
-			break;
-		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+	TRY(tlsh_hs_in_add(c, p, len));
+	while ((m = tlsh_hs_in_at(c, off, &have, &mlen))) {
 		TRY(tlsh_check_msg_len(c, m[0], mlen));
 		if (have < TLSH_HS_HDR + mlen)
 			break;
@@ -407,8 +426,7 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 		if ((c->rx_key_changed || c->done) && off != c->hs_in.len)
 			return TLSH_ERR_UNEXPECTED_MESSAGE;
 	}
-	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
-	c->hs_in.len -= off;
+	tlsh_hs_in_drop(c, off);
 	return TLSH_OK;
 }
 

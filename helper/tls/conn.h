@@ -297,6 +297,18 @@ TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
 /* Append a finished handshake message (already in hs_out) to the transcript. */
 void tlsh_msg_done(struct tlsh_conn *c, size_t mark);
 
+/*
+ * Handshake messages from records: tlsh_hs_in_add appends a record's bytes
+ * to hs_in; tlsh_hs_in_at is the message at off in it (*have bytes of it
+ * there, *mlen its header's body length), NULL before a whole header;
+ * tlsh_hs_in_drop removes the off bytes handled.
+ */
+TLSH_MUST_CHECK enum tlsh_err tlsh_hs_in_add(struct tlsh_conn *c,
+					     const uint8_t *p, size_t len);
+const uint8_t *tlsh_hs_in_at(const struct tlsh_conn *c, size_t off,
+			     size_t *have, size_t *mlen);
+void tlsh_hs_in_drop(struct tlsh_conn *c, size_t off);
+
 /* An alert record's content: OK for a tolerated TLS 1.2 warning. */
 enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,
 				size_t len);
