@@ -242,6 +242,50 @@ static inline enum tlsh_err deliver_record(struct tlsh_conn *from,
 	return err;
 }
 
+/* The alert the sender received, delivered as a record if it is done. */
+static inline enum tlsh_err sender_saw(struct tlsh_conn *sender,
+				       struct tlsh_conn *receiver)
+{
+	uint8_t type, data[64];
+	size_t len;
+
+	if (!tlsh_conn_done(sender))
+		return tlsh_conn_error(sender);
+	(void)tlsh_conn_output(receiver, &len);
+	if (!len)
+		return TLSH_OK;
+	return deliver_record(receiver, sender, &type, data, &len);
+}
+
+/*
+ * A handshake message damaged on its way from sender to receiver: the
+ * receiver failed with want, the sender got its alert, and neither exports
+ * keys (but a sender already done, as a TLS 1.3 client is once its
+ * Finished is out).
+ */
+static inline void expect_damage_stopped(struct __test_metadata *_metadata,
+					 const char *name,
+					 struct tlsh_conn *sender,
+					 struct tlsh_conn *receiver,
+					 enum tlsh_err want)
+{
+	struct tlsh_traffic_keys k;
+	enum tlsh_err got = tlsh_conn_error(receiver);
+
+	EXPECT_EQ(want, got) {
+		TH_LOG("%s: got %s (%s)", name, tlsh_err_str(got),
+		       tlsh_conn_error_reason(receiver) ?: "-");
+	}
+	EXPECT_EQ(tlsh_err_peer_alert(tlsh_err_alert(want)),
+		  sender_saw(sender, receiver)) {
+		TH_LOG("%s: sender saw %s", name,
+		       tlsh_conn_error_reason(sender) ?: "-");
+	}
+	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(receiver, &k));
+	if (!tlsh_conn_done(sender))
+		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
+}
+
 /* Keys agree crosswise, and data flows both ways through them. */
 static inline int check_traffic(struct pair *p)
 {
