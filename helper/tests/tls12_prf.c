@@ -55,41 +55,44 @@ static void session_hash(bool sha384, uint8_t *out)
 	}
 }
 
+/* The PRF of a 16-byte secret and seed under "test label" is want. */
+static void check_prf(struct __test_metadata *_metadata,
+		      const struct tlsh_hash *h, const char *secret_hex,
+		      const char *seed_hex, const char *want)
+{
+	uint8_t secret[16], seed[16], out[256];
+	size_t n = unhex(want, out, sizeof(out));
+
+	ASSERT_EQ(16, unhex(secret_hex, secret, sizeof(secret)));
+	ASSERT_EQ(16, unhex(seed_hex, seed, sizeof(seed)));
+	tlsh_prf(h, secret, 16, "test label", seed, 16, NULL, 0, out, n);
+	ASSERT_TRUE(hex_eq(want, out, n));
+	/* A split seed is the same seed. */
+	tlsh_prf(h, secret, 16, "test label", seed, 5, seed + 5, 11, out, n);
+	ASSERT_TRUE(hex_eq(want, out, n));
+}
+
 TEST(prf_sha256)
 {
-	uint8_t secret[16], seed[16], out[100];
-
-	unhex("9b be 43 6b a9 40 f0 17 b1 76 52 84 9a 71 db 35", secret, 16);
-	unhex("a0 ba 9f 93 6c da 31 18 27 a6 f7 96 ff d5 19 8c", seed, 16);
-	tlsh_prf(&tlsh_hash_sha256, secret, 16, "test label", seed, 16, NULL,
-		 0, out, sizeof(out));
-	ASSERT_TRUE(hex_eq(
-		"e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
-		"6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
-		"4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701"
-		"87347b66", out, sizeof(out)));
-	/* A split seed is the same seed. */
-	tlsh_prf(&tlsh_hash_sha256, secret, 16, "test label", seed, 5,
-		 seed + 5, 11, out, 32);
-	ASSERT_TRUE(hex_eq(
-		"e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a",
-		out, 32));
+	check_prf(_metadata, &tlsh_hash_sha256,
+		  "9b be 43 6b a9 40 f0 17 b1 76 52 84 9a 71 db 35",
+		  "a0 ba 9f 93 6c da 31 18 27 a6 f7 96 ff d5 19 8c",
+		  "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
+		  "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
+		  "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701"
+		  "87347b66");
 }
 
 TEST(prf_sha384)
 {
-	uint8_t secret[16], seed[16], out[148];
-
-	unhex("b8 0b 73 3d 6c ee fc dc 71 56 6e a4 8e 55 67 df", secret, 16);
-	unhex("cd 66 5c f6 a8 44 7d d6 ff 8b 27 55 5e db 74 65", seed, 16);
-	tlsh_prf(&tlsh_hash_sha384, secret, 16, "test label", seed, 16, NULL,
-		 0, out, sizeof(out));
-	ASSERT_TRUE(hex_eq(
-		"7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
-		"e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
-		"8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425"
-		"9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6"
-		"91c8f3a26854308d5eaa3be85e0990703d73e56f", out, sizeof(out)));
+	check_prf(_metadata, &tlsh_hash_sha384,
+		  "b8 0b 73 3d 6c ee fc dc 71 56 6e a4 8e 55 67 df",
+		  "cd 66 5c f6 a8 44 7d d6 ff 8b 27 55 5e db 74 65",
+		  "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
+		  "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
+		  "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425"
+		  "9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6"
+		  "91c8f3a26854308d5eaa3be85e0990703d73e56f");
 }
 
 TEST(master_secret)
