@@ -143,8 +143,7 @@ TEST(credential_by_suite)
 	ASSERT_EQ(0, pair_add_cred(&p, "rsa"));
 	pair12_client(&p, &rsa_suites[1], &groups[1]);
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
 	ASSERT_EQ(0, pair_add_cred(&p, "ec"));
 	pair12_client(&p, &ecdsa_suites[0], &groups[0]);
@@ -172,8 +171,7 @@ TEST(ecdsa_certificate_curve_must_be_supported)
 	p.ccfg.groups = &x25519_only;
 	p.ccfg.n_groups = 1;
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 TEST(alpn_and_sni)
@@ -258,8 +256,7 @@ TEST(server_with_only_tls12_suites)
 	ASSERT_EQ(0, run(&p));
 	ASSERT_EQ(TLSH_TLS12, tlsh_conn_version(p.c));
 	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->t12.server_random));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 /* The server marks a downgrade only when it could have done TLS 1.3. */

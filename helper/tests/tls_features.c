@@ -63,8 +63,7 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 	}
 	(void)tlsh_conn_output(p.s, &out);
 	ASSERT_EQ(0, out);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(no_tickets_when_count_is_zero)
@@ -93,8 +92,7 @@ TEST(no_tickets_for_client_without_psk_modes)
 	run_ok(_metadata, &p);
 	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
 	ASSERT_EQ(0, sk.tx.seq);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 /* Through the kTLS path: handshake bytes as a reader gets them. */
@@ -221,8 +219,7 @@ TEST(chain_signed_with_rsa_pkcs1_is_accepted)
 	ASSERT_EQ(0, run(&p)) {
 		TH_LOG("%s", tlsh_conn_error_reason(p.c));
 	}
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 static time_t offset_clock(void *ctx)

@@ -70,8 +70,7 @@ static void server_cert_ok(struct __test_metadata *_metadata, const char *cert)
 
 	ASSERT_EQ(0, pair_init(&p, cert));
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(rsa_pss_rsae_server)
@@ -98,8 +97,7 @@ TEST(hello_retry_request)
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.c));
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
 	ASSERT_EQ(TLSH_GROUP_SECP256R1, tlsh_conn_group(p.c));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(no_middlebox_compat)
@@ -109,8 +107,7 @@ TEST(no_middlebox_compat)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.no_middlebox_compat = true;
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_auth)
@@ -123,8 +120,7 @@ TEST(client_auth)
 	p.ccfg.cred = &p.client_cred;
 	run_ok(_metadata, &p);
 	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_auth_with_hrr)
@@ -139,8 +135,7 @@ TEST(client_auth_with_hrr)
 	run_ok(_metadata, &p);
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
 	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_cert_optional_and_absent)
@@ -151,8 +146,7 @@ TEST(client_cert_optional_and_absent)
 	p.scfg.verify_client = true;
 	run_ok(_metadata, &p);
 	ASSERT_EQ(0, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_cert_required_but_absent)

@@ -286,6 +286,20 @@ static inline void expect_damage_stopped(struct __test_metadata *_metadata,
 		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
 }
 
+/* Both sides export keys of this version that agree crosswise (else < 0). */
+static inline int keys_agree(struct pair *p, uint16_t version,
+			     struct tlsh_traffic_keys *ck,
+			     struct tlsh_traffic_keys *sk)
+{
+	if (tlsh_conn_export_keys(p->c, ck) || tlsh_conn_export_keys(p->s, sk))
+		return -1;
+	if (memcmp(&ck->tx, &sk->rx, sizeof(ck->tx)) ||
+	    memcmp(&ck->rx, &sk->tx, sizeof(ck->rx)) || ck->aead != sk->aead ||
+	    ck->version != version || sk->version != version)
+		return -2;
+	return 0;
+}
+
 /* Keys agree crosswise, and data flows both ways through them. */
 static inline int check_traffic(struct pair *p)
 {
@@ -293,13 +307,10 @@ static inline int check_traffic(struct pair *p)
 	uint8_t msg[100], got[TLSH_MAX_CIPHERTEXT];
 	size_t len, dlen;
 	uint8_t type;
+	int rc = keys_agree(p, TLSH_TLS13, &ck, &sk);
 
-	if (tlsh_conn_export_keys(p->c, &ck) || tlsh_conn_export_keys(p->s, &sk))
-		return -1;
-	if (memcmp(&ck.tx, &sk.rx, sizeof(ck.tx)) ||
-	    memcmp(&ck.rx, &sk.tx, sizeof(ck.rx)) || ck.aead != sk.aead ||
-	    ck.version != TLSH_TLS13)
-		return -2;
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)i;
 	if (tlsh_conn_write_app(p->c, msg, sizeof(msg)))
@@ -314,6 +325,14 @@ static inline int check_traffic(struct pair *p)
 		return -6;
 	(void)tlsh_conn_output(p->s, &len);
 	return len ? -7 : 0;
+}
+
+/* The end of a TLS 1.3 test whose handshake succeeded. */
+static inline void check_traffic_and_free(struct __test_metadata *_metadata,
+					  struct pair *p)
+{
+	ASSERT_EQ(0, check_traffic(p));
+	pair_free(p);
 }
 
 #endif
