@@ -57,30 +57,33 @@ static int one(struct __test_metadata *_metadata, const char *cert,
 	return rc;
 }
 
-TEST(ecdhe_ecdsa_every_suite_group_cert)
+/* Every certificate with each of the three suites and groups: how many. */
+static int every_suite_group(struct __test_metadata *_metadata,
+			     const char *const *certs, size_t n_certs,
+			     const uint16_t suites[3])
 {
-	static const char *const certs[] = { "ec", "ec384", "ed" };
 	int n = 0;
 
-	for (size_t c = 0; c < 3; c++)
+	for (size_t c = 0; c < n_certs; c++)
 		for (size_t s = 0; s < 3; s++)
 			for (size_t g = 0; g < 3; g++, n++)
 				ASSERT_EQ(0, one(_metadata, certs[c],
-						 &ecdsa_suites[s], &groups[g]));
-	ASSERT_EQ(27, n);
+						 &suites[s], &groups[g]));
+	return n;
+}
+
+TEST(ecdhe_ecdsa_every_suite_group_cert)
+{
+	static const char *const certs[] = { "ec", "ec384", "ed" };
+
+	ASSERT_EQ(27, every_suite_group(_metadata, certs, 3, ecdsa_suites));
 }
 
 TEST(ecdhe_rsa_every_suite_group_cert)
 {
 	static const char *const certs[] = { "rsa", "pss" };
-	int n = 0;
 
-	for (size_t c = 0; c < 2; c++)
-		for (size_t s = 0; s < 3; s++)
-			for (size_t g = 0; g < 3; g++, n++)
-				ASSERT_EQ(0, one(_metadata, certs[c],
-						 &rsa_suites[s], &groups[g]));
-	ASSERT_EQ(18, n);
+	ASSERT_EQ(18, every_suite_group(_metadata, certs, 2, rsa_suites));
 }
 
 TEST(rsa_key_transport_both_suites)
