@@ -388,12 +388,8 @@ static void mutate_hook(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 			size_t mark)
 {
 	struct mutation *m = c->hooks->ctx;
-	const uint8_t *msg = w->buf + mark;
-	uint16_t type = msg[0];
+	uint16_t type = tlsh_hs_type(w->buf + mark, w->len - mark);
 
-	if (type == TLSH_HS_SERVER_HELLO &&
-	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
-		type = HRR;
 	/* 0x200 + type: the second message of that type (ClientHello2). */
 	if (m->seen[type]++)
 		type += 0x200;

@@ -308,9 +308,7 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	    len == TLSH_HS_HDR)
 		return TLSH_OK;
 
-	if (type == TLSH_HS_SERVER_HELLO && len >= TLSH_HS_HDR + 2 + 32 &&
-	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
-		type = TLSH_HS_HELLO_RETRY_REQUEST;
+	type = tlsh_hs_type(msg, len);
 	c->cur_msg = type;
 	s = expect(c, type);
 	if (!s)

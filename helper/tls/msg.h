@@ -37,6 +37,13 @@
 extern const uint8_t tlsh_hrr_random[TLSH_RANDOM];
 
 /*
+ * The type of a handshake message (header included, len bytes) as the
+ * step tables name it: a ServerHello with the HRR random is a
+ * TLSH_HS_HELLO_RETRY_REQUEST.
+ */
+uint16_t tlsh_hs_type(const uint8_t *msg, size_t len);
+
+/*
  * RFC 8446 4.1.3: the last 8 bytes of a ServerHello.random are
  * "DOWNGRD" 01 (TLS 1.2 negotiated) or 00 (older) from a server that
  * supports TLS 1.3.
