@@ -13,12 +13,6 @@ const unsigned int fz_regress_iterations = 2000;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tlsh_config cfg;
-	struct fz_rng r;
-
-	if (size < 1)
-		return 0;
-	fz_client_config(&cfg, &r);
-	fz_engine_stream(&cfg, false, data, size);
+	fz_engine_stream(false, data, size);
 	return 0;
 }

@@ -239,14 +239,21 @@ void fz_read_records(struct tlsh_conn *c, const uint8_t *data, size_t len)
 	probe(c);
 }
 
-void fz_engine_stream(const struct tlsh_config *cfg, bool server,
-		      const uint8_t *data, size_t size)
+void fz_engine_stream(bool server, const uint8_t *data, size_t size)
 {
 	static const size_t chunks[4] = { 0, 1, 7, 0 };
+	struct tlsh_config cfg;
+	struct fz_rng r;
 	struct tlsh_conn *c;
 	size_t n;
 
-	if (tlsh_conn_new(&c, cfg, server) || tlsh_conn_start(c))
+	if (size < 1)
+		return;
+	if (server)
+		fz_server_config(&cfg, &r, data[0] & 1);
+	else
+		fz_client_config(&cfg, &r);
+	if (tlsh_conn_new(&c, &cfg, server) || tlsh_conn_start(c))
 		__builtin_trap();
 	(void)tlsh_conn_output(c, &n);
 	tlsh_conn_output_done(c, n);

@@ -13,12 +13,6 @@ const unsigned int fz_regress_iterations = 2000;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tlsh_config cfg;
-	struct fz_rng r;
-
-	if (size < 1)
-		return 0;
-	fz_server_config(&cfg, &r, data[0] & 1);
-	fz_engine_stream(&cfg, true, data, size);
+	fz_engine_stream(true, data, size);
 	return 0;
 }
