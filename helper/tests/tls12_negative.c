@@ -623,9 +623,7 @@ TEST(downgrade_sentinel_detected)
 	current = &nc;
 	mutated = false;
 	ASSERT_EQ(0, setup12(&p, ECDHE));
-	ASSERT_EQ(0, pair_start(&p));
-	tlsh_conn_set_test_hooks(p.c, &hooks);
-	ASSERT_NE(0, pair_run(&p));
+	ASSERT_NE(0, run_hooked(_metadata, &p, &hooks));
 	ASSERT_TRUE(mutated);
 	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER, tlsh_conn_error(p.c));
 	ASSERT_STREQ("downgrade to TLS 1.2 detected (RFC 8446 sentinel)",

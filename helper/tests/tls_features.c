@@ -26,15 +26,6 @@ static const struct tlsh_test_hooks psk_modes_hooks = {
 	.client_hello_ext = add_psk_modes,
 };
 
-static int run_with_client_hooks(struct pair *p,
-				 const struct tlsh_test_hooks *h)
-{
-	if (pair_start(p))
-		return -1;
-	tlsh_conn_set_test_hooks(p->c, h);
-	return pair_run(p);
-}
-
 TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 {
 	struct pair p;
@@ -44,7 +35,7 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 2;
-	ASSERT_EQ(0, run_with_client_hooks(&p, &psk_modes_hooks));
+	ASSERT_EQ(0, run_hooked(_metadata, &p, &psk_modes_hooks));
 	/* Done, with both tickets already queued for the wire. */
 	ASSERT_TRUE(tlsh_conn_done(p.s));
 	(void)tlsh_conn_output(p.s, &out);
@@ -73,7 +64,7 @@ TEST(no_tickets_when_count_is_zero)
 	size_t out;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, run_with_client_hooks(&p, &psk_modes_hooks));
+	ASSERT_EQ(0, run_hooked(_metadata, &p, &psk_modes_hooks));
 	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
 	ASSERT_EQ(0, sk.tx.seq);
 	(void)tlsh_conn_output(p.s, &out);

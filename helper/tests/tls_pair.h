@@ -12,6 +12,7 @@
 
 #include <nettle/sha2.h>
 
+#include "tls/conn.h"
 #include "tls/engine.h"
 #include "tls/kex.h"
 #include "tls/record.h"
@@ -219,6 +220,18 @@ static inline void run_ok(struct __test_metadata *_metadata, struct pair *p)
 		       tlsh_err_str(p->serr),
 		       tlsh_conn_error_reason(p->s) ?: "-");
 	}
+}
+
+/*
+ * Start both sides, give the client the test hooks h, run the handshake:
+ * pair_run's result.
+ */
+static inline int run_hooked(struct __test_metadata *_metadata,
+			     struct pair *p, const struct tlsh_test_hooks *h)
+{
+	ASSERT_EQ(0, pair_start(p));
+	tlsh_conn_set_test_hooks(p->c, h);
+	return pair_run(p);
 }
 
 /* Unprotect one record of from's output at the peer. */
