@@ -14,14 +14,6 @@
 #include "tls/conn.h"
 
 /* A client that allows tickets: psk_key_exchange_modes = { psk_dhe_ke }. */
-static bool add_psk_modes(const struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
-
-	tlsh_put_bytes(w, ext, sizeof(ext));
-	return false;
-}
-
 static const struct tlsh_test_hooks psk_modes_hooks = {
 	.client_hello_ext = add_psk_modes,
 };

@@ -425,15 +425,6 @@ static void setup(struct pair *p, enum setup s)
 	}
 }
 
-/* A client that allows tickets (psk_dhe_ke). */
-static bool add_psk_modes(const struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
-
-	tlsh_put_bytes(w, ext, sizeof(ext));
-	return false;
-}
-
 static int run_case(struct __test_metadata *_metadata,
 		    const struct neg_case *nc)
 {

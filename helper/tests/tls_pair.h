@@ -223,6 +223,20 @@ static inline void run_ok(struct __test_metadata *_metadata, struct pair *p)
 }
 
 /*
+ * A client_hello_ext hook: psk_key_exchange_modes = { psk_dhe_ke }, a
+ * client that allows tickets (the engine adds its own extensions after).
+ */
+static inline bool add_psk_modes(const struct tlsh_conn *c,
+				 struct tlsh_wbuf *w)
+{
+	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
+
+	(void)c;
+	tlsh_put_bytes(w, ext, sizeof(ext));
+	return false;
+}
+
+/*
  * Start both sides, give the client the test hooks h, run the handshake:
  * pair_run's result.
  */
