@@ -242,6 +242,18 @@ TEST(alpn)
  * The client's Finished and its first application record arrive in one
  * segment: the server consumes exactly through the Finished record.
  */
+/* All of from's output fed to to in one call and taken whole. */
+static void feed_whole(struct __test_metadata *_metadata,
+		       struct tlsh_conn *from, struct tlsh_conn *to)
+{
+	size_t len, used;
+	const uint8_t *out = tlsh_conn_output(from, &len);
+
+	ASSERT_EQ(0, tlsh_conn_feed(to, out, len, &used));
+	ASSERT_EQ(len, used);
+	tlsh_conn_output_done(from, len);
+}
+
 TEST(stops_after_last_handshake_record)
 {
 	struct pair p;
@@ -251,17 +263,10 @@ TEST(stops_after_last_handshake_record)
 	enum tlsh_err err = TLSH_OK;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, tlsh_conn_new(&p.c, &p.ccfg, false));
-	ASSERT_EQ(0, tlsh_conn_new(&p.s, &p.scfg, true));
+	ASSERT_EQ(0, pair_start(&p));
 	ASSERT_EQ(0, tlsh_conn_start(p.c));
-	out = tlsh_conn_output(p.c, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.s, out, len, &used));
-	ASSERT_EQ(len, used);
-	tlsh_conn_output_done(p.c, len);
-	out = tlsh_conn_output(p.s, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.c, out, len, &used));
-	ASSERT_EQ(len, used);
-	tlsh_conn_output_done(p.s, len);
+	feed_whole(_metadata, p.c, p.s);
+	feed_whole(_metadata, p.s, p.c);
 	ASSERT_TRUE(tlsh_conn_done(p.c));
 	out = tlsh_conn_output(p.c, &flen);
 	memcpy(seg, out, flen);
@@ -300,12 +305,9 @@ TEST(tampered_finished)
 	uint8_t buf[8192];
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, tlsh_conn_new(&p.c, &p.ccfg, false));
-	ASSERT_EQ(0, tlsh_conn_new(&p.s, &p.scfg, true));
+	ASSERT_EQ(0, pair_start(&p));
 	ASSERT_EQ(0, tlsh_conn_start(p.c));
-	out = tlsh_conn_output(p.c, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.s, out, len, &used));
-	tlsh_conn_output_done(p.c, len);
+	feed_whole(_metadata, p.c, p.s);
 	out = tlsh_conn_output(p.s, &len);
 	ASSERT_LT(len, sizeof(buf));
 	memcpy(buf, out, len);
