@@ -49,18 +49,25 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 	check_traffic_and_free(_metadata, &p);
 }
 
-TEST(no_tickets_when_count_is_zero)
+/* The server sent no NewSessionTicket: nothing after its Finished. */
+static void no_tickets(struct __test_metadata *_metadata, struct pair *p)
 {
-	struct pair p;
 	struct tlsh_traffic_keys sk;
 	size_t out;
 
+	ASSERT_EQ(0, tlsh_conn_export_keys(p->s, &sk));
+	ASSERT_EQ(0, sk.tx.seq);
+	(void)tlsh_conn_output(p->s, &out);
+	ASSERT_EQ(0, out);
+}
+
+TEST(no_tickets_when_count_is_zero)
+{
+	struct pair p;
+
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	ASSERT_EQ(0, run_hooked(_metadata, &p, &psk_modes_hooks));
-	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
-	ASSERT_EQ(0, sk.tx.seq);
-	(void)tlsh_conn_output(p.s, &out);
-	ASSERT_EQ(0, out);
+	no_tickets(_metadata, &p);
 	pair_free(&p);
 }
 
@@ -68,13 +75,11 @@ TEST(no_tickets_when_count_is_zero)
 TEST(no_tickets_for_client_without_psk_modes)
 {
 	struct pair p;
-	struct tlsh_traffic_keys sk;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 3;
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
-	ASSERT_EQ(0, sk.tx.seq);
+	no_tickets(_metadata, &p);
 	check_traffic_and_free(_metadata, &p);
 }
 
