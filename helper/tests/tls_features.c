@@ -234,30 +234,30 @@ static void expect_failure(struct __test_metadata *_metadata, struct pair *p,
 	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p->s, &k));
 }
 
-TEST(expired_certificate)
+/* The client's clock off by offset seconds: the server's certificate fails. */
+static void client_clock_off(struct __test_metadata *_metadata, long offset,
+			     const char *reason_prefix)
 {
 	struct pair p;
-	long later = 40L * 86400;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.now = offset_clock;
-	p.ccfg.now_ctx = &later;
+	p.ccfg.now_ctx = &offset;
 	expect_failure(_metadata, &p, TLSH_ERR_CERTIFICATE_EXPIRED,
-		       "certificate expired (localhost, on ");
+		       reason_prefix);
 	pair_free(&p);
+}
+
+TEST(expired_certificate)
+{
+	client_clock_off(_metadata, 40L * 86400,
+			 "certificate expired (localhost, on ");
 }
 
 TEST(certificate_not_yet_valid)
 {
-	struct pair p;
-	long earlier = -86400;
-
-	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.now = offset_clock;
-	p.ccfg.now_ctx = &earlier;
-	expect_failure(_metadata, &p, TLSH_ERR_CERTIFICATE_EXPIRED,
-		       "certificate not yet valid (localhost, from ");
-	pair_free(&p);
+	client_clock_off(_metadata, -86400,
+			 "certificate not yet valid (localhost, from ");
 }
 
 TEST(expired_client_certificate)
