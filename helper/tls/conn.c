@@ -153,6 +153,12 @@ void tlsh_msg_done(struct tlsh_conn *c, size_t mark)
 		c->hooks->mutate(c, &c->hs_out, mark);
 }
 
+enum tlsh_err tlsh_msg_end(struct tlsh_conn *c, size_t mark)
+{
+	tlsh_msg_done(c, mark);
+	return tlsh_wbuf_err(&c->hs_out);
+}
+
 static bool one_holds(const struct tlsh_conn *c, enum tlsh_cond cond)
 {
 	switch (cond) {

@@ -296,6 +296,8 @@ TLSH_MUST_CHECK enum tlsh_err tlsh_flush_hs(struct tlsh_conn *c);
 TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
 /* Append a finished handshake message (already in hs_out) to the transcript. */
 void tlsh_msg_done(struct tlsh_conn *c, size_t mark);
+/* The same at the end of a message's writer: whether hs_out held it all. */
+TLSH_MUST_CHECK enum tlsh_err tlsh_msg_end(struct tlsh_conn *c, size_t mark);
 
 /*
  * Handshake messages from records: tlsh_hs_in_add appends a record's bytes

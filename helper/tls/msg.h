@@ -207,4 +207,17 @@ static inline void tlsh_ext_close(struct tlsh_wbuf *w, size_t mark)
 	tlsh_vec_close(w, mark, 2);
 }
 
+/* An extension whose body is one u16-length vector of u16 values. */
+static inline void tlsh_ext_put_u16_list(struct tlsh_wbuf *w,
+					 enum tlsh_ext_id id,
+					 const uint16_t *v, size_t n)
+{
+	size_t e = tlsh_ext_open(w, id), l = tlsh_vec_open(w, 2);
+
+	for (size_t i = 0; i < n; i++)
+		tlsh_put_u16(w, v[i]);
+	tlsh_vec_close(w, l, 2);
+	tlsh_ext_close(w, e);
+}
+
 #endif

@@ -195,28 +195,22 @@ static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->encrypted_ext : NULL, w))
 		tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x, e, l;
+	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x;
 	size_t n_schemes;
 	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
 
 	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, TLSH_X_SIGNATURE_ALGORITHMS);
-	l = tlsh_vec_open(w, 2);
-	for (size_t i = 0; i < n_schemes; i++)
-		tlsh_put_u16(w, schemes[i]);
-	tlsh_vec_close(w, l, 2);
-	tlsh_ext_close(w, e);
+	tlsh_ext_put_u16_list(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes,
+			      n_schemes);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_finished(struct tlsh_conn *c)

@@ -27,8 +27,7 @@ enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)
 		tlsh_vec_close(w, d, 3);
 	}
 	tlsh_vec_close(w, list, 3);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 /* The server's key must suit the key exchange (RFC 5246 7.4.2, 8422 5.3). */

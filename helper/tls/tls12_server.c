@@ -197,8 +197,7 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_names_put_answer(c, w);
 	tlsh12_ticket_put_sh_ext(c, w);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_key_exchange(struct tlsh_conn *c)
@@ -214,16 +213,14 @@ static enum tlsh_err send_server_key_exchange(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->sig_scheme);
 	TRY(tlsh_sig_sign(c->cred, c->sig_scheme, content, n,
 			  c->cfg->random_ctx, c->cfg->random, w));
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_hello_done(struct tlsh_conn *c)
 {
 	size_t m = tlsh_hs_open(&c->hs_out, TLSH_HS_SERVER_HELLO_DONE) - 1;
 
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(&c->hs_out);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,

@@ -252,8 +252,7 @@ enum tlsh_err tlsh12_send_new_session_ticket(struct tlsh_conn *c)
 	err = tlsh_ticket_seal(c, &st, w);
 	explicit_bzero(&st, sizeof(st));
 	TRY(err);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 enum tlsh_err tlsh12_send_ccs_finished_resumed(struct tlsh_conn *c)
