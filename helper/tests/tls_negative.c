@@ -310,6 +310,7 @@ struct neg_case {
 #define CH2         HRR_FLOW, false, TLSH_HS_CLIENT_HELLO + 0x200
 #define SH          PLAIN, true, TLSH_HS_SERVER_HELLO
 #define HRR_MSG     HRR_FLOW, true, HRR
+#define SH_AFTER_HRR HRR_FLOW, true, TLSH_HS_SERVER_HELLO
 #define EE          PLAIN, true, TLSH_HS_ENCRYPTED_EXTENSIONS
 #define CR          CLIENT_AUTH, true, TLSH_HS_CERTIFICATE_REQUEST
 #define CERT        PLAIN, true, TLSH_HS_CERTIFICATE
@@ -337,6 +338,7 @@ struct neg_case {
 	X(sh_unoffered_group, SH, { sh_other_group }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(sh_downgrade_sentinel, SH, { sh_downgrade_sentinel }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(sh_tls12, SH, { sh_tls12_plain }, TLSH_ERR_ILLEGAL_PARAMETER) \
+	X(sh_tls12_after_hrr, SH_AFTER_HRR, { sh_tls12_plain }, TLSH_ERR_ILLEGAL_PARAMETER) \
 	/* HelloRetryRequest, received by the client. */ \
 	EVERY_MESSAGE(X, hrr, HRR_MSG) \
 	X(hrr_duplicate_extension, HRR_MSG, ADD_EXT("00 2b 00 02 03 04"), TLSH_ERR_ILLEGAL_PARAMETER) \
