@@ -179,7 +179,7 @@ static bool one_holds(const struct tlsh_conn *c, enum tlsh_cond cond)
 	case TLSH_IF_CERT_REQUESTED:
 		return c->cli.cert_requested;
 	case TLSH_IF_ECDHE12:
-		return c->suite->kx != TLSH_KX_RSA;
+		return c->suite && c->suite->kx != TLSH_KX_RSA;
 	default:
 		return true;
 	}
