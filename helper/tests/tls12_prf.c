@@ -131,10 +131,26 @@ TEST(extended_master_secret)
 			   ms, 48));
 }
 
+/* The key block of suite from ms: keys and IVs (hex) of both sides. */
+static void check_key_block(struct __test_metadata *_metadata,
+			    const struct tlsh_suite *suite, const uint8_t *ms,
+			    const uint8_t *cr, const uint8_t *sr,
+			    const char *ckey, const char *skey,
+			    const char *civ, const char *siv)
+{
+	struct tlsh_key_block kb;
+	size_t klen = suite->key_len;
+
+	tlsh_key_block(suite, ms, cr, sr, &kb);
+	ASSERT_TRUE(hex_eq(ckey, kb.client_key, klen));
+	ASSERT_TRUE(hex_eq(skey, kb.server_key, klen));
+	ASSERT_TRUE(hex_eq(civ, kb.client_iv, 12));
+	ASSERT_TRUE(hex_eq(siv, kb.server_iv, 12));
+}
+
 TEST(key_block)
 {
 	uint8_t pms[48], cr[32], sr[32], ms[48];
-	struct tlsh_key_block kb;
 	const struct tlsh_suite *gcm128 = tlsh_suite_by_id(
 		TLSH_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
 	const struct tlsh_suite *chacha = tlsh_suite_by_id(
@@ -146,29 +162,28 @@ TEST(key_block)
 	tlsh_master_secret(&tlsh_hash_sha256, pms, 48, false, NULL, cr, sr,
 			   ms);
 	/* AES-128-GCM: keys 16 + 16, implicit salts 4 + 4. */
-	tlsh_key_block(gcm128, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("927db9f70f88e6052976e4e5b2ae3ed7", kb.client_key, 16));
-	ASSERT_TRUE(hex_eq("fe3ea868020054ed3251b1f839259e40", kb.server_key, 16));
-	ASSERT_TRUE(hex_eq("c3908983 0000000000000000", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("b4045600 0000000000000000", kb.server_iv, 12));
+	check_key_block(_metadata, gcm128, ms, cr, sr,
+			"927db9f70f88e6052976e4e5b2ae3ed7",
+			"fe3ea868020054ed3251b1f839259e40",
+			"c3908983 0000000000000000",
+			"b4045600 0000000000000000");
 	/* ChaCha20-Poly1305: keys 32 + 32, IVs 12 + 12. */
-	tlsh_key_block(chacha, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("927db9f70f88e6052976e4e5b2ae3ed7fe3ea868020054ed"
-			   "3251b1f839259e40", kb.client_key, 32));
-	ASSERT_TRUE(hex_eq("c3908983b4045600403b72b15a8c0a61093c6ffbd082474c"
-			   "fbb3a7598ed0b7fe", kb.server_key, 32));
-	ASSERT_TRUE(hex_eq("1e9572e631d7c14d7f4beb6b", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("9b0a8da860abfb186db7dbc7", kb.server_iv, 12));
+	check_key_block(_metadata, chacha, ms, cr, sr,
+			"927db9f70f88e6052976e4e5b2ae3ed7fe3ea868020054ed"
+			"3251b1f839259e40",
+			"c3908983b4045600403b72b15a8c0a61093c6ffbd082474c"
+			"fbb3a7598ed0b7fe",
+			"1e9572e631d7c14d7f4beb6b", "9b0a8da860abfb186db7dbc7");
 	/* AES-256-GCM with the SHA-384 PRF. */
 	tlsh_master_secret(&tlsh_hash_sha384, pms, 48, false, NULL, cr, sr,
 			   ms);
-	tlsh_key_block(gcm256, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("5a7eeeff913acd27e2ee481411719dbd3f715c77761c56f1"
-			   "d9c848a507fd764f", kb.client_key, 32));
-	ASSERT_TRUE(hex_eq("65e0c8341efcc471cce95cd3952526e5655793753854793c"
-			   "2301c03529ec82b6", kb.server_key, 32));
-	ASSERT_TRUE(hex_eq("6c2368e5 0000000000000000", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("019ae095 0000000000000000", kb.server_iv, 12));
+	check_key_block(_metadata, gcm256, ms, cr, sr,
+			"5a7eeeff913acd27e2ee481411719dbd3f715c77761c56f1"
+			"d9c848a507fd764f",
+			"65e0c8341efcc471cce95cd3952526e5655793753854793c"
+			"2301c03529ec82b6",
+			"6c2368e5 0000000000000000",
+			"019ae095 0000000000000000");
 }
 
 TEST(finished_verify_data)
