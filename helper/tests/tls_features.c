@@ -106,6 +106,16 @@ TEST(client_post_handshake_ticket_and_key_update)
 	pair_free(&p);
 }
 
+/* A pair whose server holds the credentials a and b, in that order. */
+static int pair_two_creds(struct pair *p, const char *a, const char *b)
+{
+	if (pair_init(p, "ec"))
+		return -1;
+	p->n_creds = 0;
+	tlsh_cred_free(&p->creds[0]);
+	return pair_add_cred(p, a) || pair_add_cred(p, b) ? -1 : 0;
+}
+
 TEST(sni_selects_the_credential)
 {
 	static const char *const names[] = { "localhost", "alt.example",
@@ -120,11 +130,7 @@ TEST(sni_selects_the_credential)
 		size_t cn_len = sizeof(cn);
 		gnutls_datum_t der;
 
-		ASSERT_EQ(0, pair_init(&p, "ec"));
-		p.n_creds = 0;
-		tlsh_cred_free(&p.creds[0]);
-		ASSERT_EQ(0, pair_add_cred(&p, "ec"));
-		ASSERT_EQ(0, pair_add_cred(&p, "alt"));
+		ASSERT_EQ(0, pair_two_creds(&p, "ec", "alt"));
 		p.ccfg.server_name = names[i];
 		ASSERT_EQ(0, run(&p)) {
 			TH_LOG("%s: %s / %s", names[i],
@@ -149,11 +155,7 @@ TEST(unknown_sni_gets_the_first_credential)
 {
 	struct pair p;
 
-	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.n_creds = 0;
-	tlsh_cred_free(&p.creds[0]);
-	ASSERT_EQ(0, pair_add_cred(&p, "ec"));
-	ASSERT_EQ(0, pair_add_cred(&p, "alt"));
+	ASSERT_EQ(0, pair_two_creds(&p, "ec", "alt"));
 	p.ccfg.server_name = "nowhere.example";
 	ASSERT_NE(0, run(&p));
 	ASSERT_EQ(TLSH_ERR_CERTIFICATE_UNKNOWN, p.cerr);
@@ -172,11 +174,7 @@ TEST(signature_algorithms_select_the_credential)
 	struct pair p;
 
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(0, pair_init(&p, "ec"));
-		p.n_creds = 0;
-		tlsh_cred_free(&p.creds[0]);
-		ASSERT_EQ(0, pair_add_cred(&p, "rsa"));
-		ASSERT_EQ(0, pair_add_cred(&p, "ec"));
+		ASSERT_EQ(0, pair_two_creds(&p, "rsa", "ec"));
 		p.ccfg.sig_schemes = i == 0 ? only_ec : i == 1 ? only_pss : only_ed;
 		p.ccfg.n_sig_schemes = 1;
 		if (i < 2) {
