@@ -170,25 +170,41 @@ TEST(crypto_info_rejects)
 	}
 }
 
+/*
+ * Installing on fd fails with -err at step, before anything changed; its
+ * message is want (unless NULL). e keeps the rest for the caller.
+ */
+static void install_refused(struct __test_metadata *_metadata, int fd,
+			    const struct tlsh_traffic_keys *p,
+			    struct tlsh_ktls_error *e, int err,
+			    const char *step, const char *want)
+{
+	char msg[160];
+
+	ASSERT_EQ(-err, tlsh_ktls_install(fd, p, e));
+	ASSERT_STREQ(step, e->step);
+	if (want)
+		EXPECT_STREQ(want, tlsh_ktls_strerror(e, msg, sizeof(msg)));
+}
+
 /* Suite errors come before any syscall: fd -1 still says "version". */
 TEST(unsupported_before_socket)
 {
 	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
-	char ulp[17], msg[160];
+	char ulp[17];
 	int a, b;
 
 	random_params(_metadata, &p, 0x0302, TLSH_AEAD_AES_128_GCM);
-	ASSERT_EQ(-EPROTONOSUPPORT, tlsh_ktls_install(-1, &p, &e));
-	ASSERT_STREQ("precondition: version", e.step);
-	EXPECT_STREQ("precondition: version: Protocol not supported "
-		     "(kTLS carries TLS 1.2 and 1.3 only); socket unchanged",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
+	install_refused(_metadata, -1, &p, &e, EPROTONOSUPPORT,
+			"precondition: version",
+			"precondition: version: Protocol not supported "
+			"(kTLS carries TLS 1.2 and 1.3 only); socket unchanged");
 
 	p.version = TLSH_TLS13;
 	p.aead = TLSH_AEAD_NONE;
-	ASSERT_EQ(-EOPNOTSUPP, tlsh_ktls_install(-1, &p, &e));
-	ASSERT_STREQ("precondition: AEAD", e.step);
+	install_refused(_metadata, -1, &p, &e, EOPNOTSUPP,
+			"precondition: AEAD", NULL);
 
 	tcp_pair(_metadata, &a, &b);
 	ASSERT_EQ(-EOPNOTSUPP, tlsh_ktls_install(a, &p, &e));
@@ -222,7 +238,7 @@ TEST(no_tls_ulp)
 {
 	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
-	char ulp[17], msg[160];
+	char ulp[17];
 	int a, b;
 
 	if (kernel_has_tls_ulp())
@@ -230,14 +246,12 @@ TEST(no_tls_ulp)
 
 	random_params(_metadata, &p, TLSH_TLS13, TLSH_AEAD_AES_256_GCM);
 	tcp_pair(_metadata, &a, &b);
-	ASSERT_EQ(-ENOENT, tlsh_ktls_install(a, &p, &e));
-	ASSERT_STREQ("TCP_ULP", e.step);
+	install_refused(_metadata, a, &p, &e, ENOENT, "TCP_ULP",
+			"TCP_ULP \"tls\": No such file or directory (kernel "
+			"has no TLS ULP: modprobe tls); socket unchanged");
 	ASSERT_EQ(ENOENT, e.err);
 	ASSERT_FALSE(e.ulp_attached);
 	ASSERT_FALSE(e.socket_unusable);
-	EXPECT_STREQ("TCP_ULP \"tls\": No such file or directory (kernel has "
-		     "no TLS ULP: modprobe tls); socket unchanged",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
 	ulp_name(_metadata, a, ulp);
 	ASSERT_STREQ("", ulp);
 	plaintext_both_ways(_metadata, a, b);
@@ -261,16 +275,15 @@ TEST(not_established)
 	random_params(_metadata, &p, TLSH_TLS12, TLSH_AEAD_AES_128_GCM);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	ASSERT_GE(s, 0);
-	ASSERT_EQ(-ENOTCONN, tlsh_ktls_install(s, &p, &e));
-	ASSERT_STREQ("precondition: TCP state", e.step);
-	EXPECT_STREQ("precondition: TCP state: Transport endpoint is not "
-		     "connected (TCP state CLOSE, kTLS needs ESTABLISHED); "
-		     "socket unchanged",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
+	install_refused(_metadata, s, &p, &e, ENOTCONN,
+			"precondition: TCP state",
+			"precondition: TCP state: Transport endpoint is not "
+			"connected (TCP state CLOSE, kTLS needs ESTABLISHED); "
+			"socket unchanged");
 
 	l = tcp_listener(_metadata, &addr);
-	ASSERT_EQ(-ENOTCONN, tlsh_ktls_install(l, &p, &e));
-	ASSERT_STREQ("precondition: TCP state", e.step);
+	install_refused(_metadata, l, &p, &e, ENOTCONN,
+			"precondition: TCP state", NULL);
 	ASSERT_EQ(TCP_LISTEN, e.tcp_state);
 
 	ASSERT_EQ(0, connect(s, (struct sockaddr *)&addr, sizeof(addr)));
@@ -281,7 +294,8 @@ TEST(not_established)
 	/* The peer's FIN puts s in CLOSE_WAIT: too late for keys. */
 	close(peer);
 	ASSERT_EQ(0, recv(s, msg, sizeof(msg), 0));
-	ASSERT_EQ(-ENOTCONN, tlsh_ktls_install(s, &p, &e));
+	install_refused(_metadata, s, &p, &e, ENOTCONN,
+			"precondition: TCP state", NULL);
 	ASSERT_EQ(TCP_CLOSE_WAIT, e.tcp_state);
 	close(s);
 	close(l);
@@ -291,61 +305,62 @@ TEST(not_tcp)
 {
 	struct tlsh_traffic_keys p;
 	struct tlsh_ktls_error e;
-	char msg[160];
 	int u, sv[2];
 
 	random_params(_metadata, &p, TLSH_TLS13, TLSH_AEAD_AES_128_GCM);
 	u = socket(AF_INET, SOCK_DGRAM, 0);
 	ASSERT_GE(u, 0);
-	ASSERT_EQ(-EPROTOTYPE, tlsh_ktls_install(u, &p, &e));
-	ASSERT_STREQ("precondition: socket type", e.step);
-	EXPECT_STREQ("precondition: socket type: Protocol wrong type for "
-		     "socket (kTLS needs a TCP stream socket); "
-		     "socket unchanged",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
+	install_refused(_metadata, u, &p, &e, EPROTOTYPE,
+			"precondition: socket type",
+			"precondition: socket type: Protocol wrong type for "
+			"socket (kTLS needs a TCP stream socket); "
+			"socket unchanged");
 	close(u);
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	ASSERT_EQ(-EPROTOTYPE, tlsh_ktls_install(sv[0], &p, &e));
+	install_refused(_metadata, sv[0], &p, &e, EPROTOTYPE,
+			"precondition: socket type", NULL);
 	close(sv[0]);
 	close(sv[1]);
 
 	ASSERT_EQ(0, pipe(sv));
-	ASSERT_EQ(-ENOTSOCK, tlsh_ktls_install(sv[0], &p, &e));
-	ASSERT_STREQ("precondition: socket type", e.step);
+	install_refused(_metadata, sv[0], &p, &e, ENOTSOCK,
+			"precondition: socket type", NULL);
 	close(sv[0]);
 	close(sv[1]);
 }
 
 TEST(strerror_formats)
 {
+	static const struct {
+		const char *step;
+		int err;
+		bool socket_unusable, ulp_attached;
+		const char *ulp, *want;
+	} cases[] = {
+		{ NULL, 0, false, false, "", "kTLS keys installed" },
+		{ "TLS_RX", EINVAL, true, false, "",
+		  "TLS_RX: Invalid argument (kernel rejected the crypto "
+		  "parameters); socket shut down" },
+		{ "TLS_TX", EINVAL, false, true, "",
+		  "TLS_TX: Invalid argument (kernel rejected the crypto "
+		  "parameters); socket still carries plaintext" },
+		{ "precondition: ULP", EEXIST, false, false, "tls",
+		  "precondition: ULP: File exists (socket already has ULP "
+		  "\"tls\"); socket unchanged" },
+	};
 	struct tlsh_ktls_error e = { 0 };
 	char msg[160], tiny[12];
 
-	EXPECT_STREQ("kTLS keys installed",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
-
-	e.step = "TLS_RX";
-	e.err = EINVAL;
-	e.socket_unusable = true;
-	EXPECT_STREQ("TLS_RX: Invalid argument (kernel rejected the crypto "
-		     "parameters); socket shut down",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
-
-	e.step = "TLS_TX";
-	e.socket_unusable = false;
-	e.ulp_attached = true;
-	EXPECT_STREQ("TLS_TX: Invalid argument (kernel rejected the crypto "
-		     "parameters); socket still carries plaintext",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
-
-	e.step = "precondition: ULP";
-	e.err = EEXIST;
-	e.ulp_attached = false;
-	strcpy(e.ulp, "tls");
-	EXPECT_STREQ("precondition: ULP: File exists (socket already has ULP "
-		     "\"tls\"); socket unchanged",
-		     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e.step = cases[i].step;
+		e.err = cases[i].err;
+		e.socket_unusable = cases[i].socket_unusable;
+		e.ulp_attached = cases[i].ulp_attached;
+		strcpy(e.ulp, cases[i].ulp);
+		EXPECT_STREQ(cases[i].want,
+			     tlsh_ktls_strerror(&e, msg, sizeof(msg)));
+	}
 
 	/* Truncates, always terminated; a zero-length buffer is untouched. */
 	memset(tiny, 'x', sizeof(tiny));

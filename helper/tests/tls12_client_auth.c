@@ -161,8 +161,7 @@ TEST(no_fitting_credential_sends_an_empty_certificate)
 	p.scfg.require_client_cert = false;
 	ASSERT_EQ(0, run(&p));
 	ASSERT_EQ(0, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 TEST(optional_and_empty)
@@ -176,8 +175,7 @@ TEST(optional_and_empty)
 	ASSERT_EQ(TLSH_TLS12, tlsh_conn_version(p.s));
 	ASSERT_EQ(0, tlsh_conn_peer_certs(p.s));
 	ASSERT_EQ(NULL, tlsh_conn_peer_leaf(p.s));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 /*

@@ -57,30 +57,33 @@ static int one(struct __test_metadata *_metadata, const char *cert,
 	return rc;
 }
 
-TEST(ecdhe_ecdsa_every_suite_group_cert)
+/* Every certificate with each of the three suites and groups: how many. */
+static int every_suite_group(struct __test_metadata *_metadata,
+			     const char *const *certs, size_t n_certs,
+			     const uint16_t suites[3])
 {
-	static const char *const certs[] = { "ec", "ec384", "ed" };
 	int n = 0;
 
-	for (size_t c = 0; c < 3; c++)
+	for (size_t c = 0; c < n_certs; c++)
 		for (size_t s = 0; s < 3; s++)
 			for (size_t g = 0; g < 3; g++, n++)
 				ASSERT_EQ(0, one(_metadata, certs[c],
-						 &ecdsa_suites[s], &groups[g]));
-	ASSERT_EQ(27, n);
+						 &suites[s], &groups[g]));
+	return n;
+}
+
+TEST(ecdhe_ecdsa_every_suite_group_cert)
+{
+	static const char *const certs[] = { "ec", "ec384", "ed" };
+
+	ASSERT_EQ(27, every_suite_group(_metadata, certs, 3, ecdsa_suites));
 }
 
 TEST(ecdhe_rsa_every_suite_group_cert)
 {
 	static const char *const certs[] = { "rsa", "pss" };
-	int n = 0;
 
-	for (size_t c = 0; c < 2; c++)
-		for (size_t s = 0; s < 3; s++)
-			for (size_t g = 0; g < 3; g++, n++)
-				ASSERT_EQ(0, one(_metadata, certs[c],
-						 &rsa_suites[s], &groups[g]));
-	ASSERT_EQ(18, n);
+	ASSERT_EQ(18, every_suite_group(_metadata, certs, 2, rsa_suites));
 }
 
 TEST(rsa_key_transport_both_suites)
@@ -143,8 +146,7 @@ TEST(credential_by_suite)
 	ASSERT_EQ(0, pair_add_cred(&p, "rsa"));
 	pair12_client(&p, &rsa_suites[1], &groups[1]);
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
 	ASSERT_EQ(0, pair_add_cred(&p, "ec"));
 	pair12_client(&p, &ecdsa_suites[0], &groups[0]);
@@ -172,8 +174,7 @@ TEST(ecdsa_certificate_curve_must_be_supported)
 	p.ccfg.groups = &x25519_only;
 	p.ccfg.n_groups = 1;
 	ASSERT_EQ(0, run(&p));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 TEST(alpn_and_sni)
@@ -258,8 +259,7 @@ TEST(server_with_only_tls12_suites)
 	ASSERT_EQ(0, run(&p));
 	ASSERT_EQ(TLSH_TLS12, tlsh_conn_version(p.c));
 	ASSERT_FALSE(tlsh_downgrade_sentinel(p.c->t12.server_random));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 /* The server marks a downgrade only when it could have done TLS 1.3. */

@@ -224,6 +224,15 @@ static void type_finished(struct tlsh_wbuf *w, size_t mark)
 	w->buf[mark] = TLSH_HS_FINISHED;
 }
 
+/*
+ * An ECDHE suite's ServerKeyExchange left out: a CertificateRequest (of
+ * its body) stands where only the RSA key transport may have one.
+ */
+static void type_certificate_request(struct tlsh_wbuf *w, size_t mark)
+{
+	w->buf[mark] = TLSH_HS_CERTIFICATE_REQUEST;
+}
+
 /* ECDHE_ECDSA chosen, ECDHE_RSA announced: the certificate does not fit. */
 static void sh_suite_rsa(struct tlsh_wbuf *w, size_t mark)
 {
@@ -283,6 +292,7 @@ struct neg12 {
 	X(ske_unoffered_group, ECDHE, true, SKE, ske_group_p521, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(ske_unoffered_scheme, ECDHE, true, SKE, ske_scheme_sha1, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(ske_truncated, ECDHE, true, SKE, truncate_one, NULL, TLSH_ERR_DECODE) \
+	X(ske_missing, ECDHE, true, SKE, type_certificate_request, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	X(cke_out_of_order, ECDHE, false, CKE, type_finished, NULL, TLSH_ERR_UNEXPECTED_MESSAGE) \
 	X(cke_point_not_on_curve, ECDHE, false, CKE, bad_point, NULL, TLSH_ERR_ILLEGAL_PARAMETER) \
 	X(cke_trailing_byte, ECDHE, false, CKE, trailing_byte, NULL, TLSH_ERR_DECODE) \
@@ -330,21 +340,6 @@ static void pre_master_hook(const struct tlsh_conn *c, uint8_t *pms,
 	mutated = true;
 }
 
-/* The alert the sender received (as a record once it is done). */
-static enum tlsh_err sender_saw(struct tlsh_conn *sender,
-				struct tlsh_conn *receiver)
-{
-	uint8_t type, data[64];
-	size_t len;
-
-	if (!tlsh_conn_done(sender))
-		return tlsh_conn_error(sender);
-	(void)tlsh_conn_output(receiver, &len);
-	if (!len)
-		return TLSH_OK;
-	return deliver_record(receiver, sender, &type, data, &len);
-}
-
 static int setup12(struct pair *p, enum kx kx)
 {
 	if (pair_init(p, kx == RSA_KX ? "rsa" : "ec"))
@@ -383,8 +378,6 @@ static int run_case(struct __test_metadata *_metadata, const struct neg12 *nc)
 	struct tlsh_test_hooks hooks = { .mutate = mutate_hook,
 					 .pre_master = pre_master_hook };
 	struct tlsh_conn *sender, *receiver;
-	struct tlsh_traffic_keys k;
-	enum tlsh_err got;
 
 	current = nc;
 	mutated = false;
@@ -399,19 +392,7 @@ static int run_case(struct __test_metadata *_metadata, const struct neg12 *nc)
 	tlsh_conn_set_test_hooks(sender, &hooks);
 	pair_run(&p);
 	EXPECT_TRUE(mutated);
-	got = tlsh_conn_error(receiver);
-	EXPECT_EQ(nc->want, got) {
-		TH_LOG("%s: got %s (%s)", nc->name, tlsh_err_str(got),
-		       tlsh_conn_error_reason(receiver) ?: "-");
-	}
-	EXPECT_EQ(tlsh_err_peer_alert(tlsh_err_alert(nc->want)),
-		  sender_saw(sender, receiver)) {
-		TH_LOG("%s: sender saw %s", nc->name,
-		       tlsh_conn_error_reason(sender) ?: "-");
-	}
-	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(receiver, &k));
-	if (!tlsh_conn_done(sender))
-		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
+	expect_damage_stopped(_metadata, nc->name, sender, receiver, nc->want);
 	pair_free(&p);
 	return 0;
 }
@@ -548,34 +529,41 @@ static int done12(struct pair *p)
 	return run(p);
 }
 
+/*
+ * A handshake message that from seals after the handshake: the record
+ * layer of to answers with a no_renegotiation warning and goes on
+ * (tls_conformance has the details).
+ */
+static void refused_in_userspace(struct __test_metadata *_metadata,
+				 struct tlsh_conn *from, struct tlsh_conn *to,
+				 const uint8_t *msg, size_t len)
+{
+	uint8_t type, data[64];
+	size_t dlen;
+
+	ASSERT_EQ(0, tlsh_rec_seal(&from->tx, TLSH_CT_HANDSHAKE, msg, len, 0,
+				   &from->out));
+	ASSERT_EQ(TLSH_OK, deliver_record(from, to, &type, data, &dlen));
+	ASSERT_EQ(TLSH_OK, deliver_record(to, from, &type, data, &dlen));
+	ASSERT_EQ(TLSH_CT_ALERT, type);
+}
+
 TEST(renegotiation_refused)
 {
 	static const uint8_t hello_request[] = { 0, 0, 0, 0 };
 	static const uint8_t client_hello[] = { 1, 0, 0, 2, 3, 3 };
 	struct pair p;
-	uint8_t type, data[64];
-	size_t len;
 
-	/*
-	 * A ClientHello under the client's keys after the handshake: the
-	 * record layer answers with a no_renegotiation warning and goes on
-	 * (tls_conformance has the details).
-	 */
+	/* A ClientHello under the client's keys after the handshake. */
 	ASSERT_EQ(0, done12(&p));
-	ASSERT_EQ(0, tlsh_rec_seal(&p.c->tx, TLSH_CT_HANDSHAKE, client_hello,
-				   sizeof(client_hello), 0, &p.c->out));
-	ASSERT_EQ(TLSH_OK, deliver_record(p.c, p.s, &type, data, &len));
-	ASSERT_EQ(TLSH_OK, deliver_record(p.s, p.c, &type, data, &len));
-	ASSERT_EQ(TLSH_CT_ALERT, type);
+	refused_in_userspace(_metadata, p.c, p.s, client_hello,
+			     sizeof(client_hello));
 	pair_free(&p);
 
 	/* A HelloRequest from the server. */
 	ASSERT_EQ(0, done12(&p));
-	ASSERT_EQ(0, tlsh_rec_seal(&p.s->tx, TLSH_CT_HANDSHAKE, hello_request,
-				   sizeof(hello_request), 0, &p.s->out));
-	ASSERT_EQ(TLSH_OK, deliver_record(p.s, p.c, &type, data, &len));
-	ASSERT_EQ(TLSH_OK, deliver_record(p.c, p.s, &type, data, &len));
-	ASSERT_EQ(TLSH_CT_ALERT, type);
+	refused_in_userspace(_metadata, p.s, p.c, hello_request,
+			     sizeof(hello_request));
 	pair_free(&p);
 
 	/* From a kTLS socket (record type 22 read by the relay): fatal. */
@@ -617,8 +605,7 @@ TEST(hello_request_during_handshake_ignored)
 	ASSERT_EQ(0, pump(p.s, p.c, &n));
 	ASSERT_TRUE(tlsh_conn_done(p.c));
 	ASSERT_TRUE(tlsh_conn_done(p.s));
-	ASSERT_EQ(0, check_traffic12(&p));
-	pair_free(&p);
+	check_traffic12_and_free(_metadata, &p);
 }
 
 /*
@@ -636,9 +623,7 @@ TEST(downgrade_sentinel_detected)
 	current = &nc;
 	mutated = false;
 	ASSERT_EQ(0, setup12(&p, ECDHE));
-	ASSERT_EQ(0, pair_start(&p));
-	tlsh_conn_set_test_hooks(p.c, &hooks);
-	ASSERT_NE(0, pair_run(&p));
+	ASSERT_NE(0, run_hooked(_metadata, &p, &hooks));
 	ASSERT_TRUE(mutated);
 	ASSERT_EQ(TLSH_ERR_ILLEGAL_PARAMETER, tlsh_conn_error(p.c));
 	ASSERT_STREQ("downgrade to TLS 1.2 detected (RFC 8446 sentinel)",

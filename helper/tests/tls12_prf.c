@@ -55,41 +55,44 @@ static void session_hash(bool sha384, uint8_t *out)
 	}
 }
 
+/* The PRF of a 16-byte secret and seed under "test label" is want. */
+static void check_prf(struct __test_metadata *_metadata,
+		      const struct tlsh_hash *h, const char *secret_hex,
+		      const char *seed_hex, const char *want)
+{
+	uint8_t secret[16], seed[16], out[256];
+	size_t n = unhex(want, out, sizeof(out));
+
+	ASSERT_EQ(16, unhex(secret_hex, secret, sizeof(secret)));
+	ASSERT_EQ(16, unhex(seed_hex, seed, sizeof(seed)));
+	tlsh_prf(h, secret, 16, "test label", seed, 16, NULL, 0, out, n);
+	ASSERT_TRUE(hex_eq(want, out, n));
+	/* A split seed is the same seed. */
+	tlsh_prf(h, secret, 16, "test label", seed, 5, seed + 5, 11, out, n);
+	ASSERT_TRUE(hex_eq(want, out, n));
+}
+
 TEST(prf_sha256)
 {
-	uint8_t secret[16], seed[16], out[100];
-
-	unhex("9b be 43 6b a9 40 f0 17 b1 76 52 84 9a 71 db 35", secret, 16);
-	unhex("a0 ba 9f 93 6c da 31 18 27 a6 f7 96 ff d5 19 8c", seed, 16);
-	tlsh_prf(&tlsh_hash_sha256, secret, 16, "test label", seed, 16, NULL,
-		 0, out, sizeof(out));
-	ASSERT_TRUE(hex_eq(
-		"e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
-		"6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
-		"4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701"
-		"87347b66", out, sizeof(out)));
-	/* A split seed is the same seed. */
-	tlsh_prf(&tlsh_hash_sha256, secret, 16, "test label", seed, 5,
-		 seed + 5, 11, out, 32);
-	ASSERT_TRUE(hex_eq(
-		"e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a",
-		out, 32));
+	check_prf(_metadata, &tlsh_hash_sha256,
+		  "9b be 43 6b a9 40 f0 17 b1 76 52 84 9a 71 db 35",
+		  "a0 ba 9f 93 6c da 31 18 27 a6 f7 96 ff d5 19 8c",
+		  "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a"
+		  "6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab"
+		  "4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701"
+		  "87347b66");
 }
 
 TEST(prf_sha384)
 {
-	uint8_t secret[16], seed[16], out[148];
-
-	unhex("b8 0b 73 3d 6c ee fc dc 71 56 6e a4 8e 55 67 df", secret, 16);
-	unhex("cd 66 5c f6 a8 44 7d d6 ff 8b 27 55 5e db 74 65", seed, 16);
-	tlsh_prf(&tlsh_hash_sha384, secret, 16, "test label", seed, 16, NULL,
-		 0, out, sizeof(out));
-	ASSERT_TRUE(hex_eq(
-		"7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
-		"e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
-		"8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425"
-		"9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6"
-		"91c8f3a26854308d5eaa3be85e0990703d73e56f", out, sizeof(out)));
+	check_prf(_metadata, &tlsh_hash_sha384,
+		  "b8 0b 73 3d 6c ee fc dc 71 56 6e a4 8e 55 67 df",
+		  "cd 66 5c f6 a8 44 7d d6 ff 8b 27 55 5e db 74 65",
+		  "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd"
+		  "e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd"
+		  "8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425"
+		  "9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6"
+		  "91c8f3a26854308d5eaa3be85e0990703d73e56f");
 }
 
 TEST(master_secret)
@@ -128,10 +131,26 @@ TEST(extended_master_secret)
 			   ms, 48));
 }
 
+/* The key block of suite from ms: keys and IVs (hex) of both sides. */
+static void check_key_block(struct __test_metadata *_metadata,
+			    const struct tlsh_suite *suite, const uint8_t *ms,
+			    const uint8_t *cr, const uint8_t *sr,
+			    const char *ckey, const char *skey,
+			    const char *civ, const char *siv)
+{
+	struct tlsh_key_block kb;
+	size_t klen = suite->key_len;
+
+	tlsh_key_block(suite, ms, cr, sr, &kb);
+	ASSERT_TRUE(hex_eq(ckey, kb.client_key, klen));
+	ASSERT_TRUE(hex_eq(skey, kb.server_key, klen));
+	ASSERT_TRUE(hex_eq(civ, kb.client_iv, 12));
+	ASSERT_TRUE(hex_eq(siv, kb.server_iv, 12));
+}
+
 TEST(key_block)
 {
 	uint8_t pms[48], cr[32], sr[32], ms[48];
-	struct tlsh_key_block kb;
 	const struct tlsh_suite *gcm128 = tlsh_suite_by_id(
 		TLSH_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256);
 	const struct tlsh_suite *chacha = tlsh_suite_by_id(
@@ -143,29 +162,28 @@ TEST(key_block)
 	tlsh_master_secret(&tlsh_hash_sha256, pms, 48, false, NULL, cr, sr,
 			   ms);
 	/* AES-128-GCM: keys 16 + 16, implicit salts 4 + 4. */
-	tlsh_key_block(gcm128, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("927db9f70f88e6052976e4e5b2ae3ed7", kb.client_key, 16));
-	ASSERT_TRUE(hex_eq("fe3ea868020054ed3251b1f839259e40", kb.server_key, 16));
-	ASSERT_TRUE(hex_eq("c3908983 0000000000000000", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("b4045600 0000000000000000", kb.server_iv, 12));
+	check_key_block(_metadata, gcm128, ms, cr, sr,
+			"927db9f70f88e6052976e4e5b2ae3ed7",
+			"fe3ea868020054ed3251b1f839259e40",
+			"c3908983 0000000000000000",
+			"b4045600 0000000000000000");
 	/* ChaCha20-Poly1305: keys 32 + 32, IVs 12 + 12. */
-	tlsh_key_block(chacha, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("927db9f70f88e6052976e4e5b2ae3ed7fe3ea868020054ed"
-			   "3251b1f839259e40", kb.client_key, 32));
-	ASSERT_TRUE(hex_eq("c3908983b4045600403b72b15a8c0a61093c6ffbd082474c"
-			   "fbb3a7598ed0b7fe", kb.server_key, 32));
-	ASSERT_TRUE(hex_eq("1e9572e631d7c14d7f4beb6b", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("9b0a8da860abfb186db7dbc7", kb.server_iv, 12));
+	check_key_block(_metadata, chacha, ms, cr, sr,
+			"927db9f70f88e6052976e4e5b2ae3ed7fe3ea868020054ed"
+			"3251b1f839259e40",
+			"c3908983b4045600403b72b15a8c0a61093c6ffbd082474c"
+			"fbb3a7598ed0b7fe",
+			"1e9572e631d7c14d7f4beb6b", "9b0a8da860abfb186db7dbc7");
 	/* AES-256-GCM with the SHA-384 PRF. */
 	tlsh_master_secret(&tlsh_hash_sha384, pms, 48, false, NULL, cr, sr,
 			   ms);
-	tlsh_key_block(gcm256, ms, cr, sr, &kb);
-	ASSERT_TRUE(hex_eq("5a7eeeff913acd27e2ee481411719dbd3f715c77761c56f1"
-			   "d9c848a507fd764f", kb.client_key, 32));
-	ASSERT_TRUE(hex_eq("65e0c8341efcc471cce95cd3952526e5655793753854793c"
-			   "2301c03529ec82b6", kb.server_key, 32));
-	ASSERT_TRUE(hex_eq("6c2368e5 0000000000000000", kb.client_iv, 12));
-	ASSERT_TRUE(hex_eq("019ae095 0000000000000000", kb.server_iv, 12));
+	check_key_block(_metadata, gcm256, ms, cr, sr,
+			"5a7eeeff913acd27e2ee481411719dbd3f715c77761c56f1"
+			"d9c848a507fd764f",
+			"65e0c8341efcc471cce95cd3952526e5655793753854793c"
+			"2301c03529ec82b6",
+			"6c2368e5 0000000000000000",
+			"019ae095 0000000000000000");
 }
 
 TEST(finished_verify_data)

@@ -146,9 +146,7 @@ TEST(session_without_ems_gets_no_ticket)
 	ASSERT_EQ(0, rig12_init(&r, "ec"));
 	r.p.ccfg.allow_no_ems = true;
 	r.p.scfg.allow_no_ems = true;
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.c, &no_ems_hooks);
-	ASSERT_EQ(0, pair_run(&r.p));
+	ASSERT_EQ(0, run_hooked(_metadata, &r.p, &no_ems_hooks));
 	EXPECT_EQ(TLSH_TLS12, tlsh_conn_version(r.p.s));
 	EXPECT_FALSE(r.p.s->t12.ems);
 	/* Asked for one, and the server would give it with EMS. */
@@ -166,9 +164,7 @@ TEST(ems_session_resumed_without_ems_gives_full_handshake)
 	r.p.scfg.allow_no_ems = true;
 	ASSERT_EQ(0, first(&r));
 	/* RFC 7627 5.3: the same ticket from a hello without EMS. */
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.c, &no_ems_hooks);
-	ASSERT_EQ(0, pair_run(&r.p));
+	ASSERT_EQ(0, run_hooked(_metadata, &r.p, &no_ems_hooks));
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.s));
 	EXPECT_EQ(TLSH_PSK_NONE, tlsh_conn_psk(r.p.c));
 	EXPECT_EQ(1, tlsh_conn_peer_certs(r.p.c));

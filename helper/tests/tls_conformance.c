@@ -250,9 +250,7 @@ TEST(finished_length_from_header)
 		ASSERT_EQ(0, pair_init(&p, "ec"));
 		p.ccfg.suites = (const uint16_t[]){ TLSH_TLS_AES_128_GCM_SHA256 };
 		p.ccfg.n_suites = 1;
-		ASSERT_EQ(0, pair_start(&p));
-		tlsh_conn_set_test_hooks(p.c, &h);
-		EXPECT_NE(0, pair_run(&p));
+		EXPECT_NE(0, run_hooked(_metadata, &p, &h));
 		EXPECT_EQ(TLSH_ERR_DECODE, tlsh_conn_error(p.s)) {
 			TH_LOG("length %zu: %s", lens[i],
 			       tlsh_conn_error_reason(p.s));

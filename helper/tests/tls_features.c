@@ -14,26 +14,9 @@
 #include "tls/conn.h"
 
 /* A client that allows tickets: psk_key_exchange_modes = { psk_dhe_ke }. */
-static bool add_psk_modes(const struct tlsh_conn *c, struct tlsh_wbuf *w)
-{
-	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
-
-	tlsh_put_bytes(w, ext, sizeof(ext));
-	return false;
-}
-
 static const struct tlsh_test_hooks psk_modes_hooks = {
 	.client_hello_ext = add_psk_modes,
 };
-
-static int run_with_client_hooks(struct pair *p,
-				 const struct tlsh_test_hooks *h)
-{
-	if (pair_start(p))
-		return -1;
-	tlsh_conn_set_test_hooks(p->c, h);
-	return pair_run(p);
-}
 
 TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 {
@@ -44,7 +27,7 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 2;
-	ASSERT_EQ(0, run_with_client_hooks(&p, &psk_modes_hooks));
+	ASSERT_EQ(0, run_hooked(_metadata, &p, &psk_modes_hooks));
 	/* Done, with both tickets already queued for the wire. */
 	ASSERT_TRUE(tlsh_conn_done(p.s));
 	(void)tlsh_conn_output(p.s, &out);
@@ -63,22 +46,28 @@ TEST(tickets_sent_before_done_and_counted_in_tx_seq)
 	}
 	(void)tlsh_conn_output(p.s, &out);
 	ASSERT_EQ(0, out);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
+}
+
+/* The server sent no NewSessionTicket: nothing after its Finished. */
+static void no_tickets(struct __test_metadata *_metadata, struct pair *p)
+{
+	struct tlsh_traffic_keys sk;
+	size_t out;
+
+	ASSERT_EQ(0, tlsh_conn_export_keys(p->s, &sk));
+	ASSERT_EQ(0, sk.tx.seq);
+	(void)tlsh_conn_output(p->s, &out);
+	ASSERT_EQ(0, out);
 }
 
 TEST(no_tickets_when_count_is_zero)
 {
 	struct pair p;
-	struct tlsh_traffic_keys sk;
-	size_t out;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, run_with_client_hooks(&p, &psk_modes_hooks));
-	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
-	ASSERT_EQ(0, sk.tx.seq);
-	(void)tlsh_conn_output(p.s, &out);
-	ASSERT_EQ(0, out);
+	ASSERT_EQ(0, run_hooked(_metadata, &p, &psk_modes_hooks));
+	no_tickets(_metadata, &p);
 	pair_free(&p);
 }
 
@@ -86,15 +75,12 @@ TEST(no_tickets_when_count_is_zero)
 TEST(no_tickets_for_client_without_psk_modes)
 {
 	struct pair p;
-	struct tlsh_traffic_keys sk;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.scfg.n_tickets = 3;
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, tlsh_conn_export_keys(p.s, &sk));
-	ASSERT_EQ(0, sk.tx.seq);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	no_tickets(_metadata, &p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 /* Through the kTLS path: handshake bytes as a reader gets them. */
@@ -120,6 +106,16 @@ TEST(client_post_handshake_ticket_and_key_update)
 	pair_free(&p);
 }
 
+/* A pair whose server holds the credentials a and b, in that order. */
+static int pair_two_creds(struct pair *p, const char *a, const char *b)
+{
+	if (pair_init(p, "ec"))
+		return -1;
+	p->n_creds = 0;
+	tlsh_cred_free(&p->creds[0]);
+	return pair_add_cred(p, a) || pair_add_cred(p, b) ? -1 : 0;
+}
+
 TEST(sni_selects_the_credential)
 {
 	static const char *const names[] = { "localhost", "alt.example",
@@ -134,11 +130,7 @@ TEST(sni_selects_the_credential)
 		size_t cn_len = sizeof(cn);
 		gnutls_datum_t der;
 
-		ASSERT_EQ(0, pair_init(&p, "ec"));
-		p.n_creds = 0;
-		tlsh_cred_free(&p.creds[0]);
-		ASSERT_EQ(0, pair_add_cred(&p, "ec"));
-		ASSERT_EQ(0, pair_add_cred(&p, "alt"));
+		ASSERT_EQ(0, pair_two_creds(&p, "ec", "alt"));
 		p.ccfg.server_name = names[i];
 		ASSERT_EQ(0, run(&p)) {
 			TH_LOG("%s: %s / %s", names[i],
@@ -163,11 +155,7 @@ TEST(unknown_sni_gets_the_first_credential)
 {
 	struct pair p;
 
-	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.n_creds = 0;
-	tlsh_cred_free(&p.creds[0]);
-	ASSERT_EQ(0, pair_add_cred(&p, "ec"));
-	ASSERT_EQ(0, pair_add_cred(&p, "alt"));
+	ASSERT_EQ(0, pair_two_creds(&p, "ec", "alt"));
 	p.ccfg.server_name = "nowhere.example";
 	ASSERT_NE(0, run(&p));
 	ASSERT_EQ(TLSH_ERR_CERTIFICATE_UNKNOWN, p.cerr);
@@ -186,11 +174,7 @@ TEST(signature_algorithms_select_the_credential)
 	struct pair p;
 
 	for (int i = 0; i < 3; i++) {
-		ASSERT_EQ(0, pair_init(&p, "ec"));
-		p.n_creds = 0;
-		tlsh_cred_free(&p.creds[0]);
-		ASSERT_EQ(0, pair_add_cred(&p, "rsa"));
-		ASSERT_EQ(0, pair_add_cred(&p, "ec"));
+		ASSERT_EQ(0, pair_two_creds(&p, "rsa", "ec"));
 		p.ccfg.sig_schemes = i == 0 ? only_ec : i == 1 ? only_pss : only_ed;
 		p.ccfg.n_sig_schemes = 1;
 		if (i < 2) {
@@ -221,8 +205,7 @@ TEST(chain_signed_with_rsa_pkcs1_is_accepted)
 	ASSERT_EQ(0, run(&p)) {
 		TH_LOG("%s", tlsh_conn_error_reason(p.c));
 	}
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 static time_t offset_clock(void *ctx)
@@ -249,30 +232,30 @@ static void expect_failure(struct __test_metadata *_metadata, struct pair *p,
 	ASSERT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(p->s, &k));
 }
 
-TEST(expired_certificate)
+/* The client's clock off by offset seconds: the server's certificate fails. */
+static void client_clock_off(struct __test_metadata *_metadata, long offset,
+			     const char *reason_prefix)
 {
 	struct pair p;
-	long later = 40L * 86400;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.now = offset_clock;
-	p.ccfg.now_ctx = &later;
+	p.ccfg.now_ctx = &offset;
 	expect_failure(_metadata, &p, TLSH_ERR_CERTIFICATE_EXPIRED,
-		       "certificate expired (localhost, on ");
+		       reason_prefix);
 	pair_free(&p);
+}
+
+TEST(expired_certificate)
+{
+	client_clock_off(_metadata, 40L * 86400,
+			 "certificate expired (localhost, on ");
 }
 
 TEST(certificate_not_yet_valid)
 {
-	struct pair p;
-	long earlier = -86400;
-
-	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.ccfg.now = offset_clock;
-	p.ccfg.now_ctx = &earlier;
-	expect_failure(_metadata, &p, TLSH_ERR_CERTIFICATE_EXPIRED,
-		       "certificate not yet valid (localhost, from ");
-	pair_free(&p);
+	client_clock_off(_metadata, -86400,
+			 "certificate not yet valid (localhost, from ");
 }
 
 TEST(expired_client_certificate)

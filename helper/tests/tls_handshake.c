@@ -70,8 +70,7 @@ static void server_cert_ok(struct __test_metadata *_metadata, const char *cert)
 
 	ASSERT_EQ(0, pair_init(&p, cert));
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(rsa_pss_rsae_server)
@@ -98,8 +97,7 @@ TEST(hello_retry_request)
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.c));
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
 	ASSERT_EQ(TLSH_GROUP_SECP256R1, tlsh_conn_group(p.c));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(no_middlebox_compat)
@@ -109,8 +107,21 @@ TEST(no_middlebox_compat)
 	ASSERT_EQ(0, pair_init(&p, "ec"));
 	p.ccfg.no_middlebox_compat = true;
 	run_ok(_metadata, &p);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
+}
+
+/*
+ * The server asks for a client certificate; the client has one when
+ * with_cert, and the server ends up with that many.
+ */
+static void client_auth_ok(struct __test_metadata *_metadata, struct pair *p,
+			   bool with_cert)
+{
+	p->scfg.verify_client = true;
+	if (with_cert)
+		p->ccfg.cred = &p->client_cred;
+	run_ok(_metadata, p);
+	ASSERT_EQ(with_cert ? 1 : 0, tlsh_conn_peer_certs(p->s));
 }
 
 TEST(client_auth)
@@ -118,13 +129,9 @@ TEST(client_auth)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.scfg.verify_client = true;
 	p.scfg.require_client_cert = true;
-	p.ccfg.cred = &p.client_cred;
-	run_ok(_metadata, &p);
-	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	client_auth_ok(_metadata, &p, true);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_auth_with_hrr)
@@ -134,13 +141,9 @@ TEST(client_auth_with_hrr)
 
 	ASSERT_EQ(0, pair_init(&p, "rsa"));
 	SET_LIST(p.scfg, groups, sgroups);
-	p.scfg.verify_client = true;
-	p.ccfg.cred = &p.client_cred;
-	run_ok(_metadata, &p);
+	client_auth_ok(_metadata, &p, true);
 	ASSERT_TRUE(tlsh_conn_did_hrr(p.s));
-	ASSERT_EQ(1, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_cert_optional_and_absent)
@@ -148,11 +151,8 @@ TEST(client_cert_optional_and_absent)
 	struct pair p;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	p.scfg.verify_client = true;
-	run_ok(_metadata, &p);
-	ASSERT_EQ(0, tlsh_conn_peer_certs(p.s));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	client_auth_ok(_metadata, &p, false);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(client_cert_required_but_absent)
@@ -242,6 +242,18 @@ TEST(alpn)
  * The client's Finished and its first application record arrive in one
  * segment: the server consumes exactly through the Finished record.
  */
+/* All of from's output fed to to in one call and taken whole. */
+static void feed_whole(struct __test_metadata *_metadata,
+		       struct tlsh_conn *from, struct tlsh_conn *to)
+{
+	size_t len, used;
+	const uint8_t *out = tlsh_conn_output(from, &len);
+
+	ASSERT_EQ(0, tlsh_conn_feed(to, out, len, &used));
+	ASSERT_EQ(len, used);
+	tlsh_conn_output_done(from, len);
+}
+
 TEST(stops_after_last_handshake_record)
 {
 	struct pair p;
@@ -251,17 +263,10 @@ TEST(stops_after_last_handshake_record)
 	enum tlsh_err err = TLSH_OK;
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, tlsh_conn_new(&p.c, &p.ccfg, false));
-	ASSERT_EQ(0, tlsh_conn_new(&p.s, &p.scfg, true));
+	ASSERT_EQ(0, pair_start(&p));
 	ASSERT_EQ(0, tlsh_conn_start(p.c));
-	out = tlsh_conn_output(p.c, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.s, out, len, &used));
-	ASSERT_EQ(len, used);
-	tlsh_conn_output_done(p.c, len);
-	out = tlsh_conn_output(p.s, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.c, out, len, &used));
-	ASSERT_EQ(len, used);
-	tlsh_conn_output_done(p.s, len);
+	feed_whole(_metadata, p.c, p.s);
+	feed_whole(_metadata, p.s, p.c);
 	ASSERT_TRUE(tlsh_conn_done(p.c));
 	out = tlsh_conn_output(p.c, &flen);
 	memcpy(seg, out, flen);
@@ -300,12 +305,9 @@ TEST(tampered_finished)
 	uint8_t buf[8192];
 
 	ASSERT_EQ(0, pair_init(&p, "ec"));
-	ASSERT_EQ(0, tlsh_conn_new(&p.c, &p.ccfg, false));
-	ASSERT_EQ(0, tlsh_conn_new(&p.s, &p.scfg, true));
+	ASSERT_EQ(0, pair_start(&p));
 	ASSERT_EQ(0, tlsh_conn_start(p.c));
-	out = tlsh_conn_output(p.c, &len);
-	ASSERT_EQ(0, tlsh_conn_feed(p.s, out, len, &used));
-	tlsh_conn_output_done(p.c, len);
+	feed_whole(_metadata, p.c, p.s);
 	out = tlsh_conn_output(p.s, &len);
 	ASSERT_LT(len, sizeof(buf));
 	memcpy(buf, out, len);

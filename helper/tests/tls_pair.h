@@ -12,6 +12,7 @@
 
 #include <nettle/sha2.h>
 
+#include "tls/conn.h"
 #include "tls/engine.h"
 #include "tls/kex.h"
 #include "tls/record.h"
@@ -221,6 +222,32 @@ static inline void run_ok(struct __test_metadata *_metadata, struct pair *p)
 	}
 }
 
+/*
+ * A client_hello_ext hook: psk_key_exchange_modes = { psk_dhe_ke }, a
+ * client that allows tickets (the engine adds its own extensions after).
+ */
+static inline bool add_psk_modes(const struct tlsh_conn *c,
+				 struct tlsh_wbuf *w)
+{
+	static const uint8_t ext[] = { 0x00, 0x2d, 0x00, 0x02, 0x01, 0x01 };
+
+	(void)c;
+	tlsh_put_bytes(w, ext, sizeof(ext));
+	return false;
+}
+
+/*
+ * Start both sides, give the client the test hooks h, run the handshake:
+ * pair_run's result.
+ */
+static inline int run_hooked(struct __test_metadata *_metadata,
+			     struct pair *p, const struct tlsh_test_hooks *h)
+{
+	ASSERT_EQ(0, pair_start(p));
+	tlsh_conn_set_test_hooks(p->c, h);
+	return pair_run(p);
+}
+
 /* Unprotect one record of from's output at the peer. */
 static inline enum tlsh_err deliver_record(struct tlsh_conn *from,
 				    struct tlsh_conn *to, uint8_t *type,
@@ -242,6 +269,64 @@ static inline enum tlsh_err deliver_record(struct tlsh_conn *from,
 	return err;
 }
 
+/* The alert the sender received, delivered as a record if it is done. */
+static inline enum tlsh_err sender_saw(struct tlsh_conn *sender,
+				       struct tlsh_conn *receiver)
+{
+	uint8_t type, data[64];
+	size_t len;
+
+	if (!tlsh_conn_done(sender))
+		return tlsh_conn_error(sender);
+	(void)tlsh_conn_output(receiver, &len);
+	if (!len)
+		return TLSH_OK;
+	return deliver_record(receiver, sender, &type, data, &len);
+}
+
+/*
+ * A handshake message damaged on its way from sender to receiver: the
+ * receiver failed with want, the sender got its alert, and neither exports
+ * keys (but a sender already done, as a TLS 1.3 client is once its
+ * Finished is out).
+ */
+static inline void expect_damage_stopped(struct __test_metadata *_metadata,
+					 const char *name,
+					 struct tlsh_conn *sender,
+					 struct tlsh_conn *receiver,
+					 enum tlsh_err want)
+{
+	struct tlsh_traffic_keys k;
+	enum tlsh_err got = tlsh_conn_error(receiver);
+
+	EXPECT_EQ(want, got) {
+		TH_LOG("%s: got %s (%s)", name, tlsh_err_str(got),
+		       tlsh_conn_error_reason(receiver) ?: "-");
+	}
+	EXPECT_EQ(tlsh_err_peer_alert(tlsh_err_alert(want)),
+		  sender_saw(sender, receiver)) {
+		TH_LOG("%s: sender saw %s", name,
+		       tlsh_conn_error_reason(sender) ?: "-");
+	}
+	EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(receiver, &k));
+	if (!tlsh_conn_done(sender))
+		EXPECT_EQ(TLSH_ERR_STATE, tlsh_conn_export_keys(sender, &k));
+}
+
+/* Both sides export keys of this version that agree crosswise (else < 0). */
+static inline int keys_agree(struct pair *p, uint16_t version,
+			     struct tlsh_traffic_keys *ck,
+			     struct tlsh_traffic_keys *sk)
+{
+	if (tlsh_conn_export_keys(p->c, ck) || tlsh_conn_export_keys(p->s, sk))
+		return -1;
+	if (memcmp(&ck->tx, &sk->rx, sizeof(ck->tx)) ||
+	    memcmp(&ck->rx, &sk->tx, sizeof(ck->rx)) || ck->aead != sk->aead ||
+	    ck->version != version || sk->version != version)
+		return -2;
+	return 0;
+}
+
 /* Keys agree crosswise, and data flows both ways through them. */
 static inline int check_traffic(struct pair *p)
 {
@@ -249,13 +334,10 @@ static inline int check_traffic(struct pair *p)
 	uint8_t msg[100], got[TLSH_MAX_CIPHERTEXT];
 	size_t len, dlen;
 	uint8_t type;
+	int rc = keys_agree(p, TLSH_TLS13, &ck, &sk);
 
-	if (tlsh_conn_export_keys(p->c, &ck) || tlsh_conn_export_keys(p->s, &sk))
-		return -1;
-	if (memcmp(&ck.tx, &sk.rx, sizeof(ck.tx)) ||
-	    memcmp(&ck.rx, &sk.tx, sizeof(ck.rx)) || ck.aead != sk.aead ||
-	    ck.version != TLSH_TLS13)
-		return -2;
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)i;
 	if (tlsh_conn_write_app(p->c, msg, sizeof(msg)))
@@ -270,6 +352,14 @@ static inline int check_traffic(struct pair *p)
 		return -6;
 	(void)tlsh_conn_output(p->s, &len);
 	return len ? -7 : 0;
+}
+
+/* The end of a TLS 1.3 test whose handshake succeeded. */
+static inline void check_traffic_and_free(struct __test_metadata *_metadata,
+					  struct pair *p)
+{
+	ASSERT_EQ(0, check_traffic(p));
+	pair_free(p);
 }
 
 #endif

@@ -64,8 +64,7 @@ TEST(sha256_psk_without_a_certificate)
 	EXPECT_EQ(&server_psks[0], tlsh_conn_external_psk(p.c));
 	EXPECT_EQ(0, tlsh_conn_peer_certs(p.c));
 	EXPECT_EQ(32, (int)tlsh_suite_by_id(tlsh_conn_suite(p.s))->hash->len);
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(sha384_psk_moves_the_suite)
@@ -84,8 +83,7 @@ TEST(sha384_psk_moves_the_suite)
 	EXPECT_EQ(&server_psks[1], tlsh_conn_external_psk(p.s));
 	/* The client names its own entry: the second it offered. */
 	EXPECT_EQ(&offer[1], tlsh_conn_external_psk(p.c));
-	ASSERT_EQ(0, check_traffic(&p));
-	pair_free(&p);
+	check_traffic_and_free(_metadata, &p);
 }
 
 TEST(unknown_identity_is_unknown_psk_identity)

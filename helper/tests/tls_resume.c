@@ -244,9 +244,7 @@ TEST(bad_binder_is_decrypt_error)
 
 	ASSERT_EQ(0, rig_init(&r));
 	ASSERT_EQ(0, first(&r));
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.c, &flip_binder_hooks);
-	ASSERT_NE(0, pair_run(&r.p));
+	ASSERT_NE(0, run_hooked(_metadata, &r.p, &flip_binder_hooks));
 	EXPECT_EQ(TLSH_ERR_DECRYPT, r.p.serr);
 	EXPECT_EQ(tlsh_err_peer_alert(TLSH_ALERT_DECRYPT_ERROR), r.p.cerr);
 	EXPECT_STREQ("PSK binder does not verify",
@@ -274,9 +272,7 @@ TEST(early_data_offered_is_not_accepted)
 
 	ASSERT_EQ(0, rig_init(&r));
 	ASSERT_EQ(0, first(&r));
-	ASSERT_EQ(0, pair_start(&r.p));
-	tlsh_conn_set_test_hooks(r.p.c, &early_data_hooks);
-	ASSERT_EQ(0, pair_run(&r.p));
+	ASSERT_EQ(0, run_hooked(_metadata, &r.p, &early_data_hooks));
 	EXPECT_EQ(TLSH_PSK_RESUMED, tlsh_conn_psk(r.p.s));
 	ASSERT_EQ(0, take_tickets(&r.p));
 	ASSERT_EQ(0, check_traffic(&r.p));

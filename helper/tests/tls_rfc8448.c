@@ -273,6 +273,27 @@ static int check_keys(const struct tlsh_traffic_dir *d, const char *key,
 	       d->seq == seq ? 0 : -1;
 }
 
+/* from sends app as exactly the record want, and to reads app back. */
+static void app_record(struct __test_metadata *_metadata,
+		       struct tlsh_conn *from, struct tlsh_conn *to,
+		       const uint8_t *app, size_t n, const char *want)
+{
+	uint8_t rec[512], type;
+	const uint8_t *out, *data;
+	size_t len, dlen;
+
+	ASSERT_EQ(0, tlsh_conn_write_app(from, app, n));
+	out = tlsh_conn_output(from, &len);
+	ASSERT_TRUE(hex_eq(want, out, len));
+	ASSERT_LE(len, sizeof(rec));
+	memcpy(rec, out, len);
+	tlsh_conn_output_done(from, len);
+	ASSERT_EQ(0, tlsh_conn_read_record(to, rec, len, &type, &data, &dlen));
+	ASSERT_EQ(TLSH_CT_APPLICATION_DATA, type);
+	ASSERT_EQ(n, dlen);
+	ASSERT_EQ(0, memcmp(app, data, dlen));
+}
+
 static const struct trace simple = {
 	.ch1_ext = r8448_s3_ch_ext, .ee_ext = r8448_s3_ee_ext,
 	.nst_body = r8448_s3_nst_body,
@@ -331,20 +352,8 @@ TEST(section3_simple_1rtt)
 	/* {client} and {server} application data: 00..31 both ways. */
 	for (size_t i = 0; i < sizeof(app); i++)
 		app[i] = (uint8_t)i;
-	ASSERT_EQ(0, tlsh_conn_write_app(r.c, app, sizeof(app)));
-	out = tlsh_conn_output(r.c, &len);
-	ASSERT_TRUE(hex_eq(r8448_s3_c_app_record, out, len));
-	memcpy(rec, out, len);
-	tlsh_conn_output_done(r.c, len);
-	ASSERT_EQ(0, tlsh_conn_read_record(r.s, rec, len, &type, &data, &dlen));
-	ASSERT_EQ(0, memcmp(app, data, dlen));
-	ASSERT_EQ(0, tlsh_conn_write_app(r.s, app, sizeof(app)));
-	out = tlsh_conn_output(r.s, &len);
-	ASSERT_TRUE(hex_eq(r8448_s3_s_app_record, out, len));
-	memcpy(rec, out, len);
-	tlsh_conn_output_done(r.s, len);
-	ASSERT_EQ(0, tlsh_conn_read_record(r.c, rec, len, &type, &data, &dlen));
-	ASSERT_EQ(sizeof(app), dlen);
+	app_record(_metadata, r.c, r.s, app, sizeof(app), r8448_s3_c_app_record);
+	app_record(_metadata, r.s, r.c, app, sizeof(app), r8448_s3_s_app_record);
 	replay_free(&r);
 }
 

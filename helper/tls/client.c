@@ -132,22 +132,11 @@ static enum tlsh_err recv_encrypted_extensions(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-/* A server that accepted a PSK sends no certificates (RFC 8446 2.2). */
-static enum tlsh_err recv_server_certificate(struct tlsh_conn *c,
-					     const uint8_t *b, size_t len)
-{
-	if (c->psk_use)
-		return TLSH_ERR_UNEXPECTED_MESSAGE;
-	return tlsh_recv_certificate(c, b, len);
-}
-
 static enum tlsh_err recv_certificate_request(struct tlsh_conn *c,
 					      const uint8_t *b, size_t len)
 {
 	struct tlsh_certificate_request cr;
 
-	if (c->psk_use)
-		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	TRY(tlsh_parse_certificate_request(b, len, &cr));
 	memcpy(c->cli.cr_context, cr.context, cr.context_len);
 	c->cli.cr_context_len = cr.context_len;
@@ -167,15 +156,6 @@ static enum tlsh_err recv_server_finished(struct tlsh_conn *c,
 	tlsh_derive_ap(c);
 	tlsh_set_rx(c, c->s_ap);
 	return TLSH_OK;
-}
-
-/* Finished right after EncryptedExtensions: only when a PSK was accepted. */
-static enum tlsh_err recv_server_finished_psk(struct tlsh_conn *c,
-					      const uint8_t *b, size_t len)
-{
-	if (!c->psk_use)
-		return TLSH_ERR_UNEXPECTED_MESSAGE;
-	return recv_server_finished(c, b, len);
 }
 
 /*
@@ -230,87 +210,29 @@ static enum tlsh_err send_client_finished(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static const struct tlsh_step cli_1rtt[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
-	RECV(TLSH_HS_FINISHED, recv_server_finished),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
-static const struct tlsh_step cli_1rtt_client_auth[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
-	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
-	RECV(TLSH_HS_FINISHED, recv_server_finished),
-	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, send_client_certificate_verify,
-	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
-static const struct tlsh_step cli_hrr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
-	RECV(TLSH_HS_FINISHED, recv_server_finished),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
-static const struct tlsh_step cli_hrr_client_auth[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request),
-	RECV(TLSH_HS_CERTIFICATE, recv_server_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify),
-	RECV(TLSH_HS_FINISHED, recv_server_finished),
-	SEND(TLSH_HS_CERTIFICATE, send_client_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, send_client_certificate_verify,
-	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
-static const struct tlsh_step cli_psk[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_FINISHED, recv_server_finished_psk),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
-static const struct tlsh_step cli_hrr_psk[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request),
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
-	RECV(TLSH_HS_FINISHED, recv_server_finished_psk),
-	SEND(TLSH_HS_FINISHED, send_client_finished),
-};
-
 /*
- * The client learns its shape from what arrives; see expect() in conn.c.
- * The certificate and PSK handlers check that the ServerHello agreed.
+ * The client learns the shape from what arrives: a HelloRetryRequest or a
+ * CertificateRequest may come; a server that accepted a PSK sends no
+ * certificates (RFC 8446 2.2).
  */
-const struct tlsh_shape tlsh_client_shapes[] = {
-	SHAPE("1-RTT", cli_1rtt),
-	SHAPE("1-RTT, client auth", cli_1rtt_client_auth),
-	SHAPE("HRR", cli_hrr),
-	SHAPE("HRR, client auth", cli_hrr_client_auth),
-	SHAPE("PSK", cli_psk),
-	SHAPE("HRR, PSK", cli_hrr_psk),
+static const struct tlsh_step cli_steps[] = {
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
+	RECV(TLSH_HS_HELLO_RETRY_REQUEST, recv_hello_retry_request,
+	     .optional = true),
+	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello, .cond = TLSH_IF_HRR),
+	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
+	RECV(TLSH_HS_ENCRYPTED_EXTENSIONS, recv_encrypted_extensions),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, recv_certificate_request,
+	     .optional = true, .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate, .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
+	     .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_FINISHED, recv_server_finished),
+	SEND(TLSH_HS_CERTIFICATE, send_client_certificate,
+	     .cond = TLSH_IF_CERT_REQUESTED),
+	SEND(TLSH_HS_CERTIFICATE_VERIFY, send_client_certificate_verify,
+	     .cond = TLSH_IF_OWN_CERT),
+	SEND(TLSH_HS_FINISHED, send_client_finished),
 };
-const size_t tlsh_client_n_shapes =
-	sizeof(tlsh_client_shapes) / sizeof(tlsh_client_shapes[0]);
+
+const struct tlsh_shape tlsh_client_shape = SHAPE("TLS 1.3", cli_steps);

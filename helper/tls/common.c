@@ -31,8 +31,7 @@ enum tlsh_err tlsh_send_certificate(struct tlsh_conn *c)
 		tlsh_put_u16(w, 0);	/* no per-certificate extensions */
 	}
 	tlsh_vec_close(w, list, 3);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 enum tlsh_err tlsh_send_certificate_verify(struct tlsh_conn *c)
@@ -50,8 +49,7 @@ enum tlsh_err tlsh_send_certificate_verify(struct tlsh_conn *c)
 			    c->cfg->random_ctx, c->cfg->random, w);
 	if (err)
 		return err;
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 enum tlsh_err tlsh_send_finished(struct tlsh_conn *c)

@@ -51,14 +51,7 @@ enum tlsh_err tlsh_conn_new(struct tlsh_conn **out,
 	tlsh_wbuf_heap(&c->hs_out);
 	tlsh_wbuf_heap(&c->out);
 	tlsh_transcript_init(&c->tr);
-	if (server) {
-		c->shapes = tlsh_server_shapes;
-		c->n_shapes = tlsh_server_n_shapes;
-	} else {
-		c->shapes = tlsh_client_shapes;
-		c->n_shapes = tlsh_client_n_shapes;
-	}
-	c->shape = &c->shapes[0];
+	c->shape = server ? &tlsh_server_shape : &tlsh_client_shape;
 	*out = c;
 	return TLSH_OK;
 }
@@ -160,7 +153,13 @@ void tlsh_msg_done(struct tlsh_conn *c, size_t mark)
 		c->hooks->mutate(c, &c->hs_out, mark);
 }
 
-static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
+enum tlsh_err tlsh_msg_end(struct tlsh_conn *c, size_t mark)
+{
+	tlsh_msg_done(c, mark);
+	return tlsh_wbuf_err(&c->hs_out);
+}
+
+static bool one_holds(const struct tlsh_conn *c, enum tlsh_cond cond)
 {
 	switch (cond) {
 	case TLSH_IF_OWN_CERT:
@@ -169,13 +168,29 @@ static bool cond_holds(const struct tlsh_conn *c, uint8_t cond)
 		return c->peer_cert_sent;
 	case TLSH_IF_NO_PSK:
 		return !c->psk_use;
+	case TLSH_IF_PSK:
+		return c->psk_use;
 	case TLSH_IF_TICKET12:
 		return c->tk12.issue;
 	case TLSH_IF_VERIFY_CLIENT:
 		return c->cfg->verify_client;
+	case TLSH_IF_HRR:
+		return c->hrr;
+	case TLSH_IF_CERT_REQUESTED:
+		return c->cli.cert_requested;
+	case TLSH_IF_ECDHE12:
+		return c->suite && c->suite->kx != TLSH_KX_RSA;
 	default:
 		return true;
 	}
+}
+
+static bool cond_holds(const struct tlsh_conn *c, uint16_t conds)
+{
+	for (unsigned int bit = 1; bit <= conds; bit <<= 1)
+		if ((conds & bit) && !one_holds(c, bit))
+			return false;
+	return true;
 }
 
 static void finish(struct tlsh_conn *c)
@@ -225,47 +240,47 @@ enum tlsh_err tlsh_run_sends(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-static bool same_prefix(const struct tlsh_shape *a, const struct tlsh_shape *b,
-			size_t n)
+void tlsh_follow_shape(struct tlsh_conn *c, const struct tlsh_shape *shape)
 {
-	if (a->n < n || b->n < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (a->steps[i].send != b->steps[i].send ||
-		    a->steps[i].msg != b->steps[i].msg)
-			return false;
-	return true;
+	const struct tlsh_step *s = shape->steps;
+
+	c->shape = shape;
+	for (c->step = 0; c->step < shape->n; c->step++)
+		if (!s[c->step].send && s[c->step].msg == c->cur_msg)
+			break;
 }
 
 /*
- * The step for an incoming message: the current shape's, or the first
- * alternative shape that agrees on everything so far and expects this
- * message here (a client learns the shape as messages arrive).
+ * The index of the step that receives this message next: past steps whose
+ * condition does not hold and optional ones for other messages; or the
+ * shape's length when none does.
  */
+static size_t find_recv(const struct tlsh_conn *c, uint16_t type)
+{
+	const struct tlsh_shape *sh = c->shape;
+
+	for (size_t i = c->step; i < sh->n; i++) {
+		const struct tlsh_step *s = &sh->steps[i];
+
+		if (!cond_holds(c, s->cond))
+			continue;
+		if (!s->send && s->msg == type)
+			return i;
+		if (s->send || !s->optional)
+			break;
+	}
+	return sh->n;
+}
+
+/* The step for an incoming message, now the current one; NULL if none. */
 static const struct tlsh_step *expect(struct tlsh_conn *c, uint16_t type)
 {
-	const struct tlsh_step *s;
+	size_t i = find_recv(c, type);
 
-	skip_false_conds(c);
-	if (c->step < c->shape->n) {
-		s = &c->shape->steps[c->step];
-		if (!s->send && s->msg == type)
-			return s;
-	}
-	/* A server picks its shape itself, from the ClientHello. */
-	for (size_t i = 0; !c->server && i < c->n_shapes; i++) {
-		const struct tlsh_shape *alt = &c->shapes[i];
-
-		if (alt == c->shape || alt->tls12 != c->shape->tls12 ||
-		    !same_prefix(alt, c->shape, c->step) || alt->n <= c->step)
-			continue;
-		s = &alt->steps[c->step];
-		if (!s->send && s->msg == type) {
-			c->shape = alt;
-			return s;
-		}
-	}
-	return NULL;
+	if (i == c->shape->n)
+		return NULL;
+	c->step = i;
+	return &c->shape->steps[i];
 }
 
 /* A TLS 1.2 ChangeCipherSpec: a step of the table, outside the transcript. */
@@ -299,9 +314,7 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	    len == TLSH_HS_HDR)
 		return TLSH_OK;
 
-	if (type == TLSH_HS_SERVER_HELLO && len >= TLSH_HS_HDR + 2 + 32 &&
-	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
-		type = TLSH_HS_HELLO_RETRY_REQUEST;
+	type = tlsh_hs_type(msg, len);
 	c->cur_msg = type;
 	s = expect(c, type);
 	if (!s)
@@ -315,17 +328,6 @@ static enum tlsh_err handle_message(struct tlsh_conn *c, const uint8_t *msg,
 	TRY(s->recv_fn(c, msg + TLSH_HS_HDR, len - TLSH_HS_HDR));
 	c->step++;
 	return tlsh_run_sends(c);
-}
-
-/* The next step receives this message (no shape switching, unlike expect). */
-static bool expecting(const struct tlsh_conn *c, uint16_t type)
-{
-	size_t i = c->step;
-
-	while (i < c->shape->n && !cond_holds(c, c->shape->steps[i].cond))
-		i++;
-	return i < c->shape->n && !c->shape->steps[i].send &&
-	       c->shape->steps[i].msg == type;
 }
 
 enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
@@ -347,7 +349,8 @@ enum tlsh_err tlsh_check_msg_len(struct tlsh_conn *c, uint8_t type,
 		 * RFC 8446 4.4.4 (RFC 5246 7.4.9): verify_data is exactly
 		 * Hash.length (12) long. Out of place it is unexpected.
 		 */
-		if (!c->suite || c->done || !expecting(c, TLSH_HS_FINISHED))
+		if (!c->suite || c->done ||
+		    find_recv(c, TLSH_HS_FINISHED) == c->shape->n)
 			break;
 		fin = c->tls12 ? TLSH_VERIFY_DATA : c->suite->hash->len;
 		if (mlen != fin)
@@ -379,25 +382,44 @@ never:
 	return TLSH_ERR_DECODE;
 }
 
+enum tlsh_err tlsh_hs_in_add(struct tlsh_conn *c, const uint8_t *p,
+			     size_t len)
+{
+	tlsh_put_bytes(&c->hs_in, p, len);
+	return tlsh_wbuf_err(&c->hs_in);
+}
+
+const uint8_t *tlsh_hs_in_at(const struct tlsh_conn *c, size_t off,
+			     size_t *have, size_t *mlen)
+{
+	const uint8_t *m = c->hs_in.buf + off;
+
+	*have = c->hs_in.len - off;
+	if (*have < TLSH_HS_HDR)
+		return NULL;
+	*mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+	return m;
+}
+
+void tlsh_hs_in_drop(struct tlsh_conn *c, size_t off)
+{
+	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
+	c->hs_in.len -= off;
+}
+
 static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 				      size_t len)
 {
-	size_t off = 0;
+	const uint8_t *m;
+	size_t off = 0, have, mlen;
 
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
 	/* Early data is only ever skipped before the next handshake record. */
 	if (c->srv.early == EARLY_SKIP_APPDATA)
 		c->srv.early = EARLY_NONE;
-	tlsh_put_bytes(&c->hs_in, p, len);
-	TRY(tlsh_wbuf_err(&c->hs_in));
-	for (;;) {
-		const uint8_t *m = c->hs_in.buf + off;
-		size_t have = c->hs_in.len - off, mlen;
-
-		if (have < TLSH_HS_HDR)
-			break;
-		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+	TRY(tlsh_hs_in_add(c, p, len));
+	while ((m = tlsh_hs_in_at(c, off, &have, &mlen))) {
 		TRY(tlsh_check_msg_len(c, m[0], mlen));
 		if (have < TLSH_HS_HDR + mlen)
 			break;
@@ -408,8 +430,7 @@ static enum tlsh_err handle_handshake(struct tlsh_conn *c, const uint8_t *p,
 		if ((c->rx_key_changed || c->done) && off != c->hs_in.len)
 			return TLSH_ERR_UNEXPECTED_MESSAGE;
 	}
-	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
-	c->hs_in.len -= off;
+	tlsh_hs_in_drop(c, off);
 	return TLSH_OK;
 }
 

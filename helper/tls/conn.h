@@ -35,24 +35,32 @@
 
 struct tlsh_conn;
 
+/* Conditions of a step, bits: it runs when all of them hold. */
 enum tlsh_cond {
-	TLSH_ALWAYS,
-	TLSH_IF_OWN_CERT,	/* we send a non-empty Certificate */
-	TLSH_IF_PEER_CERT,	/* the peer sent a non-empty Certificate */
-	TLSH_IF_NO_PSK,		/* certificates authenticate (no PSK) */
-	TLSH_IF_TICKET12,	/* TLS 1.2: a NewSessionTicket comes */
-	TLSH_IF_VERIFY_CLIENT,	/* server: cfg->verify_client (TLS 1.2) */
+	TLSH_ALWAYS = 0,
+	TLSH_IF_OWN_CERT = 1 << 0,	/* we send a non-empty Certificate */
+	TLSH_IF_PEER_CERT = 1 << 1,	/* the peer sent a non-empty Certificate */
+	TLSH_IF_NO_PSK = 1 << 2,	/* certificates authenticate */
+	TLSH_IF_PSK = 1 << 3,		/* a PSK (TLS 1.2: a resumed ticket) */
+	TLSH_IF_TICKET12 = 1 << 4,	/* TLS 1.2: a NewSessionTicket comes */
+	TLSH_IF_VERIFY_CLIENT = 1 << 5,	/* server: cfg->verify_client */
+	TLSH_IF_HRR = 1 << 6,		/* a HelloRetryRequest was chosen or came */
+	TLSH_IF_CERT_REQUESTED = 1 << 7, /* client: a CertificateRequest came */
+	TLSH_IF_ECDHE12 = 1 << 8,	/* TLS 1.2: the suite's key exchange is ECDHE */
 };
 
 /*
- * One step of a handshake shape: a message we send or expect. recv handlers
+ * One step of a handshake shape: a message we send or expect, when its
+ * condition holds. An optional step expects a message the peer may leave
+ * out: another message passes on to the steps after it. recv handlers
  * get the message body (after the 4-byte header); the transcript already
  * includes the message and c->th_before holds the hash before it.
  */
 struct tlsh_step {
 	bool send;
+	bool optional;
 	uint16_t msg;
-	uint8_t cond;
+	uint16_t cond;
 	union {
 		enum tlsh_err (*send_fn)(struct tlsh_conn *c);
 		enum tlsh_err (*recv_fn)(struct tlsh_conn *c,
@@ -64,13 +72,11 @@ struct tlsh_shape {
 	const char *name;
 	const struct tlsh_step *steps;
 	size_t n;
-	bool tls12;	/* alternatives are only ever of the same version */
 };
 
 #define SEND(m, fn, ...) { .send = true, .msg = (m), .send_fn = (fn), __VA_ARGS__ }
 #define RECV(m, fn, ...) { .send = false, .msg = (m), .recv_fn = (fn), __VA_ARGS__ }
-#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), false }
-#define SHAPE12(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]), true }
+#define SHAPE(name, arr) { name, arr, sizeof(arr) / sizeof(arr[0]) }
 
 struct tlsh_conn {
 	const struct tlsh_config *cfg;
@@ -81,8 +87,6 @@ struct tlsh_conn {
 
 	/* State machine: the shape being followed and the next step in it. */
 	const struct tlsh_shape *shape;
-	const struct tlsh_shape *shapes;	/* alternatives (client) */
-	size_t n_shapes;
 	size_t step;
 
 	/* Record input: header, then exactly the body. */
@@ -207,7 +211,7 @@ struct tlsh_conn {
 		uint16_t client_version;	/* server: CH.legacy_version */
 		bool ems;			/* extended master secret */
 		bool peer_reneg_info;		/* peer signalled RFC 5746 */
-		bool peer_point_formats;	/* the client sent them */
+		bool peer_point_formats;	/* the peer sent them */
 		uint8_t server_random[TLSH_RANDOM];
 		uint8_t ms[TLSH_MASTER_SECRET];
 		struct tlsh_key_block kb;	/* keys waiting for CCS */
@@ -282,10 +286,30 @@ static inline bool tlsh_hook_ext(const struct tlsh_conn *c,
  * ticket.h; query.h has the configuration defaults.
  */
 TLSH_MUST_CHECK enum tlsh_err tlsh_run_sends(struct tlsh_conn *c);
+/*
+ * From the message being handled on, follow another shape (a client learns
+ * TLS 1.2, or a resumption, from the ServerHello): at its step for it,
+ * which the shape must have.
+ */
+void tlsh_follow_shape(struct tlsh_conn *c, const struct tlsh_shape *shape);
 TLSH_MUST_CHECK enum tlsh_err tlsh_flush_hs(struct tlsh_conn *c);
 TLSH_MUST_CHECK enum tlsh_err tlsh_send_ccs(struct tlsh_conn *c);
 /* Append a finished handshake message (already in hs_out) to the transcript. */
 void tlsh_msg_done(struct tlsh_conn *c, size_t mark);
+/* The same at the end of a message's writer: whether hs_out held it all. */
+TLSH_MUST_CHECK enum tlsh_err tlsh_msg_end(struct tlsh_conn *c, size_t mark);
+
+/*
+ * Handshake messages from records: tlsh_hs_in_add appends a record's bytes
+ * to hs_in; tlsh_hs_in_at is the message at off in it (*have bytes of it
+ * there, *mlen its header's body length), NULL before a whole header;
+ * tlsh_hs_in_drop removes the off bytes handled.
+ */
+TLSH_MUST_CHECK enum tlsh_err tlsh_hs_in_add(struct tlsh_conn *c,
+					     const uint8_t *p, size_t len);
+const uint8_t *tlsh_hs_in_at(const struct tlsh_conn *c, size_t off,
+			     size_t *have, size_t *mlen);
+void tlsh_hs_in_drop(struct tlsh_conn *c, size_t off);
 
 /* An alert record's content: OK for a tolerated TLS 1.2 warning. */
 enum tlsh_err tlsh_handle_alert(struct tlsh_conn *c, const uint8_t *p,

@@ -8,6 +8,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "tls/msg.h"
 #include "tls/sig.h"
 #include "tls/sign.h"
 
@@ -166,6 +167,18 @@ bool tlsh_cred_can_sign12(const struct tlsh_cred *cred, uint16_t scheme)
 	default:
 		return tlsh_cred_can_sign(cred, scheme);
 	}
+}
+
+uint16_t tlsh_cred_pick_scheme(const struct tlsh_cred *cred,
+			       const uint16_t *ours, size_t n,
+			       struct tlsh_cur offered,
+			       bool (*can_sign)(const struct tlsh_cred *cred,
+						uint16_t scheme))
+{
+	for (size_t i = 0; i < n; i++)
+		if (tlsh_u16_list_has(offered, ours[i]) && can_sign(cred, ours[i]))
+			return ours[i];
+	return 0;
 }
 
 bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme)

@@ -56,17 +56,6 @@ static bool offer_suite(const struct tlsh_conn *c, uint16_t id, bool o13,
 	return o13;
 }
 
-static void put_u16_list_ext(struct tlsh_wbuf *w, enum tlsh_ext_id type,
-			     const uint16_t *v, size_t n)
-{
-	size_t e = tlsh_ext_open(w, type), l = tlsh_vec_open(w, 2);
-
-	for (size_t i = 0; i < n; i++)
-		tlsh_put_u16(w, v[i]);
-	tlsh_vec_close(w, l, 2);
-	tlsh_ext_close(w, e);
-}
-
 static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 {
 	const struct tlsh_config *cfg = c->cfg;
@@ -82,10 +71,11 @@ static void put_extensions(struct tlsh_conn *c, struct tlsh_wbuf *w)
 	}
 
 	tlsh_sni_put_offer(w, cfg->server_name);
-	put_u16_list_ext(w, TLSH_X_SUPPORTED_GROUPS, groups, n_groups);
-	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes, n_schemes);
-	put_u16_list_ext(w, TLSH_X_SIGNATURE_ALGORITHMS_CERT,
-			 tlsh_sig_all_schemes, tlsh_sig_all_schemes_n);
+	tlsh_ext_put_u16_list(w, TLSH_X_SUPPORTED_GROUPS, groups, n_groups);
+	tlsh_ext_put_u16_list(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes,
+			      n_schemes);
+	tlsh_ext_put_u16_list(w, TLSH_X_SIGNATURE_ALGORITHMS_CERT,
+			      tlsh_sig_all_schemes, tlsh_sig_all_schemes_n);
 	tlsh_alpn_put_offer(w, cfg);
 	if (o12) {
 		e = tlsh_ext_open(w, TLSH_X_EC_POINT_FORMATS);

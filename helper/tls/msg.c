@@ -12,6 +12,15 @@ const uint8_t tlsh_hrr_random[TLSH_RANDOM] = {
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
+uint16_t tlsh_hs_type(const uint8_t *msg, size_t len)
+{
+	if (msg[0] == TLSH_HS_SERVER_HELLO &&
+	    len >= TLSH_HS_HDR + 2 + TLSH_RANDOM &&
+	    !memcmp(msg + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
+		return TLSH_HS_HELLO_RETRY_REQUEST;
+	return msg[0];
+}
+
 const char *tlsh_msg_name(uint16_t type)
 {
 	switch (type) {

@@ -37,6 +37,13 @@
 extern const uint8_t tlsh_hrr_random[TLSH_RANDOM];
 
 /*
+ * The type of a handshake message (header included, len bytes) as the
+ * step tables name it: a ServerHello with the HRR random is a
+ * TLSH_HS_HELLO_RETRY_REQUEST.
+ */
+uint16_t tlsh_hs_type(const uint8_t *msg, size_t len);
+
+/*
  * RFC 8446 4.1.3: the last 8 bytes of a ServerHello.random are
  * "DOWNGRD" 01 (TLS 1.2 negotiated) or 00 (older) from a server that
  * supports TLS 1.3.
@@ -198,6 +205,19 @@ static inline size_t tlsh_ext_open(struct tlsh_wbuf *w, enum tlsh_ext_id id)
 static inline void tlsh_ext_close(struct tlsh_wbuf *w, size_t mark)
 {
 	tlsh_vec_close(w, mark, 2);
+}
+
+/* An extension whose body is one u16-length vector of u16 values. */
+static inline void tlsh_ext_put_u16_list(struct tlsh_wbuf *w,
+					 enum tlsh_ext_id id,
+					 const uint16_t *v, size_t n)
+{
+	size_t e = tlsh_ext_open(w, id), l = tlsh_vec_open(w, 2);
+
+	for (size_t i = 0; i < n; i++)
+		tlsh_put_u16(w, v[i]);
+	tlsh_vec_close(w, l, 2);
+	tlsh_ext_close(w, e);
 }
 
 #endif

@@ -185,6 +185,25 @@ static void aad12(const struct tlsh_rec_dir *d, uint8_t type, size_t len,
 	out[12] = (uint8_t)len;
 }
 
+/*
+ * Room for a record of body_len bytes at the end of out, its header
+ * written (legacy_record_version 0x0303); NULL when out cannot grow.
+ */
+static uint8_t *open_record(struct tlsh_wbuf *out, uint8_t type,
+			    size_t body_len)
+{
+	uint8_t *p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + body_len);
+
+	if (p) {
+		p[0] = type;
+		p[1] = 0x03;
+		p[2] = 0x03;
+		p[3] = (uint8_t)(body_len >> 8);
+		p[4] = (uint8_t)body_len;
+	}
+	return p;
+}
+
 static enum tlsh_err seal12(struct tlsh_rec_dir *d, uint8_t type,
 			    const uint8_t *data, size_t len,
 			    struct tlsh_wbuf *out)
@@ -195,14 +214,9 @@ static enum tlsh_err seal12(struct tlsh_rec_dir *d, uint8_t type,
 
 	if (d->seq == UINT64_MAX)
 		return TLSH_ERR_STATE;
-	p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + body);
+	p = open_record(out, type, body);
 	if (!p)
 		return TLSH_ERR_BUFFER;
-	p[0] = type;
-	p[1] = 0x03;
-	p[2] = 0x03;
-	p[3] = (uint8_t)(body >> 8);
-	p[4] = (uint8_t)body;
 	if (len)
 		memmove(p + TLSH_REC_HDR + ex, data, len);
 	nonce(d, n);
@@ -257,14 +271,9 @@ enum tlsh_err tlsh_rec_seal(struct tlsh_rec_dir *d, uint8_t type,
 	if (len > TLSH_MAX_PLAINTEXT)
 		return TLSH_ERR_STATE;
 	if (!d->suite || type == TLSH_CT_CHANGE_CIPHER_SPEC) {
-		p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + len);
+		p = open_record(out, type, len);
 		if (!p)
 			return TLSH_ERR_BUFFER;
-		p[0] = type;
-		p[1] = 0x03;
-		p[2] = 0x03;
-		p[3] = (uint8_t)(len >> 8);
-		p[4] = (uint8_t)len;
 		if (len)
 			memcpy(p + TLSH_REC_HDR, data, len);
 		return TLSH_OK;
@@ -276,14 +285,9 @@ enum tlsh_err tlsh_rec_seal(struct tlsh_rec_dir *d, uint8_t type,
 	if (d->seq == UINT64_MAX)
 		return TLSH_ERR_STATE;
 	body = len + 1 + pad + TLSH_REC_TAG;
-	p = tlsh_wbuf_reserve(out, TLSH_REC_HDR + body);
+	p = open_record(out, TLSH_CT_APPLICATION_DATA, body);
 	if (!p)
 		return TLSH_ERR_BUFFER;
-	p[0] = TLSH_CT_APPLICATION_DATA;
-	p[1] = 0x03;
-	p[2] = 0x03;
-	p[3] = (uint8_t)(body >> 8);
-	p[4] = (uint8_t)body;
 	if (len)
 		memmove(p + TLSH_REC_HDR, data, len);
 	p[TLSH_REC_HDR + len] = type;

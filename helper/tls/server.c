@@ -69,37 +69,24 @@ static enum tlsh_err choose_group(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-/* Our most preferred scheme the client offers and cred can make, or 0. */
-static uint16_t scheme_for(const struct tlsh_conn *c,
-			   const struct tlsh_cred *cred,
-			   const struct tlsh_client_hello *ch)
-{
-	size_t n;
-	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		uint16_t s = schemes[i];
-
-		if (offered(ch->sigalgs, s) && tlsh_cred_can_sign(cred, s))
-			return s;
-	}
-	return 0;
-}
-
 /*
  * The credential: the first whose leaf matches the SNI and that can sign
- * with an offered scheme, else the first that can sign at all.
+ * with an offered scheme (our most preferred one), else the first that can
+ * sign at all.
  */
 static enum tlsh_err choose_cred(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
 {
-	size_t n;
+	size_t n, n_schemes;
 	const struct tlsh_cred *const *creds = tlsh_cfg_creds(c->cfg, &n);
+	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
 	const struct tlsh_cred *fallback = NULL;
 	uint16_t fallback_scheme = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		uint16_t s = scheme_for(c, creds[i], ch);
+		uint16_t s = tlsh_cred_pick_scheme(creds[i], schemes, n_schemes,
+						   ch->sigalgs,
+						   tlsh_cred_can_sign);
 
 		if (!s)
 			continue;
@@ -154,7 +141,6 @@ static enum tlsh_err send_hello_retry_request(struct tlsh_conn *c)
 	}
 	tlsh_vec_close(w, x, 2);
 	tlsh_msg_done(c, m);
-	c->hrr = true;
 	TRY(tlsh_wbuf_err(w));
 	if (c->session_id_len)
 		return tlsh_send_ccs(c);
@@ -200,7 +186,6 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	return TLSH_OK;
 }
 
-
 static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
@@ -210,28 +195,22 @@ static enum tlsh_err send_encrypted_extensions(struct tlsh_conn *c)
 	if (!tlsh_hook_ext(c, c->hooks ? c->hooks->encrypted_ext : NULL, w))
 		tlsh_names_put_answer(c, w);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_certificate_request(struct tlsh_conn *c)
 {
 	struct tlsh_wbuf *w = &c->hs_out;
-	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x, e, l;
+	size_t m = tlsh_hs_open(w, TLSH_HS_CERTIFICATE_REQUEST) - 1, x;
 	size_t n_schemes;
 	const uint16_t *schemes = tlsh_cfg_sig_schemes(c->cfg, &n_schemes);
 
 	tlsh_put_u8(w, 0);	/* empty certificate_request_context */
 	x = tlsh_vec_open(w, 2);
-	e = tlsh_ext_open(w, TLSH_X_SIGNATURE_ALGORITHMS);
-	l = tlsh_vec_open(w, 2);
-	for (size_t i = 0; i < n_schemes; i++)
-		tlsh_put_u16(w, schemes[i]);
-	tlsh_vec_close(w, l, 2);
-	tlsh_ext_close(w, e);
+	tlsh_ext_put_u16_list(w, TLSH_X_SIGNATURE_ALGORITHMS, schemes,
+			      n_schemes);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_finished(struct tlsh_conn *c)
@@ -254,77 +233,33 @@ static enum tlsh_err recv_client_finished(struct tlsh_conn *c,
 	return TLSH_OK;
 }
 
-/* With a PSK the certificate steps are skipped (TLSH_IF_NO_PSK). */
-static const struct tlsh_step srv_1rtt[] = {
+/*
+ * A HelloRetryRequest when the first ClientHello has no share we can use;
+ * with a PSK the certificate steps are skipped.
+ */
+static const struct tlsh_step srv_steps[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
+	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request,
+	     .cond = TLSH_IF_HRR),
+	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello, .cond = TLSH_IF_HRR),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
 	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
+	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request,
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
 	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
 	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
 	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-static const struct tlsh_step srv_1rtt_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
+	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate,
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
 	RECV(TLSH_HS_FINISHED, recv_client_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
 };
 
-static const struct tlsh_step srv_hrr[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate,
-	     .cond = TLSH_IF_NO_PSK),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify,
-	     .cond = TLSH_IF_NO_PSK),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-static const struct tlsh_step srv_hrr_client_auth[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_HELLO_RETRY_REQUEST, send_hello_retry_request),
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_ENCRYPTED_EXTENSIONS, send_encrypted_extensions),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, send_certificate_request),
-	SEND(TLSH_HS_CERTIFICATE, tlsh_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh_send_certificate_verify),
-	SEND(TLSH_HS_FINISHED, send_server_finished),
-	RECV(TLSH_HS_CERTIFICATE, tlsh_recv_certificate),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh_recv_certificate_verify,
-	     .cond = TLSH_IF_PEER_CERT),
-	RECV(TLSH_HS_FINISHED, recv_client_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh_send_tickets),
-};
-
-enum { SRV_1RTT, SRV_1RTT_CA, SRV_HRR, SRV_HRR_CA };
-
-const struct tlsh_shape tlsh_server_shapes[] = {
-	[SRV_1RTT] = SHAPE("1-RTT", srv_1rtt),
-	[SRV_1RTT_CA] = SHAPE("1-RTT, client auth", srv_1rtt_client_auth),
-	[SRV_HRR] = SHAPE("HRR", srv_hrr),
-	[SRV_HRR_CA] = SHAPE("HRR, client auth", srv_hrr_client_auth),
-};
-const size_t tlsh_server_n_shapes =
-	sizeof(tlsh_server_shapes) / sizeof(tlsh_server_shapes[0]);
+const struct tlsh_shape tlsh_server_shape = SHAPE("TLS 1.3", srv_steps);
 
 /*
  * After the suite, group and names are settled: a PSK (which may move the
@@ -338,11 +273,8 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 
 	TRY(tlsh_psk_server_choose(c, ch));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	if (c->psk_use) {
-		/* RFC 8446 2.2: no certificates either way. */
-		c->shape = &tlsh_server_shapes[c->hrr ? SRV_HRR : SRV_1RTT];
+	if (c->psk_use)	/* RFC 8446 2.2: no certificates either way */
 		return TLSH_OK;
-	}
 	tlsh_ks_init(&c->ks, c->suite->hash, NULL, 0);
 	/* PSKs only (no certificate): none of the client's is ours. */
 	if (!tlsh_cfg_creds(cfg, &n_creds)) {
@@ -356,9 +288,6 @@ static enum tlsh_err choose_auth(struct tlsh_conn *c,
 		tlsh_set_reason(c, "ClientHello without signature_algorithms");
 		return TLSH_ERR_MISSING_EXTENSION;
 	}
-	if (!c->hrr)
-		c->shape = &tlsh_server_shapes[cfg->verify_client ?
-					       SRV_1RTT_CA : SRV_1RTT];
 	TRY(choose_cred(c, ch));
 	c->server_sig_scheme = c->sig_scheme;
 	return TLSH_OK;
@@ -411,9 +340,8 @@ enum tlsh_err tlsh13_server_client_hello(struct tlsh_conn *c,
 				   EARLY_SKIP_APPDATA;
 		if (!have_share) {
 			tlsh_transcript_select(&c->tr, c->suite->hash);
-			c->shape = &tlsh_server_shapes[cfg->verify_client ?
-						       SRV_HRR_CA : SRV_HRR];
 			/* The sends that follow produce the HRR. */
+			c->hrr = true;
 			return TLSH_OK;
 		}
 		if (!tlsh_ch_find_share(ch->shares, c->group, &kx, &kx_len))

@@ -69,6 +69,15 @@ bool tlsh_cred_can_sign(const struct tlsh_cred *cred, uint16_t scheme);
  * 7.4.1.4.1, RFC 8422 5.1.1): 0x0403, 0x0503 and 0x0603 with any ECDSA key.
  */
 bool tlsh_cred_can_sign12(const struct tlsh_cred *cred, uint16_t scheme);
+/*
+ * The first of ours (n, by preference) that the peer's list of u16 offers
+ * and can_sign (one of the two above) allows with cred; 0 if none.
+ */
+uint16_t tlsh_cred_pick_scheme(const struct tlsh_cred *cred,
+			       const uint16_t *ours, size_t n,
+			       struct tlsh_cur offered,
+			       bool (*can_sign)(const struct tlsh_cred *cred,
+						uint16_t scheme));
 /* Whether the leaf certificate is valid for a DNS name (SNI). */
 bool tlsh_cred_matches_name(const struct tlsh_cred *cred, const char *name);
 

@@ -146,7 +146,8 @@ static enum tlsh_err post_message(struct tlsh_conn *c, const uint8_t *m,
 enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c, const uint8_t *data,
 				  size_t len, bool userspace)
 {
-	size_t off = 0;
+	const uint8_t *m;
+	size_t off = 0, have, mlen;
 
 	if (len == 0)
 		return TLSH_ERR_UNEXPECTED_MESSAGE;
@@ -157,15 +158,8 @@ enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c, const uint8_t *data,
 		data += n;
 		len -= n;
 	}
-	tlsh_put_bytes(&c->hs_in, data, len);
-	TRY(tlsh_wbuf_err(&c->hs_in));
-	for (;;) {
-		const uint8_t *m = c->hs_in.buf + off;
-		size_t have = c->hs_in.len - off, mlen;
-
-		if (have < TLSH_HS_HDR)
-			break;
-		mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+	TRY(tlsh_hs_in_add(c, data, len));
+	while ((m = tlsh_hs_in_at(c, off, &have, &mlen))) {
 		if (userspace && renegotiation(c, m[0])) {
 			/* Refused from its header; the rest is skipped. */
 			c->cur_msg = m[0];
@@ -187,8 +181,7 @@ enum tlsh_err tlsh_post_handshake(struct tlsh_conn *c, const uint8_t *data,
 				 off + TLSH_HS_HDR + mlen == c->hs_in.len));
 		off += TLSH_HS_HDR + mlen;
 	}
-	memmove(c->hs_in.buf, c->hs_in.buf + off, c->hs_in.len - off);
-	c->hs_in.len -= off;
+	tlsh_hs_in_drop(c, off);
 	return TLSH_OK;
 }
 

@@ -27,8 +27,7 @@ enum tlsh_err tlsh12_send_certificate(struct tlsh_conn *c)
 		tlsh_vec_close(w, d, 3);
 	}
 	tlsh_vec_close(w, list, 3);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 /* The server's key must suit the key exchange (RFC 5246 7.4.2, 8422 5.3). */
@@ -89,21 +88,66 @@ enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
 				 tlsh_now(c), c->reason, sizeof(c->reason));
 }
 
-void tlsh12_derive_keys(struct tlsh_conn *c, const uint8_t *pms,
-			size_t pms_len)
+enum tlsh_err tlsh12_check_hello_exts(struct tlsh_conn *c,
+				      const struct tlsh_exts *x)
+{
+	struct tlsh_cur b, v;
+
+	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
+		b = x->body[TLSH_X_RENEGOTIATION_INFO];
+		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
+		TRY(tlsh_cur_end(&b));
+		/* RFC 5746 3.4, 3.6: an initial handshake has nothing to bind to. */
+		if (tlsh_cur_left(&v)) {
+			tlsh_set_reason(c, "renegotiation_info is not empty");
+			return TLSH_ERR_HANDSHAKE_FAILURE;
+		}
+		c->t12.peer_reneg_info = true;
+	}
+	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
+		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
+			return TLSH_ERR_DECODE;
+		c->t12.ems = true;
+	} else if (!c->cfg->allow_no_ems) {	/* RFC 7627 5.3 */
+		tlsh_set_reason(c, c->server ?
+				"client does not offer the extended master secret" :
+				"server does not use the extended master secret");
+		return TLSH_ERR_HANDSHAKE_FAILURE;
+	}
+	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
+		b = x->body[TLSH_X_EC_POINT_FORMATS];
+		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
+		TRY(tlsh_cur_end(&b));
+		/* RFC 8422 5.1.2: uncompressed must be among them. */
+		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
+			return TLSH_ERR_ILLEGAL_PARAMETER;
+		c->t12.peer_point_formats = true;
+	}
+	return TLSH_OK;
+}
+
+enum tlsh_err tlsh12_derive_keys(struct tlsh_conn *c, enum tlsh_err err,
+				 uint8_t pms[TLSH_PRE_MASTER_RSA],
+				 size_t pms_len)
 {
 	const struct tlsh_hash *h = c->suite->hash;
 	uint8_t session_hash[TLSH_HASH_MAX];
 
+	if (err) {
+		explicit_bzero(pms, TLSH_PRE_MASTER_RSA);
+		return err;
+	}
 	/* The transcript through ClientKeyExchange (RFC 7627 3). */
 	tlsh_transcript_hash(&c->tr, session_hash);
 	tlsh_master_secret(h, pms, pms_len, c->t12.ems, session_hash,
 			   c->client_random, c->t12.server_random, c->t12.ms);
+	explicit_bzero(pms, TLSH_PRE_MASTER_RSA);
 	tlsh_key_block(c->suite, c->t12.ms, c->client_random,
 		       c->t12.server_random, &c->t12.kb);
 	if (c->cfg->keylog)
 		c->cfg->keylog(c->cfg->keylog_ctx, "CLIENT_RANDOM",
 			       c->client_random, c->t12.ms, TLSH_MASTER_SECRET);
+	return TLSH_OK;
 }
 
 static void set_keys(struct tlsh_rec_dir *d, const struct tlsh_conn *c,

@@ -12,9 +12,20 @@ enum tlsh_err tlsh12_recv_certificate(struct tlsh_conn *c, const uint8_t *b,
 /* A Certificate's chain, checked and added to c->peer (empty is fine). */
 TLSH_MUST_CHECK enum tlsh_err tlsh12_read_chain(struct tlsh_conn *c,
 						const uint8_t *b, size_t len);
-/* Master secret and key block once ClientKeyExchange is in the transcript. */
-void tlsh12_derive_keys(struct tlsh_conn *c, const uint8_t *pms,
-			size_t pms_len);
+/*
+ * The extensions both hellos carry, checked, what they say noted:
+ * renegotiation_info, extended_master_secret, ec_point_formats.
+ */
+TLSH_MUST_CHECK enum tlsh_err tlsh12_check_hello_exts(struct tlsh_conn *c,
+						      const struct tlsh_exts *x);
+/*
+ * Master secret and key block once ClientKeyExchange is in the transcript,
+ * unless err (how getting the pre-master secret went). pms is wiped either
+ * way; returns err.
+ */
+TLSH_MUST_CHECK enum tlsh_err
+tlsh12_derive_keys(struct tlsh_conn *c, enum tlsh_err err,
+		   uint8_t pms[TLSH_PRE_MASTER_RSA], size_t pms_len);
 /* The peer's ChangeCipherSpec: its write keys become our read keys. */
 enum tlsh_err tlsh12_recv_ccs(struct tlsh_conn *c, const uint8_t *b,
 			      size_t len);

@@ -99,8 +99,7 @@ enum tlsh_err tlsh12_send_certificate_request(struct tlsh_conn *c)
 		tlsh_put_bytes(w, c->cfg->client_ca_names,
 			       c->cfg->client_ca_names_len);
 	tlsh_vec_close(w, v, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 enum tlsh_err tlsh12_recv_client_certificate(struct tlsh_conn *c,
@@ -231,6 +230,5 @@ enum tlsh_err tlsh12_send_certificate_verify(struct tlsh_conn *c)
 	TRY(tlsh_sign_digest(c->cred->sk, c->sig_scheme, th,
 			     c->suite->hash->len, c->cfg->random_ctx,
 			     c->cfg->random, w));
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }

@@ -26,36 +26,11 @@ static bool listed(const uint16_t *v, size_t n, uint16_t x)
 static enum tlsh_err check_extensions(struct tlsh_conn *c,
 				      const struct tlsh_server_hello *sh)
 {
-	const struct tlsh_config *cfg = c->cfg;
 	const struct tlsh_exts *x = &sh->x;
-	struct tlsh_cur b, v;
 
 	if (x->present & ~c->cli.sent_exts)
 		return TLSH_ERR_UNSUPPORTED_EXTENSION;
-	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
-		b = x->body[TLSH_X_RENEGOTIATION_INFO];
-		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		if (tlsh_cur_left(&v)) {	/* RFC 5746 3.4 */
-			tlsh_set_reason(c, "renegotiation_info is not empty");
-			return TLSH_ERR_HANDSHAKE_FAILURE;
-		}
-	}
-	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
-		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
-			return TLSH_ERR_DECODE;
-		c->t12.ems = true;
-	} else if (!cfg->allow_no_ems) {	/* RFC 7627 5.3 */
-		tlsh_set_reason(c, "server does not use the extended master secret");
-		return TLSH_ERR_HANDSHAKE_FAILURE;
-	}
-	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
-		b = x->body[TLSH_X_EC_POINT_FORMATS];
-		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-	}
+	TRY(tlsh12_check_hello_exts(c, x));
 	if (sh->alpn)
 		return tlsh_alpn_accept(c, sh->alpn, sh->alpn_len);
 	return TLSH_OK;
@@ -154,97 +129,41 @@ static enum tlsh_err send_client_key_exchange(struct tlsh_conn *c)
 		tlsh_msg_done(c, m);
 		err = tlsh_wbuf_err(w);
 	}
-	if (!err)
-		tlsh12_derive_keys(c, pms, pms_len);
-	explicit_bzero(pms, sizeof(pms));
-	return err;
+	return tlsh12_derive_keys(c, err, pms, pms_len);
 }
 
-static const struct tlsh_step cli12_ecdhe[] = {
+/*
+ * A CertificateRequest may come; then we answer it (tls12_auth.c). A
+ * server that resumes our session ticket sends its Finished first (RFC
+ * 5077 3.1, tls12_ticket.c).
+ */
+static const struct tlsh_step cli12_steps[] = {
 	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
 	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_step cli12_rsa[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_step cli12_ecdhe_cr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
+	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate,
+	     .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_SERVER_KEY_EXCHANGE, recv_server_key_exchange,
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_ECDHE12),
+	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request,
+	     .optional = true, .cond = TLSH_IF_NO_PSK),
+	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done,
+	     .cond = TLSH_IF_NO_PSK),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate,
+	     .cond = TLSH_IF_CERT_REQUESTED),
+	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange,
+	     .cond = TLSH_IF_NO_PSK),
 	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
 	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
 	     .cond = TLSH_IF_TICKET12),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished, .cond = TLSH_IF_PSK),
 };
 
-static const struct tlsh_step cli12_rsa_cr[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_certificate),
-	RECV(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_recv_certificate_request),
-	RECV(TLSH_HS_SERVER_HELLO_DONE, recv_server_hello_done),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_CLIENT_KEY_EXCHANGE, send_client_key_exchange),
-	SEND(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_send_certificate_verify,
-	     .cond = TLSH_IF_OWN_CERT),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-/* RFC 5077 3.1: the server resumed our session ticket (tls12_ticket.c). */
-static const struct tlsh_step cli12_resumed[] = {
-	SEND(TLSH_HS_CLIENT_HELLO, tlsh_send_client_hello),
-	RECV(TLSH_HS_SERVER_HELLO, tlsh_recv_server_hello),
-	RECV(TLSH_HS_NEW_SESSION_TICKET, tlsh12_recv_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-};
-
-static const struct tlsh_shape cli12_resumed_shape[] = {
-	SHAPE12("TLS 1.2 resumed", cli12_resumed),
-};
-
-/* The first two are chosen by the suite; a CertificateRequest switches. */
-static const struct tlsh_shape cli12_shapes[] = {
-	SHAPE12("TLS 1.2 ECDHE", cli12_ecdhe),
-	SHAPE12("TLS 1.2 RSA key transport", cli12_rsa),
-	SHAPE12("TLS 1.2 ECDHE, certificate requested", cli12_ecdhe_cr),
-	SHAPE12("TLS 1.2 RSA key transport, certificate requested",
-		cli12_rsa_cr),
-};
+static const struct tlsh_shape cli12_shape = SHAPE("TLS 1.2", cli12_steps);
 
 enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 					 const struct tlsh_server_hello *sh)
@@ -252,7 +171,6 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	const struct tlsh_suite *s = tlsh_suite_by_id(sh->suite);
 	size_t n;
 	const uint16_t *ours = tlsh_cfg_suites(c->cfg, &n);
-	bool resumed;
 
 	/* RFC 8446 4.1.3: a TLS 1.3 server would not have settled for less. */
 	if (tlsh_client_offers13(c) && tlsh_downgrade_sentinel(sh->random)) {
@@ -280,14 +198,6 @@ enum tlsh_err tlsh12_client_server_hello(struct tlsh_conn *c,
 	c->group = 0;	/* until ServerKeyExchange names one */
 	memcpy(c->t12.server_random, sh->random, TLSH_RANDOM);
 	tlsh_transcript_select(&c->tr, s->hash);
-	c->shapes = cli12_shapes;
-	c->n_shapes = sizeof(cli12_shapes) / sizeof(cli12_shapes[0]);
-	c->shape = &cli12_shapes[s->kx == TLSH_KX_RSA ? 1 : 0];
-	TRY(tlsh12_ticket_client_server_hello(c, sh, &resumed));
-	if (resumed) {
-		/* No other shape: a full handshake after the echo is not one. */
-		c->shapes = c->shape = cli12_resumed_shape;
-		c->n_shapes = 1;
-	}
-	return TLSH_OK;
+	tlsh_follow_shape(c, &cli12_shape);
+	return tlsh12_ticket_client_server_hello(c, sh);
 }

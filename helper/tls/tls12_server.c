@@ -21,46 +21,15 @@
 static enum tlsh_err check_hello(struct tlsh_conn *c,
 				 const struct tlsh_client_hello *ch)
 {
-	const struct tlsh_exts *x = &ch->x;
-	struct tlsh_cur b, v;
-
 	/* RFC 5246 7.4.1.2: null must be offered; nothing else is used. */
 	if (!memchr(ch->comp.p, 0, tlsh_cur_left(&ch->comp))) {
 		tlsh_set_reason(c, "ClientHello without the null compression method");
 		return TLSH_ERR_ILLEGAL_PARAMETER;
 	}
-	if (tlsh_ext_has(x, TLSH_X_RENEGOTIATION_INFO)) {
-		b = x->body[TLSH_X_RENEGOTIATION_INFO];
-		TRY(tlsh_cur_vec(&b, 1, 0, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		/* RFC 5746 3.6: an initial handshake has nothing to bind to. */
-		if (tlsh_cur_left(&v)) {
-			tlsh_set_reason(c, "renegotiation_info is not empty");
-			return TLSH_ERR_HANDSHAKE_FAILURE;
-		}
-		c->t12.peer_reneg_info = true;
-	}
 	/* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
 	if (tlsh_u16_list_has(ch->suites, 0x00ff))
 		c->t12.peer_reneg_info = true;
-	if (tlsh_ext_has(x, TLSH_X_EXTENDED_MASTER_SECRET)) {
-		if (tlsh_cur_left(&x->body[TLSH_X_EXTENDED_MASTER_SECRET]))
-			return TLSH_ERR_DECODE;
-		c->t12.ems = true;
-	} else if (!c->cfg->allow_no_ems) {
-		tlsh_set_reason(c, "client does not offer the extended master secret");
-		return TLSH_ERR_HANDSHAKE_FAILURE;
-	}
-	if (tlsh_ext_has(x, TLSH_X_EC_POINT_FORMATS)) {
-		b = x->body[TLSH_X_EC_POINT_FORMATS];
-		TRY(tlsh_cur_vec(&b, 1, 1, 255, &v));
-		TRY(tlsh_cur_end(&b));
-		/* RFC 8422 5.1.2: uncompressed must be among them. */
-		if (!memchr(v.p, 0, tlsh_cur_left(&v)))
-			return TLSH_ERR_ILLEGAL_PARAMETER;
-		c->t12.peer_point_formats = true;
-	}
-	return TLSH_OK;
+	return tlsh12_check_hello_exts(c, &ch->x);
 }
 
 /*
@@ -108,17 +77,15 @@ static uint16_t scheme_for(const struct tlsh_conn *c,
 {
 	size_t n;
 	const uint16_t *s = tlsh12_schemes(c->cfg, &n);
+	uint16_t scheme = tlsh_cred_pick_scheme(cred, s, n, ch->sigalgs,
+						tlsh_cred_can_sign);
 
-	for (size_t i = 0; i < n; i++)
-		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
-		    tlsh_cred_can_sign(cred, s[i]))
-			return s[i];
-	if (cred->pk != GNUTLS_PK_ECDSA)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (tlsh_u16_list_has(ch->sigalgs, s[i]) &&
-		    tlsh_cred_can_sign12(cred, s[i]))
-			return s[i];
+	if (scheme || cred->pk != GNUTLS_PK_ECDSA)
+		return scheme;
+	scheme = tlsh_cred_pick_scheme(cred, s, n, ch->sigalgs,
+				       tlsh_cred_can_sign12);
+	if (scheme)
+		return scheme;
 	if (s == tlsh_sig_all_schemes &&
 	    tlsh_u16_list_has(ch->sigalgs, TLSH_SIG_ECDSA_SECP521R1_SHA512))
 		return TLSH_SIG_ECDSA_SECP521R1_SHA512;
@@ -230,8 +197,7 @@ static enum tlsh_err send_server_hello(struct tlsh_conn *c)
 	tlsh_names_put_answer(c, w);
 	tlsh12_ticket_put_sh_ext(c, w);
 	tlsh_vec_close(w, x, 2);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_key_exchange(struct tlsh_conn *c)
@@ -247,16 +213,14 @@ static enum tlsh_err send_server_key_exchange(struct tlsh_conn *c)
 	tlsh_put_u16(w, c->sig_scheme);
 	TRY(tlsh_sig_sign(c->cred, c->sig_scheme, content, n,
 			  c->cfg->random_ctx, c->cfg->random, w));
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err send_server_hello_done(struct tlsh_conn *c)
 {
 	size_t m = tlsh_hs_open(&c->hs_out, TLSH_HS_SERVER_HELLO_DONE) - 1;
 
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(&c->hs_out);
+	return tlsh_msg_end(c, m);
 }
 
 static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,
@@ -280,67 +244,40 @@ static enum tlsh_err recv_client_key_exchange(struct tlsh_conn *c,
 		err = tlsh_kex_shared(&c->kex, v.p, tlsh_cur_left(&v), pms,
 				      &pms_len);
 	}
-	if (!err)
-		tlsh12_derive_keys(c, pms, pms_len);
-	explicit_bzero(pms, sizeof(pms));
-	return err;
+	return tlsh12_derive_keys(c, err, pms, pms_len);
 }
 
-static const struct tlsh_step srv12_ecdhe[] = {
+/* Resuming a session ticket, our Finished goes first (RFC 5077 3.1). */
+static const struct tlsh_step srv12_steps[] = {
 	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
 	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange),
+	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate,
+	     .cond = TLSH_IF_NO_PSK),
+	SEND(TLSH_HS_SERVER_KEY_EXCHANGE, send_server_key_exchange,
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_ECDHE12),
 	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
+	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_VERIFY_CLIENT),
+	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange,
+	     .cond = TLSH_IF_NO_PSK),
 	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
 	     .cond = TLSH_IF_PEER_CERT),
+	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
+	     .cond = TLSH_IF_PSK | TLSH_IF_TICKET12),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished_resumed,
+	     .cond = TLSH_IF_PSK),
 	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
 	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
 	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
+	     .cond = TLSH_IF_NO_PSK | TLSH_IF_TICKET12),
+	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished,
+	     .cond = TLSH_IF_NO_PSK),
 };
 
-static const struct tlsh_step srv12_rsa[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_CERTIFICATE, tlsh12_send_certificate),
-	SEND(TLSH_HS_CERTIFICATE_REQUEST, tlsh12_send_certificate_request,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	SEND(TLSH_HS_SERVER_HELLO_DONE, send_server_hello_done),
-	RECV(TLSH_HS_CERTIFICATE, tlsh12_recv_client_certificate,
-	     .cond = TLSH_IF_VERIFY_CLIENT),
-	RECV(TLSH_HS_CLIENT_KEY_EXCHANGE, recv_client_key_exchange),
-	RECV(TLSH_HS_CERTIFICATE_VERIFY, tlsh12_recv_certificate_verify,
-	     .cond = TLSH_IF_PEER_CERT),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished),
-};
-
-/* RFC 5077 3.1: a session ticket resumed (tls12_ticket.c). */
-static const struct tlsh_step srv12_resumed[] = {
-	RECV(TLSH_HS_CLIENT_HELLO, tlsh_recv_client_hello),
-	SEND(TLSH_HS_SERVER_HELLO, send_server_hello),
-	SEND(TLSH_HS_NEW_SESSION_TICKET, tlsh12_send_new_session_ticket,
-	     .cond = TLSH_IF_TICKET12),
-	SEND(TLSH_HS_FINISHED, tlsh12_send_ccs_finished_resumed),
-	RECV(TLSH_MSG_CHANGE_CIPHER_SPEC, tlsh12_recv_ccs),
-	RECV(TLSH_HS_FINISHED, tlsh12_recv_finished),
-};
-
-static const struct tlsh_shape srv12_shapes[] = {
-	SHAPE12("TLS 1.2 ECDHE", srv12_ecdhe),
-	SHAPE12("TLS 1.2 RSA key transport", srv12_rsa),
-	SHAPE12("TLS 1.2 resumed", srv12_resumed),
-};
+static const struct tlsh_shape srv12_shape = SHAPE("TLS 1.2", srv12_steps);
 
 enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 				  const struct tlsh_client_hello *ch)
@@ -353,20 +290,17 @@ enum tlsh_err tlsh12_server_start(struct tlsh_conn *c,
 	c->version_agreed = true;
 	c->version = TLSH_TLS12;
 	c->t12.client_version = ch->legacy_version;
+	c->shape = &srv12_shape;
 	TRY(tlsh12_ticket_server_hello(c, ch, &resumed));
 	if (resumed) {
 		tlsh_transcript_select(&c->tr, c->suite->hash);
-		c->shape = &srv12_shapes[2];
 		return TLSH_OK;
 	}
 	group = choose_group(c, ch);
 	TRY(choose(c, ch, group));
 	tlsh_transcript_select(&c->tr, c->suite->hash);
-	if (c->suite->kx == TLSH_KX_RSA) {
-		c->shape = &srv12_shapes[1];
+	if (c->suite->kx == TLSH_KX_RSA)
 		return TLSH_OK;
-	}
-	c->shape = &srv12_shapes[0];
 	c->group = group;
 	return tlsh_kex_generate(&c->kex, group, c->cfg->random_ctx,
 				 c->cfg->random);

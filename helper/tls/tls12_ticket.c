@@ -80,10 +80,8 @@ static void resumed_key_block(struct tlsh_conn *c)
 
 enum tlsh_err
 tlsh12_ticket_client_server_hello(struct tlsh_conn *c,
-				  const struct tlsh_server_hello *sh,
-				  bool *resumed)
+				  const struct tlsh_server_hello *sh)
 {
-	*resumed = false;
 	if (tlsh_ext_has(&sh->x, TLSH_X_SESSION_TICKET)) {
 		/* RFC 5077 3.2: the server's is empty. */
 		if (tlsh_cur_left(&sh->x.body[TLSH_X_SESSION_TICKET]))
@@ -106,7 +104,6 @@ tlsh12_ticket_client_server_hello(struct tlsh_conn *c,
 	resumed_key_block(c);
 	c->psk_use = TLSH_PSK_RESUMED;
 	c->session_note = NULL;
-	*resumed = true;
 	return TLSH_OK;
 }
 
@@ -255,8 +252,7 @@ enum tlsh_err tlsh12_send_new_session_ticket(struct tlsh_conn *c)
 	err = tlsh_ticket_seal(c, &st, w);
 	explicit_bzero(&st, sizeof(st));
 	TRY(err);
-	tlsh_msg_done(c, m);
-	return tlsh_wbuf_err(w);
+	return tlsh_msg_end(c, m);
 }
 
 enum tlsh_err tlsh12_send_ccs_finished_resumed(struct tlsh_conn *c)

@@ -23,13 +23,12 @@ const char *tlsh12_ticket_client_offer(struct tlsh_conn *c,
 void tlsh12_ticket_client_put(struct tlsh_conn *c, struct tlsh_wbuf *w);
 /*
  * Client, a TLS 1.2 ServerHello checked: whether a NewSessionTicket comes
- * and whether the server resumed the session offered (*resumed: the keys
- * are ready for the abbreviated handshake).
+ * and whether the server resumed the session offered (then c->psk_use is
+ * TLSH_PSK_RESUMED and the keys are ready for the abbreviated handshake).
  */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh12_ticket_client_server_hello(struct tlsh_conn *c,
-				  const struct tlsh_server_hello *sh,
-				  bool *resumed);
+				  const struct tlsh_server_hello *sh);
 /* Client: NewSessionTicket (RFC 5077 3.3), kept until the Finished. */
 TLSH_MUST_CHECK enum tlsh_err
 tlsh12_recv_new_session_ticket(struct tlsh_conn *c, const uint8_t *b,

@@ -3,7 +3,7 @@
  * The whole client engine, after its ClientHello, fed arbitrary bytes as
  * the server's flight, honouring tlsh_conn_want (fz_feed_stream); once
  * done, the rest as records through tlsh_conn_read_record. data[0] bits
- * 1-2: how the bytes arrive (as in server.c); the rest is the server's
+ * 1-2: how the bytes arrive (fz_engine_stream); the rest is the server's
  * byte stream. The seeds are real server streams (TLS 1.3, HRR, client
  * auth, TLS 1.2 ECDHE and RSA) for this client, so they complete.
  */
@@ -13,20 +13,6 @@ const unsigned int fz_regress_iterations = 2000;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const size_t chunks[4] = { 0, 1, 7, 0 };
-	struct tlsh_config cfg;
-	struct fz_rng r;
-	struct tlsh_conn *c;
-	size_t n;
-
-	if (size < 1)
-		return 0;
-	fz_client_config(&cfg, &r);
-	if (tlsh_conn_new(&c, &cfg, false) || tlsh_conn_start(c))
-		__builtin_trap();
-	(void)tlsh_conn_output(c, &n);
-	tlsh_conn_output_done(c, n);
-	fz_feed_stream(c, data + 1, size - 1, chunks[(data[0] >> 1) & 3]);
-	tlsh_conn_free(c);
+	fz_engine_stream(false, data, size);
 	return 0;
 }

@@ -163,34 +163,25 @@ static const uint16_t suite_ecdhe_ecdsa[] = {
 static const uint16_t suite_ecdhe_rsa[] = {
 	TLSH_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 };
 static const uint16_t suite_rsa[] = { TLSH_TLS_RSA_WITH_AES_128_GCM_SHA256 };
+/* The TLS 1.2 flows: the client offers only this suite. */
+static const uint16_t *const suite12[FZ_FLOW_COUNT] = {
+	[FZ_FLOW_12_ECDHE] = suite_ecdhe_ecdsa,
+	[FZ_FLOW_12_ECDHE_RSA] = suite_ecdhe_rsa,
+	[FZ_FLOW_12_RSA] = suite_rsa,
+};
 
 void fz_flow_config(struct fz_flow_cfg *f, enum fz_flow flow)
 {
 	fz_client_config(&f->c, &f->crng);
 	fz_server_config(&f->s, &f->srng, flow == FZ_FLOW_13_AUTH);
-	switch (flow) {
-	case FZ_FLOW_13_HRR:
+	if (flow == FZ_FLOW_13_HRR) {
 		/* The server has no P-384: the client's one share is refused. */
 		f->c.groups = hrr_groups;
 		f->c.n_groups = 2;
-		break;
-	case FZ_FLOW_12_ECDHE:
+	} else if (suite12[flow]) {
 		f->c.max_version = TLSH_TLS12;
-		f->c.suites = suite_ecdhe_ecdsa;
+		f->c.suites = suite12[flow];
 		f->c.n_suites = 1;
-		break;
-	case FZ_FLOW_12_ECDHE_RSA:
-		f->c.max_version = TLSH_TLS12;
-		f->c.suites = suite_ecdhe_rsa;
-		f->c.n_suites = 1;
-		break;
-	case FZ_FLOW_12_RSA:
-		f->c.max_version = TLSH_TLS12;
-		f->c.suites = suite_rsa;
-		f->c.n_suites = 1;
-		break;
-	default:
-		break;
 	}
 }
 
@@ -246,6 +237,28 @@ void fz_read_records(struct tlsh_conn *c, const uint8_t *data, size_t len)
 	free(rec);
 	drain(c);
 	probe(c);
+}
+
+void fz_engine_stream(bool server, const uint8_t *data, size_t size)
+{
+	static const size_t chunks[4] = { 0, 1, 7, 0 };
+	struct tlsh_config cfg;
+	struct fz_rng r;
+	struct tlsh_conn *c;
+	size_t n;
+
+	if (size < 1)
+		return;
+	if (server)
+		fz_server_config(&cfg, &r, data[0] & 1);
+	else
+		fz_client_config(&cfg, &r);
+	if (tlsh_conn_new(&c, &cfg, server) || tlsh_conn_start(c))
+		__builtin_trap();
+	(void)tlsh_conn_output(c, &n);
+	tlsh_conn_output_done(c, n);
+	fz_feed_stream(c, data + 1, size - 1, chunks[(data[0] >> 1) & 3]);
+	tlsh_conn_free(c);
 }
 
 size_t fz_feed_stream(struct tlsh_conn *c, const uint8_t *data, size_t len,
@@ -403,14 +416,11 @@ static void inject_hook(const struct tlsh_conn *c, struct tlsh_wbuf *w,
 {
 	struct inject_state *st = c->hooks->ctx;
 	const uint8_t *m = w->buf + mark;
-	uint16_t type = m[0];
+	uint16_t type;
 
 	if (st->done || w->len - mark < TLSH_HS_HDR)
 		return;
-	if (type == TLSH_HS_SERVER_HELLO &&
-	    w->len - mark >= TLSH_HS_HDR + 2 + TLSH_RANDOM &&
-	    !memcmp(m + TLSH_HS_HDR + 2, tlsh_hrr_random, TLSH_RANDOM))
-		type = TLSH_HS_HELLO_RETRY_REQUEST;
+	type = tlsh_hs_type(m, w->len - mark);
 	if (type != st->inj->type || st->seen[type]++ != st->inj->nth)
 		return;
 	st->done = true;

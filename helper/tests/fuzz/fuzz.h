@@ -84,6 +84,13 @@ void fz_client_config(struct tlsh_config *cfg, struct fz_rng *r);
  */
 size_t fz_feed_stream(struct tlsh_conn *c, const uint8_t *data, size_t len,
 		      size_t chunk);
+/*
+ * The whole engine (a client: its ClientHello sent; a server: the
+ * fz_server_config variant data[0] bit 0) fed data[1..] as its peer's byte
+ * stream, in the chunks data[0] bits 1-2 choose (0 and 3: as much as
+ * wanted, 1: one byte at a time, 2: seven at a time).
+ */
+void fz_engine_stream(bool server, const uint8_t *data, size_t size);
 
 /*
  * Records after the handshake: each read with tlsh_conn_read_record (a
