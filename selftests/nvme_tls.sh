@@ -145,11 +145,30 @@ find_blk() {
 	done
 	return 1
 }
+blk_sized() { [ "$(blockdev --getsize64 "$BLK" 2>/dev/null || echo 0)" -ge 33554432 ]; }
+# Each path of the namespace: sectors, logical block size, ANA state.
+blk_paths() {
+	local d n
+	for d in /sys/block/"${BLK#/dev/}" /sys/class/nvme/"$CTRL"/nvme*n1; do
+		[ -e "$d" ] || continue
+		n=$(basename "$d")
+		printf '%s: size %s lbs %s ana %s; ' "$n" "$(cat "$d/size" 2>/dev/null)" \
+			"$(cat "$d/queue/logical_block_size" 2>/dev/null)" \
+			"$(cat "$d/ana_state" 2>/dev/null || echo -)"
+	done
+}
 # One 4 KiB block through the namespace: in the backing file, back byte-exact.
 block_round_trip() {	# BLOCK-NUMBER
-	# A namespace's disk may appear before its capacity is set.
-	wait_for 100 eval '[ "$(blockdev --getsize64 "$BLK" 2>/dev/null || echo 0)" -ge 33554432 ]' ||
+	# A namespace's disk may appear before its capacity is set. In two
+	# full CI runs (not alone) 6.12's disk stayed at size 0: say what the
+	# paths saw, ask the controller to rescan once, and wait again.
+	if ! wait_for 100 blk_sized; then
 		note "$BLK: $(ls -l "$BLK") size $(blockdev --getsize64 "$BLK" 2>&1), $IMG: $(ls -l "$IMG")"
+		note "$(blk_paths)"
+		dmesg | grep -i nvme | tail -4 | sed 's/^/dmesg: /' | while read -r l; do note "$l"; done
+		echo 1 >"/sys/class/nvme/$CTRL/rescan_controller" 2>/dev/null
+		wait_for 100 blk_sized && note "$BLK: the size came after a rescan"
+	fi
 	head -c 4096 /dev/urandom >"$T/blk.src" &&
 		dd if="$T/blk.src" of="$BLK" bs=4096 seek="$1" count=1 oflag=direct conv=fsync status=none &&
 		dd if="$BLK" of="$T/blk.got" bs=4096 skip="$1" count=1 iflag=direct status=none &&
