@@ -104,24 +104,20 @@ static void die(const char *what, const char *why)
 	exit(2);
 }
 
-static bool want_more(void)
-{
-	double t = now() - t_start;
-
-	/* -t: no more connections started than the rate allows so far. */
-	if (opt.rate > 0 && started >= opt.rate * t)
-		return false;
-	if (opt.duration > 0)
-		return t < opt.duration;
-	return started < opt.count;
-}
-
 /* Still running: the duration or count is not reached (paced or not). */
 static bool not_finished(void)
 {
 	if (opt.duration > 0)
 		return now() - t_start < opt.duration;
 	return started < opt.count;
+}
+
+/* Start one more now? -t: no more than the rate allows so far. */
+static bool want_more(void)
+{
+	if (opt.rate > 0 && started >= opt.rate * (now() - t_start))
+		return false;
+	return not_finished();
 }
 
 static void slot_close(int ep, struct slot *sl, bool success)
